@@ -1,0 +1,108 @@
+"""The provider-neutral request and response of one LLM call. Vendor quirks live in the vendor modules.
+
+A request is rendered as: ``system`` text, then one user message whose content is a list of text blocks.
+A block with ``cache=True`` ends a cacheable prefix (Anthropic: a ``cache_control`` breakpoint; OpenAI:
+automatic prefix caching, blocks concatenated in order). Chunk stages put the transcript first with
+``cache=True`` and the stage instructions after it, so stages over one chunk share a prefix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TextBlock(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str
+    cache: bool = False
+
+
+class LLMRequest(BaseModel):
+    """Everything that decides an answer, plus labels (not part of the key) for messages and the ledger."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stage: str
+    prompt_version: str = Field(description="e.g. 'v1'")
+    provider: str
+    model: str
+    system: str
+    blocks: list[TextBlock]
+    schema_name: str
+    output_schema: dict[str, Any] = Field(description="JSON schema of the pydantic output model.")
+    max_tokens: int = 4096
+    temperature: float | None = None
+    # labels: not part of the key
+    session_id: str | None = None
+    chunk_index: int | None = None
+    device: str | None = None
+    label: str = Field(default="", description="Human-readable id: 'tasks/<session>/chunk-2', 'overview/day'.")
+    sample: int = Field(default=0, description="Repeat number for eval --repeat; 0 for normal runs.")
+
+    def key(self) -> str:
+        """sha256 of the canonical JSON of everything that decides the answer."""
+        payload = {
+            "provider": self.provider,
+            "model": self.model,
+            "stage": self.stage,
+            "prompt_version": self.prompt_version,
+            "system": self.system,
+            "blocks": [b.model_dump() for b in self.blocks],
+            "schema_name": self.schema_name,
+            "schema": self.output_schema,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "sample": self.sample,
+        }
+        return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+    def replay_id(self) -> str:
+        """Identity of the request's subject (not its wording): how the replay provider finds answers."""
+        if self.session_id is None:
+            return f"{self.stage}/{self.label.split('/', 1)[-1] or 'day'}"
+        return f"{self.stage}/{self.session_id}/chunk-{self.chunk_index or 0}"
+
+
+class Usage(BaseModel):
+    """Tokens of one or more calls. Anthropic-style partition: input excludes cache write/read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_write_1h_tokens: int = Field(default=0, description="Subset of cache_write_tokens.")
+    cache_read_tokens: int = 0
+    reasoning_tokens: int = Field(default=0, description="Subset of output_tokens.")
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(**{k: getattr(self, k) + getattr(other, k) for k in Usage.model_fields})
+
+    @property
+    def prompt_tokens(self) -> int:
+        return self.input_tokens + self.cache_write_tokens + self.cache_read_tokens
+
+
+class LLMResponse(BaseModel):
+    """A validated answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    output: dict[str, Any]
+    raw_text: str
+    usage: Usage
+    model: str
+    cost_usd: Decimal | None = None
+    latency_s: float = 0.0
+    attempts: int = 1
+    cache_hit: bool = False
+    batch: bool = False
+
+
+Outcome = Literal["ok", "cached", "failed", "pending"]

@@ -1,0 +1,77 @@
+"""The user's configuration (`daily-report.toml`), validated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ProviderName = Literal["anthropic", "openai", "replay"]
+
+
+class DeviceConfig(BaseModel):
+    """One machine (or one synced copy of it): its Claude Code and Codex roots."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    claude: list[Path] = Field(default_factory=list, description="Dirs holding projects/, or projects/ dirs.")
+    codex: list[Path] = Field(default_factory=list, description="Dirs holding sessions/, or sessions/ dirs.")
+
+
+class PriceOverride(BaseModel):
+    """Per-model prices in USD per million tokens, for private deployments and gateways."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: float
+    output: float
+    cache_write: float | None = None
+    cache_write_1h: float | None = None
+    cache_read: float | None = None
+
+
+class LLMConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    provider: ProviderName = "anthropic"
+    model: str | None = Field(default=None, description="Default per provider when unset.")
+    base_url: str | None = None
+    concurrency: int = 8
+    max_cost_usd: float | None = None
+    max_output_tokens: int = 4096
+    reasks: int = Field(default=2, description="Validation re-asks after the first answer.")
+    replay_dir: Path | None = Field(default=None, description="Where the replay provider reads answers.")
+    timeout_s: float = 120.0
+
+
+class ChunkConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    budget_tokens: int = Field(default=24_000, description="Transcript tokens per chunk (o200k count).")
+    max_turn_tokens: int = Field(default=6_000, description="A single turn longer than this is cut.")
+    min_human_prompts: int = Field(default=1, description="Sessions with fewer real prompts are skipped.")
+    min_turns: int = Field(default=2, description="Sessions with fewer turns are skipped as too small.")
+
+
+class RedactionConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    extra_patterns: dict[str, str] = Field(default_factory=dict, description="rule name -> regex")
+    allowlist: list[str] = Field(default_factory=list, description="Exact strings never redacted.")
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str | None = Field(default=None, description="IANA zone; a day is a local date in it.")
+    devices: dict[str, DeviceConfig] = Field(default_factory=dict)
+    prices: dict[str, PriceOverride] = Field(default_factory=dict)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    chunk: ChunkConfig = Field(default_factory=ChunkConfig)
+    redaction: RedactionConfig = Field(default_factory=RedactionConfig)
+    cache_path: Path | None = Field(default=None, description="SQLite cache+ledger; default: user cache dir.")
+    out_dir: Path = Field(default=Path("reports"))
+    lang: str = "en"
+    source: Path | None = Field(default=None, description="The file this config was read from.")

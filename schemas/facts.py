@@ -1,0 +1,20 @@
+"""Stage `facts`: what one session was about."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from schemas.common import SessionStatus, StrictModel
+
+
+class SessionFacts(StrictModel):
+    title: str = Field(description="A specific title of what the session did (names the thing, not 'Coding session').")
+    project: str = Field(description="The project worked on, as the transcript names it.")
+    status: SessionStatus = Field(
+        description="done: the goal was reached; in_progress: work continues; blocked: stopped by something "
+        "outside the AI's control; investigation: exploring or diagnosing without a deliverable."
+    )
+    summary: str = Field(
+        description="One paragraph: what was asked, what was done, the outcome, with the figures, file names, "
+        "commands and causes that matter."
+    )

@@ -1,0 +1,14 @@
+"""Stage `projects`: one summary per project from its sessions."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from schemas.common import SessionStatus, StrictModel
+
+
+class ProjectSummary(StrictModel):
+    project: str = Field(description="Project name as given in the input.")
+    headline: str = Field(description="One line: the state of the project at the end of the day.")
+    status: SessionStatus = Field(description="The project's overall status at the end of the day.")
+    summary: str = Field(description="A paragraph: what advanced, across which sessions, with figures and blockers.")

@@ -1,0 +1,20 @@
+"""Stage `takeaways`: what is worth remembering."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from schemas.common import StrictModel, TurnSpan
+
+TakeawayKind = Literal["core", "practical"]
+
+
+class Takeaway(TurnSpan):
+    text: str = Field(description="The takeaway, specific: figures, names, versions, conditions.")
+    kind: TakeawayKind = Field(description="core: an insight about the work; practical: a how-to or habit.")
+
+
+class TakeawaysOutput(StrictModel):
+    takeaways: list[Takeaway] = Field(description="Takeaways from this part of the session.")
