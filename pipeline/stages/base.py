@@ -1,0 +1,157 @@
+"""The small surface every stage has. Adding a stage: one module here, one prompt file
+(``prompts/<stage>/vN.md``), one schema (``schemas/<stage>.py``), one registry line.
+
+Two scopes:
+- ``ChunkStage``: one request per chunk; the transcript is the first, cached block and the stage's
+  instructions come after it, so every chunk stage over one chunk shares the same prefix. ``merge``
+  turns the chunk outputs of one session into session-level items with provenance.
+- ``DayStage``: requests over the whole day (per project, or one for the day), planned from the merged
+  session-level results of the stages it ``depends_on``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from jinja2 import Environment, StrictUndefined
+from pydantic import BaseModel
+
+from pipeline.llm.types import TextBlock
+from pipeline.paths import PROMPTS_DIR
+from schemas.chunk import Chunk
+
+_VERSION_RE = re.compile(r"^v(\d+)\.md$")
+_jinja = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+LANG_NAMES = {"en": "English", "zh": "Simplified Chinese (简体中文)"}
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One versioned prompt file. The version and text go into the request key."""
+
+    stage: str
+    version: str
+    text: str
+    path: Path
+
+    def render(self, **variables: Any) -> str:
+        return _jinja.from_string(self.text).render(**variables)
+
+
+def prompt_versions(stage: str, prompts_dir: Path | None = None) -> list[str]:
+    d = (prompts_dir or PROMPTS_DIR) / stage
+    found = [(int(m.group(1)), p.stem) for p in d.glob("v*.md") if (m := _VERSION_RE.match(p.name))]
+    return [v for _, v in sorted(found)]
+
+
+def load_prompt(stage: str, version: str | None = None, prompts_dir: Path | None = None) -> Prompt:
+    """The given version of a stage's prompt, or the highest vN.md when version is None."""
+    from pipeline.errors import ConfigError
+
+    base = prompts_dir or PROMPTS_DIR
+    versions = prompt_versions(stage, base)
+    if not versions:
+        raise ConfigError(f"no prompt for stage {stage!r}: expected {base / stage}/v1.md")
+    chosen = version or versions[-1]
+    path = base / stage / f"{chosen}.md"
+    if not path.is_file():
+        raise ConfigError(f"prompt {stage} {chosen} not found at {path}; have {', '.join(versions)}")
+    return Prompt(stage=stage, version=chosen, text=path.read_text(encoding="utf-8"), path=path)
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    """One request a stage needs, before the provider and model are applied by the engine."""
+
+    stage: str
+    label: str
+    system: str
+    blocks: tuple[TextBlock, ...]
+    output_model: type[BaseModel]
+    session_id: str | None = None
+    chunk_index: int | None = None
+    device: str | None = None
+
+
+@dataclass
+class SessionInfo:
+    """What day stages know about one session (no transcript text)."""
+
+    session_id: str
+    device: str
+    agent: str
+    project: str
+    start: str | None
+    end: str | None
+    human_prompts: int
+    tool_calls: int
+    tool_errors: int
+    models: list[str] = field(default_factory=list)
+    title: str | None = None
+
+
+@dataclass
+class DayInputs:
+    """Everything a day stage may read: session info and merged session-level results by stage."""
+
+    date: str
+    lang: str
+    sessions: Sequence[SessionInfo]
+    results: Mapping[str, Mapping[str, Any]]  # stage -> session_id -> merged session-level result
+    day_results: Mapping[str, Any] = field(default_factory=dict)  # day stage -> its merged result
+
+
+class ChunkStage:
+    name: ClassVar[str]
+    output_model: ClassVar[type[BaseModel]]
+    scope: ClassVar[str] = "chunk"
+    depends_on: ClassVar[tuple[str, ...]] = ()
+
+    def plan(self, chunk: Chunk, prompt: Prompt, system: str, lang: str) -> PlannedCall:
+        """Transcript first (cached block), then this stage's instructions."""
+        return PlannedCall(
+            stage=self.name,
+            label=f"{self.name}/{chunk.session_id}/chunk-{chunk.index}",
+            system=system,
+            blocks=(
+                TextBlock(text=transcript_block(chunk), cache=True),
+                TextBlock(text=prompt.render(lang=lang, lang_name=LANG_NAMES.get(lang, lang), chunk=chunk)),
+            ),
+            output_model=self.output_model,
+            session_id=chunk.session_id,
+            chunk_index=chunk.index,
+            device=chunk.device,
+        )
+
+    def merge(self, session: SessionInfo, outputs: Sequence[tuple[Chunk, BaseModel]]) -> Any:
+        """Chunk outputs of one session (in chunk order) -> the session-level result."""
+        raise NotImplementedError
+
+
+class DayStage:
+    name: ClassVar[str]
+    output_model: ClassVar[type[BaseModel]]
+    scope: ClassVar[str] = "day"
+    depends_on: ClassVar[tuple[str, ...]] = ()
+
+    def plan(self, day: DayInputs, prompt: Prompt, system: str) -> list[PlannedCall]:
+        raise NotImplementedError
+
+    def merge(self, day: DayInputs, outputs: Sequence[tuple[PlannedCall, BaseModel]]) -> Any:
+        raise NotImplementedError
+
+
+def transcript_block(chunk: Chunk) -> str:
+    """The shared prefix: identical for every chunk stage over one chunk."""
+    head = (
+        f"<session id=\"{chunk.session_id}\" agent=\"{chunk.agent}\" device=\"{chunk.device}\" "
+        f"project=\"{chunk.project}\" part=\"{chunk.index + 1} of {chunk.count}\" "
+        f"turns=\"{chunk.turn_start}-{chunk.turn_end}\">\n"
+    )
+    digest = f"<earlier_parts>\n{chunk.digest}\n</earlier_parts>\n" if chunk.digest else ""
+    return f"{head}{digest}<transcript>\n{chunk.text}\n</transcript>\n</session>"

@@ -1,0 +1,151 @@
+"""The daily report: one model, three renderers (Markdown, HTML, JSON)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from schemas.common import SessionStatus
+from schemas.human_ai import AILimitation, ThinkingTopic
+from schemas.issues import IssueItem
+from schemas.overview import DeviceOverview
+from schemas.projects import ProjectSummary
+from schemas.takeaways import Takeaway
+from schemas.tasks import TaskItem
+from schemas.transcript import Agent
+from schemas.usage import UsageReport
+
+SCHEMA_VERSION = 1
+
+
+class Provenance(BaseModel):
+    """Where an item comes from: every item knows its device, session and turn range."""
+
+    device: str
+    session_id: str
+    agent: Agent
+    project: str
+    turn_start: int
+    turn_end: int
+    chunks: list[int] = Field(default_factory=list)
+    also_in: list[str] = Field(default_factory=list, description="Other sessions that gave the same item.")
+
+
+class ReportTask(TaskItem):
+    provenance: Provenance
+
+
+class ReportIssue(IssueItem):
+    provenance: Provenance
+
+
+class ReportTopic(ThinkingTopic):
+    provenance: Provenance
+
+
+class ReportLimitation(AILimitation):
+    provenance: Provenance
+
+
+class ReportTakeaway(Takeaway):
+    provenance: Provenance
+
+
+class SessionSummary(BaseModel):
+    session_id: str
+    device: str
+    agent: Agent
+    project: str
+    title: str
+    status: SessionStatus | None = None
+    summary: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    spans_days: list[str] = Field(default_factory=list, description="Local dates with activity, when > 1.")
+    models: list[str] = Field(default_factory=list)
+    human_prompts: int = 0
+    tool_calls: int = 0
+    tool_errors: int = 0
+    tokens: int = 0
+    cost_usd: float | None = None
+    chunks: int = 0
+    failed: bool = Field(default=False, description="A stage failed for this session; see failures.")
+
+
+class ProjectEntry(ProjectSummary):
+    sessions: list[str] = Field(default_factory=list)
+    devices: list[str] = Field(default_factory=list)
+    agents: list[Agent] = Field(default_factory=list)
+    minutes: float = Field(default=0.0, description="Active time over its sessions.")
+
+
+class Failure(BaseModel):
+    stage: str
+    label: str
+    session_id: str | None = None
+    chunk_index: int | None = None
+    error: str
+    attempts: int = 0
+
+
+class StageGeneration(BaseModel):
+    prompt_version: str = ""
+    calls: int = 0
+    cache_hits: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    cost_usd: float | None = 0.0
+    failures: int = 0
+
+
+class Generation(BaseModel):
+    """What the report itself cost (from the ledger)."""
+
+    provider: str = ""
+    model: str = ""
+    run_id: str = ""
+    calls: int = 0
+    cache_hits: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    cost_usd: float | None = 0.0
+    by_stage: dict[str, StageGeneration] = Field(default_factory=dict)
+    failures: list[Failure] = Field(default_factory=list)
+    pending: int = Field(default=0, description="Requests exported but not yet answered.")
+
+
+class Overview(BaseModel):
+    what_was_done: str = ""
+    how_it_was_done: str = ""
+    why_it_matters: str = ""
+
+
+class DailyReport(BaseModel):
+    schema_version: int = SCHEMA_VERSION
+    date: str
+    timezone: str
+    lang: str = "en"
+    generated_at: datetime | None = None
+    overview: Overview = Field(default_factory=Overview)
+    devices: list[DeviceOverview] = Field(default_factory=list)
+    summary: str = ""
+    tasks: list[ReportTask] = Field(default_factory=list)
+    issues: list[ReportIssue] = Field(default_factory=list)
+    human_vs_ai: list[ReportTopic] = Field(default_factory=list)
+    ai_limitations: list[ReportLimitation] = Field(default_factory=list)
+    takeaways: list[ReportTakeaway] = Field(default_factory=list)
+    projects: list[ProjectEntry] = Field(default_factory=list)
+    sessions: list[SessionSummary] = Field(default_factory=list)
+    token_usage: UsageReport
+    generation: Generation = Field(default_factory=Generation)
+    redaction: dict[str, int] = Field(default_factory=dict, description="rule -> count of redactions")
+    failures: list[Failure] = Field(default_factory=list)
+    skipped_lines: int = 0
+    skipped_sessions: dict[str, int] = Field(default_factory=dict, description="reason -> count")
+    extra: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,58 @@
+"""The Token Usage section: what the agents spent on a day (no LLM). Shape fixed by issue 2's `usage --json`."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ClaudeTokens(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_tokens: int = Field(default=0, description="5-minute plus 1-hour cache writes.")
+    cache_creation_1h_tokens: int = Field(default=0, description="The 1-hour part of cache_creation_tokens.")
+    cache_read_tokens: int = 0
+    total_tokens: int = Field(default=0, description="input + output + cache creation + cache read.")
+    cost_usd: float | None = Field(default=0.0, description="None when any part could not be priced.")
+    responses: int = 0
+
+
+class ClaudeTotals(ClaudeTokens):
+    cache_hit_rate: float | None = Field(default=None, description="cache read / (cache read + cache write).")
+
+
+class CodexTokens(BaseModel):
+    input_tokens: int = Field(default=0, description="Includes cached_input_tokens.")
+    cached_input_tokens: int = 0
+    output_tokens: int = Field(default=0, description="Includes reasoning_tokens.")
+    reasoning_tokens: int = 0
+    total_tokens: int = Field(default=0, description="input + output.")
+    cost_usd: float | None = 0.0
+    responses: int = 0
+
+
+class ClaudeAgentUsage(BaseModel):
+    models: dict[str, ClaudeTokens] = Field(default_factory=dict)
+    devices: dict[str, ClaudeTokens] = Field(default_factory=dict)
+    totals: ClaudeTotals = Field(default_factory=ClaudeTotals)
+
+
+class CodexAgentUsage(BaseModel):
+    models: dict[str, CodexTokens] = Field(default_factory=dict)
+    devices: dict[str, CodexTokens] = Field(default_factory=dict)
+    totals: CodexTokens = Field(default_factory=CodexTokens)
+
+
+class AgentsUsage(BaseModel):
+    claude_code: ClaudeAgentUsage = Field(default_factory=ClaudeAgentUsage)
+    codex: CodexAgentUsage = Field(default_factory=CodexAgentUsage)
+
+
+class UsageReport(BaseModel):
+    date: str
+    timezone: str
+    agents: AgentsUsage = Field(default_factory=AgentsUsage)
+    total_cost_usd: float | None = 0.0
+    unpriced_models: list[str] = Field(default_factory=list)
+    skipped_lines: int = 0
+    skipped_files: dict[str, int] = Field(default_factory=dict, description="path -> lines skipped there")
+    notes: list[str] = Field(default_factory=list, description="Caveats, e.g. subagent output is a lower bound.")
