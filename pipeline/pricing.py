@@ -1,0 +1,172 @@
+"""Prices of LLM usage in USD, from genai-prices' bundled snapshot (never the network).
+
+One token partition everywhere (Anthropic's): ``input_tokens`` is the UNCACHED input;
+``cache_write_tokens`` are all cache writes (5-minute plus 1-hour), ``cache_write_1h_tokens`` the 1-hour
+subset of them; ``cache_read_tokens`` the cache hits. OpenAI/Codex usage is converted by the caller:
+``input_tokens = input - cached``, ``cache_read_tokens = cached``. Reasoning is inside output and is never
+billed twice. A model nobody can price gives ``None``, never 0. Config overrides (USD per million) win.
+
+``price`` prices one call. ``price_many`` prices many calls of one model at once and is exact: calls are
+grouped by the long-context tier their own prompt size falls in, and each group is priced with the tier
+resolved, so summing never moves a call into a tier it did not reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from genai_prices import Usage, data_snapshot
+from genai_prices.types import ModelInfo, ModelPrice, TieredPrices
+
+from schemas.config import PriceOverride
+
+_MILLION = Decimal(1_000_000)
+
+AGENT_PROVIDERS: dict[str, str] = {"claude_code": "anthropic", "codex": "openai"}
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Token counts of one or more calls, Anthropic partition (see the module docstring)."""
+
+    input: int = 0
+    output: int = 0
+    cache_write: int = 0
+    cache_write_1h: int = 0
+    cache_read: int = 0
+
+    @property
+    def prompt(self) -> int:
+        """The whole prompt: what long-context tiers are measured against."""
+        return self.input + self.cache_write + self.cache_read
+
+    def __add__(self, other: Tokens) -> Tokens:
+        return Tokens(
+            self.input + other.input,
+            self.output + other.output,
+            self.cache_write + other.cache_write,
+            self.cache_write_1h + other.cache_write_1h,
+            self.cache_read + other.cache_read,
+        )
+
+
+def price(
+    *,
+    model: str,
+    provider: str | None,
+    input_tokens: int,
+    output_tokens: int,
+    cache_write_tokens: int = 0,
+    cache_write_1h_tokens: int = 0,
+    cache_read_tokens: int = 0,
+    batch: bool = False,
+    overrides: Mapping[str, PriceOverride] | None = None,
+) -> Decimal | None:
+    """USD cost of one call, or None when the model cannot be priced."""
+    tokens = Tokens(input_tokens, output_tokens, cache_write_tokens, cache_write_1h_tokens, cache_read_tokens)
+    return price_many([tokens], model=model, provider=provider, batch=batch, overrides=overrides)
+
+
+def price_many(
+    calls: Iterable[Tokens],
+    *,
+    model: str,
+    provider: str | None,
+    batch: bool = False,
+    overrides: Mapping[str, PriceOverride] | None = None,
+) -> Decimal | None:
+    """USD cost of many calls of one model (exact, tier by tier), or None when it cannot be priced."""
+    if overrides and model in overrides:
+        return _override_cost(sum(calls, Tokens()), overrides[model])
+    model_price = _model_price(model, provider, batch)
+    if model_price is None:
+        return None
+    starts = _tier_starts(model_price)
+    if not starts:
+        return _calc(model_price, sum(calls, Tokens()))
+    buckets: dict[int, Tokens] = {}
+    for t in calls:
+        b = sum(1 for s in starts if t.prompt > s)
+        buckets[b] = buckets.get(b, Tokens()) + t
+    total = Decimal(0)
+    for b, summed in buckets.items():
+        # any prompt size inside bucket b resolves every tiered price the same way
+        size = starts[b - 1] + 1 if b else 0
+        total += _calc(_resolve_tiers(model_price, size), summed)
+    return total
+
+
+def can_price(model: str, provider: str | None, overrides: Mapping[str, PriceOverride] | None = None) -> bool:
+    return bool(overrides and model in overrides) or _model_price(model, provider, False) is not None
+
+
+def _calc(model_price: ModelPrice, t: Tokens) -> Decimal:
+    usage = Usage(
+        input_tokens=t.prompt,  # genai-prices wants the total input plus its cache partitions
+        cache_write_tokens=t.cache_write,
+        cache_write_1h_tokens=t.cache_write_1h,
+        cache_read_tokens=t.cache_read,
+        output_tokens=t.output,
+    )
+    return Decimal(model_price.calc_price(usage)["total_price"])
+
+
+def _override_cost(t: Tokens, o: PriceOverride) -> Decimal:
+    def d(x: float | None, fallback: Decimal) -> Decimal:
+        return fallback if x is None else Decimal(str(x))
+
+    inp = d(o.input, Decimal(0))
+    write = d(o.cache_write, inp)  # unknown write rate: charge as plain input
+    write_1h = d(o.cache_write_1h, write)
+    read = d(o.cache_read, inp)  # unknown cached rate: charge as plain input (never cheaper than known)
+    cost = (
+        t.input * inp
+        + (t.cache_write - t.cache_write_1h) * write
+        + t.cache_write_1h * write_1h
+        + t.cache_read * read
+        + t.output * d(o.output, Decimal(0))
+    )
+    return cost / _MILLION
+
+
+@cache
+def _model_info(model: str, provider: str | None) -> ModelInfo | None:
+    snapshot = data_snapshot.get_snapshot()
+    try:
+        return snapshot.find_provider_model(model, None, provider, None)[1]
+    except LookupError:
+        return None
+
+
+@cache
+def _model_price(model: str, provider: str | None, batch: bool) -> ModelPrice | None:
+    info = _model_info(model, provider)
+    if info is None or model == "<synthetic>":
+        return None
+    context: Any = {"processing": "batch"} if batch else None
+    return info.get_prices(datetime.now(tz=UTC), context)
+
+
+def _tier_starts(mp: ModelPrice) -> list[int]:
+    starts = {tier.start for v in vars(mp).values() if isinstance(v, TieredPrices) for tier in v.tiers}
+    return sorted(starts)
+
+
+def _resolve_tiers(mp: ModelPrice, prompt_size: int) -> ModelPrice:
+    resolved: dict[str, Any] = {}
+    for key, value in vars(mp).items():
+        if isinstance(value, TieredPrices):
+            chosen = value.base
+            for tier in reversed(value.tiers):
+                if prompt_size > tier.start:
+                    chosen = tier.price
+                    break
+            resolved[key] = chosen
+        else:
+            resolved[key] = value
+    return ModelPrice(**resolved)

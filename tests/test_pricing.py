@@ -1,0 +1,126 @@
+"""Pricing reproduces the reference reports exactly; unknown models are None, never 0."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pipeline.pricing import Tokens, can_price, price, price_many
+from schemas.config import PriceOverride
+
+
+def q(d: Decimal | None) -> str:
+    assert d is not None
+    return f"${d:.4f}"
+
+
+def test_haiku_reference_figure() -> None:
+    cost = price(
+        model="claude-haiku-4-5-20251001",
+        provider="anthropic",
+        input_tokens=39_891,
+        output_tokens=873,
+        cache_write_tokens=447_836,
+        cache_read_tokens=4_455_296,
+    )
+    assert q(cost) == "$1.0496"
+
+
+def test_opus_reference_figure() -> None:
+    cost = price(
+        model="claude-opus-4-6",
+        provider="anthropic",
+        input_tokens=26,
+        output_tokens=292,
+        cache_write_tokens=66_244,
+        cache_read_tokens=1_030_462,
+    )
+    assert q(cost) == "$0.9367"
+
+
+def test_codex_reference_figure_cached_input_at_cached_rate() -> None:
+    total_in, cached = 12_648_899, 12_095_872
+    cost = price(
+        model="gpt-5.3-codex",
+        provider="openai",
+        input_tokens=total_in - cached,
+        output_tokens=64_857,  # includes 30,268 reasoning: never billed twice
+        cache_read_tokens=cached,
+    )
+    assert q(cost) == "$3.9926"
+
+
+def test_one_hour_writes_cost_more_than_five_minute_writes() -> None:
+    five = price(
+        model="claude-haiku-4-5",
+        provider="anthropic",
+        input_tokens=0,
+        output_tokens=0,
+        cache_write_tokens=1_000_000,
+    )
+    hour = price(
+        model="claude-haiku-4-5",
+        provider="anthropic",
+        input_tokens=0,
+        output_tokens=0,
+        cache_write_tokens=1_000_000,
+        cache_write_1h_tokens=1_000_000,
+    )
+    assert five == Decimal("1.25")
+    assert hour == Decimal("2")
+
+
+def test_unknown_model_is_none_not_zero() -> None:
+    assert price(model="my-local-llama", provider="openai", input_tokens=10, output_tokens=10) is None
+    assert price(model="my-local-llama", provider=None, input_tokens=10, output_tokens=10) is None
+    assert price(model="<synthetic>", provider="anthropic", input_tokens=0, output_tokens=0) is None
+    assert not can_price("my-local-llama", "openai")
+
+
+def test_override_wins_and_prices_unknown_models() -> None:
+    o = {"my-local-llama": PriceOverride(input=1.0, output=2.0, cache_read=0.5)}
+    cost = price(
+        model="my-local-llama",
+        provider="openai",
+        input_tokens=1_000_000,
+        output_tokens=1_000_000,
+        cache_read_tokens=2_000_000,
+        overrides=o,
+    )
+    assert cost == Decimal("4")
+    o2 = {"claude-opus-4-6": PriceOverride(input=0.0, output=1.0)}
+    cost2 = price(
+        model="claude-opus-4-6", provider="anthropic", input_tokens=5, output_tokens=1_000_000, overrides=o2
+    )
+    assert cost2 == Decimal("1")
+
+
+def test_long_context_tier_applies_per_call_not_to_the_sum() -> None:
+    small = Tokens(input=150_000, output=1_000)
+    big = Tokens(input=250_000, output=1_000)
+    model = "claude-sonnet-4-5-20250929"
+    each = [
+        price(model=model, provider="anthropic", input_tokens=t.input, output_tokens=t.output)
+        for t in (small, small, big)
+    ]
+    assert all(c is not None for c in each)
+    assert each[2] is not None and each[0] is not None
+    # the big call is billed at the >200k rate ($6 in), the small ones at $3
+    assert each[0] == Decimal("0.465")
+    assert each[2] == Decimal("1.5225")
+    many = price_many([small, small, big], model=model, provider="anthropic")
+    assert many == sum(c for c in each if c is not None)
+
+
+def test_batch_is_cheaper() -> None:
+    normal = price(
+        model="claude-haiku-4-5", provider="anthropic", input_tokens=1_000_000, output_tokens=1_000_000
+    )
+    batch = price(
+        model="claude-haiku-4-5",
+        provider="anthropic",
+        input_tokens=1_000_000,
+        output_tokens=1_000_000,
+        batch=True,
+    )
+    assert normal == Decimal("6")
+    assert batch == Decimal("3")
