@@ -14,6 +14,7 @@ class ClaudeTokens(BaseModel):
     total_tokens: int = Field(default=0, description="input + output + cache creation + cache read.")
     cost_usd: float | None = Field(default=0.0, description="None when any part could not be priced.")
     responses: int = 0
+    cost_share: float | None = Field(default=None, description="Share of the agent's priced cost (model rows).")
 
 
 class ClaudeTotals(ClaudeTokens):
@@ -28,6 +29,7 @@ class CodexTokens(BaseModel):
     total_tokens: int = Field(default=0, description="input + output.")
     cost_usd: float | None = 0.0
     responses: int = 0
+    cost_share: float | None = Field(default=None, description="Share of the agent's priced cost (model rows).")
 
 
 class ClaudeAgentUsage(BaseModel):
