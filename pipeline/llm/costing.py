@@ -1,0 +1,39 @@
+"""Cost of one answer from the usage the provider returned. Unknown prices are None, never 0."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from pipeline.llm.types import Usage
+
+FREE_PROVIDERS = frozenset({"replay"})
+
+
+def cost_of(
+    *,
+    provider: str,
+    model: str,
+    usage: Usage,
+    batch: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+) -> Decimal | None:
+    """Price ``usage`` with ``pipeline.pricing.price``; replay answers cost nothing."""
+    if provider in FREE_PROVIDERS:
+        return Decimal(0)
+    try:
+        from pipeline.pricing import price
+    except ImportError:  # the pricing module is not there yet: the cost is unknown
+        return None
+    return price(
+        model=model,
+        provider=provider,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        cache_write_1h_tokens=usage.cache_write_1h_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        batch=batch,
+        overrides=overrides,
+    )

@@ -1,0 +1,48 @@
+"""Build the configured provider: config values, then CLI overrides."""
+
+from __future__ import annotations
+
+from pipeline.errors import ConfigError
+from pipeline.llm.anthropic_provider import AnthropicProvider
+from pipeline.llm.base import Provider
+from pipeline.llm.openai_provider import OpenAIProvider
+from pipeline.llm.replay import ReplayProvider
+from schemas.config import LLMConfig
+
+PROVIDERS = ("anthropic", "openai", "replay")
+
+
+def make_provider(
+    llm_config: LLMConfig | None = None,
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+) -> Provider:
+    """The provider named by ``provider`` (else the config). The model to use is ``model_for``'s answer.
+
+    Keys are read lazily (on the first send), so export and dry runs need none.
+    """
+    cfg = llm_config or LLMConfig()
+    name = provider or cfg.provider
+    url = base_url or cfg.base_url
+    if name == "anthropic":
+        return AnthropicProvider(base_url=url, timeout_s=cfg.timeout_s)
+    if name == "openai":
+        return OpenAIProvider(base_url=url, timeout_s=cfg.timeout_s)
+    if name == "replay":
+        return ReplayProvider(cfg.replay_dir, model=model)
+    raise ConfigError(f"unknown provider {name!r}: use one of {', '.join(PROVIDERS)}")
+
+
+def model_for(
+    p: Provider, llm_config: LLMConfig | None = None, *, model: str | None = None, provider: str | None = None
+) -> str:
+    """The model to put in requests: the CLI's, else the config's (if it is for this provider), else the
+    provider's default."""
+    if model:
+        return model
+    cfg = llm_config or LLMConfig()
+    if cfg.model and (provider is None or provider == cfg.provider):
+        return cfg.model
+    return p.default_model

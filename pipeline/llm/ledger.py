@@ -1,0 +1,180 @@
+"""The ledger: one row per attempt (and per cache hit), in the same SQLite file as the cache."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pipeline.llm.cache import Cache
+from pipeline.llm.costing import cost_of
+from pipeline.llm.db import Database
+from pipeline.llm.structured import Attempt
+from pipeline.llm.types import LLMRequest, LLMResponse, Usage
+from schemas.report import Failure, Generation, StageGeneration
+
+_TOKENS = ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens")
+
+
+class Ledger:
+    """Rows of calls: what each attempt used and cost. Unknown prices are stored as NULL."""
+
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        *,
+        db: Database | None = None,
+        price_overrides: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.db = db or Database(path)
+        self.price_overrides = price_overrides
+
+    @classmethod
+    def beside(cls, cache: Cache, *, price_overrides: Mapping[str, Any] | None = None) -> Ledger:
+        """A ledger sharing the cache's connection."""
+        return cls(db=cache.db, price_overrides=price_overrides)
+
+    def record(
+        self,
+        *,
+        run_id: str,
+        request: LLMRequest,
+        response: LLMResponse | None = None,
+        error: str | None = None,
+        attempt: int,
+        cache_hit: bool,
+        latency_s: float,
+        batch: bool = False,
+        usage: Usage | None = None,
+        model: str | None = None,
+        date: str | None = None,
+    ) -> None:
+        """One row. ``usage`` defaults to the response's (zero for a cache hit: nothing was spent)."""
+        if usage is None:
+            usage = response.usage if response is not None and not cache_hit else Usage()
+        model = model or (response.model if response is not None else request.model)
+        cost = cost_of(
+            provider=request.provider, model=model, usage=usage, batch=batch, overrides=self.price_overrides
+        )
+        if cache_hit:
+            cost = Decimal(0)
+        with self.db.tx() as conn:
+            conn.execute(
+                "INSERT INTO ledger (ts, run_id, date, stage, prompt_version, label, session_id, chunk_index,"
+                " provider, model, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens,"
+                " cost_usd, priced, latency_s, attempt, cache_hit, batch, error, request_key)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    time.time(),
+                    run_id,
+                    date,
+                    request.stage,
+                    request.prompt_version,
+                    request.label,
+                    request.session_id,
+                    request.chunk_index,
+                    request.provider,
+                    model,
+                    usage.input_tokens,
+                    usage.output_tokens,
+                    usage.cache_write_tokens,
+                    usage.cache_read_tokens,
+                    None if cost is None else str(cost),
+                    int(cost is not None),
+                    latency_s,
+                    attempt,
+                    int(cache_hit),
+                    int(batch),
+                    error,
+                    request.key(),
+                ),
+            )
+
+    def record_attempt(self, attempt: Attempt, *, run_id: str, date: str | None = None) -> None:
+        """The ``on_attempt`` callback of ``call_structured``: ``lambda a: ledger.record_attempt(a, ...)``."""
+        self.record(
+            run_id=run_id,
+            request=attempt.request,
+            response=attempt.response,
+            error=attempt.error,
+            attempt=attempt.attempt,
+            cache_hit=False,
+            latency_s=attempt.latency_s,
+            usage=attempt.usage,
+            model=attempt.model,
+            date=date,
+        )
+
+    def rows(self, date: str | None = None, *, run_id: str | None = None) -> list[dict[str, Any]]:
+        """Ledger rows (oldest first) for the ``cost`` command; ``cost_usd`` is a Decimal or None."""
+        clauses, params = [], []
+        if date is not None:
+            clauses.append("date = ?")
+            params.append(date)
+        if run_id is not None:
+            clauses.append("run_id = ?")
+            params.append(run_id)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        out = []
+        for row in self.db.query(f"SELECT * FROM ledger{where} ORDER BY id", params):
+            d = dict(row)
+            d["cost_usd"] = None if d["cost_usd"] is None else Decimal(d["cost_usd"])
+            d["cache_hit"], d["batch"] = bool(d["cache_hit"]), bool(d["batch"])
+            out.append(d)
+        return out
+
+    def summary(self, run_id: str) -> Generation:
+        """What one run cost, for ``report.json``'s ``generation``."""
+        return summarize(self.rows(run_id=run_id), run_id=run_id)
+
+
+def summarize(rows: list[dict[str, Any]], *, run_id: str = "") -> Generation:
+    """Ledger rows -> Generation. Tokens and cost count every attempt (failed ones are real cost); a call
+    is a request answered (sent or cached); a failure is a request whose every row is an error."""
+    gen = Generation(run_id=run_id)
+    unpriced = False
+    total = Decimal(0)
+    outcome: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        stage = gen.by_stage.setdefault(row["stage"], StageGeneration(prompt_version=row["prompt_version"]))
+        _add_tokens(gen, stage, row)
+        if row["cost_usd"] is None:
+            unpriced = True
+            stage.cost_usd = None
+        else:
+            total += row["cost_usd"]
+            if stage.cost_usd is not None:
+                stage.cost_usd = float(Decimal(str(stage.cost_usd)) + row["cost_usd"])
+        if row["error"] is None:
+            gen.calls += 1
+            stage.calls += 1
+            gen.cache_hits += int(row["cache_hit"])
+            stage.cache_hits += int(row["cache_hit"])
+        outcome.setdefault((row["stage"], row["request_key"]), []).append(row)
+        gen.provider = gen.provider or row["provider"]
+        gen.model = gen.model or row["model"]
+    for (stage_name, _key), attempts in outcome.items():
+        if all(r["error"] for r in attempts):
+            last = attempts[-1]
+            gen.by_stage[stage_name].failures += 1
+            gen.failures.append(
+                Failure(
+                    stage=stage_name,
+                    label=last["label"] or "",
+                    session_id=last["session_id"],
+                    chunk_index=last["chunk_index"],
+                    error=last["error"],
+                    attempts=max(r["attempt"] for r in attempts),
+                )
+            )
+    gen.cost_usd = None if unpriced else float(total)
+    return gen
+
+
+def _add_tokens(gen: Generation, stage: StageGeneration, row: Mapping[str, Any]) -> None:
+    for name in _TOKENS:
+        value = int(row[name] or 0)
+        setattr(gen, name, getattr(gen, name) + value)
+        setattr(stage, name, getattr(stage, name) + value)

@@ -1,0 +1,127 @@
+"""The one transport retry policy (tenacity): 429, 529, 5xx, 408, timeouts and connection errors.
+
+Exponential backoff with jitter, ``retry-after-ms`` / ``retry-after`` honoured, ``x-should-retry: false``
+stops, bounded in attempts and total time. Other 4xx are never retried. The SDKs' own retries are off
+(``max_retries=0``), so this is the only retry layer.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import anthropic
+import openai
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity.wait import wait_exponential_jitter
+
+T = TypeVar("T")
+RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (anthropic.APIError, openai.APIError, OSError)
+"""What a send may raise that is the provider's fault, not ours."""
+_NO_RETRY_429 = tuple(
+    getattr(anthropic, n)
+    for n in ("EnforcedSpendLimitReachedError", "ContractSpendLimitReachedError")
+    if hasattr(anthropic, n)
+)
+
+
+@dataclass
+class RetryPolicy:
+    """Bounds and waits of transport retries. Tests pass a recording ``sleep`` and tiny waits."""
+
+    max_attempts: int = 6
+    max_total_s: float = 300.0
+    initial_wait_s: float = 1.0
+    max_wait_s: float = 60.0
+    max_hint_s: float = 120.0
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+
+def _headers(exc: BaseException) -> Any:
+    resp = getattr(exc, "response", None)
+    return getattr(resp, "headers", None) or {}
+
+
+def status_of(exc: BaseException) -> int | None:
+    code = getattr(exc, "status_code", None)
+    return code if isinstance(code, int) else None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True for transient transport failures only."""
+    if _headers(exc).get("x-should-retry") == "false":
+        return False
+    if isinstance(exc, _NO_RETRY_429):
+        return False
+    if isinstance(exc, (anthropic.APITimeoutError, openai.APITimeoutError)):
+        return True
+    if isinstance(exc, (anthropic.APIConnectionError, openai.APIConnectionError)):
+        return True
+    code = status_of(exc)
+    return code is not None and (code in RETRY_STATUS or code >= 500)
+
+
+def retry_after_s(exc: BaseException) -> float | None:
+    """The server's wait hint in seconds, from ``retry-after-ms`` or ``retry-after`` (seconds or a date)."""
+    headers = _headers(exc)
+    if (ms := headers.get("retry-after-ms")) is not None:
+        try:
+            return max(float(ms) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    backoff = wait_exponential_jitter(initial=policy.initial_wait_s, max=policy.max_wait_s)
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        hint = retry_after_s(exc) if exc is not None else None
+        return min(hint, policy.max_hint_s) if hint is not None else float(backoff(state))
+
+    return wait
+
+
+def with_retries(
+    fn: Callable[[], T],
+    *,
+    policy: RetryPolicy,
+    on_failure: Callable[[int, BaseException], None] | None = None,
+) -> T:
+    """Call ``fn`` under the policy. ``on_failure(attempt, exc)`` sees every failed transport attempt."""
+    attempt = 0
+
+    def one_attempt() -> T:
+        nonlocal attempt
+        attempt += 1
+        try:
+            return fn()
+        except Exception as exc:
+            if on_failure is not None:
+                on_failure(attempt, exc)
+            raise
+
+    retrying = Retrying(
+        retry=retry_if_exception(is_retryable),
+        wait=_wait(policy),
+        stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.max_total_s),
+        sleep=policy.sleep,
+        reraise=True,
+    )
+    return retrying(one_attempt)
