@@ -1,0 +1,221 @@
+"""Deduped usage events → the Token Usage section (schemas.usage.UsageReport) for one local day.
+
+Costs: per model from genai-prices (``None`` when the model cannot be priced). Device rows, agent totals
+and ``total_cost_usd`` sum the PRICED parts; when a part is unpriced its model is listed in
+``unpriced_models`` and a note says the figure is a lower bound. A figure with no priced part at all is
+``None``, never 0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from pipeline.pricing import AGENT_PROVIDERS, Tokens, price_many
+from schemas.config import PriceOverride
+from schemas.transcript import UsageEvent
+from schemas.usage import (
+    ClaudeAgentUsage,
+    ClaudeTokens,
+    ClaudeTotals,
+    CodexAgentUsage,
+    CodexTokens,
+    UsageReport,
+)
+
+Overrides = Mapping[str, PriceOverride] | None
+
+SUBAGENT_NOTE = (
+    "Claude subagent output tokens are a lower bound: subagent transcripts never get their final usage "
+    "written (transcript-formats.md §1.8)."
+)
+
+
+def local_date(e: UsageEvent, zone: ZoneInfo) -> date:
+    return e.timestamp.astimezone(zone).date()
+
+
+def bucket_by_day(events: Iterable[UsageEvent], zone: ZoneInfo) -> dict[date, list[UsageEvent]]:
+    days: dict[date, list[UsageEvent]] = defaultdict(list)
+    for e in events:
+        days[local_date(e, zone)].append(e)
+    return days
+
+
+def tokens_of(e: UsageEvent) -> Tokens:
+    """One event in the pricing partition (Codex input includes cached; Claude input excludes it)."""
+    if e.agent == "codex":
+        cached = min(e.cached_input_tokens, e.input_tokens)
+        return Tokens(input=e.input_tokens - cached, output=e.output_tokens, cache_read=cached)
+    return Tokens(
+        input=e.input_tokens,
+        output=e.output_tokens,
+        cache_write=e.cache_write_tokens,
+        cache_write_1h=e.cache_write_1h_tokens,
+        cache_read=e.cache_read_tokens,
+    )
+
+
+def total_tokens(e: UsageEvent) -> int:
+    """Claude: input + output + cache write + cache read. Codex: input (with cached) + output."""
+    if e.agent == "codex":
+        return e.input_tokens + e.output_tokens
+    return e.line_total
+
+
+def cost_of(events: Iterable[UsageEvent], *, overrides: Overrides = None) -> tuple[int, Decimal | None]:
+    """Total tokens and cost of already-deduped events; cost None if any of them cannot be priced."""
+    by_model: dict[tuple[str, str], list[Tokens]] = defaultdict(list)
+    tokens = 0
+    for e in events:
+        tokens += total_tokens(e)
+        by_model[(e.agent, e.model)].append(tokens_of(e))
+    cost = Decimal(0)
+    for (agent, model), calls in by_model.items():
+        c = price_many(calls, model=model, provider=AGENT_PROVIDERS[agent], overrides=overrides)
+        if c is None:
+            return tokens, None
+        cost += c
+    return tokens, cost
+
+
+class _Priced:
+    """Per-model cost cache for one agent of one day, so device rows reuse model prices exactly."""
+
+    def __init__(self, agent: str, overrides: Overrides) -> None:
+        self.provider = AGENT_PROVIDERS[agent]
+        self.overrides = overrides
+        self.unpriced: set[str] = set()
+
+    def cost(self, by_model: Mapping[str, list[Tokens]]) -> Decimal | None:
+        """Sum over the priced models; None when none of them could be priced."""
+        total: Decimal | None = None
+        for model, calls in by_model.items():
+            c = price_many(calls, model=model, provider=self.provider, overrides=self.overrides)
+            if c is None:
+                self.unpriced.add(model)
+                continue
+            total = c if total is None else total + c
+        return total
+
+
+def _f(d: Decimal | None) -> float | None:
+    return None if d is None else float(d)
+
+
+def _claude_row(events: list[UsageEvent], cost: Decimal | None) -> ClaudeTokens:
+    row = ClaudeTokens(cost_usd=_f(cost), responses=len(events))
+    for e in events:
+        row.input_tokens += e.input_tokens
+        row.output_tokens += e.output_tokens
+        row.cache_creation_tokens += e.cache_write_tokens
+        row.cache_creation_1h_tokens += e.cache_write_1h_tokens
+        row.cache_read_tokens += e.cache_read_tokens
+    row.total_tokens = (
+        row.input_tokens + row.output_tokens + row.cache_creation_tokens + row.cache_read_tokens
+    )
+    return row
+
+
+def _codex_row(events: list[UsageEvent], cost: Decimal | None) -> CodexTokens:
+    row = CodexTokens(cost_usd=_f(cost), responses=len(events))
+    for e in events:
+        row.input_tokens += e.input_tokens
+        row.cached_input_tokens += e.cached_input_tokens
+        row.output_tokens += e.output_tokens
+        row.reasoning_tokens += e.reasoning_tokens
+    row.total_tokens = row.input_tokens + row.output_tokens
+    return row
+
+
+def _groups(events: list[UsageEvent]) -> tuple[dict[str, list[UsageEvent]], dict[str, list[UsageEvent]]]:
+    models: dict[str, list[UsageEvent]] = defaultdict(list)
+    devices: dict[str, list[UsageEvent]] = defaultdict(list)
+    for e in events:
+        models[e.model].append(e)
+        devices[e.device].append(e)
+    return models, devices
+
+
+def _tokens_by_model(events: list[UsageEvent]) -> dict[str, list[Tokens]]:
+    out: dict[str, list[Tokens]] = defaultdict(list)
+    for e in events:
+        out[e.model].append(tokens_of(e))
+    return out
+
+
+Row = TypeVar("Row", ClaudeTokens, CodexTokens)
+
+
+def _agent_rows(
+    events: list[UsageEvent], priced: _Priced, make: Callable[[list[UsageEvent], Decimal | None], Row]
+) -> tuple[dict[str, Row], dict[str, Row], Decimal | None]:
+    models, devices = _groups(events)
+    model_rows: dict[str, Row] = {}
+    costs: dict[str, Decimal] = {}
+    for model, evs in models.items():
+        c = priced.cost({model: [tokens_of(e) for e in evs]})
+        model_rows[model] = make(evs, c)
+        if c is not None:
+            costs[model] = c
+    total = sum(costs.values(), Decimal(0)) if costs else None
+    for model, c in costs.items():
+        if total:
+            model_rows[model].cost_share = float(c / total)
+    # biggest cost first, as the reference reports list them; unpriced models last
+    model_rows = dict(sorted(model_rows.items(), key=lambda kv: (-(costs.get(kv[0], Decimal(-1))), kv[0])))
+    device_rows = {dev: make(evs, priced.cost(_tokens_by_model(evs))) for dev, evs in devices.items()}
+    return model_rows, device_rows, total
+
+
+def build_day(
+    events: list[UsageEvent],
+    *,
+    day: date,
+    timezone: str,
+    overrides: Overrides = None,
+    device_order: list[str] | None = None,
+) -> UsageReport:
+    """The report for one day from deduped events already bucketed to that local day."""
+    claude_ev = [e for e in events if e.agent == "claude_code"]
+    codex_ev = [e for e in events if e.agent == "codex"]
+    pc, px = _Priced("claude_code", overrides), _Priced("codex", overrides)
+    cm, cd, ctot = _agent_rows(claude_ev, pc, _claude_row)
+    xm, xd, xtot = _agent_rows(codex_ev, px, _codex_row)
+    order = {d: i for i, d in enumerate(device_order or [])}
+
+    def by_config(rows: dict[str, Row]) -> dict[str, Row]:
+        return dict(sorted(rows.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+
+    ctotals = ClaudeTotals(**_claude_row(claude_ev, ctot).model_dump())
+    written_read = ctotals.cache_read_tokens + ctotals.cache_creation_tokens
+    ctotals.cache_hit_rate = ctotals.cache_read_tokens / written_read if written_read else None
+    report = UsageReport(date=day.isoformat(), timezone=timezone)
+    report.agents.claude_code = ClaudeAgentUsage(models=cm, devices=by_config(cd), totals=ctotals)
+    report.agents.codex = CodexAgentUsage(models=xm, devices=by_config(xd), totals=_codex_row(codex_ev, xtot))
+    parts = [c for c in (ctot, xtot) if c is not None]
+    report.total_cost_usd = _f(sum(parts, Decimal(0))) if parts or not events else None
+    report.unpriced_models = sorted(pc.unpriced | px.unpriced)
+    report.notes = _notes(claude_ev, codex_ev, report.unpriced_models)
+    return report
+
+
+def _notes(claude_ev: list[UsageEvent], codex_ev: list[UsageEvent], unpriced: list[str]) -> list[str]:
+    notes: list[str] = []
+    if any(e.is_sidechain for e in claude_ev):
+        notes.append(SUBAGENT_NOTE)
+    if unpriced:
+        notes.append(
+            "No price known for "
+            + ", ".join(unpriced)
+            + ": their cost is null, and device rows, agent totals "
+            "and total_cost_usd cover the priced models only (a lower bound). Add a [prices] entry to the "
+            "config to price them."
+        )
+    if any(e.model_approximate for e in codex_ev):
+        notes.append("Some Codex usage predates any turn_context: its model is a guess (approximate).")
+    return notes
