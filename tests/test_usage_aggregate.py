@@ -100,7 +100,7 @@ def test_codex_reference_figures_and_json_shape() -> None:
 
 
 def test_unpriced_model_is_null_and_totals_cover_priced_parts() -> None:
-    evs = reference_000() + [claude("corp-gateway-model", 10, 10, 0, 0, device="DCC")]
+    evs = [*reference_000(), claude("corp-gateway-model", 10, 10, 0, 0, device="DCC")]
     r = build_day(evs, day=date(2026, 3, 10), timezone="UTC")
     cc = r.agents.claude_code
     assert cc.models["corp-gateway-model"].cost_usd is None
