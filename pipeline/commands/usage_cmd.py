@@ -1,9 +1,305 @@
-"""Placeholder: filled in by its owner."""
+"""`daily-report usage` and `daily-report sessions`: the Token Usage section and the day's sessions.
+
+Thin: options are parsed here, the library (pipeline.usage) returns values, rich renders them on stdout.
+Warnings go to stderr through logging; a DailyReportError becomes one line on stderr and exit code 2.
+"""
 
 from __future__ import annotations
 
+import functools
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import orjson
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.errors import ConfigError, DailyReportError
+from schemas.usage import UsageReport
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+CONFIG_OPT = typer.Option(None, "--config", help="daily-report.toml to use.")
+TZ_OPT = typer.Option(None, "--tz", help="IANA time zone; a day is a local date in it.")
+JSON_OPT = typer.Option(False, "--json", help="Print JSON instead of tables.")
+
+
+def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """A DailyReportError becomes one line on stderr and its exit code (2); --debug keeps the traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except DailyReportError as e:
+            if _debug():
+                raise
+            Console(stderr=True, file=sys.stderr).print(
+                f"[red]error:[/red] {e}", highlight=False, soft_wrap=True
+            )
+            raise typer.Exit(e.exit_code) from None
+
+    return wrapper
+
+
+def _debug() -> bool:
+    try:
+        from pipeline.cli import _state
+
+        return bool(_state.get("debug"))
+    except ImportError:  # pragma: no cover
+        return False
+
+
+def parse_day(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{what} {value!r} is not a date: use YYYY-MM-DD") from None
+
+
+def money(v: float | None) -> str:
+    return "unknown" if v is None else f"${v:,.4f}"
+
+
+def n(v: int) -> str:
+    return f"{v:,}"
+
+
+def pct(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1%}"
+
+
+def _out() -> Console:
+    return Console(file=sys.stdout, soft_wrap=True)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def _context(config_path: Path | None, tz: str | None) -> tuple[Any, Any]:
+    from pipeline.config import load_config, resolve_zone
+
+    config = load_config(config_path, tz=tz)
+    return config, resolve_zone(config)
+
+
+def _table(title: str, *cols: str) -> Table:
+    t = Table(title=title, title_justify="left", show_lines=False)
+    for i, c in enumerate(cols):
+        t.add_column(c, justify="left" if i == 0 else "right")
+    return t
+
+
+def render_claude(r: UsageReport, out: Console) -> None:
+    cc = r.agents.claude_code
+    if not cc.models:
+        out.print("Claude Code: no usage")
+        return
+    t = cc.totals
+    ov = _table("Claude Code: Overview", "Metric", "Value")
+    for k, v in [
+        ("Total Tokens", n(t.total_tokens)),
+        ("Input Tokens", n(t.input_tokens)),
+        ("Output Tokens", n(t.output_tokens)),
+        ("Cache Created", n(t.cache_creation_tokens)),
+        ("Cache Read", n(t.cache_read_tokens)),
+        ("Cache Hit Rate", pct(t.cache_hit_rate)),
+        ("Total Cost (USD)", money(t.cost_usd)),
+    ]:
+        ov.add_row(k, v)
+    out.print(ov)
+    mb = _table("Model Breakdown", "Model", "Input", "Output", "Cache Created", "Cache Read", "Cost", "Share")
+    for m, row in cc.models.items():
+        mb.add_row(
+            m,
+            n(row.input_tokens),
+            n(row.output_tokens),
+            n(row.cache_creation_tokens),
+            n(row.cache_read_tokens),
+            money(row.cost_usd),
+            pct(row.cost_share),
+        )
+    out.print(mb)
+    dv = _table("Usage by Device", "Device", "Total Tokens", "Input", "Output", "Cost")
+    for d, row in cc.devices.items():
+        dv.add_row(d, n(row.total_tokens), n(row.input_tokens), n(row.output_tokens), money(row.cost_usd))
+    out.print(dv)
+
+
+def render_codex(r: UsageReport, out: Console) -> None:
+    cx = r.agents.codex
+    if not cx.models:
+        out.print("Codex: no usage")
+        return
+    t = cx.totals
+    ov = _table("Codex: Overview", "Metric", "Value")
+    for k, v in [
+        ("Total Tokens", n(t.total_tokens)),
+        ("Input Tokens", n(t.input_tokens)),
+        ("Output Tokens", n(t.output_tokens)),
+        ("Reasoning Tokens", n(t.reasoning_tokens)),
+        ("Cache Read (cached input)", n(t.cached_input_tokens)),
+        ("Total Cost (USD)", money(t.cost_usd)),
+    ]:
+        ov.add_row(k, v)
+    out.print(ov)
+    mb = _table("Model Breakdown", "Model", "Input", "Output", "Reasoning", "Cache Read", "Cost", "Share")
+    for m, row in cx.models.items():
+        mb.add_row(
+            m,
+            n(row.input_tokens),
+            n(row.output_tokens),
+            n(row.reasoning_tokens),
+            n(row.cached_input_tokens),
+            money(row.cost_usd),
+            pct(row.cost_share),
+        )
+    out.print(mb)
+    dv = _table("Usage by Device", "Device", "Total Tokens", "Input", "Output", "Cost")
+    for d, row in cx.devices.items():
+        dv.add_row(d, n(row.total_tokens), n(row.input_tokens), n(row.output_tokens), money(row.cost_usd))
+    out.print(dv)
+
+
+def render_day(r: UsageReport) -> None:
+    out = _out()
+    out.print(f"[bold]Token Usage[/bold] {r.date} ({r.timezone})")
+    render_claude(r, out)
+    render_codex(r, out)
+    out.print(f"Total cost (USD): {money(r.total_cost_usd)}")
+    for note in r.notes:
+        out.print(f"[dim]note: {note}[/dim]", highlight=False)
+
+
+def render_range(reports: list[UsageReport]) -> None:
+    t = _table(
+        "Token Usage by day",
+        "Date",
+        "Claude Tokens",
+        "Claude Cost",
+        "Codex Tokens",
+        "Codex Cost",
+        "Total Cost",
+    )
+    for r in reports:
+        cc, cx = r.agents.claude_code.totals, r.agents.codex.totals
+        t.add_row(
+            r.date,
+            n(cc.total_tokens),
+            money(cc.cost_usd if cc.responses else 0.0),
+            n(cx.total_tokens),
+            money(cx.cost_usd if cx.responses else 0.0),
+            money(r.total_cost_usd),
+        )
+    _out().print(t)
+
+
+def _warn_skipped(reports: list[UsageReport]) -> None:
+    from pipeline import log
+
+    files: dict[str, int] = {}
+    for r in reports:
+        files.update(r.skipped_files)
+    if files:
+        log.warn(
+            f"{sum(files.values())} malformed transcript lines skipped in {len(files)} file(s), e.g. "
+            f"{next(iter(files))}"
+        )
+
+
+@cli_errors
+def usage(
+    date_: str | None = typer.Option(None, "--date", help="Local day, YYYY-MM-DD (default: today)."),
+    since: str | None = typer.Option(None, "--since", help="First day of a range (YYYY-MM-DD)."),
+    until: str | None = typer.Option(None, "--until", help="Last day of a range (YYYY-MM-DD)."),
+    config_path: Path | None = CONFIG_OPT,
+    tz: str | None = TZ_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    """The day's Claude Code and Codex token usage and cost (no LLM)."""
+    from pipeline.usage import build_usage_range
+
+    config, zone = _context(config_path, tz)
+    if since or until:
+        if date_:
+            raise ConfigError("give either --date or --since/--until, not both")
+        first = parse_day(since or until or "", "--since")
+        last = parse_day(until or since or "", "--until")
+        if last < first:
+            raise ConfigError(f"--until {last} is before --since {first}")
+    else:
+        first = last = parse_day(date_, "--date") if date_ else datetime.now(zone).date()
+    reports = build_usage_range(config, since=first, until=last, zone=zone)
+    _warn_skipped(reports)
+    if as_json:
+        dumped = [r.model_dump(mode="json") for r in reports]
+        _print_json(dumped[0] if len(dumped) == 1 and not (since or until) else dumped)
+    elif since or until:
+        render_range(reports)
+    else:
+        render_day(reports[0])
+
+
+@cli_errors
+def sessions(
+    date_: str | None = typer.Option(None, "--date", help="Local day, YYYY-MM-DD (default: today)."),
+    config_path: Path | None = CONFIG_OPT,
+    tz: str | None = TZ_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    """The day's sessions: agent, device, project, times, prompts, tool calls, models, tokens, cost."""
+    from pipeline.usage.sessions import session_rows
+
+    config, zone = _context(config_path, tz)
+    day = parse_day(date_, "--date") if date_ else datetime.now(zone).date()
+    rows = session_rows(config, day=day, zone=zone)
+    if as_json:
+        _print_json(
+            {
+                "date": day.isoformat(),
+                "timezone": str(zone),
+                "sessions": [r.model_dump(mode="json") for r in rows],
+            }
+        )
+        return
+    t = _table(
+        f"Sessions {day} ({zone})",
+        "Agent",
+        "Device",
+        "Project",
+        "Session",
+        "Start",
+        "End",
+        "Prompts",
+        "Tools (err)",
+        "Models",
+        "Tokens",
+        "Cost",
+    )
+    for r in rows:
+        t.add_row(
+            r.agent,
+            r.device,
+            r.project,
+            r.id[:8],
+            r.start_local or "-",
+            r.span_end_label(),
+            str(r.human_prompts),
+            f"{r.tool_calls} ({r.tool_errors})",
+            ", ".join(r.models),
+            n(r.tokens),
+            money(r.cost_usd),
+        )
+    _out().print(t)
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    app.command("usage")(usage)
+    app.command("sessions")(sessions)
