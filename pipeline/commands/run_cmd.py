@@ -1,9 +1,366 @@
-"""Placeholder: filled in by its owner."""
+"""`daily-report run`, `cost` and `demo`: thin commands over ``pipeline.engine``.
+
+Progress goes to stderr (a rich live line on a terminal, plain lines otherwise); tables and the summary
+go to stdout. Library errors (``DailyReportError``) become one line and exit code 2.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline import log
+from pipeline.errors import DailyReportError
+from pipeline.paths import FIXTURES_DIR
+
+DEMO_DATE = "2026-03-17"
+DEMO_CONFIG = FIXTURES_DIR / "day" / "daily-report.toml"
+DEMO_OUT = Path("demo-report")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _money(v: Decimal | float | None, digits: int = 4) -> str:
+    return "unknown" if v is None else f"${float(v):,.{digits}f}"
+
+
+# ---------------------------------------------------------------- progress
+
+
+def _progress_sink(console: Console) -> Callable[[str, dict[str, Any]], None]:
+    """Progress events -> short lines on stderr (transient status on a terminal)."""
+    tty = console.is_terminal
+
+    def sink(event: str, fields: dict[str, Any]) -> None:
+        line = _progress_line(event, fields)
+        if line is None:
+            return
+        if tty and event == "request_done":
+            console.print(line, end="\r", overflow="ellipsis", no_wrap=True)
+        else:
+            console.print(line)
+
+    return sink
+
+
+def _progress_line(event: str, f: dict[str, Any]) -> str | None:
+    if event == "sessions_planned":
+        return f"planned {f['sessions']} sessions, {f['chunks']} chunks"
+    if event == "request_done":
+        tail = f"  {f['status']}: {f['label']}" + (f" ({f['error']})" if f.get("error") else "")
+        return (
+            f"calls {f['done']}/{f['total']}  cache hits {f['cache_hits']}  failed {f['failed']}  "
+            f"spent {_money(f['spent_usd'])}{tail}"
+        )
+    if event in ("stage_waiting", "pending", "exported", "imported", "batch_submitted", "batch_poll"):
+        return f"{event.replace('_', ' ')}: " + ", ".join(f"{k}={v}" for k, v in f.items())
+    return None
+
+
+@contextmanager
+def _progress() -> Iterator[None]:
+    log.set_progress_sink(_progress_sink(err))
+    try:
+        yield
+    finally:
+        log.set_progress_sink(None)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """DailyReportError -> one line and exit 2 (tracebacks with --debug); Ctrl-C -> a note and exit 130."""
+    try:
+        yield
+    except DailyReportError as e:
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            raise
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(e.exit_code) from None
+    except KeyboardInterrupt:
+        err.print(
+            "interrupted: every answer received is in the cache; run the same command again to carry on"
+        )
+        raise typer.Exit(130) from None
+
+
+# ---------------------------------------------------------------- tables
+
+
+def estimate_table(estimate: Any, title: str) -> Table:
+    t = Table(title=title, title_justify="left")
+    for col in ("stage", "requests", "cached", "input tokens", "cache write", "cache read", "output tokens"):
+        t.add_column(col, justify="left" if col == "stage" else "right")
+    t.add_column("est. cost", justify="right")
+    rows = [*estimate.stages, estimate.total()]
+    for r in rows:
+        t.add_row(
+            r.stage,
+            f"{r.requests:,}",
+            f"{r.cached:,}",
+            f"{r.input_tokens:,}",
+            f"{r.cache_write_tokens:,}",
+            f"{r.cache_read_tokens:,}",
+            f"{r.output_tokens:,}",
+            _money(r.cost_usd),
+            end_section=r is rows[-2],
+        )
+    return t
+
+
+def print_summary(result: Any) -> None:
+    gen = result.generation
+    if gen is not None:
+        out.print(
+            f"calls {gen.calls} (cache hits {gen.cache_hits}), tokens in {gen.input_tokens:,} "
+            f"out {gen.output_tokens:,} cache write {gen.cache_write_tokens:,} read {gen.cache_read_tokens:,}, "
+            f"cost {_money(gen.cost_usd)}"
+        )
+    skipped = ", ".join(f"{k} {v}" for k, v in sorted(result.skipped_sessions.items()))
+    out.print(
+        f"sessions {result.sessions}, chunks {result.chunks}" + (f", skipped: {skipped}" if skipped else "")
+    )
+    if result.failures:
+        out.print(f"[red]{len(result.failures)} failed requests:[/red]")
+        for f in result.failures:
+            out.print(f"  {f.label}: {f.error}")
+    if result.imported:
+        out.print(f"imported {result.imported} answers")
+    if result.exported is not None:
+        out.print(f"wrote {result.pending} unanswered requests to {result.exported}")
+    if result.pending:
+        out.print(f"{result.pending} requests pending: the report is written once nothing is pending")
+    for kind, path in result.paths.items():
+        out.print(f"{kind}: {path}")
+
+
+def _run(opts: Any) -> Any:
+    from pipeline.engine import run_day
+
+    with _progress():
+        result = run_day(opts)
+    title = f"estimate for {opts.date}: {result.estimate.provider} {result.estimate.model}"
+    out.print(
+        estimate_table(result.estimate, title + (" (batch: half price)" if result.estimate.batch else ""))
+    )
+    if not result.dry_run:
+        print_summary(result)
+    else:
+        out.print("dry run: nothing was sent")
+    return result
+
+
+# ---------------------------------------------------------------- commands
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    app.command("run")(run)
+    app.command("cost")(cost)
+    app.command("demo")(demo)
+
+
+def run(
+    date: Annotated[str, typer.Option("--date", help="Local date, YYYY-MM-DD.")],
+    config: Annotated[Path | None, typer.Option("--config", help="daily-report.toml")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="IANA zone; overrides the config.")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Reports directory (default: reports/).")
+    ] = None,
+    stage: Annotated[
+        str | None, typer.Option("--stage", help="Re-send this stage (and what depends on it).")
+    ] = None,
+    session: Annotated[
+        list[str] | None, typer.Option("--session", help="Only this session id (or prefix); repeatable.")
+    ] = None,
+    device: Annotated[
+        list[str] | None, typer.Option("--device", help="Only this device; repeatable.")
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Prose language: en, zh.")] = None,
+    provider: Annotated[str | None, typer.Option("--provider", help="anthropic | openai | replay")] = None,
+    model: Annotated[str | None, typer.Option("--model")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and estimate; send nothing.")] = False,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Use the provider's batch API (half price).")
+    ] = False,
+    export_requests: Annotated[
+        Path | None, typer.Option("--export-requests", help="Write unanswered requests.")
+    ] = None,
+    import_results: Annotated[
+        Path | None, typer.Option("--import-results", help="Read batch results.")
+    ] = None,
+    max_cost: Annotated[float | None, typer.Option("--max-cost", help="Budget in USD for this run.")] = None,
+) -> None:
+    """Build the daily report for one date."""
+    from pipeline.plan import RunOptions
+
+    with _errors():
+        opts = RunOptions(
+            date=_check_date(date),
+            config_path=config,
+            tz=tz,
+            out_dir=out_dir,
+            stage=stage,
+            session_ids=tuple(session or ()),
+            devices=tuple(device or ()),
+            lang=lang,
+            provider=provider,
+            model=model,
+            base_url=base_url,
+            dry_run=dry_run,
+            batch=batch,
+            export_requests=export_requests,
+            import_results=import_results,
+            max_cost=max_cost,
+        )
+        result = _run(opts)
+    if result.failures:
+        raise typer.Exit(1)
+
+
+def _check_date(value: str) -> str:
+    from datetime import date as Date
+
+    from pipeline.errors import ConfigError
+
+    try:
+        return Date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ConfigError(f"--date {value!r} is not a date: use YYYY-MM-DD") from None
+
+
+def cost(
+    date: Annotated[str | None, typer.Option("--date", help="Only calls made for this report date.")] = None,
+    config: Annotated[Path | None, typer.Option("--config")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """What the LLM calls cost, per stage and model (from the ledger)."""
+    from pipeline.config import load_config
+    from pipeline.llm.ledger import Ledger
+
+    with _errors():
+        cfg = load_config(config)
+        ledger = Ledger(cfg.cache_path)
+        rows = cost_rows(ledger.rows(date))
+    if as_json:
+        sys.stdout.write(json.dumps({"date": date, "rows": rows}, indent=2) + "\n")
+        return
+    t = Table(title=f"LLM cost{f' for {date}' if date else ''} (ledger)", title_justify="left")
+    for col in (
+        "stage",
+        "model",
+        "calls",
+        "cache hits",
+        "errors",
+        "input",
+        "output",
+        "cache write",
+        "cache read",
+    ):
+        t.add_column(col, justify="left" if col in ("stage", "model") else "right")
+    t.add_column("cost", justify="right")
+    for r in rows:
+        t.add_row(
+            r["stage"],
+            r["model"],
+            *(f"{r[k]:,}" for k in _COUNTS),
+            _money(r["cost_usd"]),
+            end_section=r["stage"] == "total" or r is rows[-2],
+        )
+    out.print(t)
+
+
+_COUNTS = (
+    "calls",
+    "cache_hits",
+    "errors",
+    "input_tokens",
+    "output_tokens",
+    "cache_write_tokens",
+    "cache_read_tokens",
+)
+
+
+def cost_rows(ledger_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Ledger rows -> one row per (stage, model) plus a total; a cost is None when any part is unknown."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    total: dict[str, Any] = {
+        "stage": "total",
+        "model": "",
+        **dict.fromkeys(_COUNTS, 0),
+        "cost_usd": Decimal(0),
+    }
+    for row in ledger_rows:
+        g = groups.setdefault(
+            (row["stage"], row["model"]),
+            {
+                "stage": row["stage"],
+                "model": row["model"],
+                **dict.fromkeys(_COUNTS, 0),
+                "cost_usd": Decimal(0),
+            },
+        )
+        for target in (g, total):
+            _add_row(target, row)
+    rows = [groups[k] for k in sorted(groups)] + [total]
+    return [{**r, "cost_usd": None if r["cost_usd"] is None else float(r["cost_usd"])} for r in rows]
+
+
+def _add_row(target: dict[str, Any], row: dict[str, Any]) -> None:
+    if row["error"]:
+        target["errors"] += 1
+    elif row["cache_hit"]:
+        target["cache_hits"] += 1
+    else:
+        target["calls"] += 1
+    for k in ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens"):
+        target[k] += int(row[k] or 0)
+    if target["cost_usd"] is not None:
+        target["cost_usd"] = None if row["cost_usd"] is None else target["cost_usd"] + row["cost_usd"]
+
+
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the demo report goes.")] = DEMO_OUT,
+) -> None:
+    """The bundled fixture day through the replay provider: no key, no network, all three formats."""
+    with _errors():
+        result = run_demo(out_dir)
+    out.print(f"demo report for {DEMO_DATE}:")
+    for kind, path in result.paths.items():
+        out.print(f"  {kind}: {path}")
+
+
+def run_demo(out_dir: Path) -> Any:
+    from pipeline.config import load_config
+    from pipeline.engine import run_day
+    from pipeline.errors import ConfigError
+    from pipeline.plan import RunOptions
+
+    if not DEMO_CONFIG.is_file():
+        raise ConfigError(f"the demo fixture day is missing: expected {DEMO_CONFIG}")
+    config = load_config(DEMO_CONFIG)
+    opts = RunOptions(
+        date=DEMO_DATE,
+        config=config,
+        out_dir=out_dir,
+        provider="replay",
+        cache_path=out_dir / ".cache" / "cache.sqlite3",
+    )
+    with _progress():
+        result = run_day(opts)
+    if result.failures:
+        names = ", ".join(f.label for f in result.failures[:5])
+        raise ConfigError(
+            f"the demo has {len(result.failures)} failed requests ({names}): the fixtures are incomplete"
+        )
+    return result

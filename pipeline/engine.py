@@ -1,0 +1,405 @@
+"""The engine: plan a day, execute every stage in dependency order, merge, and write the report.
+
+``run_day(opts)`` is the one entry point (the CLI's ``run`` and ``demo`` and the eval call it). Steps:
+plan (``pipeline.plan``) -> estimate (``pipeline.estimate``) -> chunk stages, concurrently
+(``pipeline.execute``) -> merge per session -> day stages (projects, then overview) -> report
+(``pipeline.assemble``). ``--export-requests`` / ``--import-results`` runs go only as far as cached answers
+allow and send nothing; ``--batch`` hands requests to the provider's batch API (``pipeline.batching``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pipeline import log
+from pipeline.errors import BudgetExceededError, ConfigError
+from pipeline.estimate import Estimate, Estimator, expected_day_input
+from pipeline.execute import Budget, Executor, LLMSender, Outcome, progress_counter
+from pipeline.plan import (
+    DayPlan,
+    LLMTarget,
+    Planned,
+    Prompts,
+    RunOptions,
+    load_prompts,
+    plan_chunk_stage,
+    plan_day_stage,
+    prepare_day,
+    resolve_target,
+)
+from pipeline.stages.base import DayInputs, SessionInfo
+from pipeline.tokens import count_tokens
+from schemas.config import Config
+from schemas.report import DailyReport, Failure, Generation
+
+
+@dataclass
+class RunResult:
+    """What a run did: the estimate, what was sent, what failed or is pending, what was written."""
+
+    run_id: str
+    date: str
+    estimate: Estimate
+    dry_run: bool = False
+    sessions: int = 0
+    chunks: int = 0
+    skipped_sessions: dict[str, int] = field(default_factory=dict)
+    generation: Generation | None = None
+    failures: list[Failure] = field(default_factory=list)
+    pending: int = 0
+    exported: Path | None = None
+    imported: int = 0
+    report: DailyReport | None = None
+    paths: dict[str, Path] = field(default_factory=dict)
+    stages: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- stages
+
+
+def _registry() -> Any:
+    from pipeline.stages import registry
+
+    return registry
+
+
+def stage_names() -> list[str]:
+    return [s.name for s in _registry().STAGES]
+
+
+def select_stages(opts: RunOptions) -> tuple[list[Any], frozenset[str]]:
+    """The stages of this run (in dependency order) and those to re-send even when cached."""
+    reg = _registry()
+    valid = stage_names()
+    for name in [*(opts.stages or ()), *([opts.stage] if opts.stage else [])]:
+        if name not in valid:
+            raise ConfigError(f"unknown stage {name!r}: valid stages are {', '.join(valid)}")
+    chosen = [s for s in reg.STAGES if opts.stages is None or s.name in opts.stages]
+    refresh: frozenset[str] = frozenset()
+    if opts.stage:
+        refresh = frozenset({opts.stage, *reg.dependents(opts.stage)})
+    return chosen, refresh
+
+
+# ---------------------------------------------------------------- the run
+
+
+@dataclass
+class _Run:
+    """State of one run, shared by the steps below."""
+
+    opts: RunOptions
+    config: Config
+    day: DayPlan
+    target: LLMTarget
+    prompts: Prompts
+    stages: list[Any]
+    refresh: frozenset[str]
+    run_id: str
+    provider: Any = None
+    executor: Executor | None = None
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    day_results: dict[str, Any] = field(default_factory=dict)
+    blocked: set[str] = field(default_factory=set)
+
+    @property
+    def chunk_stages(self) -> list[Any]:
+        return [s for s in self.stages if s.scope == "chunk"]
+
+    @property
+    def day_stages(self) -> list[Any]:
+        return [s for s in self.stages if s.scope != "chunk"]
+
+
+def load_run_config(opts: RunOptions) -> Config:
+    if opts.config is not None:
+        return opts.config
+    from pipeline.config import load_config
+
+    return load_config(opts.config_path, tz=opts.tz)
+
+
+def run_day(opts: RunOptions) -> RunResult:
+    """Plan, estimate and (unless a dry run) execute one day, then write its report when nothing is pending."""
+    config = load_run_config(opts)
+    stages, refresh = select_stages(opts)
+    day = prepare_day(opts, config)
+    target, provider = resolve_target(config, opts)
+    prompts = load_prompts([s.name for s in stages], opts, lang=day.lang)
+    run = _Run(
+        opts, config, day, target, prompts, stages, refresh, run_id=uuid.uuid4().hex, provider=provider
+    )
+    from pipeline.llm.cache import Cache
+
+    cache = Cache(opts.cache_path or config.cache_path)
+    try:
+        return _run_with_cache(run, cache)
+    finally:
+        cache.close()
+
+
+def _run_with_cache(run: _Run, cache: Any) -> RunResult:
+    from pipeline.llm.ledger import Ledger
+
+    opts = run.opts
+    imported = _import_results(run, cache) if opts.import_results else 0
+    chunk_planned = _plan_chunks(run)
+    estimate = estimate_run(run, chunk_planned, cached=_cached_keys(cache, chunk_planned, run.refresh))
+    result = RunResult(
+        run_id=run.run_id,
+        date=opts.date,
+        estimate=estimate,
+        dry_run=opts.dry_run,
+        sessions=len(run.day.sessions),
+        chunks=len(run.day.chunks),
+        skipped_sessions=run.day.skipped_sessions,
+        imported=imported,
+        stages=[s.name for s in run.stages],
+    )
+    log.progress("estimate", estimate=estimate)
+    if opts.dry_run:
+        return result
+    _check_budget(run, estimate)
+    ledger = Ledger.beside(cache, price_overrides=run.config.prices or None)
+    run.executor = _executor(run, cache, ledger, total=_expected_calls(estimate))
+    if opts.batch and not opts.offline:
+        from pipeline.batching import run_batches
+
+        run_batches(run, cache, ledger, chunk_planned)
+    _execute(run, chunk_planned)
+    _merge_chunk_stages(run, chunk_planned)
+    _run_day_stages(run)
+    return _finish(run, result, ledger)
+
+
+def _expected_calls(estimate: Estimate) -> int:
+    return estimate.total().requests
+
+
+def _cached_keys(cache: Any, planned: Sequence[Planned], refresh: frozenset[str]) -> set[str]:
+    return {p.key for p in planned if p.request.stage not in refresh and cache.has(p.key)}
+
+
+def _plan_chunks(run: _Run) -> list[Planned]:
+    out: list[Planned] = []
+    for stage in run.chunk_stages:
+        out += plan_chunk_stage(
+            stage, run.day.chunks, prompts=run.prompts, target=run.target, lang=run.day.lang
+        )
+    return out
+
+
+def estimate_run(run: _Run, chunk_planned: Sequence[Planned], *, cached: set[str]) -> Estimate:
+    """Chunk stages from their planned requests; day stages from the expected size of their inputs."""
+    est = Estimator(
+        provider=run.target.provider,
+        model=run.target.model,
+        batch=run.opts.batch,
+        overrides=run.config.prices or None,
+    )
+    est.add_requests([p.request for p in _chunk_major(chunk_planned)], cached=cached)
+    per_session = [len(s.chunks) for s in run.day.sessions]
+    for stage in run.day_stages:
+        if not run.day.sessions:
+            continue
+        prompt_tokens = count_tokens(run.prompts.system + run.prompts.by_stage[stage.name].text)
+        tokens = expected_day_input(
+            stage.depends_on, chunks_per_session=per_session, prompt_tokens=prompt_tokens
+        )
+        from pipeline.tokens import estimate_model_tokens
+
+        est.add_day_stage(
+            stage.name,
+            calls=_day_calls(stage.name, run),
+            input_tokens=estimate_model_tokens(tokens, run.target.model),
+        )
+    return est.result([s.name for s in run.stages])
+
+
+def _chunk_major(planned: Sequence[Planned]) -> list[Planned]:
+    """Requests ordered chunk by chunk (stage order within a chunk): the order the prompt cache sees."""
+    order = {id(p): i for i, p in enumerate(planned)}
+    return sorted(
+        planned, key=lambda p: (p.request.session_id or "", p.request.chunk_index or 0, order[id(p)])
+    )
+
+
+def _day_calls(stage: str, run: _Run) -> int:
+    if stage == "projects":
+        return len({s.session.project for s in run.day.sessions})
+    return 1
+
+
+def _check_budget(run: _Run, estimate: Estimate) -> None:
+    limit = _limit(run)
+    cost = estimate.cost_usd
+    if limit is None or cost is None or run.opts.offline:
+        return
+    if cost > limit:
+        raise BudgetExceededError(
+            f"the estimate for {run.opts.date} is ${cost:.4f}, above the budget of ${limit:.4f} "
+            f"({estimate.total().requests} requests, {estimate.total().input_tokens:,} input tokens); "
+            "raise --max-cost / llm.max_cost_usd, pick a cheaper --model, or use --batch"
+        )
+
+
+def _limit(run: _Run) -> Decimal | None:
+    value = run.opts.max_cost if run.opts.max_cost is not None else run.config.llm.max_cost_usd
+    return None if value is None else Decimal(str(value))
+
+
+def _executor(run: _Run, cache: Any, ledger: Any, *, total: int) -> Executor:
+    sender = LLMSender(
+        cache=cache,
+        ledger=ledger,
+        provider=run.provider,
+        run_id=run.run_id,
+        date=run.opts.date,
+        reasks=run.config.llm.reasks,
+        store_answers=run.target.provider != "replay",
+        price_overrides=run.config.prices or None,
+    )
+    limit = _limit(run)
+    return Executor(
+        sender=sender,
+        concurrency=run.config.llm.concurrency,
+        refresh=run.refresh,
+        offline=run.opts.offline,
+        budget=Budget(limit=limit) if limit is not None else None,
+        on_outcome=progress_counter(total),
+    )
+
+
+def _execute(run: _Run, planned: Sequence[Planned]) -> None:
+    assert run.executor is not None
+    log.progress("stage_start", stages=sorted({p.request.stage for p in planned}), requests=len(planned))
+    run.outcomes.update(run.executor.run(planned))
+
+
+# ---------------------------------------------------------------- merges and day stages
+
+
+def _merge_chunk_stages(run: _Run, planned: Sequence[Planned]) -> None:
+    chunks: dict[tuple[str | None, int | None], Any] = {(c.session_id, c.index): c for c in run.day.chunks}
+    for stage in run.chunk_stages:
+        mine = [p for p in planned if p.request.stage == stage.name]
+        if any(run.outcomes[p.key].status == "pending" for p in mine):
+            run.blocked.add(stage.name)
+        by_session: dict[str, list[tuple[Any, Any]]] = {}
+        for p in mine:
+            outcome = run.outcomes[p.key]
+            if outcome.response is None:
+                continue
+            chunk = chunks[(p.request.session_id, p.request.chunk_index)]
+            parsed = p.output_model.model_validate(outcome.response.output)
+            by_session.setdefault(chunk.session_id, []).append((chunk, parsed))
+        merged: dict[str, Any] = {}
+        for sp in run.day.sessions:
+            outputs = sorted(by_session.get(sp.info.session_id, []), key=lambda co: co[0].index)
+            if outputs:
+                merged[sp.info.session_id] = stage.merge(sp.info, outputs)
+        run.results[stage.name] = merged
+
+
+def day_inputs(run: _Run) -> DayInputs:
+    infos: list[SessionInfo] = [s.info for s in run.day.sessions]
+    return DayInputs(
+        date=run.opts.date,
+        lang=run.day.lang,
+        sessions=infos,
+        results=run.results,
+        day_results=run.day_results,
+        timezone=run.day.timezone,
+    )
+
+
+def _run_day_stages(run: _Run) -> None:
+    for stage in run.day_stages:
+        if not run.day.sessions:
+            continue
+        waiting = [d for d in stage.depends_on if d in run.blocked]
+        if waiting:
+            run.blocked.add(stage.name)
+            log.progress("stage_waiting", stage=stage.name, waiting_for=waiting)
+            continue
+        planned = plan_day_stage(stage, day_inputs(run), prompts=run.prompts, target=run.target)
+        _execute(run, planned)
+        if any(run.outcomes[p.key].status == "pending" for p in planned):
+            run.blocked.add(stage.name)
+            continue
+        outputs = [
+            (p.call, p.output_model.model_validate(run.outcomes[p.key].response.output))  # type: ignore[union-attr]
+            for p in planned
+            if run.outcomes[p.key].response is not None
+        ]
+        if outputs:
+            run.day_results[stage.name] = stage.merge(day_inputs(run), outputs)
+
+
+# ---------------------------------------------------------------- finishing
+
+
+def failures_of(outcomes: Mapping[str, Outcome]) -> list[Failure]:
+    out = []
+    for o in outcomes.values():
+        if o.status != "failed":
+            continue
+        r = o.planned.request
+        out.append(
+            Failure(
+                stage=r.stage,
+                label=r.label,
+                session_id=r.session_id,
+                chunk_index=r.chunk_index,
+                error=o.error or "failed",
+                attempts=o.attempts,
+            )
+        )
+    return out
+
+
+def _finish(run: _Run, result: RunResult, ledger: Any) -> RunResult:
+    from pipeline.assemble import write_day_report
+
+    pending = [o.planned for o in run.outcomes.values() if o.status == "pending"]
+    result.pending = len(pending)
+    result.failures = failures_of(run.outcomes)
+    generation = ledger.summary(run.run_id)
+    generation.provider = run.target.provider
+    generation.model = run.target.model
+    generation.pending = result.pending
+    result.generation = generation
+    if run.opts.export_requests is not None:
+        result.exported = _export(run, pending)
+    if pending:
+        log.progress("pending", pending=len(pending), blocked=sorted(run.blocked))
+        return result
+    if run.opts.write:
+        result.report, result.paths = write_day_report(run, generation=generation, failures=result.failures)
+    return result
+
+
+def _export(run: _Run, pending: Sequence[Planned]) -> Path:
+    from pipeline.llm.exchange import export_requests
+
+    path = run.opts.export_requests
+    assert path is not None
+    export_requests([p.request for p in pending], path, provider=run.target.provider)
+    log.progress("exported", path=str(path), requests=len(pending))
+    return path
+
+
+def _import_results(run: _Run, cache: Any) -> int:
+    from pipeline.llm.exchange import import_results
+
+    path = run.opts.import_results
+    assert path is not None
+    n = import_results(path, cache, provider=run.target.provider)
+    log.progress("imported", path=str(path), answers=n)
+    return int(n) if isinstance(n, int) else 0

@@ -1,0 +1,223 @@
+"""What a run will cost before anything is sent: tokens counted offline, prices from genai-prices.
+
+Input tokens are o200k counts of everything a request carries (system, blocks, output schema) scaled by the
+model family's factor (``pipeline.tokens.estimate_model_tokens``). Output tokens are a typical figure per
+stage. Prompt caching is modelled as the design expects: over one chunk the first stage sent writes the
+transcript prefix (Anthropic: cache-write price; OpenAI: plain input) and the later stages read it
+(cache-read price). Requests already in the cache are free. Batch halves the price.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pipeline.llm.costing import cost_of
+from pipeline.llm.types import LLMRequest, Usage
+from pipeline.tokens import count_tokens, estimate_model_tokens
+
+# Typical output tokens of one answer per stage (the reference answers of the fixture day run 300-1,200).
+TYPICAL_OUTPUT = {
+    "facts": 350,
+    "tasks": 900,
+    "issues": 800,
+    "human_ai": 900,
+    "takeaways": 450,
+    "projects": 700,
+    "overview": 1000,
+}
+DEFAULT_OUTPUT = 700
+# Providers cache a prefix only from this many tokens on (Anthropic 1,024-4,096 by model; OpenAI 1,024).
+MIN_CACHEABLE = 1024
+
+
+@dataclass
+class StageEstimate:
+    stage: str
+    requests: int = 0
+    cached: int = 0
+    input_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal | None = Decimal(0)
+
+    def add_cost(self, cost: Decimal | None) -> None:
+        self.cost_usd = None if cost is None or self.cost_usd is None else self.cost_usd + cost
+
+
+@dataclass
+class Estimate:
+    provider: str
+    model: str
+    batch: bool = False
+    stages: list[StageEstimate] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def total(self) -> StageEstimate:
+        out = StageEstimate(stage="total")
+        for s in self.stages:
+            out.requests += s.requests
+            out.cached += s.cached
+            out.input_tokens += s.input_tokens
+            out.cache_write_tokens += s.cache_write_tokens
+            out.cache_read_tokens += s.cache_read_tokens
+            out.output_tokens += s.output_tokens
+            out.add_cost(s.cost_usd)
+        return out
+
+    @property
+    def cost_usd(self) -> Decimal | None:
+        return self.total().cost_usd
+
+    def to_dict(self) -> dict[str, Any]:
+        rows = [*self.stages, self.total()]
+        return {
+            "provider": self.provider,
+            "model": self.model,
+            "batch": self.batch,
+            "stages": [{**r.__dict__, "cost_usd": _num(r.cost_usd)} for r in rows],
+            "notes": self.notes,
+        }
+
+
+def _num(v: Decimal | None) -> float | None:
+    return None if v is None else float(v)
+
+
+def price_tokens(
+    *,
+    provider: str,
+    model: str,
+    input_tokens: int,
+    cache_write_tokens: int = 0,
+    cache_read_tokens: int = 0,
+    output_tokens: int = 0,
+    batch: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+) -> Decimal | None:
+    """USD for the given tokens (``input_tokens`` is the TOTAL prompt, cache parts included); None if unknown."""
+    usage = Usage(
+        input_tokens=input_tokens - cache_write_tokens - cache_read_tokens,
+        cache_write_tokens=cache_write_tokens,
+        cache_read_tokens=cache_read_tokens,
+        output_tokens=output_tokens,
+    )
+    return cost_of(provider=provider, model=model, usage=usage, batch=batch, overrides=overrides)
+
+
+def _split_tokens(request: LLMRequest) -> tuple[int, int]:
+    """(cacheable prefix tokens, the rest) as model tokens: system + blocks up to the last cached block."""
+    last_cached = max((i for i, b in enumerate(request.blocks) if b.cache), default=-1)
+    prefix = request.system + "".join(b.text for b in request.blocks[: last_cached + 1])
+    rest = "".join(b.text for b in request.blocks[last_cached + 1 :]) + json.dumps(request.output_schema)
+    model = request.model
+    return estimate_model_tokens(count_tokens(prefix), model), estimate_model_tokens(
+        count_tokens(rest), model
+    )
+
+
+def _chunk_id(request: LLMRequest) -> tuple[str | None, int | None]:
+    return request.session_id, request.chunk_index
+
+
+@dataclass
+class Estimator:
+    """Accumulates an Estimate over requests; one instance per run."""
+
+    provider: str
+    model: str
+    batch: bool = False
+    overrides: Mapping[str, Any] | None = None
+    _by_stage: dict[str, StageEstimate] = field(default_factory=dict)
+    _prefix_seen: set[tuple[str | None, int | None]] = field(default_factory=set)
+
+    def stage(self, name: str) -> StageEstimate:
+        return self._by_stage.setdefault(name, StageEstimate(stage=name))
+
+    def add_requests(self, requests: Iterable[LLMRequest], *, cached: set[str]) -> None:
+        """Requests in the order they go out: the first one sent over a chunk writes its prefix."""
+        for req in requests:
+            row = self.stage(req.stage)
+            row.requests += 1
+            if req.key() in cached:
+                row.cached += 1
+                continue
+            prefix, rest = _split_tokens(req)
+            self._add(
+                row,
+                prefix=prefix,
+                rest=rest,
+                output=TYPICAL_OUTPUT.get(req.stage, DEFAULT_OUTPUT),
+                cid=_chunk_id(req),
+            )
+
+    def add_day_stage(self, name: str, *, calls: int, input_tokens: int) -> None:
+        """A day stage that cannot be planned yet: its size from the expected size of its inputs."""
+        row = self.stage(name)
+        row.requests += calls
+        per_call = max(input_tokens // max(calls, 1), 1)
+        for _ in range(calls):
+            self._add(row, prefix=0, rest=per_call, output=TYPICAL_OUTPUT.get(name, DEFAULT_OUTPUT), cid=None)
+
+    def _add(
+        self,
+        row: StageEstimate,
+        *,
+        prefix: int,
+        rest: int,
+        output: int,
+        cid: tuple[str | None, int | None] | None,
+    ) -> None:
+        write = read = 0
+        if cid is not None and cid[0] is not None and prefix >= MIN_CACHEABLE:
+            if cid in self._prefix_seen:
+                read = prefix
+            elif self.provider == "anthropic":
+                write = prefix
+            self._prefix_seen.add(cid)
+        row.input_tokens += prefix + rest
+        row.cache_write_tokens += write
+        row.cache_read_tokens += read
+        row.output_tokens += output
+        row.add_cost(
+            price_tokens(
+                provider=self.provider,
+                model=self.model,
+                input_tokens=prefix + rest,
+                cache_write_tokens=write,
+                cache_read_tokens=read,
+                output_tokens=output,
+                batch=self.batch,
+                overrides=self.overrides,
+            )
+        )
+
+    def result(self, order: Sequence[str]) -> Estimate:
+        rank = {n: i for i, n in enumerate(order)}
+        stages = sorted(self._by_stage.values(), key=lambda s: rank.get(s.stage, len(rank)))
+        return Estimate(provider=self.provider, model=self.model, batch=self.batch, stages=stages)
+
+
+def expected_day_input(deps: Sequence[str], *, chunks_per_session: Sequence[int], prompt_tokens: int) -> int:
+    """Input of a day stage: its prompt plus the merged results it reads (typical output per chunk)."""
+    total = prompt_tokens
+    for dep in deps:
+        per_chunk = TYPICAL_OUTPUT.get(dep, DEFAULT_OUTPUT)
+        total += per_chunk if dep in ("projects", "overview") else per_chunk * sum(chunks_per_session)
+    return total
+
+
+def request_cost(request: LLMRequest, *, overrides: Mapping[str, Any] | None = None) -> Decimal | None:
+    """A cautious estimate of one request's price: the whole prompt at the input price, typical output."""
+    prefix, rest = _split_tokens(request)
+    return price_tokens(
+        provider=request.provider,
+        model=request.model,
+        input_tokens=prefix + rest,
+        output_tokens=TYPICAL_OUTPUT.get(request.stage, DEFAULT_OUTPUT),
+        overrides=overrides,
+    )

@@ -1,0 +1,281 @@
+"""Executing planned requests: cache first, then the provider, bounded concurrency, a budget, no losses.
+
+Every answer goes into the cache the moment it arrives (in the worker thread), every attempt into the
+ledger. A failed request becomes a failed outcome and never stops the others. Requests over one chunk
+are sent in two waves: the first one writes the shared transcript prefix to the provider's prompt cache,
+the others follow once it has returned so they read it. Ctrl-C cancels what has not started and
+re-raises: what was received is already stored, so the next run carries on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from pipeline import log
+from pipeline.llm.types import LLMResponse
+from pipeline.plan import Planned
+
+Status = Literal["ok", "cached", "failed", "pending"]
+BUDGET_REACHED = "budget reached"
+
+
+@dataclass
+class Outcome:
+    planned: Planned
+    status: Status
+    response: LLMResponse | None = None
+    error: str | None = None
+    attempts: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.response is not None
+
+
+@dataclass
+class Budget:
+    """Stops new requests when the spend so far plus what is in flight would pass the limit."""
+
+    limit: Decimal
+    spent: Decimal = Decimal(0)
+    _reserved: Decimal = Decimal(0)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reserve(self, amount: Decimal) -> bool:
+        with self._lock:
+            if self.spent + self._reserved + amount > self.limit:
+                return False
+            self._reserved += amount
+            return True
+
+    def settle(self, reserved: Decimal, actual: Decimal | None) -> None:
+        with self._lock:
+            self._reserved -= reserved
+            self.spent += actual if actual is not None else reserved
+
+
+class Sender:
+    """What the executor needs from the LLM layer: a cache, a ledger, a provider call."""
+
+    def cached(self, planned: Planned) -> LLMResponse | None:
+        raise NotImplementedError
+
+    def send(self, planned: Planned) -> LLMResponse:
+        raise NotImplementedError
+
+    def store(self, planned: Planned, response: LLMResponse) -> None:
+        raise NotImplementedError
+
+    def record_hit(self, planned: Planned, response: LLMResponse) -> None:
+        raise NotImplementedError
+
+    def record_skip(self, planned: Planned, error: str) -> None:
+        raise NotImplementedError
+
+    def cost_estimate(self, planned: Planned) -> Decimal:
+        raise NotImplementedError
+
+
+@dataclass
+class Executor:
+    sender: Sender
+    concurrency: int = 8
+    refresh: frozenset[str] = frozenset()
+    offline: bool = False
+    budget: Budget | None = None
+    on_outcome: Callable[[Outcome], None] | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self, planned: Sequence[Planned]) -> dict[str, Outcome]:
+        """Outcome per request key (duplicates share one)."""
+        outcomes: dict[str, Outcome] = {}
+        to_send: list[Planned] = []
+        for p in _unique(planned):
+            hit = None if p.request.stage in self.refresh else self.sender.cached(p)
+            if hit is not None:
+                self.sender.record_hit(p, hit)
+                outcomes[p.key] = self._done(Outcome(p, "cached", response=hit))
+            elif self.offline:
+                outcomes[p.key] = self._done(Outcome(p, "pending"))
+            else:
+                to_send.append(p)
+        if to_send:
+            outcomes.update(self._send_all(to_send))
+        return outcomes
+
+    def _done(self, outcome: Outcome) -> Outcome:
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        return outcome
+
+    def _send_all(self, planned: list[Planned]) -> dict[str, Outcome]:
+        waves = _waves(planned)
+        out: dict[str, Outcome] = {}
+        pool = ThreadPoolExecutor(max_workers=max(self.concurrency, 1), thread_name_prefix="llm")
+        running: dict[Future[Outcome], list[Planned]] = {}
+        try:
+            for first, rest in waves:
+                running[pool.submit(self._one, first)] = rest
+            while running:
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    rest = running.pop(fut)
+                    outcome = fut.result()
+                    out[outcome.planned.key] = self._done(outcome)
+                    for p in rest:
+                        running[pool.submit(self._one, p)] = []
+        except BaseException:
+            self._stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        return out
+
+    def _one(self, p: Planned) -> Outcome:
+        if self._stop.is_set():
+            return Outcome(p, "failed", error="interrupted")
+        estimate = Decimal(0)
+        if self.budget is not None:
+            estimate = self.sender.cost_estimate(p)
+            if not self.budget.reserve(estimate):
+                self.sender.record_skip(p, BUDGET_REACHED)
+                return Outcome(p, "failed", error=BUDGET_REACHED)
+        try:
+            response = self.sender.send(p)
+        except Exception as exc:
+            if self.budget is not None:
+                self.budget.settle(estimate, _failed_cost(exc))
+            return Outcome(p, "failed", error=f"{type(exc).__name__}: {exc}"[:600], attempts=_attempts(exc))
+        self.sender.store(p, response)
+        if self.budget is not None:
+            self.budget.settle(estimate, response.cost_usd)
+        return Outcome(p, "ok", response=response, attempts=response.attempts)
+
+
+def _failed_cost(exc: BaseException) -> Decimal | None:
+    return Decimal(0) if getattr(exc, "usage", None) is None else None
+
+
+def _attempts(exc: BaseException) -> int:
+    n = getattr(exc, "attempts", 0)
+    return n if isinstance(n, int) else 0
+
+
+def _unique(planned: Iterable[Planned]) -> list[Planned]:
+    seen: dict[str, Planned] = {}
+    for p in planned:
+        seen.setdefault(p.key, p)
+    return list(seen.values())
+
+
+def _waves(planned: list[Planned]) -> list[tuple[Planned, list[Planned]]]:
+    """Group requests by chunk: (the first of a chunk, the ones that wait for it). Day requests go alone."""
+    groups: dict[tuple[str, int], list[Planned]] = {}
+    singles: list[tuple[Planned, list[Planned]]] = []
+    for p in planned:
+        r = p.request
+        if r.session_id is None or r.chunk_index is None:
+            singles.append((p, []))
+        else:
+            groups.setdefault((r.session_id, r.chunk_index), []).append(p)
+    return [(g[0], g[1:]) for g in groups.values()] + singles
+
+
+def progress_counter(total: int) -> Callable[[Outcome], None]:
+    """An on_outcome hook that reports calls done/total, cache hits and spend through pipeline.log."""
+    state: dict[str, Any] = {"done": 0, "hits": 0, "failed": 0, "cost": Decimal(0)}
+    lock = threading.Lock()
+
+    def hook(outcome: Outcome) -> None:
+        with lock:
+            state["done"] += 1
+            state["hits"] += outcome.status == "cached"
+            state["failed"] += outcome.status == "failed"
+            if outcome.status == "ok" and outcome.response and outcome.response.cost_usd is not None:
+                state["cost"] += outcome.response.cost_usd
+            log.progress(
+                "request_done",
+                stage=outcome.planned.request.stage,
+                label=outcome.planned.request.label,
+                status=outcome.status,
+                done=state["done"],
+                total=total,
+                cache_hits=state["hits"],
+                failed=state["failed"],
+                spent_usd=float(state["cost"]),
+                error=outcome.error,
+            )
+
+    return hook
+
+
+@dataclass
+class LLMSender(Sender):
+    """The real thing: the SQLite cache, the ledger and ``call_structured`` over a provider."""
+
+    cache: Any
+    ledger: Any
+    provider: Any
+    run_id: str
+    date: str
+    reasks: int = 2
+    store_answers: bool = True
+    price_overrides: Any = None
+    policy: Any = None
+
+    def cached(self, planned: Planned) -> LLMResponse | None:
+        resp: LLMResponse | None = self.cache.get(planned.key)
+        return resp
+
+    def send(self, planned: Planned) -> LLMResponse:
+        from pipeline.llm.structured import call_structured
+
+        def on_attempt(attempt: Any) -> None:
+            self.ledger.record_attempt(attempt, run_id=self.run_id, date=self.date)
+
+        return call_structured(
+            self.provider,
+            planned.request,
+            planned.output_model,
+            reasks=self.reasks,
+            on_attempt=on_attempt,
+            policy=self.policy,
+            price_overrides=self.price_overrides,
+        )
+
+    def store(self, planned: Planned, response: LLMResponse) -> None:
+        if self.store_answers:
+            self.cache.put(planned.key, planned.request, response)
+
+    def record_hit(self, planned: Planned, response: LLMResponse) -> None:
+        self.ledger.record(
+            run_id=self.run_id,
+            request=planned.request,
+            response=response,
+            attempt=0,
+            cache_hit=True,
+            latency_s=0.0,
+            date=self.date,
+        )
+
+    def record_skip(self, planned: Planned, error: str) -> None:
+        self.ledger.record(
+            run_id=self.run_id,
+            request=planned.request,
+            error=error,
+            attempt=0,
+            cache_hit=False,
+            latency_s=0.0,
+            date=self.date,
+        )
+
+    def cost_estimate(self, planned: Planned) -> Decimal:
+        from pipeline.estimate import request_cost
+
+        cost = request_cost(planned.request, overrides=self.price_overrides)
+        return cost if cost is not None else Decimal(0)

@@ -1,0 +1,264 @@
+"""Planning a day: which sessions count, their chunks, and the requests every stage needs.
+
+Everything here is deterministic and sends nothing. The engine (``pipeline/engine.py``) executes the
+plan; ``pipeline/estimate.py`` prices it before anything is sent.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date as Date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from pipeline import log
+from pipeline.llm.types import LLMRequest
+from pipeline.stages.base import LANG_NAMES, PlannedCall, Prompt, SessionInfo, load_prompt
+from schemas.chunk import Chunk
+from schemas.config import Config
+from schemas.transcript import Session, SkippedLines
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What one `daily-report run` asks for. Every field has a default except the date."""
+
+    date: str
+    config_path: Path | None = None
+    config: Config | None = None
+    tz: str | None = None
+    out_dir: Path | None = None
+    stage: str | None = None
+    stages: tuple[str, ...] | None = None
+    session_ids: tuple[str, ...] = ()
+    devices: tuple[str, ...] = ()
+    lang: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    base_url: str | None = None
+    dry_run: bool = False
+    batch: bool = False
+    export_requests: Path | None = None
+    import_results: Path | None = None
+    max_cost: float | None = None
+    prompts_dir: Path | None = None
+    prompt_versions: dict[str, str] = field(default_factory=dict)
+    cache_path: Path | None = None
+    write: bool = True
+
+    @property
+    def offline(self) -> bool:
+        """Export / import runs go only as far as cached answers allow and send nothing."""
+        return self.export_requests is not None or self.import_results is not None
+
+
+@dataclass
+class SessionPlan:
+    session: Session
+    info: SessionInfo
+    chunks: list[Chunk]
+
+
+@dataclass
+class DayPlan:
+    """The sessions of a day that go to the LLM, with what was left out and why."""
+
+    date: str
+    timezone: str
+    lang: str
+    config: Config
+    zone: Any
+    sessions: list[SessionPlan]
+    skipped_sessions: dict[str, int]
+    skipped: list[SkippedLines]
+    redaction: dict[str, int]
+    all_sessions: list[Session] = field(default_factory=list)
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return [c for s in self.sessions for c in s.chunks]
+
+    @property
+    def skipped_lines(self) -> int:
+        return sum(_skipped_count(s) for s in self.skipped)
+
+
+def _skipped_count(s: SkippedLines) -> int:
+    return s.malformed + sum(s.unknown_types.values()) + int(s.truncated_tail)
+
+
+def session_info(session: Session) -> SessionInfo:
+    tools = [t.tool for t in session.turns if t.role == "tool" and t.tool is not None]
+    return SessionInfo(
+        session_id=session.id,
+        device=session.device,
+        agent=session.agent,
+        project=session.project,
+        start=session.start.isoformat() if session.start else None,
+        end=session.end.isoformat() if session.end else None,
+        human_prompts=len(session.human_prompts),
+        tool_calls=len(tools),
+        tool_errors=sum(1 for t in tools if t.is_error),
+        models=list(session.models),
+        title=session.title,
+    )
+
+
+def skip_reason(session: Session, config: Config) -> str | None:
+    """Why a session is left out of the LLM stages, or None when it counts."""
+    prompts = len(session.human_prompts)
+    if prompts == 0:
+        return "no_human_prompt"
+    if prompts < config.chunk.min_human_prompts:
+        return "too_few_prompts"
+    if len(session.turns) < config.chunk.min_turns:
+        return "too_small"
+    return None
+
+
+def select_sessions(sessions: Iterable[Session], opts: RunOptions) -> list[Session]:
+    """Apply --session (id or id prefix) and --device filters."""
+    out = []
+    for s in sessions:
+        if opts.session_ids and not any(s.id == w or s.id.startswith(w) for w in opts.session_ids):
+            continue
+        if opts.devices and s.device not in opts.devices:
+            continue
+        out.append(s)
+    return out
+
+
+def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
+    """Load, filter, redact and chunk the day's sessions (one Redactor for the whole run)."""
+    from pipeline.config import resolve_zone
+    from pipeline.redact import Redactor
+    from pipeline.sources import load_sessions
+    from pipeline.text import prepare_chunks
+
+    zone = resolve_zone(config)
+    read = load_sessions(config, date=Date.fromisoformat(opts.date), zone=zone)
+    chosen = select_sessions(read.sessions, opts)
+    redactor = Redactor(config.redaction.extra_patterns, config.redaction.allowlist)
+    skipped: Counter[str] = Counter()
+    plans: list[SessionPlan] = []
+    for session in sorted(chosen, key=lambda s: (s.start is None, s.start, s.id)):
+        reason = skip_reason(session, config)
+        if reason is None:
+            chunks = prepare_chunks(
+                session,
+                redactor=redactor,
+                budget_tokens=config.chunk.budget_tokens,
+                max_turn_tokens=config.chunk.max_turn_tokens,
+            )
+            reason = None if chunks else "empty"
+        if reason is not None:
+            skipped[reason] += 1
+            log.progress("session_skipped", session_id=session.id, reason=reason)
+            continue
+        plans.append(SessionPlan(session=session, info=session_info(session), chunks=chunks))
+    log.progress("sessions_planned", sessions=len(plans), chunks=sum(len(p.chunks) for p in plans))
+    return DayPlan(
+        date=opts.date,
+        timezone=str(getattr(zone, "key", zone)),
+        lang=opts.lang or config.lang,
+        config=config,
+        zone=zone,
+        sessions=plans,
+        skipped_sessions=dict(skipped),
+        skipped=list(read.skipped),
+        redaction=dict(getattr(redactor, "counts", {}) or {}),
+        all_sessions=list(read.sessions),
+    )
+
+
+@dataclass(frozen=True)
+class LLMTarget:
+    """Provider, model and request settings every planned request gets."""
+
+    provider: str
+    model: str
+    max_tokens: int
+
+
+def resolve_target(config: Config, opts: RunOptions) -> tuple[LLMTarget, Any]:
+    """Provider (built lazily: no key is read until the first send) and the model every request names."""
+    from pipeline.llm.factory import make_provider, model_for
+
+    provider = make_provider(config.llm, provider=opts.provider, model=opts.model, base_url=opts.base_url)
+    model = model_for(provider, config.llm, model=opts.model, provider=opts.provider)
+    target = LLMTarget(provider=provider.name, model=model, max_tokens=config.llm.max_output_tokens)
+    return target, provider
+
+
+def to_request(call: PlannedCall, *, prompt: Prompt, target: LLMTarget) -> LLMRequest:
+    return LLMRequest(
+        stage=call.stage,
+        prompt_version=prompt.version,
+        provider=target.provider,
+        model=target.model,
+        system=call.system,
+        blocks=list(call.blocks),
+        schema_name=call.output_model.__name__,
+        output_schema=call.output_model.model_json_schema(),
+        max_tokens=target.max_tokens,
+        session_id=call.session_id,
+        chunk_index=call.chunk_index,
+        device=call.device,
+        label=call.label,
+    )
+
+
+@dataclass
+class Prompts:
+    """The prompt of every stage of this run, and the shared system prompt."""
+
+    system: str
+    by_stage: dict[str, Prompt]
+
+    def versions(self) -> dict[str, str]:
+        return {name: p.version for name, p in self.by_stage.items()}
+
+
+def load_prompts(stage_names: Sequence[str], opts: RunOptions, *, lang: str) -> Prompts:
+    system = load_prompt("system", opts.prompt_versions.get("system"), opts.prompts_dir)
+    by_stage = {
+        name: load_prompt(name, opts.prompt_versions.get(name), opts.prompts_dir) for name in stage_names
+    }
+    return Prompts(system=system.render(lang=lang, lang_name=LANG_NAMES.get(lang, lang)), by_stage=by_stage)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A request with the stage call it came from (day stages merge over the calls)."""
+
+    call: PlannedCall
+    request: LLMRequest
+
+    @property
+    def key(self) -> str:
+        return self.request.key()
+
+    @property
+    def output_model(self) -> type[BaseModel]:
+        return self.call.output_model
+
+
+def plan_chunk_stage(
+    stage: Any, chunks: Sequence[Chunk], *, prompts: Prompts, target: LLMTarget, lang: str
+) -> list[Planned]:
+    prompt = prompts.by_stage[stage.name]
+    out = []
+    for chunk in chunks:
+        call = stage.plan(chunk, prompt, prompts.system, lang)
+        out.append(Planned(call=call, request=to_request(call, prompt=prompt, target=target)))
+    return out
+
+
+def plan_day_stage(stage: Any, day: Any, *, prompts: Prompts, target: LLMTarget) -> list[Planned]:
+    prompt = prompts.by_stage[stage.name]
+    calls = stage.plan(day, prompt, prompts.system)
+    return [Planned(call=c, request=to_request(c, prompt=prompt, target=target)) for c in calls]
