@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -13,6 +14,7 @@ import orjson
 
 from pipeline.errors import MissingKeyError
 from pipeline.llm.base import BatchStatus, RawAnswer
+from pipeline.llm.retry import BadResponseError
 from pipeline.llm.types import LLMRequest, Usage
 
 KEY_VAR = "ANTHROPIC_API_KEY"
@@ -88,7 +90,10 @@ class AnthropicProvider:
         temperature = body.pop("temperature", None)
         extra_body = {"temperature": temperature} if temperature is not None else None
         start = time.perf_counter()
-        message = self.client.messages.create(**body, extra_body=extra_body)
+        try:
+            message = self.client.messages.create(**body, extra_body=extra_body)
+        except json.JSONDecodeError as exc:
+            raise BadResponseError(f"{self.name} answered with a body that is not JSON: {exc}") from exc
         return answer_from_message(message.model_dump(mode="json"), latency_s=time.perf_counter() - start)
 
     def batch_request(self, request: LLMRequest, custom_id: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -15,6 +16,7 @@ import orjson
 from pipeline.errors import MissingKeyError
 from pipeline.llm.anthropic_provider import missing_key_message
 from pipeline.llm.base import BatchStatus, RawAnswer, user_text
+from pipeline.llm.retry import BadResponseError
 from pipeline.llm.types import LLMRequest, Usage
 
 KEY_VAR = "OPENAI_API_KEY"
@@ -80,7 +82,10 @@ class OpenAIProvider:
     def complete(self, request: LLMRequest, extra_messages: list[dict[str, Any]]) -> RawAnswer:
         body = self.params(request, extra_messages)
         start = time.perf_counter()
-        completion = self.client.chat.completions.create(**body)
+        try:
+            completion = self.client.chat.completions.create(**body)
+        except json.JSONDecodeError as exc:
+            raise BadResponseError(f"{self.name} answered with a body that is not JSON: {exc}") from exc
         return answer_from_completion(
             completion.model_dump(mode="json"), latency_s=time.perf_counter() - start
         )

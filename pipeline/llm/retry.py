@@ -18,9 +18,22 @@ import openai
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 from tenacity.wait import wait_exponential_jitter
 
+from pipeline.errors import LLMError
+
 T = TypeVar("T")
 RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
-TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (anthropic.APIError, openai.APIError, OSError)
+
+
+class BadResponseError(LLMError):
+    """The server answered 2xx with a body that is not JSON (a broken proxy, a cut connection): retried."""
+
+
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    anthropic.APIError,
+    openai.APIError,
+    OSError,
+    BadResponseError,
+)
 """What a send may raise that is the provider's fault, not ours."""
 _NO_RETRY_429 = tuple(
     getattr(anthropic, n)
@@ -57,6 +70,8 @@ def is_retryable(exc: BaseException) -> bool:
         return False
     if isinstance(exc, _NO_RETRY_429):
         return False
+    if isinstance(exc, BadResponseError):
+        return True
     if isinstance(exc, (anthropic.APITimeoutError, openai.APITimeoutError)):
         return True
     if isinstance(exc, (anthropic.APIConnectionError, openai.APIConnectionError)):

@@ -1,0 +1,155 @@
+"""Routes of the stub LLM server (``tests/stub_llm_server.py``): wire formats of both vendors."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.stub_llm_server import Fault, StubLLMServer
+
+Reply = tuple[int, dict[str, str], Any]
+_ERROR_TYPES = {
+    429: "rate_limit_error",
+    529: "overloaded_error",
+    408: "timeout_error",
+    400: "invalid_request_error",
+}
+
+
+def route(stub: StubLLMServer, method: str, path: str, body: Any) -> Reply:
+    parts = path.strip("/").split("/")
+    if method == "POST" and path in ("/v1/messages", "/v1/chat/completions"):
+        return _message(stub, path, body)
+    if parts[:3] == ["v1", "messages", "batches"]:
+        return _anthropic_batch(stub, method, parts[3:], body)
+    if parts[:2] == ["v1", "files"] or parts[:2] == ["v1", "batches"]:
+        return _openai_batch(stub, method, parts[1:], body)
+    return 404, {}, {"error": {"type": "not_found_error", "message": f"no route {method} {path}"}}
+
+
+def _message(stub: StubLLMServer, path: str, body: dict[str, Any]) -> Reply:
+    fault: Fault | None = stub.faults.popleft() if stub.faults else None
+    anthropic = path == "/v1/messages"
+    if fault is not None and fault.kind == "status":
+        return fault.status, dict(fault.headers), _error(fault.status, anthropic=anthropic)
+    if fault is not None and fault.kind == "timeout":
+        time.sleep(fault.sleep_s)
+    if fault is not None and fault.kind == "malformed":
+        return 200, {}, b'{"id": "msg_broken", "content": [ {"type": "te'
+    text = stub.answer_text(body, fault)
+    return (
+        200,
+        {"request-id": "req_stub"},
+        stub.message(body, text) if anthropic else stub.completion(body, text),
+    )
+
+
+def _error(status: int, *, anthropic: bool) -> dict[str, Any]:
+    kind = _ERROR_TYPES.get(status, "api_error")
+    if anthropic:
+        return {"type": "error", "error": {"type": kind, "message": f"stub fault {status}"}}
+    return {"error": {"message": f"stub fault {status}", "type": kind, "code": kind, "param": None}}
+
+
+def _anthropic_batch(stub: StubLLMServer, method: str, rest: list[str], body: Any) -> Reply:
+    if method == "POST" and not rest:
+        return 200, {}, _anthropic_batch_object(stub, stub.new_batch("anthropic", body["requests"]))
+    record = stub.batch(rest[0], poll=len(rest) == 1) if rest else None
+    if record is None:
+        return 404, {}, _error(404, anthropic=True)
+    if len(rest) == 1:
+        return 200, {}, _anthropic_batch_object(stub, record)
+    lines = record["results"] or []
+    data = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    return 200, {"content-type": "application/binary"}, data
+
+
+def _anthropic_batch_object(stub: StubLLMServer, record: dict[str, Any]) -> dict[str, Any]:
+    results = record["results"]
+    done = results is not None
+    kinds = [r["result"]["type"] for r in results or []]
+    return {
+        "id": record["id"],
+        "type": "message_batch",
+        "processing_status": "ended" if done else "in_progress",
+        "request_counts": {
+            "processing": 0 if done else len(record["lines"]),
+            "succeeded": kinds.count("succeeded"),
+            "errored": kinds.count("errored"),
+            "canceled": 0,
+            "expired": 0,
+        },
+        "created_at": "2026-11-21T09:00:00Z",
+        "expires_at": "2026-11-22T09:00:00Z",
+        "ended_at": "2026-11-21T09:05:00Z" if done else None,
+        "archived_at": None,
+        "cancel_initiated_at": None,
+        "results_url": f"{stub.url}/v1/messages/batches/{record['id']}/results" if done else None,
+    }
+
+
+def _openai_batch(stub: StubLLMServer, method: str, rest: list[str], body: Any) -> Reply:
+    if rest == ["files"] and method == "POST":
+        data = body["file"].encode()
+        file_id = stub.store_file(data)
+        return (
+            200,
+            {},
+            {
+                "id": file_id,
+                "object": "file",
+                "bytes": len(data),
+                "created_at": int(time.time()),
+                "filename": "batch.jsonl",
+                "purpose": "batch",
+                "status": "processed",
+            },
+        )
+    if rest[0] == "files" and len(rest) == 3 and rest[2] == "content":
+        data = stub.file(rest[1])
+        return (
+            (200, {"content-type": "application/octet-stream"}, data)
+            if data is not None
+            else (404, {}, _error(404, anthropic=False))
+        )
+    if rest == ["batches"] and method == "POST":
+        raw = stub.file(body["input_file_id"]) or b""
+        lines = [json.loads(line) for line in raw.decode().splitlines() if line.strip()]
+        return 200, {}, _openai_batch_object(stub, stub.new_batch("openai", lines), body.get("endpoint", ""))
+    if rest[0] == "batches" and len(rest) == 2:
+        record = stub.batch(rest[1], poll=True)
+        if record is None:
+            return 404, {}, _error(404, anthropic=False)
+        return 200, {}, _openai_batch_object(stub, record, "/v1/chat/completions")
+    return 404, {}, _error(404, anthropic=False)
+
+
+def _openai_batch_object(stub: StubLLMServer, record: dict[str, Any], endpoint: str) -> dict[str, Any]:
+    results = record["results"]
+    done = results is not None
+    out_id = err_id = None
+    if done and "output_file" not in record:
+        ok = [r for r in results if r["response"]["status_code"] == 200]
+        bad = [r for r in results if r["response"]["status_code"] != 200]
+        record["output_file"] = stub.store_file("".join(json.dumps(r) + "\n" for r in ok).encode())
+        record["error_file"] = (
+            stub.store_file("".join(json.dumps(r) + "\n" for r in bad).encode()) if bad else None
+        )
+    if done:
+        out_id, err_id = record["output_file"], record["error_file"]
+    failed = sum(1 for r in results or [] if r["response"]["status_code"] != 200)
+    total = len(record["lines"])
+    return {
+        "id": record["id"],
+        "object": "batch",
+        "endpoint": endpoint,
+        "input_file_id": "file-in",
+        "completion_window": "24h",
+        "status": "completed" if done else "in_progress",
+        "created_at": int(time.time()),
+        "output_file_id": out_id,
+        "error_file_id": err_id,
+        "request_counts": {"total": total, "completed": (total - failed) if done else 0, "failed": failed},
+    }
