@@ -1,0 +1,371 @@
+"""Condense a normalized session into compact, redacted turn text for the LLM.
+
+Each turn becomes one block starting with its marker and a role tag, e.g. ``[t12] USER: …``,
+``[t13] AI: …``, ``[t14] TOOL Bash(cmd="pytest -x") → ERROR exit 1: …``. The ``[tN]`` markers are the
+provenance the stages cite back (``TurnSpan``).
+
+What is kept and why:
+
+- Human prompts: verbatim (leftover ``<system-reminder>`` blocks and ANSI escapes stripped), capped only
+  by ``max_turn_tokens``. They carry the intent and the corrections the report is about.
+- Assistant text: kept, capped.
+- Tool calls: one line with the name and the arguments that matter (``_args.py``-style table below), the
+  result cut to a few head and tail lines; errors keep more lines, exit codes and the ERROR flag are kept.
+  Results of Read/Edit/Write are dropped when they succeed (the file content is not what happened).
+- Thinking: SHORTENED to its first ~60 tokens (``THINK:``). Measured on the shared samples (see
+  bench/bench_condense.py): keeping thinking in full costs about a fifth of the condensed size while the
+  decisions in it are nearly always restated in the assistant text or visible in the next tool call;
+  dropping it completely loses the few places where the AI states a hypothesis it never writes out
+  (useful to the human-vs-AI stage). The first sentences are where that hypothesis sits.
+- Subagent turns: folded under the Task/Agent call that started them, indented with ``↳``, condensed
+  harder (tool calls without results unless they failed, text capped, thinking dropped).
+- Compaction summaries: kept (capped) as ``SUMMARY``; they are excellent summaries of what came before.
+- Events (interrupts, API errors, rollbacks): one line, they are signal.
+- Images and base64: placeholders only; long base64 runs are detected defensively.
+- A time hint ``(+2h10m 14:32)`` follows the marker when the gap since the previous turn is large, and
+  the first turn carries its clock time, so the report can speak about when things happened.
+
+Everything passes through the Redactor before it is counted or returned.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+
+import orjson
+
+from pipeline.redact import Redactor
+from pipeline.tokens import count_tokens, get_encoding, truncate_tokens
+from schemas.transcript import Session, ToolCall, Turn
+
+GAP_HINT_SECONDS = 30 * 60
+TURN_CUT_MARKER = "[… turn cut: {n} tokens omitted …]"
+THINKING_TOKENS = 60
+SUBAGENT_TEXT_CHARS = 300
+SUBAGENT_MAX_LINES = 40
+
+_REMINDER_RE = re.compile(r"<system-reminder>.*?(?:</system-reminder>|\Z)", re.DOTALL)
+_ANSI_RE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_DATA_URL_RE = re.compile(r"data:([\w.+-]+)/([\w.+-]+);base64,[A-Za-z0-9+/=\s]{16,}")
+_BASE64_RE = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{300,}={0,2}")
+_CODEX_HEADER_RE = re.compile(
+    r"\A(?:Chunk ID:.*\n)?(?:Wall time:.*\n)?(?:Process exited with code (-?\d+)\n)?"
+    r"(?:Original token count:.*\n)?Output:\n"
+)
+
+
+@dataclass(frozen=True)
+class CondensedTurn:
+    """One turn of condensed, redacted text."""
+
+    index: int
+    text: str
+    tokens: int
+    timestamp: datetime | None
+    role: str = ""
+
+
+def clean_text(text: str) -> str:
+    """Strip injected reminders and ANSI escapes; replace data URLs and long base64 runs by placeholders."""
+    if "<system-reminder>" in text:
+        text = _REMINDER_RE.sub("", text)
+    if "\x1b" in text:
+        text = _ANSI_RE.sub("", text)
+    if "base64," in text:
+        text = _DATA_URL_RE.sub(
+            lambda m: f"[{m.group(1)} {m.group(2)} ~{len(m.group(0)) * 3 // 4096}KB]", text
+        )
+    if len(text) >= 300:
+        text = _BASE64_RE.sub(lambda m: f"[base64 ~{max(1, len(m.group(0)) * 3 // 4096)}KB]", text)
+    return text.strip()
+
+
+def cut_tokens(text: str, max_tokens: int, *, marker: str = TURN_CUT_MARKER) -> str:
+    """Keep the head (2/3) and tail (1/3) of ``text`` within ``max_tokens``, with a visible marker."""
+    enc = get_encoding()
+    ids = enc.encode_ordinary(text)
+    if len(ids) <= max_tokens:
+        return text
+    keep = max_tokens - len(enc.encode_ordinary(marker.format(n=len(ids)))) - 2
+    while True:
+        keep = max(keep, 2)
+        head, tail = keep * 2 // 3, keep - keep * 2 // 3
+        omitted = len(ids) - head - tail
+        out = f"{enc.decode(ids[:head])}{marker.format(n=omitted)}{enc.decode(ids[len(ids) - tail :])}"
+        if keep == 2 or len(enc.encode_ordinary(out)) <= max_tokens:
+            return out
+        keep -= 4
+
+
+def _shorten(text: str, max_tokens: int) -> str:
+    """The first ``max_tokens`` tokens of ``text`` on one line, with ``…`` when something was left out."""
+    flat = " ".join(text.split())
+    short = truncate_tokens(flat, max_tokens)
+    return short if short == flat else f"{short.rstrip()}…"
+
+
+def cut_lines(text: str, *, head: int, tail: int, line_chars: int) -> str:
+    """Head and tail lines of ``text`` with ``[… N lines cut …]`` between; long lines capped."""
+    lines = text.splitlines()
+    if len(lines) > head + tail + 1:
+        cut = len(lines) - head - tail
+        lines = [*lines[:head], f"[… {cut} lines cut …]", *lines[len(lines) - tail :]]
+    return "\n".join(_cap_line(line, line_chars) for line in lines)
+
+
+def _cap_line(line: str, limit: int) -> str:
+    if len(line) <= limit:
+        return line
+    keep = limit - limit // 4
+    return f"{line[:keep]}[… {len(line) - limit} chars …]{line[len(line) - limit // 4 :]}"
+
+
+def _clock(ts: datetime, zone: tzinfo | None) -> str:
+    return ts.astimezone(zone or UTC).strftime("%H:%M")
+
+
+def _gap(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"+{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"+{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"+{days}d{hours}h"
+
+
+def time_hint(ts: datetime | None, previous: datetime | None, zone: tzinfo | None) -> str:
+    """``(09:14)`` for the first timed turn, ``(+2h10m 11:24)`` after a long gap, else empty."""
+    if ts is None:
+        return ""
+    if previous is None:
+        return f"({_clock(ts, zone)})"
+    delta = (ts - previous).total_seconds()
+    if delta >= GAP_HINT_SECONDS:
+        return f"({_gap(delta)} {_clock(ts, zone)})"
+    return ""
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line if line else line for line in text.splitlines())
+
+
+def _result_text(call: ToolCall) -> tuple[str, int | None]:
+    """The result text without Codex's exec header, and the exit code found there."""
+    text = call.result or ""
+    exit_code = call.exit_code
+    if text.startswith(("Chunk ID:", "Wall time:", "Process exited")):
+        m = _CODEX_HEADER_RE.match(text)
+        if m:
+            text = text[m.end() :]
+            if exit_code is None and m.group(1) is not None:
+                exit_code = int(m.group(1))
+    return text, exit_code
+
+
+_QUIET_OK = {"Read", "Edit", "MultiEdit", "Write", "NotebookEdit", "TodoWrite", "update_plan", "view_image"}
+
+
+def format_result(call: ToolCall, *, harder: bool = False) -> str:
+    """`` → ERROR exit 1: head…tail`` or `` → output`` (empty when a quiet tool succeeded)."""
+    text, exit_code = _result_text(call)
+    failed = call.is_error or (exit_code is not None and exit_code != 0)
+    flags = ("ERROR " if call.is_error else "") + (f"exit {exit_code}" if exit_code not in (None, 0) else "")
+    flags = flags.strip()
+    if not failed and (harder or call.name in _QUIET_OK):
+        return ""
+    text = clean_text(text)
+    if failed:
+        body = cut_lines(text, head=6 if harder else 20, tail=3 if harder else 12, line_chars=400)
+    elif call.name in ("Task", "Agent"):
+        body = cut_lines(text, head=40, tail=10, line_chars=600)
+    else:
+        body = cut_lines(text, head=6, tail=4, line_chars=240)
+    if not body:
+        if flags:
+            return f" → {flags}"
+        return "" if call.result is None else " → (no output)"
+    lead = f" → {flags}:" if flags else " →"
+    if "\n" not in body and len(body) <= 160:
+        return f"{lead} {body}"
+    return f"{lead}\n{_indent(body, '  ')}"
+
+
+def _subagent_lines(turns: list[Turn], redactor: Redactor) -> list[str]:
+    """Subagent work condensed harder: no thinking, capped text, tool results only when they failed."""
+    lines: list[str] = []
+    for turn in turns:
+        if turn.role == "tool" and turn.tool is not None:
+            line = format_call(turn.tool) + format_result(turn.tool, harder=True)
+        elif turn.role in ("assistant", "event", "summary"):
+            tag = {"assistant": "AI", "event": "EVENT", "summary": "SUMMARY"}[turn.role]
+            line = f"{tag}: {_cap_line(clean_text(turn.text), SUBAGENT_TEXT_CHARS)}"
+        else:
+            continue  # the subagent's prompt is the Task call's argument; thinking is dropped
+        lines.append(_indent(redactor.redact(line), "    ")[4:])
+    if len(lines) > SUBAGENT_MAX_LINES:
+        cut = len(lines) - SUBAGENT_MAX_LINES
+        lines = [*lines[: SUBAGENT_MAX_LINES - 10], f"[… {cut} subagent steps cut …]", *lines[-10:]]
+    return [f"  ↳ {line}" for line in lines]
+
+
+def _turn_body(turn: Turn, redactor: Redactor) -> str | None:
+    """The tagged text of one turn (before the marker), or None for turns that carry nothing."""
+    role = turn.role
+    images = f" [{turn.images} image{'s' if turn.images > 1 else ''}]" if turn.images else ""
+    if role == "human":
+        return f"USER: {clean_text(turn.text)}{images}"
+    if role == "assistant":
+        text = clean_text(turn.text)
+        return f"AI: {text}{images}" if text or images else None
+    if role == "thinking":
+        text = clean_text(turn.text)
+        return f"THINK: {_shorten(text, THINKING_TOKENS)}" if text else None
+    if role == "summary":
+        return f"SUMMARY (context compacted): {clean_text(turn.text)}"
+    if role == "event":
+        return f"EVENT: {' '.join(clean_text(turn.text).split())[:400]}"
+    if role == "tool" and turn.tool is not None:
+        call = turn.tool
+        text = f"TOOL {format_call(call)}{format_result(call)}"
+        if call.subagent_turns:
+            text += "\n" + "\n".join(_subagent_lines(call.subagent_turns, redactor))
+        return text
+    return None
+
+
+def condense_turn(
+    turn: Turn, *, redactor: Redactor, max_turn_tokens: int, hint: str = ""
+) -> CondensedTurn | None:
+    body = _turn_body(turn, redactor)
+    if body is None:
+        return None
+    marker = f"[t{turn.index}]" + (f" {hint}" if hint else "")
+    text = redactor.redact(f"{marker} {body}")
+    tokens = count_tokens(text)
+    if tokens > max_turn_tokens:
+        text = cut_tokens(text, max_turn_tokens)
+        tokens = count_tokens(text)
+    return CondensedTurn(index=turn.index, text=text, tokens=tokens, timestamp=turn.timestamp, role=turn.role)
+
+
+def condense_session(
+    session: Session, *, redactor: Redactor, max_turn_tokens: int = 6000, zone: tzinfo | None = None
+) -> list[CondensedTurn]:
+    """Every turn of ``session`` that carries something, condensed and redacted, in order."""
+    out: list[CondensedTurn] = []
+    previous: datetime | None = None
+    for turn in session.turns:
+        hint = time_hint(turn.timestamp, previous, zone)
+        condensed = condense_turn(turn, redactor=redactor, max_turn_tokens=max_turn_tokens, hint=hint)
+        if turn.timestamp is not None:
+            previous = turn.timestamp
+        if condensed is not None:
+            out.append(condensed)
+    return out
+
+
+# --- tool calls: the arguments that matter -------------------------------------------------------
+
+ARG_CHARS = 300
+_PATCH_FILE_RE = re.compile(r"^\*\*\* (Add|Update|Delete) File: (.+)$", re.MULTILINE)
+
+
+def _q(value: object, limit: int = ARG_CHARS) -> str:
+    text = str(value).strip().replace("\n", " ⏎ ")
+    if len(text) > limit:
+        text = f"{text[:limit]}…(+{len(text) - limit} chars)"
+    return f'"{text}"'
+
+
+def _lines(value: object) -> int:
+    return len(value.splitlines()) if isinstance(value, str) else 0
+
+
+def _command(args: dict[str, object]) -> str:
+    cmd = args.get("command", args.get("cmd", ""))
+    if isinstance(cmd, list):
+        parts = [str(p) for p in cmd]
+        if (
+            len(parts) >= 3
+            and parts[0].rsplit("/", 1)[-1] in ("bash", "sh", "zsh")
+            and parts[1].startswith("-")
+        ):
+            return parts[-1]
+        return shlex.join(parts)
+    return str(cmd)
+
+
+def _path(args: dict[str, object]) -> str:
+    return str(args.get("file_path") or args.get("path") or args.get("notebook_path") or "")
+
+
+def _patch_summary(patch: str) -> str:
+    files = [f"{op.lower()} {path.strip()}" for op, path in _PATCH_FILE_RE.findall(patch)]
+    added = sum(1 for line in patch.splitlines() if line.startswith("+") and not line.startswith("+++"))
+    removed = sum(1 for line in patch.splitlines() if line.startswith("-") and not line.startswith("---"))
+    shown = ", ".join(files[:8]) + (f", +{len(files) - 8} more" if len(files) > 8 else "")
+    return f"{shown or 'no files'}; +{added}/-{removed} lines"
+
+
+def _todos(items: object) -> str:
+    if not isinstance(items, list):
+        return ""
+    marks = {"completed": "✓", "in_progress": "→", "pending": "○"}
+    shown = []
+    for item in items[:12]:
+        if isinstance(item, dict):
+            label = item.get("content") or item.get("step") or ""
+            shown.append(f"{marks.get(str(item.get('status')), '·')} {' '.join(str(label).split())[:80]}")
+    return "; ".join(shown)
+
+
+def _args_text(name: str, args: dict[str, object]) -> str:
+    if name in ("Bash", "shell", "exec_command", "local_shell", "shell_command"):
+        return f"cmd={_q(_command(args))}"
+    if name in ("Edit", "MultiEdit"):
+        edits = args.get("edits")
+        if isinstance(edits, list):
+            return f"{_path(args)}, {len(edits)} edits"
+        return f"{_path(args)}, -{_lines(args.get('old_string'))}/+{_lines(args.get('new_string'))} lines"
+    if name == "Write":
+        return f"{_path(args)}, {_lines(args.get('content'))} lines"
+    if name in ("Read", "NotebookEdit", "NotebookRead", "view_image"):
+        span = f", from line {args['offset']}" if args.get("offset") else ""
+        return f"{_path(args)}{span}"
+    if name in ("Grep", "Glob"):
+        bits = [f"pattern={_q(args.get('pattern', ''), 120)}"]
+        bits += [f"{k}={_q(args[k], 120)}" for k in ("path", "glob", "type") if args.get(k)]
+        return ", ".join(bits)
+    if name in ("Task", "Agent"):
+        kind = args.get("subagent_type") or "agent"
+        return f"{kind}: {_q(args.get('description', ''), 120)}, prompt={_q(args.get('prompt', ''), 400)}"
+    if name == "apply_patch":
+        return _patch_summary(str(args.get("input") or args.get("patch") or ""))
+    if name in ("TodoWrite", "update_plan"):
+        return _todos(args.get("todos") or args.get("plan"))
+    if name in ("WebFetch", "WebSearch", "web_search"):
+        return _q(args.get("url") or args.get("query") or "", 200)
+    return _compact_json(args)
+
+
+def _compact_json(args: object) -> str:
+    try:
+        text = orjson.dumps(args, default=str).decode()
+    except TypeError:
+        text = str(args)
+    return text if len(text) <= 200 else f"{text[:200]}…(+{len(text) - 200} chars)"
+
+
+def format_call(call: ToolCall) -> str:
+    """``Bash(cmd="pytest -x")``: the tool name and the arguments that matter, on one line."""
+    args = call.arguments
+    if isinstance(args, str):
+        inner = _patch_summary(args) if call.name == "apply_patch" else _q(args, 200)
+    else:
+        inner = _args_text(call.name, args)
+    return f"{call.name}({clean_text(inner)})"

@@ -1,0 +1,29 @@
+"""One call from a normalized session to the chunks the LLM stages read: condense, redact, chunk."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from pipeline.chunking import chunk_session
+from pipeline.condense import condense_session
+from pipeline.redact import Redactor
+from schemas.chunk import Chunk
+from schemas.transcript import Session
+
+
+def prepare_chunks(
+    session: Session,
+    *,
+    redactor: Redactor,
+    budget_tokens: int,
+    max_turn_tokens: int,
+    digest_tokens: int = 400,
+    zone: tzinfo | None = None,
+) -> list[Chunk]:
+    """The session's condensed, redacted text as chunks of at most ``budget_tokens`` o200k tokens.
+
+    ``redactor`` accumulates its per-rule counts over every session it sees (for the report footer).
+    ``zone`` only sets the clock of the time hints in the text; None shows UTC.
+    """
+    turns = condense_session(session, redactor=redactor, max_turn_tokens=max_turn_tokens, zone=zone)
+    return chunk_session(session, turns, budget_tokens=budget_tokens, digest_tokens=digest_tokens)

@@ -1,0 +1,142 @@
+"""Chunking: turn boundaries, budget, oversized turns, digest, determinism."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.chunking import build_digest, chunk_session
+from pipeline.condense import CondensedTurn, condense_session
+from pipeline.errors import ConfigError
+from pipeline.redact import Redactor
+from pipeline.tokens import count_tokens
+from schemas.transcript import Session, ToolCall, Turn
+
+
+def _session(turns: list[Turn]) -> Session:
+    return Session(id="sess-1", agent="codex", device="desk", project="alpha", turns=turns)
+
+
+def _turns(n: int) -> list[Turn]:
+    out: list[Turn] = []
+    for i in range(n):
+        if i % 3 == 0:
+            out.append(
+                Turn(index=i, role="human", text=f"prompt number {i}: please refactor module {i} " * 3)
+            )
+        elif i % 3 == 1:
+            call = ToolCall(
+                name="shell",
+                arguments={"command": ["bash", "-lc", f"pytest tests/t{i}.py"]},
+                result="\n".join(f"out {i} line {k}" for k in range(8)),
+                exit_code=i % 2,
+            )
+            out.append(Turn(index=i, role="tool", tool=call))
+        else:
+            out.append(
+                Turn(index=i, role="assistant", text=f"Done with step {i}; the fix was in parser.py. " * 4)
+            )
+    return out
+
+
+def _condensed(n: int) -> tuple[Session, list[CondensedTurn]]:
+    session = _session(_turns(n))
+    return session, condense_session(session, redactor=Redactor())
+
+
+def test_splits_only_at_turn_boundaries_and_covers_every_turn() -> None:
+    session, turns = _condensed(60)
+    chunks = chunk_session(session, turns, budget_tokens=800, digest_tokens=150)
+    assert len(chunks) > 2
+    texts = [t.text for t in turns]
+    rebuilt = [block for c in chunks for block in _split_blocks(c.text, texts)]
+    assert (
+        rebuilt == texts
+    )  # every turn once, in order, never split (a tool call and its result are one turn)
+    assert [c.turn_start for c in chunks][0] == 0 and chunks[-1].turn_end == 59
+    for a, b in zip(chunks, chunks[1:], strict=False):
+        assert b.turn_start > a.turn_end
+
+
+def _split_blocks(chunk_text: str, texts: list[str]) -> list[str]:
+    found, rest = [], chunk_text
+    for t in texts:
+        if rest.startswith(t):
+            found.append(t)
+            rest = rest[len(t) :].removeprefix("\n")
+    assert rest == ""
+    return found
+
+
+def test_budget_respected_and_metadata_filled() -> None:
+    session, turns = _condensed(90)
+    chunks = chunk_session(session, turns, budget_tokens=700, digest_tokens=120)
+    for i, c in enumerate(chunks):
+        assert c.tokens <= 700
+        assert c.tokens == count_tokens(c.text) + count_tokens(c.digest)
+        assert (c.session_id, c.device, c.agent, c.project) == ("sess-1", "desk", "codex", "alpha")
+        assert (c.index, c.count) == (i, len(chunks))
+        assert c.text.startswith(f"[t{c.turn_start}]")
+
+
+def test_chunks_are_balanced() -> None:
+    session, turns = _condensed(50)
+    chunks = chunk_session(session, turns, budget_tokens=900, digest_tokens=100)
+    sizes = [count_tokens(c.text) for c in chunks]
+    assert len(chunks) >= 2
+    assert min(sizes) > max(sizes) // 2  # no tiny last chunk
+
+
+def test_single_chunk_has_no_digest() -> None:
+    session, turns = _condensed(4)
+    chunks = chunk_session(session, turns, budget_tokens=24_000)
+    assert len(chunks) == 1 and chunks[0].digest == "" and chunks[0].count == 1
+
+
+def test_oversized_turn_is_cut_with_marker() -> None:
+    big = Turn(index=1, role="assistant", text="the quick brown fox jumps " * 3000)
+    session = _session(
+        [Turn(index=0, role="human", text="go"), big, Turn(index=2, role="human", text="next")]
+    )
+    turns = condense_session(session, redactor=Redactor(), max_turn_tokens=100_000)
+    chunks = chunk_session(session, turns, budget_tokens=1000, digest_tokens=200)
+    cut = next(c for c in chunks if "[t1]" in c.text)
+    assert "[… turn cut:" in cut.text and "tokens omitted …]" in cut.text
+    assert all(c.tokens <= 1000 for c in chunks)
+    assert [c.turn_start for c in chunks] == sorted(c.turn_start for c in chunks)
+
+
+def test_digest_has_first_and_latest_prompts_and_last_reply() -> None:
+    session, turns = _condensed(60)
+    chunks = chunk_session(session, turns, budget_tokens=800, digest_tokens=200)
+    later = chunks[-1]
+    assert later.digest.startswith("Earlier parts covered turns t0-")
+    assert "[t0] USER: prompt number 0" in later.digest
+    assert "Last AI reply: [t" in later.digest
+    assert count_tokens(later.digest) <= 200
+    earlier_prompts = [t for t in turns if t.role == "human" and t.index < later.turn_start]
+    assert f"[t{earlier_prompts[-1].index}] USER:" in later.digest  # the latest prompt before this chunk
+
+
+def test_digest_is_capped() -> None:
+    _, turns = _condensed(200)
+    digest = build_digest(turns, max_tokens=60)
+    assert count_tokens(digest) <= 60 and digest.startswith("Earlier parts")
+    assert build_digest([], max_tokens=100) == ""
+
+
+def test_deterministic_byte_identical_output() -> None:
+    session, _ = _condensed(80)
+    a = chunk_session(
+        session, condense_session(session, redactor=Redactor()), budget_tokens=700, digest_tokens=150
+    )
+    b = chunk_session(
+        session, condense_session(session, redactor=Redactor()), budget_tokens=700, digest_tokens=150
+    )
+    assert [c.model_dump_json() for c in a] == [c.model_dump_json() for c in b]
+
+
+def test_empty_and_invalid_budget() -> None:
+    session = _session([])
+    assert chunk_session(session, [], budget_tokens=1000) == []
+    with pytest.raises(ConfigError, match="too small"):
+        chunk_session(session, [], budget_tokens=100)
