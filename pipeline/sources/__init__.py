@@ -1,0 +1,27 @@
+"""Transcript sources: discovery of files per device, and readers into normalized sessions.
+
+Public API (others call these):
+- ``discover(config) -> DiscoveryResult``
+- ``read_file_usage(f: SourceFile) -> FileUsage``: fast usage-only path, no turns
+- ``read_sessions(files) -> ReadResult``
+- ``load_sessions(config, *, date=None, zone=None) -> ReadResult``
+"""
+
+from __future__ import annotations
+
+from pipeline.sources.discovery import discover, guess_user
+from pipeline.sources.reader import active_on, load_sessions, read_file_usage, read_sessions
+from pipeline.sources.types import DiscoveryResult, FileUsage, ReadResult, SourceFile
+
+__all__ = [
+    "DiscoveryResult",
+    "FileUsage",
+    "ReadResult",
+    "SourceFile",
+    "active_on",
+    "discover",
+    "guess_user",
+    "load_sessions",
+    "read_file_usage",
+    "read_sessions",
+]

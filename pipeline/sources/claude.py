@@ -1,0 +1,321 @@
+"""Claude Code transcripts → ``schemas.transcript.Session`` (transcript-formats.md §1).
+
+One session = its main file plus its subagent files (``<session>/subagents/agent-*.jsonl`` or old
+``agent-*.jsonl`` beside the session). Subagent turns are folded under the Task/Agent call that started
+them; inline ``isSidechain`` lines (old layout) are folded the same way. Usage: one event per top-level
+assistant line (see ``claude_usage``); subagent usage belongs to the parent session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from pipeline.sources.claude_turns import TurnBuilder, renumber
+from pipeline.sources.claude_usage import SYNTHETIC, fallback_time, session_id_for, usage_event
+from pipeline.sources.jsonl import has_problems, iter_records, note_unknown
+from pipeline.sources.text import parse_ts
+from pipeline.sources.types import SourceFile
+from schemas.transcript import Session, SkippedLines, ToolCall, Turn, UsageEvent
+
+KNOWN_TYPES = frozenset(
+    {
+        "user",
+        "assistant",
+        "system",
+        "summary",
+        "file-history-snapshot",
+        "queue-operation",
+        "progress",
+        "attachment",
+        "custom-title",
+        "ai-title",
+        "last-prompt",
+        "agent-setting",
+        "pr-link",
+    }
+)
+KNOWN_SYSTEM = frozenset(
+    {
+        "stop_hook_summary",
+        "turn_duration",
+        "compact_boundary",
+        "microcompact_boundary",
+        "local_command",
+        "api_error",
+        "informational",
+        "away_summary",
+    }
+)
+_TITLE_KEYS = ("customTitle", "aiTitle", "title", "summary")
+
+
+@dataclass
+class _Group:
+    """One inline sidechain conversation inside a main file."""
+
+    builder: TurnBuilder
+    prompt: str = ""
+
+
+@dataclass
+class _State:
+    session_id: str
+    device: str
+    usage: list[UsageEvent] = field(default_factory=list)
+    uuids: set[str] = field(default_factory=set)
+    cwds: list[str] = field(default_factory=list)
+    main_cwd: str | None = None
+    branch: str | None = None
+    version: str | None = None
+    models: list[str] = field(default_factory=list)
+    titles: list[tuple[str, str | None]] = field(default_factory=list)
+    times: list[datetime] = field(default_factory=list)
+    compactions: int = 0
+    skipped: list[SkippedLines] = field(default_factory=list)
+
+    def note_meta(self, rec: dict[str, Any], *, sidechain: bool) -> None:
+        cwd = rec.get("cwd")
+        if isinstance(cwd, str) and cwd:
+            if cwd not in self.cwds:
+                self.cwds.append(cwd)
+            if self.main_cwd is None and not sidechain:
+                self.main_cwd = cwd
+        branch = rec.get("gitBranch")
+        if self.branch is None and isinstance(branch, str) and branch:
+            self.branch = branch
+        if isinstance(rec.get("version"), str):
+            self.version = rec["version"]
+
+    def note_usage(self, ev: UsageEvent | None) -> None:
+        if ev is None:
+            return
+        self.usage.append(ev)
+        if ev.model not in self.models and ev.model != SYNTHETIC:
+            self.models.append(ev.model)
+
+
+class _FileReader:
+    """Walks one file's lines into the session state and a turn builder."""
+
+    def __init__(self, f: SourceFile, state: _State, builder: TurnBuilder) -> None:
+        self.f = f
+        self.state = state
+        self.main = builder
+        self.groups: list[_Group] = []
+        self._group_of: dict[str, _Group] = {}
+        self.skipped = SkippedLines(path=str(f.path))
+        self.agent_id: str | None = None
+
+    def run(self) -> None:
+        last_ts: datetime | None = None
+        for _lineno, rec in iter_records(self.f.path, self.skipped):
+            ts = parse_ts(rec.get("timestamp"))
+            if ts is not None:
+                last_ts = ts
+                self.state.times.append(ts)
+            self._line(rec, ts, last_ts)
+        self.state.skipped.append(self.skipped)
+
+    def _line(self, rec: dict[str, Any], ts: datetime | None, last_ts: datetime | None) -> None:
+        kind = rec.get("type")
+        if not isinstance(kind, str) or kind not in KNOWN_TYPES:
+            note_unknown(self.skipped, str(kind) if kind is not None else "<no type>")
+            return
+        subagent = self.f.kind == "subagent"
+        if kind == "assistant":
+            self.state.note_usage(
+                usage_event(
+                    rec,
+                    ts=ts or last_ts or fallback_time(self.f),
+                    session_id=self.state.session_id,
+                    device=self.f.device,
+                    path=str(self.f.path),
+                    sidechain=subagent,
+                )
+            )
+        if not self.state.session_id and isinstance(rec.get("sessionId"), str):
+            self.state.session_id = rec["sessionId"]
+        if self.agent_id is None and isinstance(rec.get("agentId"), str):
+            self.agent_id = rec["agentId"]
+        uuid = rec.get("uuid")
+        if isinstance(uuid, str):
+            if uuid in self.state.uuids:
+                return  # a replayed copy of a line already read
+            self.state.uuids.add(uuid)
+        if kind in ("user", "assistant", "system"):
+            self.state.note_meta(rec, sidechain=subagent or bool(rec.get("isSidechain")))
+        if kind == "user":
+            self._builder_for(rec).add_user(rec, ts)
+        elif kind == "assistant":
+            self._builder_for(rec).add_assistant(rec, ts)
+        elif kind == "system":
+            self._system(rec, ts)
+        elif kind == "summary":
+            if isinstance(rec.get("summary"), str):
+                leaf = rec.get("leafUuid")
+                self.state.titles.append((rec["summary"], leaf if isinstance(leaf, str) else ""))
+        elif kind in ("custom-title", "ai-title"):
+            title = next(
+                (rec[k] for k in _TITLE_KEYS if isinstance(rec.get(k), str) and rec[k].strip()), None
+            )
+            if title:
+                self.state.titles.append((title, None))
+
+    def _system(self, rec: dict[str, Any], ts: datetime | None) -> None:
+        sub = rec.get("subtype")
+        if sub == "compact_boundary":
+            self.state.compactions += 1
+        elif sub == "api_error":
+            self.main.api_errors += 1
+            err = rec.get("error") or rec.get("cause") or rec.get("content") or "unknown"
+            detail = err if isinstance(err, str) else orjson.dumps(err).decode()[:300]
+            self.main.add_event(f"API error (retry {rec.get('retryAttempt', '?')}): {detail}"[:500], ts)
+        elif not isinstance(sub, str) or sub not in KNOWN_SYSTEM:
+            note_unknown(self.skipped, f"system/{sub}")
+
+    def _builder_for(self, rec: dict[str, Any]) -> TurnBuilder:
+        """Inline sidechain lines of a main file go to their own group; the rest to the main builder."""
+        if self.f.kind == "subagent" or not rec.get("isSidechain"):
+            return self.main
+        parent = rec.get("parentUuid")
+        group = self._group_of.get(parent) if isinstance(parent, str) else None
+        if group is None:
+            group = _Group(TurnBuilder(sidechain=True), prompt=_prompt_text(rec))
+            self.groups.append(group)
+        if isinstance(rec.get("uuid"), str):
+            self._group_of[rec["uuid"]] = group
+        return group.builder
+
+
+def _prompt_text(rec: dict[str, Any]) -> str:
+    message = rec.get("message")
+    content = message.get("content") if isinstance(message, dict) else None
+    if isinstance(content, str):
+        return content.strip()
+    if isinstance(content, list):
+        return "\n".join(
+            b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"
+        ).strip()
+    return ""
+
+
+def read_claude_session(files: Sequence[SourceFile]) -> Session:
+    """One session from its main file (first, if present) and its subagent files."""
+    main_file = next((f for f in files if f.kind == "main"), None)
+    first = main_file or files[0]
+    state = _State(session_id=session_id_for(first), device=first.device)
+    main = TurnBuilder()
+    taken: set[int] = set()
+    if main_file is not None:
+        reader = _FileReader(main_file, state, main)
+        reader.run()
+        for group in reader.groups:
+            _fold(
+                main,
+                group.builder,
+                agent_id=None,
+                call=main.task_call_for_prompt(group.prompt, taken),
+                taken=taken,
+            )
+    for f in files:
+        if f.kind == "subagent":
+            _read_subagent(f, state, main, taken)
+    return _session(state, main, files, first)
+
+
+def _read_subagent(f: SourceFile, state: _State, main: TurnBuilder, taken: set[int]) -> None:
+    builder = TurnBuilder(sidechain=True)
+    reader = _FileReader(f, state, builder)
+    if not state.session_id:
+        state.session_id = f.parent_session_id or ""
+    reader.run()
+    agent_id = _agent_id_from_name(f.path) or reader.agent_id
+    if agent_id and agent_id.startswith("acompact"):
+        return  # the compaction call: its usage counts, its summary is the isCompactSummary line
+    call = main.agent_call_for(agent_id=agent_id, tool_use_id=_meta_tool_use_id(f.path))
+    _fold(main, builder, agent_id=agent_id, call=call, taken=taken)
+
+
+def _fold(
+    main: TurnBuilder, sub: TurnBuilder, *, agent_id: str | None, call: ToolCall | None, taken: set[int]
+) -> None:
+    """Put a subagent's turns under the call that started it (or as a tool turn of their own)."""
+    if not sub.turns:
+        return
+    main.interruptions += sub.interruptions
+    main.api_errors += sub.api_errors
+    if call is None or id(call) in taken:
+        call = ToolCall(name="Agent", subagent_id=agent_id)
+        main.turns.append(
+            Turn(
+                index=len(main.turns),
+                role="tool",
+                timestamp=sub.turns[0].timestamp,
+                tool=call,
+                is_sidechain=True,
+            )
+        )
+    taken.add(id(call))
+    call.subagent_id = call.subagent_id or agent_id
+    call.subagent_turns = renumber(sub.turns)
+
+
+def _agent_id_from_name(path: Path) -> str | None:
+    name = path.name.split(".", 1)[0]
+    return name[len("agent-") :] if name.startswith("agent-") else None
+
+
+def _meta_tool_use_id(path: Path) -> str | None:
+    meta = path.with_name(path.name.split(".", 1)[0] + ".meta.json")
+    try:
+        data = orjson.loads(meta.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    value = data.get("toolUseId") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _session(state: _State, main: TurnBuilder, files: Sequence[SourceFile], first: SourceFile) -> Session:
+    cwd = state.main_cwd or (state.cwds[0] if state.cwds else None)
+    project = Path(cwd).name if cwd else _project_dir(first)
+    title = next((t for t, leaf in reversed(state.titles) if leaf is None or leaf in state.uuids), None)
+    for ev in state.usage:
+        ev.session_id = ev.session_id or state.session_id
+    return Session(
+        id=state.session_id,
+        agent="claude_code",
+        device=first.device,
+        user=first.user,
+        project=project or "unknown",
+        cwd=cwd,
+        cwds=state.cwds,
+        branch=state.branch,
+        start=min(state.times) if state.times else None,
+        end=max(state.times) if state.times else None,
+        models=state.models,
+        title=title,
+        version=state.version,
+        turns=renumber(main.turns),
+        usage=state.usage,
+        files=[str(f.path) for f in files],
+        compactions=state.compactions,
+        interruptions=main.interruptions,
+        api_errors=main.api_errors,
+        skipped=[s for s in state.skipped if has_problems(s)],
+    )
+
+
+def _project_dir(f: SourceFile) -> str:
+    """Fallback for files without cwd: the encoded directory name under projects/."""
+    parts = f.path.parts
+    if "projects" in parts:
+        i = len(parts) - 1 - parts[::-1].index("projects")
+        if i + 1 < len(parts) - 1:
+            return parts[i + 1].lstrip("-")
+    return f.path.parent.name

@@ -1,0 +1,94 @@
+"""Robust JSONL reading: bytes in, objects out, every problem counted in a ``SkippedLines``.
+
+A malformed line is skipped and counted with its line number; a value that is JSON but not an object
+counts as malformed; a last line without a trailing newline that does not parse is a file still being
+written (``truncated_tail``), not an error. ``.zst`` files are decompressed on the fly.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from schemas.transcript import SkippedLines
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """The file's bytes; ``.zst`` files are decompressed as a stream."""
+    if path.name.endswith(".zst"):
+        import zstandard
+
+        raw = path.open("rb")
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
+        return io.BufferedReader(reader, buffer_size=1 << 20)
+    return path.open("rb", buffering=1 << 20)
+
+
+def iter_raw_lines(path: Path, skipped: SkippedLines) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, line bytes without the newline, is_last_without_newline) for non-blank lines."""
+    with open_binary(path) as f:
+        lineno = 0
+        for line in f:
+            lineno += 1
+            complete = line.endswith(b"\n")
+            body = line.rstrip(b"\r\n")
+            if not body.strip():
+                continue
+            yield lineno, body, not complete
+
+
+def parse_line(raw: bytes, *, lineno: int, partial: bool, skipped: SkippedLines) -> dict[str, Any] | None:
+    """One line as a JSON object, or None after counting the problem in ``skipped``."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        if partial:
+            skipped.truncated_tail = True
+            return None
+        value = _decode_lossy(raw)
+        if value is None:
+            note_malformed(skipped, lineno, "is not JSON")
+            return None
+    if not isinstance(value, dict):
+        note_malformed(skipped, lineno, f"is JSON but not an object ({type(value).__name__})")
+        return None
+    return value
+
+
+def _decode_lossy(raw: bytes) -> Any:
+    """Retry a line with undecodable bytes replaced (orjson rejects invalid UTF-8)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", errors="replace")
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return None
+    return None
+
+
+def note_malformed(skipped: SkippedLines, lineno: int, what: str) -> None:
+    skipped.malformed += 1
+    if skipped.first_error is None:
+        skipped.first_error = f"line {lineno} of {skipped.path} {what}"
+
+
+def note_unknown(skipped: SkippedLines, kind: str) -> None:
+    skipped.unknown_types[kind] = skipped.unknown_types.get(kind, 0) + 1
+
+
+def iter_records(path: Path, skipped: SkippedLines) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every line that is a JSON object; the rest is counted."""
+    for lineno, raw, partial in iter_raw_lines(path, skipped):
+        rec = parse_line(raw, lineno=lineno, partial=partial, skipped=skipped)
+        if rec is not None:
+            yield lineno, rec
+
+
+def has_problems(skipped: SkippedLines) -> bool:
+    return bool(skipped.malformed or skipped.unknown_types or skipped.truncated_tail)

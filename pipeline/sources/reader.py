@@ -1,0 +1,98 @@
+"""Reading discovered files: the usage fast path, whole sessions, and the sessions of one day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+from pipeline.log import warn
+from pipeline.sources.claude import read_claude_session
+from pipeline.sources.claude_usage import read_claude_usage, session_id_for
+from pipeline.sources.codex import read_codex_session, read_codex_usage
+from pipeline.sources.discovery import discover
+from pipeline.sources.jsonl import has_problems
+from pipeline.sources.types import FileUsage, ReadResult, SourceFile
+from schemas.config import Config
+from schemas.transcript import Session
+
+
+def read_file_usage(f: SourceFile) -> FileUsage:
+    """Usage events of one file without building turns (cache-friendly, serializable)."""
+    return read_claude_usage(f) if f.agent == "claude_code" else read_codex_usage(f)
+
+
+def read_sessions(files: list[SourceFile]) -> ReadResult:
+    """Sessions from files in discovery order; subagent files folded into their parent.
+
+    A session whose files appear on several devices is kept once, on the first device listed.
+    """
+    groups: dict[tuple[str, str, str], list[SourceFile]] = defaultdict(list)
+    order: list[tuple[str, str, str]] = []
+    for f in files:
+        sid = session_id_for(f) if f.agent == "claude_code" else str(f.path)
+        key = (f.device, f.agent, sid or str(f.path))
+        if key not in groups:
+            order.append(key)
+        groups[key].append(f)
+    result = ReadResult()
+    kept: dict[tuple[str, str], str] = {}
+    for group in order:
+        session = _read_group(groups[group])
+        if session is None:
+            continue
+        ident: tuple[str, str] = (session.agent, session.id)
+        if ident in kept and kept[ident] != session.device:
+            continue  # the same session synced to a later device
+        if ident in kept:
+            _merge_same_device(result, session)
+            continue
+        kept[ident] = session.device
+        result.sessions.append(session)
+        result.skipped += [s for s in session.skipped if has_problems(s)]
+    total = sum(s.malformed for s in result.skipped)
+    if total:
+        warn(
+            f"{total} malformed transcript lines skipped in {len(result.skipped)} files; first: "
+            f"{next(s.first_error for s in result.skipped if s.first_error)}"
+        )
+    return result
+
+
+def _read_group(files: list[SourceFile]) -> Session | None:
+    try:
+        if files[0].agent == "claude_code":
+            return read_claude_session(files)
+        return read_codex_session(files[0])
+    except OSError as e:
+        warn(f"transcript {files[0].path} cannot be read: {e.strerror or e}")
+        return None
+
+
+def _merge_same_device(result: ReadResult, session: Session) -> None:
+    """Two files with one session id on one device (e.g. a Codex copy): keep the longer one."""
+    for i, other in enumerate(result.sessions):
+        if (other.agent, other.id, other.device) == (session.agent, session.id, session.device):
+            if len(session.turns) + len(session.usage) > len(other.turns) + len(other.usage):
+                result.sessions[i] = session
+            return
+
+
+def load_sessions(config: Config, *, date: dt.date | None = None, zone: ZoneInfo | None = None) -> ReadResult:
+    """Discover and read; with a date, keep only sessions with activity on that local date."""
+    found = discover(config)
+    files = found.files
+    if date is not None:
+        tz = zone or ZoneInfo("UTC")
+        day_start = dt.datetime.combine(date, dt.time(), tzinfo=tz) - dt.timedelta(days=1)
+        cutoff = int(day_start.timestamp() * 1e9)
+        recent = {(f.device, f.agent, session_id_for(f)) for f in files if f.mtime_ns >= cutoff}
+        files = [f for f in files if f.mtime_ns >= cutoff or (f.device, f.agent, session_id_for(f)) in recent]
+    result = read_sessions(files)
+    if date is not None:
+        result.sessions = [s for s in result.sessions if active_on(s, date, zone or ZoneInfo("UTC"))]
+    return result
+
+
+def active_on(session: Session, date: dt.date, zone: ZoneInfo) -> bool:
+    return any(t.astimezone(zone).date() == date for t in session.active_times())

@@ -1,0 +1,81 @@
+"""Text clean-up shared by the readers: timestamps, reminders, ANSI, images and base64 placeholders."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+_REMINDER_RE = re.compile(r"<system-reminder>.*?(?:</system-reminder>|\Z)", re.DOTALL)
+_ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
+_DATA_URL_RE = re.compile(r"data:(image|application|audio|video)/([\w.+-]+);base64,([A-Za-z0-9+/=]+)")
+_BASE64_RUN_RE = re.compile(r"[A-Za-z0-9+/]{2000,}={0,2}")
+
+
+def parse_ts(value: Any) -> datetime | None:
+    """An ISO-8601 timestamp (``Z`` or offset) as an aware UTC datetime; None when absent or bad."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def strip_reminders(text: str) -> str:
+    """Drop injected ``<system-reminder>`` blocks (not user intent)."""
+    if "<system-reminder>" not in text:
+        return text
+    return _REMINDER_RE.sub("", text).strip()
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI_RE.sub("", text) if "\x1b" in text else text
+
+
+def kb(n_bytes: int) -> str:
+    return f"{max(1, round(n_bytes / 1024))}KB"
+
+
+def image_placeholder(media_type: str | None, b64_len: int) -> str:
+    """``[image png 830KB]`` from a media type and the length of its base64 data."""
+    kind = (media_type or "image/?").split("/")[-1] or "?"
+    return f"[image {kind} {kb(b64_len * 3 // 4)}]"
+
+
+def scrub_base64(text: str) -> str:
+    """Replace data URLs and long base64 runs in free text by placeholders."""
+    if len(text) < 200:
+        return text
+    if "base64," in text:
+        text = _DATA_URL_RE.sub(
+            lambda m: image_placeholder(f"{m.group(1)}/{m.group(2)}", len(m.group(3))), text
+        )
+    if len(text) >= 2000:
+        text = _BASE64_RUN_RE.sub(lambda m: f"[base64 {kb(len(m.group(0)) * 3 // 4)}]", text)
+    return text
+
+
+def clean(text: str) -> str:
+    """Reminders, ANSI escapes and base64 out; used on every text a reader keeps."""
+    return scrub_base64(strip_ansi(strip_reminders(text)))
+
+
+def image_block_placeholder(block: dict[str, Any]) -> str:
+    """A Claude ``image`` block (or Codex ``input_image``) as a placeholder, never the data."""
+    source = block.get("source")
+    if isinstance(source, dict):
+        data = source.get("data")
+        if isinstance(data, str):
+            return image_placeholder(source.get("media_type"), len(data))
+        return "[image]"
+    url = block.get("image_url")
+    if isinstance(url, str):
+        m = _DATA_URL_RE.match(url)
+        if m:
+            return image_placeholder(f"{m.group(1)}/{m.group(2)}", len(m.group(3)))
+        return "[image]" if url.startswith("data:") else f"[image {url[:200]}]"
+    return "[image]"

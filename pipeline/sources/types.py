@@ -1,0 +1,62 @@
+"""What discovery and the readers hand out: plain data that round-trips through orjson."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from schemas.transcript import Agent, Session, SkippedLines, UsageEvent
+
+FileKind = Literal["main", "subagent"]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One transcript file found under a configured root."""
+
+    path: Path
+    agent: Agent
+    device: str
+    root: Path
+    user: str | None = None
+    kind: FileKind = "main"
+    parent_session_id: str | None = None
+    size: int = 0
+    mtime_ns: int = 0
+
+    @property
+    def cache_key(self) -> tuple[str, int, int]:
+        """(path, size, mtime_ns): unchanged files need not be read again."""
+        return (str(self.path), self.size, self.mtime_ns)
+
+
+@dataclass
+class DiscoveryResult:
+    files: list[SourceFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    roots_read: int = 0
+
+
+class FileUsage(BaseModel):
+    """The fast-path result for one file: usage events and little else (no turns)."""
+
+    path: str
+    agent: Agent
+    device: str
+    session_id: str = Field(description="Session the usage belongs to (the parent's for subagent files).")
+    parent_session_id: str | None = None
+    is_subagent: bool = False
+    events: list[UsageEvent] = Field(default_factory=list)
+    start: datetime | None = Field(default=None, description="Earliest line time seen (UTC).")
+    end: datetime | None = Field(default=None, description="Latest line time seen (UTC).")
+    skipped: SkippedLines
+
+
+@dataclass
+class ReadResult:
+    sessions: list[Session] = field(default_factory=list)
+    skipped: list[SkippedLines] = field(default_factory=list)
