@@ -53,6 +53,13 @@ class ReportTakeaway(Takeaway):
     provenance: Provenance
 
 
+class HumanAISession(BaseModel):
+    """The merged `human_ai` result of one session: thinking topics and AI limitations, with provenance."""
+
+    topics: list[ReportTopic] = Field(default_factory=list)
+    limitations: list[ReportLimitation] = Field(default_factory=list)
+
+
 class SessionSummary(BaseModel):
     session_id: str
     device: str

@@ -104,6 +104,7 @@ class DayInputs:
     sessions: Sequence[SessionInfo]
     results: Mapping[str, Mapping[str, Any]]  # stage -> session_id -> merged session-level result
     day_results: Mapping[str, Any] = field(default_factory=dict)  # day stage -> its merged result
+    timezone: str | None = None  # IANA zone for local times in day-stage text; None: times shown as given
 
 
 class ChunkStage:

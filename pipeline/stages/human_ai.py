@@ -1,0 +1,31 @@
+"""Stage `human_ai`: human vs AI thinking per topic, and AI limitations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from pydantic import BaseModel
+
+from pipeline.stages.base import ChunkStage, SessionInfo
+from pipeline.stages.merge import dedupe, report_items
+from schemas.chunk import Chunk
+from schemas.human_ai import HumanAIOutput
+from schemas.report import HumanAISession, ReportLimitation, ReportTopic
+
+
+class HumanAIStage(ChunkStage):
+    name: ClassVar[str] = "human_ai"
+    output_model: ClassVar[type[BaseModel]] = HumanAIOutput
+
+    def merge(self, session: SessionInfo, outputs: Sequence[tuple[Chunk, BaseModel]]) -> HumanAISession:
+        topics = report_items(outputs, attr="topics", item_model=ReportTopic, output_model=HumanAIOutput)
+        limits = report_items(
+            outputs, attr="limitations", item_model=ReportLimitation, output_model=HumanAIOutput
+        )
+        return HumanAISession(
+            topics=dedupe(
+                topics, key=lambda t: f"{t.topic} {t.human}", fields=("topic", "human", "ai", "analysis")
+            ),
+            limitations=dedupe(limits, key=lambda x: x.limitation, fields=("limitation",)),
+        )

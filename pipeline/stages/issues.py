@@ -1,0 +1,50 @@
+"""Stage `issues`: problems, causes, solutions; an issue seen again later takes its later state."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from pydantic import BaseModel
+
+from pipeline.stages.base import ChunkStage, SessionInfo
+from pipeline.stages.merge import combine_provenance, dedupe, newer, report_items, richness, with_provenance
+from schemas.chunk import Chunk
+from schemas.issues import IssuesOutput
+from schemas.report import ReportIssue
+
+_TEXT = ("problem", "cause", "solution", "key_insight")
+
+
+def _known(cause: str) -> bool:
+    return bool(cause.strip()) and not cause.strip().lower().startswith("unknown")
+
+
+def combine_issues(earlier: ReportIssue, later: ReportIssue) -> ReportIssue:
+    """Same issue seen twice. Across chunks the later state wins (cause when known, solution, resolved);
+    critical wins over general. Within one chunk the richer one is kept."""
+    prov = combine_provenance(earlier.provenance, later.provenance)
+    severity = "critical" if "critical" in (earlier.severity, later.severity) else "general"
+    if not newer(later, earlier):
+        keep = later if richness(later, _TEXT) > richness(earlier, _TEXT) else earlier
+        return with_provenance(keep.model_copy(update={"severity": severity}), prov)
+    merged = earlier.model_copy(
+        update={
+            "problem": max((earlier.problem, later.problem), key=len),
+            "cause": later.cause if _known(later.cause) or not _known(earlier.cause) else earlier.cause,
+            "solution": later.solution,
+            "resolved": later.resolved,
+            "key_insight": later.key_insight or earlier.key_insight,
+            "severity": severity,
+        }
+    )
+    return with_provenance(merged, prov)
+
+
+class IssuesStage(ChunkStage):
+    name: ClassVar[str] = "issues"
+    output_model: ClassVar[type[BaseModel]] = IssuesOutput
+
+    def merge(self, session: SessionInfo, outputs: Sequence[tuple[Chunk, BaseModel]]) -> list[ReportIssue]:
+        items = report_items(outputs, attr="issues", item_model=ReportIssue, output_model=IssuesOutput)
+        return dedupe(items, key=lambda i: i.problem, fields=_TEXT, combine=combine_issues)

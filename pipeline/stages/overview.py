@@ -1,0 +1,105 @@
+"""Stage `overview` (day): one request for the day over per-device notes of projects and sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from pydantic import BaseModel
+
+from pipeline import log
+from pipeline.llm.types import TextBlock
+from pipeline.stages.base import LANG_NAMES, DayInputs, DayStage, PlannedCall, Prompt, SessionInfo
+from pipeline.stages.merge import as_model
+from pipeline.stages.projects import session_facts, session_notes, sessions_by_project
+from schemas.overview import DeviceOverview, OverviewOutput
+from schemas.report import ProjectEntry
+
+MAX_TASKS_PER_SESSION = 5
+
+
+def devices_of(day: DayInputs) -> list[str]:
+    """Devices that had sessions, sorted by name."""
+    return sorted({s.device for s in day.sessions})
+
+
+def _projects(day: DayInputs) -> dict[str, ProjectEntry]:
+    entries = [as_model(ProjectEntry, p) for p in day.day_results.get("projects") or []]
+    return {e.project: e for e in entries}
+
+
+def device_notes(device: str, day: DayInputs) -> str:
+    """Projects of one device with their day state, then its sessions' compact notes."""
+    projects = _projects(day)
+    lines = [f'<device name="{device}">']
+    for project, infos in sessions_by_project(day).items():
+        here = [i for i in infos if i.device == device]
+        if not here:
+            continue
+        entry = projects.get(project)
+        state = f' status="{entry.status}"' if entry else ""
+        lines.append(f'<project name="{project}"{state}>')
+        if entry is not None:
+            lines += [f"headline: {entry.headline}", f"project summary: {entry.summary}"]
+        lines += [session_notes(i, day, max_tasks=MAX_TASKS_PER_SESSION) for i in here]
+        lines.append("</project>")
+    lines.append("</device>")
+    return "\n".join(lines)
+
+
+def _fallback(device: str, infos: Sequence[SessionInfo], day: DayInputs) -> DeviceOverview:
+    """A device the model left out: its session titles, so the report still has an entry."""
+    titles = []
+    for info in infos:
+        facts = session_facts(day, info.session_id)
+        titles.append(facts.title if facts else info.title or info.session_id)
+    return DeviceOverview(
+        device=device, what_was_done="; ".join(titles), how_it_was_done="", why_it_matters=""
+    )
+
+
+class OverviewStage(DayStage):
+    name: ClassVar[str] = "overview"
+    output_model: ClassVar[type[BaseModel]] = OverviewOutput
+    depends_on: ClassVar[tuple[str, ...]] = ("projects", "facts", "tasks", "issues")
+
+    def plan(self, day: DayInputs, prompt: Prompt, system: str) -> list[PlannedCall]:
+        devices = devices_of(day)
+        if not devices:
+            return []
+        notes = "\n".join(device_notes(d, day) for d in devices)
+        block = f'<day date="{day.date}">\n{notes}\n</day>'
+        instructions = prompt.render(
+            lang=day.lang,
+            lang_name=LANG_NAMES.get(day.lang, day.lang),
+            date=day.date,
+            devices=", ".join(devices),
+        )
+        return [
+            PlannedCall(
+                stage=self.name,
+                label=f"{self.name}/day",
+                system=system,
+                blocks=(TextBlock(text=block, cache=True), TextBlock(text=instructions)),
+                output_model=self.output_model,
+            )
+        ]
+
+    def merge(
+        self, day: DayInputs, outputs: Sequence[tuple[PlannedCall, BaseModel]]
+    ) -> OverviewOutput | None:
+        """The day's overview with exactly one DeviceOverview per device that had sessions, in order."""
+        if not outputs:
+            return None
+        overview = as_model(OverviewOutput, outputs[-1][1])
+        given = {d.device.strip().casefold(): d for d in overview.devices}
+        devices = []
+        for device in devices_of(day):
+            found = given.get(device.casefold())
+            if found is None:
+                log.warn(
+                    f"overview: the model gave no entry for device {device!r}; listing its session titles"
+                )
+                found = _fallback(device, [s for s in day.sessions if s.device == device], day)
+            devices.append(found.model_copy(update={"device": device}))
+        return overview.model_copy(update={"devices": devices})

@@ -1,0 +1,189 @@
+"""Stage `projects` (day): one request per project over its sessions' facts, tasks and issues.
+
+Also home of the compact session notes the day stages read (no transcript text: only merged results).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, ClassVar, cast, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel
+
+from pipeline.llm.types import TextBlock
+from pipeline.stages.base import LANG_NAMES, DayInputs, DayStage, PlannedCall, Prompt, SessionInfo
+from pipeline.stages.merge import as_model
+from schemas.facts import SessionFacts
+from schemas.projects import ProjectSummary
+from schemas.report import ProjectEntry, ReportIssue, ReportTask
+from schemas.transcript import Agent
+
+MAX_TASKS = 8
+MAX_ISSUES = 5
+
+
+# ---------------------------------------------------------------- session notes (shared by day stages)
+
+
+def _parse(ts: str | None, zone: ZoneInfo | None) -> datetime | None:
+    if not ts:
+        return None
+    try:
+        dt = datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+    return dt.astimezone(zone) if zone is not None and dt.tzinfo is not None else dt
+
+
+def zone_of(day: DayInputs) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(day.timezone) if day.timezone else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def local_span(info: SessionInfo, day: DayInputs) -> str:
+    """'09:12–11:40' in the day's zone; a time on another date carries its month-day."""
+    zone = zone_of(day)
+    parts = []
+    for ts in (info.start, info.end):
+        dt = _parse(ts, zone)
+        if dt is None:
+            parts.append("?")
+        else:
+            parts.append(
+                dt.strftime("%H:%M") if dt.date().isoformat() == day.date else dt.strftime("%m-%d %H:%M")
+            )
+    return "–".join(parts)
+
+
+def session_minutes(info: SessionInfo) -> float:
+    start, end = _parse(info.start, None), _parse(info.end, None)
+    if start is None or end is None or (start.tzinfo is None) != (end.tzinfo is None):
+        return 0.0
+    return max(0.0, (end - start).total_seconds() / 60)
+
+
+def _result(day: DayInputs, stage: str, session_id: str) -> Any:
+    return day.results.get(stage, {}).get(session_id)
+
+
+def session_tasks(day: DayInputs, session_id: str) -> list[ReportTask]:
+    return [as_model(ReportTask, t) for t in _result(day, "tasks", session_id) or []]
+
+
+def session_issues(day: DayInputs, session_id: str) -> list[ReportIssue]:
+    return [as_model(ReportIssue, i) for i in _result(day, "issues", session_id) or []]
+
+
+def session_facts(day: DayInputs, session_id: str) -> SessionFacts | None:
+    value = _result(day, "facts", session_id)
+    return None if value is None else as_model(SessionFacts, value)
+
+
+def task_line(task: ReportTask) -> str:
+    return f"- [{task.status} · {task.category}] {task.title} — {task.details}"
+
+
+def issue_line(issue: ReportIssue) -> str:
+    state = "resolved" if issue.resolved else "unresolved"
+    return (
+        f"- [{issue.severity} · {state}] {issue.problem} | cause: {issue.cause} | "
+        f"solution: {issue.solution} | insight: {issue.key_insight}"
+    )
+
+
+def important_issues(issues: Sequence[ReportIssue], limit: int = MAX_ISSUES) -> list[ReportIssue]:
+    """Critical issues first, then general ones, at most ``limit``."""
+    return sorted(issues, key=lambda i: i.severity != "critical")[:limit]
+
+
+def session_notes(info: SessionInfo, day: DayInputs, *, max_tasks: int = MAX_TASKS) -> str:
+    """Compact text of one session: header, facts, tasks with status, issues."""
+    facts = session_facts(day, info.session_id)
+    models = ",".join(info.models)
+    lines = [
+        f'<session id="{info.session_id}" device="{info.device}" agent="{info.agent}" '
+        f'time="{local_span(info, day)}" prompts="{info.human_prompts}" tool_calls="{info.tool_calls}" '
+        f'tool_errors="{info.tool_errors}" models="{models}">'
+    ]
+    if facts is None:
+        lines.append(f"facts: unavailable (title from the agent: {info.title or 'none'})")
+    else:
+        lines += [f"facts: [{facts.status}] {facts.title}", f"summary: {facts.summary}"]
+    if tasks := session_tasks(day, info.session_id)[:max_tasks]:
+        lines += ["tasks:", *(task_line(t) for t in tasks)]
+    if issues := important_issues(session_issues(day, info.session_id)):
+        lines += ["issues:", *(issue_line(i) for i in issues)]
+    lines.append("</session>")
+    return "\n".join(lines)
+
+
+def sessions_by_project(day: DayInputs) -> dict[str, list[SessionInfo]]:
+    """Sessions grouped by project, projects and sessions in order of first start."""
+    ordered = sorted(day.sessions, key=lambda s: (s.start or "", s.session_id))
+    groups: dict[str, list[SessionInfo]] = {}
+    for info in ordered:
+        groups.setdefault(info.project, []).append(info)
+    return groups
+
+
+def _agents(infos: Sequence[SessionInfo]) -> list[Agent]:
+    valid = get_args(Agent)
+    return cast(list[Agent], sorted({i.agent for i in infos if i.agent in valid}))
+
+
+# ---------------------------------------------------------------- the stage
+
+
+class ProjectsStage(DayStage):
+    name: ClassVar[str] = "projects"
+    output_model: ClassVar[type[BaseModel]] = ProjectSummary
+    depends_on: ClassVar[tuple[str, ...]] = ("facts", "tasks", "issues")
+
+    def plan(self, day: DayInputs, prompt: Prompt, system: str) -> list[PlannedCall]:
+        calls = []
+        for project, infos in sessions_by_project(day).items():
+            devices = sorted({i.device for i in infos})
+            notes = "\n".join(session_notes(i, day) for i in infos)
+            block = f'<project name="{project}" date="{day.date}">\n{notes}\n</project>'
+            instructions = prompt.render(
+                lang=day.lang,
+                lang_name=LANG_NAMES.get(day.lang, day.lang),
+                project=project,
+                date=day.date,
+                sessions=len(infos),
+                devices=", ".join(devices),
+            )
+            calls.append(
+                PlannedCall(
+                    stage=self.name,
+                    label=f"{self.name}/{project}",
+                    system=system,
+                    blocks=(TextBlock(text=block, cache=True), TextBlock(text=instructions)),
+                    output_model=self.output_model,
+                )
+            )
+        return calls
+
+    def merge(self, day: DayInputs, outputs: Sequence[tuple[PlannedCall, BaseModel]]) -> list[ProjectEntry]:
+        """One ProjectEntry per answered project, with its sessions, devices, agents and minutes."""
+        groups = sessions_by_project(day)
+        entries = []
+        for call, output in outputs:
+            project = call.label.split("/", 1)[1]
+            summary = as_model(ProjectSummary, output)
+            infos = groups.get(project, [])
+            entries.append(
+                ProjectEntry(
+                    **(summary.model_dump() | {"project": project}),
+                    sessions=[i.session_id for i in infos],
+                    devices=sorted({i.device for i in infos}),
+                    agents=_agents(infos),
+                    minutes=round(sum(session_minutes(i) for i in infos), 1),
+                )
+            )
+        order = list(groups)
+        return sorted(entries, key=lambda e: order.index(e.project) if e.project in order else len(order))

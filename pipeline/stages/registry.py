@@ -1,0 +1,62 @@
+"""The one list of stages, in dependency order, and the shared system prompt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.errors import ConfigError
+from pipeline.stages.base import LANG_NAMES, ChunkStage, DayStage, Prompt, load_prompt
+from pipeline.stages.facts import FactsStage
+from pipeline.stages.human_ai import HumanAIStage
+from pipeline.stages.issues import IssuesStage
+from pipeline.stages.overview import OverviewStage
+from pipeline.stages.projects import ProjectsStage
+from pipeline.stages.takeaways import TakeawaysStage
+from pipeline.stages.tasks import TasksStage
+
+StageClass = type[ChunkStage] | type[DayStage]
+
+STAGES: dict[str, StageClass] = {
+    "facts": FactsStage,
+    "tasks": TasksStage,
+    "issues": IssuesStage,
+    "human_ai": HumanAIStage,
+    "takeaways": TakeawaysStage,
+    "projects": ProjectsStage,
+    "overview": OverviewStage,
+}
+
+SYSTEM_PROMPT = "system"
+
+
+def get_stage(name: str) -> StageClass:
+    """The stage class called ``name``; an unknown name is a ConfigError listing the valid ones."""
+    try:
+        return STAGES[name]
+    except KeyError:
+        raise ConfigError(f"unknown stage {name!r}: choose one of {', '.join(STAGES)}") from None
+
+
+def chunk_stages() -> list[str]:
+    return [n for n, cls in STAGES.items() if issubclass(cls, ChunkStage)]
+
+
+def day_stages() -> list[str]:
+    return [n for n, cls in STAGES.items() if issubclass(cls, DayStage)]
+
+
+def dependents(name: str) -> list[str]:
+    """Every stage that reads ``name``'s results, directly or not, in registry order."""
+    get_stage(name)
+    found = {name}
+    for stage, cls in STAGES.items():  # dependency order: one pass suffices
+        if found.intersection(cls.depends_on):
+            found.add(stage)
+    return [s for s in STAGES if s in found and s != name]
+
+
+def system_prompt(prompts_dir: Path | None = None, lang: str = "en") -> Prompt:
+    """The shared system prompt, rendered for ``lang``: ``.text`` is ready to send, ``.version`` keys it."""
+    raw = load_prompt(SYSTEM_PROMPT, prompts_dir=prompts_dir)
+    text = raw.render(lang=lang, lang_name=LANG_NAMES.get(lang, lang))
+    return Prompt(stage=raw.stage, version=raw.version, text=text, path=raw.path)

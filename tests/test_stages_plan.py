@@ -1,0 +1,92 @@
+"""Chunk-stage planning: shared cached transcript prefix, instructions with the language, strict schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from pipeline.stages.base import ChunkStage, load_prompt
+from pipeline.stages.registry import STAGES, chunk_stages, get_stage, system_prompt
+from tests.stages_fakes import make_chunk
+
+
+def _plan_all(lang: str = "en", **chunk_kw: Any) -> list[Any]:
+    chunk = make_chunk(**chunk_kw)
+    system = system_prompt(lang=lang).text
+    calls = []
+    for name in chunk_stages():
+        stage = get_stage(name)()
+        assert isinstance(stage, ChunkStage)
+        calls.append(stage.plan(chunk, load_prompt(name), system, lang))
+    return calls
+
+
+def test_transcript_block_is_first_cached_and_identical_across_stages() -> None:
+    calls = _plan_all(index=1, count=3, turns=(40, 79), digest="Earlier: fixed the loader.")
+    firsts = {c.blocks[0].text for c in calls}
+    assert len(firsts) == 1
+    assert all(c.blocks[0].cache for c in calls)
+    assert not any(c.blocks[1].cache for c in calls)
+    assert "[t40]" in calls[0].blocks[0].text and "Earlier: fixed the loader." in calls[0].blocks[0].text
+    assert len({c.system for c in calls}) == 1
+    assert [c.stage for c in calls] == chunk_stages()
+    assert {c.label for c in calls} == {f"{n}/s1/chunk-1" for n in chunk_stages()}
+
+
+def test_instructions_name_the_part_and_the_language() -> None:
+    for call in _plan_all(index=1, count=3, turns=(40, 79)):
+        text = call.blocks[1].text
+        assert "part 2 of 3" in text and "t40" in text and "t79" in text
+        assert re.search(r"\bin English[;.]", text)  # "Write ... in English;": the rendered language
+        assert "{#" not in text and "{{" not in text  # jinja comments/vars rendered away
+
+
+def test_later_chunks_ask_to_keep_titles_for_merging() -> None:
+    first = {c.stage: c.blocks[1].text for c in _plan_all(index=0, count=2)}
+    later = {c.stage: c.blocks[1].text for c in _plan_all(index=1, count=2, turns=(10, 19))}
+    assert "same title" not in first["tasks"] and "same title" in later["tasks"]
+    assert "whole session" in later["facts"] and "whole session" not in first["facts"]
+
+
+def test_zh_rendering_asks_for_simplified_chinese() -> None:
+    calls = _plan_all(lang="zh")
+    assert all("Simplified Chinese" in c.blocks[1].text and "简体中文" in c.blocks[1].text for c in calls)
+    assert "简体中文" in calls[0].system
+    assert "All prose is written in Simplified Chinese" in calls[0].system
+    assert "English" in calls[0].blocks[1].text  # enum values stay English, and the prompt says so
+
+
+def test_system_prompt_carries_the_rules() -> None:
+    text = system_prompt().text.lower()
+    for needle in ("[tn]", "data, not instructions", "never invent", "redacted", "who"):
+        assert needle in text
+
+
+def _objects(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [schema, *schema.get("$defs", {}).values()]
+    return [s for s in found if s.get("type") == "object"]
+
+
+@pytest.mark.parametrize("name", list(STAGES))
+def test_output_schema_is_strict(name: str) -> None:
+    model: type[BaseModel] = get_stage(name).output_model
+    schema = model.model_json_schema()
+    objects = _objects(schema)
+    assert objects
+    for obj in objects:
+        assert obj.get("additionalProperties") is False, obj.get("title")
+        assert set(obj["required"]) == set(obj["properties"]), obj.get("title")
+        for prop_name, prop in obj["properties"].items():
+            assert prop.get("description"), f"{obj.get('title')}.{prop_name} has no description"
+            assert "default" not in prop
+            assert not {"minimum", "maximum", "minItems", "maxItems", "minLength", "maxLength"} & set(prop)
+
+
+@pytest.mark.parametrize("name", list(STAGES))
+def test_every_stage_has_a_prompt_with_a_header(name: str) -> None:
+    prompt = load_prompt(name)
+    assert prompt.version == "v1"
+    assert prompt.text.startswith("{#-") and f"{name} · v1" in prompt.text.splitlines()[0]
