@@ -1,0 +1,275 @@
+"""Stage results + usage + ledger -> one DailyReport, ordered as the reference reports are."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from pipeline.report.dedup import dedup_issues, dedup_limitations, dedup_takeaways, dedup_tasks, dedup_topics
+from pipeline.report.fmt import STAGE_ORDER
+from schemas.facts import SessionFacts
+from schemas.overview import OverviewOutput
+from schemas.report import (
+    DailyReport,
+    Failure,
+    Generation,
+    Overview,
+    ProjectEntry,
+    ReportIssue,
+    ReportLimitation,
+    ReportTakeaway,
+    ReportTask,
+    ReportTopic,
+    SessionSummary,
+)
+from schemas.usage import UsageReport
+
+M = TypeVar("M", bound=BaseModel)
+
+CHUNK_STAGES = ("facts", "tasks", "issues", "human_ai", "takeaways")
+DAY_STAGES = ("projects", "overview")
+
+_STATUS_RANK = {"in_progress": 0, "blocked": 1, "done": 2}
+_CATEGORY_RANK = {"architecture_strategy": 0, "implementation_fixes": 1}
+_SEVERITY_RANK = {"critical": 0, "general": 1}
+_LEVEL_RANK = {"strategic": 0, "implementation": 1}
+_KIND_RANK = {"core": 0, "practical": 1}
+
+
+def build_report(
+    *,
+    date: str,
+    timezone: str,
+    lang: str,
+    sessions: list[SessionSummary],
+    results: Mapping[str, Mapping[str, Any]],
+    day_results: Mapping[str, Any],
+    usage: UsageReport,
+    generation: Generation,
+    redaction: dict[str, int],
+    failures: list[Failure],
+    skipped_lines: int,
+    skipped_sessions: dict[str, int],
+) -> DailyReport:
+    """Assemble the report. Any stage may be missing: what exists is rendered and the gap is recorded."""
+    all_failures = _unique_failures([*failures, *generation.failures])
+    ordered = order_sessions(_apply_facts(sessions, results.get("facts", {}), all_failures))
+    ids = [s.session_id for s in ordered]
+    overview = _as_optional(OverviewOutput, day_results.get("overview"))
+    return DailyReport(
+        date=date,
+        timezone=timezone,
+        lang=lang,
+        generated_at=datetime.now(UTC),
+        overview=_overview(overview),
+        devices=list(overview.devices) if overview else [],
+        summary=overview.summary if overview else "",
+        tasks=_tasks(results.get("tasks", {}), ids),
+        issues=_issues(results.get("issues", {}), ids),
+        human_vs_ai=_topics(results.get("human_ai", {}), ids),
+        ai_limitations=_limitations(results.get("human_ai", {}), ids),
+        takeaways=_takeaways(results.get("takeaways", {}), ids),
+        projects=_projects(day_results.get("projects"), ordered),
+        sessions=ordered,
+        token_usage=usage,
+        generation=generation,
+        redaction=dict(sorted(redaction.items())),
+        failures=all_failures,
+        skipped_lines=skipped_lines,
+        skipped_sessions=dict(skipped_sessions),
+        missing_stages=_missing(results, day_results),
+        incomplete_stages=_incomplete(results, ids, all_failures),
+    )
+
+
+# ---------------------------------------------------------------- sessions and projects
+
+
+def _minutes(s: SessionSummary) -> float:
+    if s.start is None or s.end is None:
+        return 0.0
+    return max((s.end - s.start).total_seconds() / 60.0, 0.0)
+
+
+def _start_key(s: SessionSummary) -> float:
+    return s.start.timestamp() if s.start is not None else float("inf")
+
+
+def project_order(sessions: Iterable[SessionSummary]) -> list[str]:
+    """Projects by activity: active minutes, then session count, then first start."""
+    stats: dict[str, list[float]] = {}
+    for s in sessions:
+        minutes, n, first = stats.get(s.project, [0.0, 0.0, float("inf")])
+        stats[s.project] = [minutes + _minutes(s), n + 1, min(first, _start_key(s))]
+    return sorted(stats, key=lambda p: (-stats[p][0], -stats[p][1], stats[p][2], p))
+
+
+def order_sessions(sessions: Iterable[SessionSummary]) -> list[SessionSummary]:
+    """Grouped by project (most active first), by start time within a project."""
+    items = list(sessions)
+    rank = {p: i for i, p in enumerate(project_order(items))}
+    return sorted(items, key=lambda s: (rank[s.project], _start_key(s), s.session_id))
+
+
+def group_by_project(sessions: Iterable[SessionSummary]) -> list[tuple[str, list[SessionSummary]]]:
+    ordered = order_sessions(sessions)
+    groups: dict[str, list[SessionSummary]] = {}
+    for s in ordered:
+        groups.setdefault(s.project, []).append(s)
+    return list(groups.items())
+
+
+def _apply_facts(
+    sessions: list[SessionSummary], facts: Mapping[str, Any], failures: list[Failure]
+) -> list[SessionSummary]:
+    failed = {f.session_id for f in failures if f.session_id}
+    out = []
+    for s in sessions:
+        update: dict[str, Any] = {}
+        f = _as_optional(SessionFacts, facts.get(s.session_id))
+        if f is not None:
+            update = {"title": f.title or s.title, "status": f.status, "summary": f.summary or s.summary}
+        if s.session_id in failed:
+            update["failed"] = True
+        out.append(s.model_copy(update=update) if update else s)
+    return out
+
+
+def _projects(value: Any, sessions: list[SessionSummary]) -> list[ProjectEntry]:
+    if not value:
+        return []
+    entries = [_as(ProjectEntry, v) for v in value]
+    rank = {p: i for i, p in enumerate(project_order(sessions))}
+    filled = [_fill_project(e, [s for s in sessions if s.project == e.project]) for e in entries]
+    return sorted(filled, key=lambda e: (rank.get(e.project, len(rank)), e.project))
+
+
+def _fill_project(entry: ProjectEntry, sessions: list[SessionSummary]) -> ProjectEntry:
+    update: dict[str, Any] = {}
+    if not entry.sessions:
+        update["sessions"] = [s.session_id for s in sessions]
+    if not entry.devices:
+        update["devices"] = sorted({s.device for s in sessions})
+    if not entry.agents:
+        update["agents"] = sorted({s.agent for s in sessions})
+    if not entry.minutes:
+        update["minutes"] = round(sum(_minutes(s) for s in sessions), 1)
+    return entry.model_copy(update=update) if update else entry
+
+
+# ---------------------------------------------------------------- items
+
+
+def _per_session(by_session: Mapping[str, Any], ids: list[str]) -> Iterable[tuple[str, Any]]:
+    """Session results in report session order, then any result for a session we were not told about."""
+    for sid in ids:
+        if sid in by_session:
+            yield sid, by_session[sid]
+    for sid in sorted(set(by_session) - set(ids)):
+        yield sid, by_session[sid]
+
+
+def _collect(
+    model: type[M], by_session: Mapping[str, Any], ids: list[str], attr: str | None = None
+) -> list[M]:
+    out: list[M] = []
+    for _sid, value in _per_session(by_session, ids):
+        items = _field(value, attr) if attr else value
+        found = [_as(model, i) for i in items or []]
+        out.extend(sorted(found, key=lambda i: (i.turn_start, i.turn_end)))  # type: ignore[attr-defined]
+    return out
+
+
+def _tasks(by_session: Mapping[str, Any], ids: list[str]) -> list[ReportTask]:
+    items = dedup_tasks(_collect(ReportTask, by_session, ids), session_rank=ids)
+    return sorted(items, key=lambda t: (_CATEGORY_RANK[t.category], _STATUS_RANK[t.status]))
+
+
+def _issues(by_session: Mapping[str, Any], ids: list[str]) -> list[ReportIssue]:
+    items = dedup_issues(_collect(ReportIssue, by_session, ids))
+    return sorted(items, key=lambda i: _SEVERITY_RANK[i.severity])
+
+
+def _topics(by_session: Mapping[str, Any], ids: list[str]) -> list[ReportTopic]:
+    items = dedup_topics(_collect(ReportTopic, by_session, ids, attr="topics"))
+    return sorted(items, key=lambda t: _LEVEL_RANK[t.level])
+
+
+def _limitations(by_session: Mapping[str, Any], ids: list[str]) -> list[ReportLimitation]:
+    items = dedup_limitations(_collect(ReportLimitation, by_session, ids, attr="limitations"))
+    return sorted(items, key=lambda t: _SEVERITY_RANK[t.severity])
+
+
+def _takeaways(by_session: Mapping[str, Any], ids: list[str]) -> list[ReportTakeaway]:
+    items = dedup_takeaways(_collect(ReportTakeaway, by_session, ids))
+    return sorted(items, key=lambda t: _KIND_RANK[t.kind])
+
+
+# ---------------------------------------------------------------- what is missing
+
+
+def _missing(results: Mapping[str, Any], day_results: Mapping[str, Any]) -> list[str]:
+    absent = [s for s in CHUNK_STAGES if s not in results]
+    absent += [s for s in DAY_STAGES if day_results.get(s) is None]
+    return sorted(absent, key=STAGE_ORDER.index)
+
+
+def _incomplete(
+    results: Mapping[str, Mapping[str, Any]], ids: list[str], failures: list[Failure]
+) -> dict[str, list[str]]:
+    """Sessions without a result from a stage that did run, where a failure was recorded for them.
+
+    A session absent without a failure simply had nothing to report (an engine may leave out empty results).
+    """
+    failed = {(f.stage, f.session_id) for f in failures if f.session_id}
+    out: dict[str, list[str]] = {}
+    for stage in CHUNK_STAGES:
+        lacking = [sid for sid in ids if sid not in results.get(stage, {}) and (stage, sid) in failed]
+        if stage in results and lacking:
+            out[stage] = lacking
+    return out
+
+
+def _unique_failures(failures: Iterable[Failure]) -> list[Failure]:
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for f in failures:
+        key = (f.stage, f.label, f.error)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+# ---------------------------------------------------------------- coercion
+
+
+def _overview(o: OverviewOutput | None) -> Overview:
+    if o is None:
+        return Overview()
+    return Overview(
+        what_was_done=o.what_was_done, how_it_was_done=o.how_it_was_done, why_it_matters=o.why_it_matters
+    )
+
+
+def _field(value: Any, name: str) -> Any:
+    if isinstance(value, Mapping):
+        return value.get(name)
+    return getattr(value, name, None)
+
+
+def _as(model: type[M], value: Any) -> M:
+    if isinstance(value, model):
+        return value
+    if isinstance(value, BaseModel):
+        return model.model_validate(value.model_dump())
+    if isinstance(value, Mapping):
+        return model.model_validate(value)
+    return model.model_validate(value, from_attributes=True)
+
+
+def _as_optional(model: type[M], value: Any) -> M | None:
+    return None if value is None else _as(model, value)

@@ -1,0 +1,101 @@
+"""Formatting shared by the renderers: numbers, money, times, labels, provenance, anchors."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from schemas.report import Provenance, SessionSummary
+
+STATUS_EMOJI = {"done": "✅", "in_progress": "🔄", "blocked": "❌", "investigation": "🔍"}
+STATUS_LABEL = {
+    "done": "done",
+    "in_progress": "in progress",
+    "blocked": "blocked",
+    "investigation": "investigation",
+}
+AGENT_LABEL = {"claude_code": "Claude Code", "codex": "Codex"}
+CATEGORY_LABEL = {
+    "architecture_strategy": "Architecture & Strategy",
+    "implementation_fixes": "Implementation & Fixes",
+}
+SEVERITY_ISSUE_LABEL = {"critical": "Critical Issues", "general": "General Issues"}
+LEVEL_LABEL = {"strategic": "Strategic Level", "implementation": "Implementation Level"}
+SEVERITY_LIMIT_LABEL = {"critical": "Critical Limitations", "general": "General Limitations"}
+TAKEAWAY_LABEL = {"core": "Key Insights", "practical": "Practical Takeaways"}
+STAGE_ORDER = ("facts", "tasks", "issues", "human_ai", "takeaways", "projects", "overview")
+
+_ANCHOR_BAD = re.compile(r"[^A-Za-z0-9_-]+")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def money(value: float | None) -> str:
+    """`$1.0496`; an unknown price is "unknown", never $0."""
+    return "unknown" if value is None else f"${value:,.4f}"
+
+
+def count(value: int) -> str:
+    return f"{value:,}"
+
+
+def pct(value: float | None) -> str:
+    """A ratio in 0..1 as `91.4%`."""
+    return "unknown" if value is None else f"{value * 100:.1f}%"
+
+
+def zone(name: str) -> tzinfo:
+    """The report's IANA zone; UTC when the name is unknown (the header still shows the name)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local(dt: datetime | None, tz: tzinfo) -> datetime | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=ZoneInfo("UTC"))
+    return dt.astimezone(tz)
+
+
+def session_time(session: SessionSummary, tz: tzinfo) -> str:
+    """`07:52–09:10`, with the dates when the session spans days: `23:40 (03-01) – 00:20 (03-02)`."""
+    start, end = local(session.start, tz), local(session.end, tz)
+    if start is None:
+        return "time unknown"
+    if end is None:
+        return start.strftime("%H:%M")
+    if start.date() != end.date() or len(session.spans_days) > 1:
+        return f"{start:%H:%M} ({start:%m-%d}) – {end:%H:%M} ({end:%m-%d})"
+    return f"{start:%H:%M}–{end:%H:%M}"
+
+
+def short_id(session_id: str) -> str:
+    """First 8 hex digits of the session's UUID (Codex rollout names end in one), else the last 8 chars."""
+    if m := _UUID.search(session_id):
+        return m.group(0)[:8]
+    return session_id if len(session_id) <= 8 else session_id[-8:]
+
+
+def anchor(session_id: str) -> str:
+    """A safe fragment id for a session: only letters, digits, `_` and `-`."""
+    return "session-" + (_ANCHOR_BAD.sub("-", session_id) or "unknown")
+
+
+def turns(p: Provenance) -> str:
+    return f"t{p.turn_start}" if p.turn_start == p.turn_end else f"t{p.turn_start}–t{p.turn_end}"
+
+
+def provenance(p: Provenance) -> str:
+    """`DCC · 0533cb2c · t3–t18 (+1 session)`: where an item comes from."""
+    text = f"{p.device} · {short_id(p.session_id)} · {turns(p)}"
+    if p.also_in:
+        n = len(p.also_in)
+        text += f" (+{n} session{'s' if n > 1 else ''})"
+    return text
+
+
+def stage_sort_key(stage: str) -> tuple[int, str]:
+    return (STAGE_ORDER.index(stage) if stage in STAGE_ORDER else len(STAGE_ORDER), stage)

@@ -1,0 +1,93 @@
+"""The footer: what the report cost, what was redacted, what was skipped or failed, what is missing."""
+
+from __future__ import annotations
+
+from pipeline.report.fmt import count, money, stage_sort_key
+from pipeline.report.usage_tables import Table
+from schemas.report import DailyReport, Generation
+
+
+def generation_line(g: Generation) -> str:
+    """One sentence: calls, cache hits, tokens, cost, provider and model."""
+    who = " / ".join(x for x in (g.provider, g.model) if x) or "unknown provider"
+    text = (
+        f"{count(g.calls)} LLM calls ({count(g.cache_hits)} cache hits) with {who}: "
+        f"{count(g.input_tokens)} input, {count(g.output_tokens)} output, "
+        f"{count(g.cache_write_tokens)} cache write, {count(g.cache_read_tokens)} cache read tokens; "
+        f"cost {money(g.cost_usd)}"
+    )
+    if g.pending:
+        text += f"; {count(g.pending)} requests exported and not yet answered"
+    return text + "."
+
+
+def stage_table(g: Generation) -> Table:
+    rows = [
+        (
+            stage,
+            s.prompt_version or "n/a",
+            count(s.calls),
+            count(s.cache_hits),
+            count(s.input_tokens),
+            count(s.output_tokens),
+            count(s.cache_write_tokens),
+            count(s.cache_read_tokens),
+            money(s.cost_usd),
+            count(s.failures),
+        )
+        for stage, s in sorted(g.by_stage.items(), key=lambda kv: stage_sort_key(kv[0]))
+    ]
+    headers = (
+        "Stage",
+        "Prompt",
+        "Calls",
+        "Cache Hits",
+        "Input",
+        "Output",
+        "Cache Write",
+        "Cache Read",
+        "Cost",
+        "Failures",
+    )
+    return Table("Report Cost by Stage", headers, rows)
+
+
+def redaction_table(r: DailyReport) -> Table:
+    return Table("Redactions", ("Rule", "Count"), [(rule, count(n)) for rule, n in r.redaction.items()])
+
+
+def failure_table(r: DailyReport) -> Table:
+    rows = [
+        (f.stage, f.label, f"{f.attempts}" if f.attempts else "n/a", f.error)
+        for f in sorted(r.failures, key=lambda f: (stage_sort_key(f.stage), f.label))
+    ]
+    return Table("Failures", ("Stage", "Label", "Attempts", "Error"), rows)
+
+
+def skipped_line(r: DailyReport) -> str:
+    sessions = sum(r.skipped_sessions.values())
+    text = f"Skipped {count(r.skipped_lines)} transcript lines and {count(sessions)} sessions"
+    if r.skipped_sessions:
+        reasons = ", ".join(f"{reason}: {count(n)}" for reason, n in sorted(r.skipped_sessions.items()))
+        text += f" ({reasons})"
+    return text + "."
+
+
+def missing_line(r: DailyReport) -> str | None:
+    """Which stages gave nothing, and which gave results for only some sessions."""
+    parts = []
+    if r.missing_stages:
+        parts.append("no result from " + ", ".join(r.missing_stages))
+    for stage, ids in sorted(r.incomplete_stages.items(), key=lambda kv: stage_sort_key(kv[0])):
+        parts.append(f"{stage} missing for {len(ids)} of {len(r.sessions)} sessions")
+    return ("Incomplete report: " + "; ".join(parts) + ".") if parts else None
+
+
+def section_missing(r: DailyReport, stage: str) -> str | None:
+    """The note a section shows when its stage did not run or failed."""
+    if stage in r.missing_stages:
+        return f"Not available: the {stage} stage has no result for this day (failed or not run)."
+    if stage in r.incomplete_stages:
+        n = len(r.incomplete_stages[stage])
+        return f"Partial: the {stage} stage has no result for {n} of {len(r.sessions)} sessions."
+    return None

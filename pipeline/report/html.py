@@ -1,0 +1,122 @@
+"""report.html: one self-contained page (no fetch of any kind), jinja2 with autoescape.
+
+Transcript-derived values are only ever passed as plain strings, so jinja escapes them; the SVG charts are
+built by charts.py, which escapes every text it embeds. A Content-Security-Policy allows inline styles,
+data: images and exactly one script (by hash): the expand / collapse-all buttons.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from pipeline.report import charts, footer
+from pipeline.report.build import group_by_project
+from pipeline.report.fmt import (
+    AGENT_LABEL,
+    CATEGORY_LABEL,
+    LEVEL_LABEL,
+    SEVERITY_ISSUE_LABEL,
+    SEVERITY_LIMIT_LABEL,
+    STATUS_EMOJI,
+    STATUS_LABEL,
+    TAKEAWAY_LABEL,
+    anchor,
+    money,
+    provenance,
+    session_time,
+    turns,
+    zone,
+)
+from pipeline.report.usage_tables import usage_views
+from schemas.report import DailyReport
+
+T = TypeVar("T")
+
+SCRIPT = (
+    "document.addEventListener('click',function(e){"
+    "var b=e.target.closest('[data-expand]');if(!b)return;"
+    "var open=b.getAttribute('data-expand')==='1';"
+    "document.querySelectorAll('details').forEach(function(d){d.open=open;});});"
+    "window.addEventListener('beforeprint',function(){"
+    "document.querySelectorAll('details').forEach(function(d){d.open=true;});});"
+)
+
+
+def _csp() -> str:
+    digest = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
+    return (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
+    )
+
+
+_env = Environment(
+    loader=PackageLoader("pipeline.report", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.globals.update(
+    status_emoji=lambda s: STATUS_EMOJI.get(s or "", "▫️"),
+    status_label=lambda s: STATUS_LABEL.get(s or "", "unknown"),
+    agent_label=lambda a: AGENT_LABEL.get(a, a),
+    anchor=anchor,
+    provenance=provenance,
+    turns=turns,
+    money=money,
+)
+
+
+def _grouped(
+    items: Sequence[T], key: Callable[[T], str], labels: dict[str, str]
+) -> list[tuple[str, list[T]]]:
+    return [(label, g) for value, label in labels.items() if (g := [i for i in items if key(i) == value])]
+
+
+def _context(r: DailyReport) -> dict[str, Any]:
+    tz = zone(r.timezone)
+    numbered = list(enumerate(r.issues, start=1))
+    return {
+        "r": r,
+        "csp": _csp(),
+        "script": Markup(SCRIPT),
+        "n_devices": len({s.device for s in r.sessions}),
+        "agent_cost": r.token_usage.total_cost_usd,
+        "missing": lambda stage: footer.section_missing(r, stage),
+        "tasks": _grouped(r.tasks, lambda t: t.category, CATEGORY_LABEL),
+        "issues": _grouped(numbered, lambda x: x[1].severity, SEVERITY_ISSUE_LABEL),
+        "topics": _grouped(r.human_vs_ai, lambda t: t.level, LEVEL_LABEL),
+        "limitations": _grouped(r.ai_limitations, lambda x: x.severity, SEVERITY_LIMIT_LABEL),
+        "takeaways": _grouped(r.takeaways, lambda x: x.kind, TAKEAWAY_LABEL),
+        "projects": {p.project: p for p in r.projects},
+        "groups": group_by_project(r.sessions),
+        "session_time": lambda s: session_time(s, tz),
+        "usage_views": usage_views(r.token_usage),
+        "generation_line": footer.generation_line(r.generation),
+        "stage_table": footer.stage_table(r.generation),
+        "redaction_table": footer.redaction_table(r),
+        "failure_table": footer.failure_table(r),
+        "skipped_line": footer.skipped_line(r),
+        "missing_line": footer.missing_line(r),
+        "chart_models": charts.cost_by_model(r.token_usage),
+        "chart_devices": charts.cost_by_device(r.token_usage),
+        "chart_stages": charts.cost_by_stage(r.generation),
+        "chart_timeline": charts.timeline(r.sessions, day=r.date, tz=tz),
+        "agent_colors": charts.AGENT_COLOR,
+    }
+
+
+def render_html(report: DailyReport) -> str:
+    return _env.get_template("report.html.j2").render(**_context(report))
+
+
+def render_template(name: str, **context: Any) -> str:
+    """Another page from this package's templates (the index), with the same escaping rules."""
+    return _env.get_template(name).render(csp=_csp(), script=Markup(SCRIPT), **context)

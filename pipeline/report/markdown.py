@@ -1,0 +1,228 @@
+"""report.md, in the reference reports' order. Transcript-derived text is escaped where Markdown would act."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+from pipeline.report import footer
+from pipeline.report.build import group_by_project
+from pipeline.report.fmt import (
+    AGENT_LABEL,
+    CATEGORY_LABEL,
+    LEVEL_LABEL,
+    SEVERITY_ISSUE_LABEL,
+    SEVERITY_LIMIT_LABEL,
+    STATUS_EMOJI,
+    TAKEAWAY_LABEL,
+    provenance,
+    session_time,
+    zone,
+)
+from pipeline.report.usage_tables import Table, usage_views
+from schemas.report import DailyReport, Provenance, SessionSummary
+
+T = TypeVar("T")
+
+_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+_BLOCK_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}[.)](?=\s|$)|`{3,}|~{3,}|=+\s*$)")
+_WS = re.compile(r"\s+")
+
+
+def inline(text: str) -> str:
+    """One line: whitespace collapsed, HTML-looking tags neutralized, a leading block marker escaped."""
+    one = _WS.sub(" ", text).strip()
+    one = _TAG.sub("&lt;", one)
+    return _BLOCK_START.sub(_escape_marker, one)
+
+
+def _escape_marker(m: re.Match[str]) -> str:
+    marker = m.group(2)
+    if marker[0].isdigit():  # "1." -> "1\."
+        return m.group(1) + marker[:-1] + "\\" + marker[-1]
+    return m.group(1) + "\\" + marker
+
+
+def cell(text: str) -> str:
+    """A table cell: inline text with `|` escaped."""
+    return inline(text).replace("|", "\\|")
+
+
+def block(text: str) -> str:
+    """A paragraph block: paragraphs kept, each line escaped as inline text."""
+    paras = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    return "\n\n".join("\n".join(inline(line) for line in p.splitlines() if line.strip()) for p in paras)
+
+
+def table(t: Table) -> list[str]:
+    lines = ["| " + " | ".join(t.headers) + " |", "|" + "---|" * len(t.headers)]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in t.rows]
+    return lines
+
+
+def _ref(p: Provenance) -> str:
+    return f" <sub>{cell(provenance(p))}</sub>"
+
+
+def _grouped(
+    items: Sequence[T], key: Callable[[T], str], labels: dict[str, str]
+) -> Iterable[tuple[str, list[T]]]:
+    for value, label in labels.items():
+        group = [i for i in items if key(i) == value]
+        if group:
+            yield label, group
+
+
+def _note(r: DailyReport, stage: str) -> list[str]:
+    note = footer.section_missing(r, stage)
+    return [f"> {note}", ""] if note else []
+
+
+def _three(what: str, how: str, why: str) -> list[str]:
+    rows = [("What was done", what), ("How it was done", how), ("Why it matters", why)]
+    return [f"- **{label}:** {inline(text)}" for label, text in rows if text.strip()]
+
+
+def _overview(r: DailyReport) -> list[str]:
+    out = ["## Today's Overview", "", *_note(r, "overview")]
+    o = r.overview
+    out += [*_three(o.what_was_done, o.how_it_was_done, o.why_it_matters), ""]
+    for d in r.devices:
+        out += [
+            f"### {inline(d.device)}",
+            "",
+            *_three(d.what_was_done, d.how_it_was_done, d.why_it_matters),
+            "",
+        ]
+    if r.summary.strip():
+        out += [block(r.summary), ""]
+    return out
+
+
+def _tasks(r: DailyReport) -> list[str]:
+    out = ["## Today's Tasks", "", *_note(r, "tasks")]
+    for label, group in _grouped(r.tasks, lambda t: t.category, CATEGORY_LABEL):
+        out += [f"### {label}", ""]
+        out += [
+            f"- {STATUS_EMOJI[t.status]} **{inline(t.title)}** — {inline(t.details)}{_ref(t.provenance)}"
+            for t in group
+        ]
+        out.append("")
+    if not r.tasks and not footer.section_missing(r, "tasks"):
+        out += ["No tasks recorded.", ""]
+    return out
+
+
+def _issues(r: DailyReport) -> list[str]:
+    out = ["## Issues & Solutions", "", *_note(r, "issues")]
+    n = 0
+    for label, group in _grouped(r.issues, lambda i: i.severity, SEVERITY_ISSUE_LABEL):
+        out += [f"### {label}", ""]
+        for i in group:
+            n += 1
+            out += [f"**{n}. {inline(i.problem)}**{_ref(i.provenance)}", ""]
+            if i.cause.strip():
+                out.append(f"- **Cause:** {inline(i.cause)}")
+            out += [
+                f"- **Solution:** {inline(i.solution)}",
+                f"- **Key Insight:** {inline(i.key_insight)}",
+                "",
+            ]
+    if not r.issues and not footer.section_missing(r, "issues"):
+        out += ["No issues recorded.", ""]
+    return out
+
+
+def _human_ai(r: DailyReport) -> list[str]:
+    out = ["## Human Thinking vs AI Thinking", "", *_note(r, "human_ai")]
+    for label, group in _grouped(r.human_vs_ai, lambda t: t.level, LEVEL_LABEL):
+        out += [f"### {label}", ""]
+        for t in group:
+            out += [f"#### {inline(t.topic)}", ""]
+            out += table(Table("", ("Role", "Approach"), [("Human", t.human), ("AI", t.ai)]))
+            out += ["", f"**Analysis:** {inline(t.analysis)}{_ref(t.provenance)}", ""]
+    out += ["## AI Limitations", "", *_note(r, "human_ai")]
+    for label, lgroup in _grouped(r.ai_limitations, lambda x: x.severity, SEVERITY_LIMIT_LABEL):
+        out += [f"### {label}", "", *[f"- {inline(x.limitation)}{_ref(x.provenance)}" for x in lgroup], ""]
+    return out
+
+
+def _takeaways(r: DailyReport) -> list[str]:
+    out = ["## Today's Takeaways", "", *_note(r, "takeaways")]
+    for label, group in _grouped(r.takeaways, lambda x: x.kind, TAKEAWAY_LABEL):
+        out += [f"### {label}", "", *[f"- {inline(x.text)}{_ref(x.provenance)}" for x in group], ""]
+    return out
+
+
+def session_line(s: SessionSummary, tz_name: str) -> str:
+    emoji = STATUS_EMOJI.get(s.status or "", "▫️")
+    meta = [session_time(s, zone(tz_name)), AGENT_LABEL.get(s.agent, s.agent), s.device]
+    if s.models:
+        meta.append(", ".join(s.models))
+    failed = " ⚠️ incomplete" if s.failed else ""
+    return f"{emoji} **{inline(s.title or 'Untitled session')}**{failed} · {inline(' · '.join(meta))}"
+
+
+def _sessions(r: DailyReport) -> list[str]:
+    out = ["## Session Summaries", "", *_note(r, "facts")]
+    if not r.sessions:
+        return [*out, "No sessions on this day.", ""]
+    headlines = {p.project: p for p in r.projects}
+    for project, sessions in group_by_project(r.sessions):
+        out += [f"### {inline(project)}", ""]
+        if (p := headlines.get(project)) is not None:
+            out += [f"_{inline(p.headline)}_ — {inline(p.summary)}", ""]
+        for s in sessions:
+            out += [session_line(s, r.timezone) + f" <sub>{cell(s.session_id)}</sub>", ""]
+            if s.summary.strip():
+                out += [block(s.summary), ""]
+    return out
+
+
+def _usage(r: DailyReport) -> list[str]:
+    out = ["## Token Usage", ""]
+    views = usage_views(r.token_usage)
+    if not views:
+        out += ["No agent usage recorded for this day.", ""]
+    for view in views:
+        out += [f"### {view.agent}", ""]
+        for t in view.tables:
+            out += [f"#### {t.title}", "", *table(t), ""]
+    u = r.token_usage
+    if u.unpriced_models:
+        out += [f"Unpriced models (cost unknown): {inline(', '.join(u.unpriced_models))}", ""]
+    out += [f"- {inline(n)}" for n in u.notes]
+    return [*out, ""] if u.notes else out
+
+
+def _footer(r: DailyReport) -> list[str]:
+    out = ["---", "", "## About This Report", "", footer.generation_line(r.generation), ""]
+    if r.generation.by_stage:
+        out += [*table(footer.stage_table(r.generation)), ""]
+    if missing := footer.missing_line(r):
+        out += [missing, ""]
+    redactions = sum(r.redaction.values())
+    out += [f"Redactions: {redactions:,}" + (" by rule:" if redactions else "."), ""]
+    if r.redaction:
+        out += [*table(footer.redaction_table(r)), ""]
+    out += [footer.skipped_line(r), ""]
+    if r.failures:
+        out += [f"Failures: {len(r.failures)}", "", *table(footer.failure_table(r)), ""]
+    stamp = f"{r.generated_at:%Y-%m-%d %H:%M} UTC" if r.generated_at else "unknown time"
+    out += [f"<sub>Generated {stamp} · schema v{r.schema_version} · language {r.lang}</sub>", ""]
+    return out
+
+
+def render_markdown(report: DailyReport) -> str:
+    r = report
+    n_dev = len({s.device for s in r.sessions})
+    head = [
+        f"# Daily Report — {r.date}",
+        "",
+        f"<sub>{len(r.sessions)} sessions on {n_dev} devices · times in {inline(r.timezone)}</sub>",
+        "",
+    ]
+    parts = [head, _overview(r), _tasks(r), _issues(r), _human_ai(r), _takeaways(r), _sessions(r), _usage(r)]
+    lines = [line for part in parts for line in part] + _footer(r)
+    return "\n".join(lines).rstrip() + "\n"
