@@ -76,7 +76,8 @@ def pct(v: float | None) -> str:
 
 
 def _out() -> Console:
-    return Console(file=sys.stdout, soft_wrap=True)
+    """stdout; when it is not a terminal (a pipe, a test) wide enough that model names are never cut."""
+    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
 
 
 def _print_json(data: Any) -> None:

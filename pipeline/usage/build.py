@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pipeline import log
 from pipeline.sources.types import FileUsage, SourceFile
 from pipeline.usage.aggregate import bucket_by_day, build_day
 from pipeline.usage.dedup import dedup_events
@@ -30,13 +29,10 @@ class Collected:
 
 
 def discover_files(config: Config) -> list[SourceFile]:
-    """Discovery with its warnings logged; raises NoSourcesError when no root can be read."""
+    """Discovery (it logs its own warnings); raises NoSourcesError when no root can be read."""
     from pipeline.sources import discover
 
-    found = discover(config)
-    for w in found.warnings:
-        log.warn(w)
-    return list(found.files)
+    return list(discover(config).files)
 
 
 def _in_window(fu: FileUsage, lo: datetime, hi: datetime) -> bool:

@@ -84,7 +84,7 @@ def session_rows(config: Config, *, day: date, zone: ZoneInfo) -> list[SessionRo
     from pipeline.sources import load_sessions
 
     loaded = load_sessions(config, date=day, zone=zone)
-    sessions: list[Session] = list(getattr(loaded, "sessions", loaded))
+    sessions: list[Session] = loaded.sessions
     usage = dedup_events(e for s in sessions for e in s.usage)
     by_session: dict[tuple[str, str], list[UsageEvent]] = defaultdict(list)
     for e in usage:

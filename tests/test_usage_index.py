@@ -1,0 +1,93 @@
+"""The file index: a warm run reads no unchanged file; a changed file is read again."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import pipeline.sources as sources
+from pipeline.sources import discover
+from pipeline.sources.types import FileUsage, SourceFile
+from pipeline.usage.index import UsageIndex
+from pipeline.usage.load import load_file_usages
+from schemas.config import Config, DeviceConfig
+
+MAIN = "-Users-user-repo/9eda1058-9706-484a-b992-d03f9cfa2546.jsonl"
+
+
+@pytest.fixture
+def tree(samples: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / "claude" / "projects" / MAIN
+    dest.parent.mkdir(parents=True)
+    shutil.copy(samples / "claude-code" / "projects" / MAIN, dest)
+    sub = samples / "claude-code" / "projects" / "-Users-philipp-dev-studio"
+    shutil.copytree(sub, tmp_path / "claude" / "projects" / sub.name)
+    return tmp_path / "claude"
+
+
+def files_of(root: Path) -> list[SourceFile]:
+    return discover(Config(devices={"A": DeviceConfig(name="A", claude=[root])})).files
+
+
+def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    real = sources.read_file_usage
+
+    def spy(f: SourceFile) -> FileUsage:
+        calls.append(str(f.path))
+        return real(f)
+
+    monkeypatch.setattr(sources, "read_file_usage", spy)
+    return calls
+
+
+def test_warm_run_reads_nothing_and_gives_the_same(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counting(monkeypatch)
+    files = files_of(tree)
+    cold = load_file_usages(files, workers=1)
+    assert len(calls) == len(files) == 3
+    warm = load_file_usages(files_of(tree), workers=1)
+    assert len(calls) == 3  # nothing read again
+    assert [f.model_dump() for f in warm] == [f.model_dump() for f in cold]
+    assert sum(len(f.events) for f in warm) > 0
+
+
+def test_changed_file_is_read_again(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counting(monkeypatch)
+    load_file_usages(files_of(tree), workers=1)
+    target = tree / "projects" / MAIN
+    before = next(f for f in load_file_usages(files_of(tree), workers=1) if f.path == str(target))
+    with target.open("ab") as fh:
+        fh.write(
+            b'{"type":"assistant","timestamp":"2026-01-11T11:00:00.000Z","requestId":"req_new",'
+            b'"message":{"id":"msg_new","model":"claude-sonnet-4-5-20250929","usage":'
+            b'{"input_tokens":5,"output_tokens":7,"cache_read_input_tokens":0,'
+            b'"cache_creation_input_tokens":0}}}\n'
+        )
+    os.utime(target, ns=(1, 2))
+    n = len(calls)
+    after = next(f for f in load_file_usages(files_of(tree), workers=1) if f.path == str(target))
+    assert calls[n:] == [str(target)]
+    assert len(after.events) == len(before.events) + 1
+
+
+def test_two_processes_can_share_the_index(tree: Path, tmp_path: Path) -> None:
+    path = tmp_path / "idx.sqlite3"
+    files = files_of(tree)
+    with UsageIndex(path) as a, UsageIndex(path) as b:
+        a.put_blobs([(files[0], b"x")])
+        assert b.get_blobs(files) == {str(files[0].path): b"x"}
+        b.put_blobs([(files[0], b"y")])
+        assert a.get_blobs(files[:1]) == {str(files[0].path): b"y"}
+
+
+def test_pool_gives_the_same_as_one_process(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = files_of(tree)
+    one = load_file_usages(files, index_path=tmp_path / "one.sqlite3", workers=1)
+    two = load_file_usages(files, index_path=tmp_path / "two.sqlite3", workers=2)
+    assert [f.model_dump() for f in two] == [f.model_dump() for f in one]
