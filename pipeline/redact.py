@@ -49,6 +49,7 @@ class Rule:
     group: str | None = None
     check_value: bool = False
     name_of: Callable[[re.Match[str]], str] | None = None
+    boundary: bool = False  # the match must not follow a word character
 
 
 def _c(pattern: str, flags: int = 0) -> re.Pattern[str]:
@@ -84,11 +85,21 @@ def _assignment_rule(m: re.Match[str]) -> str:
     return "key-assignment"
 
 
+_DOTTED_NAME = re.compile(r"[A-Za-z_]+(?:\.[A-Za-z_]+)+")
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
 def _bare_ok(m: re.Match[str]) -> bool:
-    """Unquoted values: env-style uppercase names take any value; code-style need a digit."""
+    """Unquoted values. Env/shell style (``NAME_TOKEN=value``: upper-case name, no space before the value)
+    takes any value but a dotted name; code style (``token = self.token``) needs letters and digits."""
     value = m.group("v")
-    if m.group("kw").isupper() or m.group("kw").startswith("_"):
-        return True
+    kw = m.group("kw")
+    operator = m.string[m.end("kw") : m.start("v")]
+    if kw.upper() == kw and " " not in operator and "\t" not in operator and "=" in operator:
+        return _DOTTED_NAME.fullmatch(value) is None
     return any(ch.isdigit() for ch in value) and any(ch.isalpha() for ch in value)
 
 
@@ -101,15 +112,17 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         ),
         needles=("PRIVATE KEY",),
     ),
-    Rule("anthropic-key", _c(r"\bsk-ant-[A-Za-z0-9_-]{20,300}"), needles=("sk-ant-",)),
+    Rule("anthropic-key", _c(r"sk-ant-[A-Za-z0-9_-]{20,300}"), needles=("sk-ant-",), boundary=True),
     Rule(
         "openai-key",
-        _c(r"\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{32,300}"),
+        _c(r"sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{32,300}"),
         needles=("sk-",),
+        boundary=True,
     ),
     Rule(
         "aws-access-key",
-        _c(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
+        _c(r"A(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}\b"),
+        boundary=True,
         needles=("AKIA", "ASIA", "ABIA", "ACCA"),
     ),
     Rule(
@@ -124,17 +137,18 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "github-token",
-        _c(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})"),
+        _c(r"gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}"),
+        boundary=True,
         needles=("gh", "github_pat_"),
     ),
     Rule(
         "slack-token",
         _c(
-            r"\bxox[abposre]-[A-Za-z0-9-]{10,250}|\bxapp-\d-[A-Za-z0-9-]{10,250}|hooks\.slack\.com/services/[A-Za-z0-9/]{20,}"
+            r"xox[abposre]-[A-Za-z0-9-]{10,250}|xapp-\d-[A-Za-z0-9-]{10,250}|hooks\.slack\.com/services/[A-Za-z0-9/]{20,}"
         ),
         needles=("xox", "xapp-", "hooks.slack.com"),
     ),
-    Rule("huggingface-token", _c(r"\bhf_[A-Za-z0-9]{30,100}\b"), needles=("hf_",)),
+    Rule("huggingface-token", _c(r"hf_[A-Za-z0-9]{30,100}\b"), needles=("hf_",), boundary=True),
     Rule(
         "wandb-key",
         _c(
@@ -146,17 +160,23 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         lower_needles=True,
         group="v",
     ),
-    Rule("jwt", _c(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"), needles=("eyJ",)),
+    Rule(
+        "jwt",
+        _c(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+        needles=("eyJ",),
+        boundary=True,
+    ),
     Rule(
         "bearer-token",
-        _c(r"\b(?:Bearer|bearer|BEARER)\s+(?P<v>[A-Za-z0-9._~+/-]{20,}=*)"),
+        _c(r"(?:Bearer|bearer|BEARER)\s+(?P<v>[A-Za-z0-9._~+/-]{20,}=*)"),
         needles=("bearer",),
         lower_needles=True,
         group="v",
+        boundary=True,
     ),
     Rule(
         "url-password",
-        _c(r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^/\s:@\[\]]{1,100}:(?P<v>[^/\s:@\[\]]{1,200})@"),
+        _c(r"://[^/\s:@\[\]]{1,100}:(?P<v>[^/\s:@\[\]]{1,200})@"),
         needles=("://",),
         group="v",
     ),
@@ -253,6 +273,8 @@ class Redactor:
         else:
             start, end = m.span(rule.group)
         value = m.string[start:end]
+        if rule.boundary and m.start() and _is_word(m.string[m.start() - 1]):
+            return whole
         if not value or value in self.allowlist or whole in self.allowlist or PLACEHOLDER_PREFIX in value:
             return whole
         if rule.check_value and (

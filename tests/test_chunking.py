@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from pipeline.chunking import build_digest, chunk_session
@@ -52,8 +54,8 @@ def test_splits_only_at_turn_boundaries_and_covers_every_turn() -> None:
     assert (
         rebuilt == texts
     )  # every turn once, in order, never split (a tool call and its result are one turn)
-    assert [c.turn_start for c in chunks][0] == 0 and chunks[-1].turn_end == 59
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    assert next(c.turn_start for c in chunks) == 0 and chunks[-1].turn_end == 59
+    for a, b in itertools.pairwise(chunks):
         assert b.turn_start > a.turn_end
 
 
