@@ -55,7 +55,7 @@ def prov(sid: str, device: str, a: int, b: int, project: str = "MIHD") -> Proven
     return Provenance(device=device, session_id=sid, agent=agent, project=project, turn_start=a, turn_end=b)
 
 
-def claude_usage() -> ClaudeAgentUsage:
+def claude_usage(*, devices: bool = True) -> ClaudeAgentUsage:
     """Reference report 000's figures; totals are sums of the models, as pipeline/usage computes them."""
     models = {
         "claude-haiku-4-5-20251001": ClaudeTokens(
@@ -81,7 +81,8 @@ def claude_usage() -> ClaudeAgentUsage:
     sums["cache_hit_rate"] = sums["cache_read_tokens"] / (
         sums["cache_read_tokens"] + sums["cache_creation_tokens"]
     )
-    return ClaudeAgentUsage(models=models, totals=ClaudeTotals(**sums))
+    by_device = {"DCC": models["claude-opus-4-6"], "tianhe": models["claude-haiku-4-5-20251001"]}
+    return ClaudeAgentUsage(models=models, devices=by_device if devices else {}, totals=ClaudeTotals(**sums))
 
 
 def codex_usage(cost: float | None = 0.4213) -> CodexAgentUsage:

@@ -183,7 +183,7 @@ def _bar(
     x1 = min(max((b - start).total_seconds() / span, 0.0), 1.0)
     x = 100 + plot_w * x0
     w = max(plot_w * (x1 - x0), 3.0)
-    tip = f"{s.title or 'Untitled session'} · {session_time(s, tz)} · {AGENT_LABEL.get(s.agent, s.agent)}"
+    tip = f"{s.title or 'Untitled session'} · {session_time(s, tz, start.date().isoformat())} · {AGENT_LABEL.get(s.agent, s.agent)}"
     color = AGENT_COLOR.get(s.agent, "#777")
     return (
         f'<a href="#{anchor(s.session_id)}"><rect x="{x:.1f}" y="{y + lane * ROW_H + 3}" width="{w:.1f}" '

@@ -60,14 +60,15 @@ def local(dt: datetime | None, tz: tzinfo) -> datetime | None:
     return dt.astimezone(tz)
 
 
-def session_time(session: SessionSummary, tz: tzinfo) -> str:
-    """`07:52–09:10`, with the dates when the session spans days: `23:40 (03-01) – 00:20 (03-02)`."""
+def session_time(session: SessionSummary, tz: tzinfo, day: str | None = None) -> str:
+    """`07:52–09:10` local; with dates when the session crosses midnight or lies outside the report's day:
+    `23:40 (02-22) – 00:50 (02-23)`."""
     start, end = local(session.start, tz), local(session.end, tz)
     if start is None:
         return "time unknown"
-    if end is None:
-        return start.strftime("%H:%M")
-    if start.date() != end.date() or len(session.spans_days) > 1:
+    end = end or start
+    dates = {start.date().isoformat(), end.date().isoformat()}
+    if len(dates) > 1 or (day is not None and dates != {day}):
         return f"{start:%H:%M} ({start:%m-%d}) – {end:%H:%M} ({end:%m-%d})"
     return f"{start:%H:%M}–{end:%H:%M}"
 

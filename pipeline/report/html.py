@@ -97,7 +97,7 @@ def _context(r: DailyReport) -> dict[str, Any]:
         "takeaways": _grouped(r.takeaways, lambda x: x.kind, TAKEAWAY_LABEL),
         "projects": {p.project: p for p in r.projects},
         "groups": group_by_project(r.sessions),
-        "session_time": lambda s: session_time(s, tz),
+        "session_time": lambda s: session_time(s, tz, r.date),
         "usage_views": usage_views(r.token_usage),
         "generation_line": footer.generation_line(r.generation),
         "stage_table": footer.stage_table(r.generation),

@@ -155,9 +155,9 @@ def _takeaways(r: DailyReport) -> list[str]:
     return out
 
 
-def session_line(s: SessionSummary, tz_name: str) -> str:
+def session_line(s: SessionSummary, tz_name: str, day: str) -> str:
     emoji = STATUS_EMOJI.get(s.status or "", "▫️")
-    meta = [session_time(s, zone(tz_name)), AGENT_LABEL.get(s.agent, s.agent), s.device]
+    meta = [session_time(s, zone(tz_name), day), AGENT_LABEL.get(s.agent, s.agent), s.device]
     if s.models:
         meta.append(", ".join(s.models))
     failed = " ⚠️ incomplete" if s.failed else ""
@@ -174,7 +174,7 @@ def _sessions(r: DailyReport) -> list[str]:
         if (p := headlines.get(project)) is not None:
             out += [f"_{inline(p.headline)}_ — {inline(p.summary)}", ""]
         for s in sessions:
-            out += [session_line(s, r.timezone) + f" <sub>{cell(s.session_id)}</sub>", ""]
+            out += [session_line(s, r.timezone, r.date) + f" <sub>{cell(s.session_id)}</sub>", ""]
             if s.summary.strip():
                 out += [block(s.summary), ""]
     return out
