@@ -202,3 +202,19 @@ def test_transcript_text_cannot_break_markdown() -> None:
     assert "<script>" not in md and "&lt;script>" in md
     assert "\n\\- x" in md
     assert S4 in md  # the full session id is given beside each session
+
+
+def test_a_stage_that_failed_for_every_session_is_missing_not_partial() -> None:
+    from schemas.report import Failure
+
+    res = results()
+    res["tasks"] = {}
+    fails = [
+        Failure(stage="tasks", label=f"tasks/{sid}/chunk-0", session_id=sid, error="boom") for sid in (S1, S2)
+    ]
+    r = make_report(results=res, failures=fails)
+    assert "tasks" in r.missing_stages and "tasks" not in r.incomplete_stages
+    assert "Not available: the tasks stage" in render_markdown(r)
+    ok = make_report(results={**results(), "tasks": {}}, failures=[])
+    assert "tasks" not in ok.missing_stages  # ran, found nothing: not a gap
+    assert "No tasks recorded." in render_markdown(ok)

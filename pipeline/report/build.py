@@ -80,7 +80,7 @@ def build_report(
         failures=all_failures,
         skipped_lines=skipped_lines,
         skipped_sessions=dict(skipped_sessions),
-        missing_stages=_missing(results, day_results),
+        missing_stages=_missing(results, day_results, all_failures),
         incomplete_stages=_incomplete(results, ids, all_failures),
     )
 
@@ -211,9 +211,13 @@ def _takeaways(by_session: Mapping[str, Any], ids: list[str]) -> list[ReportTake
 # ---------------------------------------------------------------- what is missing
 
 
-def _missing(results: Mapping[str, Any], day_results: Mapping[str, Any]) -> list[str]:
-    absent = [s for s in CHUNK_STAGES if s not in results]
-    absent += [s for s in DAY_STAGES if day_results.get(s) is None]
+def _missing(
+    results: Mapping[str, Any], day_results: Mapping[str, Any], failures: list[Failure]
+) -> list[str]:
+    """Stages with no result at all: absent, or present but empty while failures were recorded for it."""
+    failed = {f.stage for f in failures}
+    absent = [s for s in CHUNK_STAGES if s not in results or (not results[s] and s in failed)]
+    absent += [s for s in DAY_STAGES if day_results.get(s) is None or (not day_results[s] and s in failed)]
     return sorted(absent, key=STAGE_ORDER.index)
 
 
@@ -228,7 +232,7 @@ def _incomplete(
     out: dict[str, list[str]] = {}
     for stage in CHUNK_STAGES:
         lacking = [sid for sid in ids if sid not in results.get(stage, {}) and (stage, sid) in failed]
-        if stage in results and lacking:
+        if results.get(stage) and lacking:
             out[stage] = lacking
     return out
 

@@ -39,6 +39,11 @@ def count(value: int) -> str:
     return f"{value:,}"
 
 
+def plural(n: int, noun: str) -> str:
+    """`1 session`, `2 sessions`, `1,204 transcript lines`."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def pct(value: float | None) -> str:
     """A ratio in 0..1 as `91.4%`."""
     return "unknown" if value is None else f"{value * 100:.1f}%"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.report.fmt import count, money, stage_sort_key
+from pipeline.report.fmt import count, money, plural, stage_sort_key
 from pipeline.report.usage_tables import Table
 from schemas.report import DailyReport, Generation
 
@@ -11,7 +11,7 @@ def generation_line(g: Generation) -> str:
     """One sentence: calls, cache hits, tokens, cost, provider and model."""
     who = " / ".join(x for x in (g.provider, g.model) if x) or "unknown provider"
     text = (
-        f"{count(g.calls)} LLM calls ({count(g.cache_hits)} cache hits) with {who}: "
+        f"{plural(g.calls, 'LLM call')} ({plural(g.cache_hits, 'cache hit')}) with {who}: "
         f"{count(g.input_tokens)} input, {count(g.output_tokens)} output, "
         f"{count(g.cache_write_tokens)} cache write, {count(g.cache_read_tokens)} cache read tokens; "
         f"cost {money(g.cost_usd)}"
@@ -66,7 +66,7 @@ def failure_table(r: DailyReport) -> Table:
 
 def skipped_line(r: DailyReport) -> str:
     sessions = sum(r.skipped_sessions.values())
-    text = f"Skipped {count(r.skipped_lines)} transcript lines and {count(sessions)} sessions"
+    text = f"Skipped {plural(r.skipped_lines, 'transcript line')} and {plural(sessions, 'session')}"
     if r.skipped_sessions:
         reasons = ", ".join(f"{reason}: {count(n)}" for reason, n in sorted(r.skipped_sessions.items()))
         text += f" ({reasons})"
@@ -79,7 +79,7 @@ def missing_line(r: DailyReport) -> str | None:
     if r.missing_stages:
         parts.append("no result from " + ", ".join(r.missing_stages))
     for stage, ids in sorted(r.incomplete_stages.items(), key=lambda kv: stage_sort_key(kv[0])):
-        parts.append(f"{stage} missing for {len(ids)} of {len(r.sessions)} sessions")
+        parts.append(f"{stage} missing for {len(ids)} of {plural(len(r.sessions), 'session')}")
     return ("Incomplete report: " + "; ".join(parts) + ".") if parts else None
 
 
@@ -89,5 +89,5 @@ def section_missing(r: DailyReport, stage: str) -> str | None:
         return f"Not available: the {stage} stage has no result for this day (failed or not run)."
     if stage in r.incomplete_stages:
         n = len(r.incomplete_stages[stage])
-        return f"Partial: the {stage} stage has no result for {n} of {len(r.sessions)} sessions."
+        return f"Partial: the {stage} stage has no result for {n} of {plural(len(r.sessions), 'session')}."
     return None

@@ -28,6 +28,7 @@ from pipeline.report.fmt import (
     TAKEAWAY_LABEL,
     anchor,
     money,
+    plural,
     provenance,
     session_time,
     turns,
@@ -71,6 +72,7 @@ _env.globals.update(
     provenance=provenance,
     turns=turns,
     money=money,
+    plural=plural,
 )
 
 

@@ -16,6 +16,7 @@ from pipeline.report.fmt import (
     SEVERITY_LIMIT_LABEL,
     STATUS_EMOJI,
     TAKEAWAY_LABEL,
+    plural,
     provenance,
     session_time,
     zone,
@@ -220,9 +221,9 @@ def render_markdown(report: DailyReport) -> str:
     head = [
         f"# Daily Report — {r.date}",
         "",
-        f"<sub>{len(r.sessions)} sessions on {n_dev} devices · times in {inline(r.timezone)}</sub>",
+        f"<sub>{plural(len(r.sessions), 'session')} on {plural(n_dev, 'device')} · times in {inline(r.timezone)}</sub>",
         "",
     ]
     parts = [head, _overview(r), _tasks(r), _issues(r), _human_ai(r), _takeaways(r), _sessions(r), _usage(r)]
     lines = [line for part in parts for line in part] + _footer(r)
-    return "\n".join(lines).rstrip() + "\n"
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
