@@ -56,7 +56,7 @@ class TurnBuilder:
     def _assistant_block(self, block: dict[str, Any], mid: str | None, ts: datetime | None) -> None:
         kind = block.get("type")
         if kind == "text" and isinstance(block.get("text"), str):
-            text = clean(block["text"])
+            text = clean(block["text"]).strip()
             if not text:
                 return
             last = self.turns[-1] if self.turns else None
@@ -114,7 +114,7 @@ class TurnBuilder:
         self._last_msg = None
 
     def _fill(self, call: ToolCall, r: ResultPiece, ts: datetime | None) -> None:
-        call.result = r.text
+        call.result = r.text.rstrip()
         call.is_error = r.is_error
         call.result_timestamp = ts
         m = _EXIT_RE.match(r.text)

@@ -33,6 +33,7 @@ _INJECTED = (
     "<user_shell_command>",
     "<turn_aborted>",
 )
+_ENV_CWD_RE = re.compile(r"<cwd>(.*?)</cwd>", re.DOTALL)
 _UUID_RE = re.compile(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 
 
@@ -50,6 +51,7 @@ class _Builder:
         self.early: dict[str, Record] = {}
         self.pending: dict[tuple[str, str], Counter[str]] = {}
         self.legacy_prompts: list[Turn] = []
+        self.recent_images: list[str] = []
         self.saw_user_event = False
         self.meta: dict[str, Any] = {}
         self.cwds: list[str] = []
@@ -64,17 +66,20 @@ class _Builder:
         return t
 
     def add(self, rec: Record) -> None:
-        if rec.ts is not None and not rec.approx_ts:
-            self.times.append(rec.ts)
         p = rec.payload
         if rec.kind == "session_meta":
             if not self.meta:
                 self.meta = p
                 self._cwd(p.get("cwd"))
             self.usage.on_meta(p, rec.ts)
-        elif rec.kind == "turn_context":
+            return
+        self._feed_usage(rec)
+        if self.usage.in_prefix:
+            return  # a fork's replay of its parent: the parent session holds these turns
+        if rec.ts is not None and not rec.approx_ts:
+            self.times.append(rec.ts)
+        if rec.kind == "turn_context":
             self._cwd(p.get("cwd"))
-            self.usage.on_turn_context(p, rec.ts)
             if self.usage.model and self.usage.model not in self.models:
                 self.models.append(self.usage.model)
         elif rec.kind == "event_msg":
@@ -86,6 +91,16 @@ class _Builder:
             msg = p.get("message")
             self.turn(rec, role="summary", text=clean(msg) if isinstance(msg, str) else "[compacted]")
 
+    def _feed_usage(self, rec: Record) -> None:
+        kind = rec.payload.get("type") if rec.kind == "event_msg" else rec.kind
+        if kind == "turn_context":
+            self.usage.on_turn_context(rec.payload, rec.ts)
+        elif kind == "user_message":
+            self.usage.on_turn_start(rec.ts)
+        elif kind == "token_count":
+            ts = rec.ts or datetime.fromtimestamp(self.f.mtime_ns / 1e9, tz=UTC)
+            self.usage.on_token_count(rec.payload, ts)
+
     def _cwd(self, cwd: Any) -> None:
         if isinstance(cwd, str) and cwd and cwd not in self.cwds:
             self.cwds.append(cwd)
@@ -93,12 +108,8 @@ class _Builder:
     def _event(self, rec: Record) -> None:
         p = rec.payload
         kind = p.get("type")
-        if kind == "token_count":
-            ts = rec.ts or datetime.fromtimestamp(self.f.mtime_ns / 1e9, tz=UTC)
-            self.usage.on_token_count(p, ts)
-        elif kind == "user_message":
+        if kind == "user_message":
             self.saw_user_event = True
-            self.usage.on_turn_start(rec.ts)
             self._prompt(rec, p)
         elif kind == "agent_message" and isinstance(p.get("message"), str):
             self._once(rec, "assistant", "event", clean(p["message"]))
@@ -120,8 +131,13 @@ class _Builder:
     def _prompt(self, rec: Record, p: dict[str, Any]) -> None:
         text = clean(p.get("message") or "") if isinstance(p.get("message"), str) else ""
         imgs = [i for i in (p.get("images") or []) if isinstance(i, str)]
-        local = [i for i in (p.get("local_images") or []) if i]
-        marks = [image_block_placeholder({"image_url": i}) for i in imgs] + ["[image]"] * len(local)
+        local = [str(i) for i in (p.get("local_images") or []) if i]
+        marks = [image_block_placeholder({"image_url": i}) for i in imgs]
+        if local and len(self.recent_images) >= len(marks) + len(local):
+            marks = self.recent_images[-(len(marks) + len(local)) :]
+        else:
+            marks += [f"[image {Path(i).suffix.lstrip('.').lower() or '?'}]" for i in local]
+        self.recent_images = []
         full = "\n".join([text, *marks]).strip()
         if full:
             self.turn(rec, role="human", text=full, images=len(imgs) + len(local))
@@ -161,11 +177,16 @@ class _Builder:
         text = _content_text(p.get("content"))
         if role == "assistant":
             self._once(rec, "assistant", "item", text)
+        elif role == "user" and text.lstrip().startswith("<environment_context>"):
+            m = _ENV_CWD_RE.search(text)
+            if m and not self.cwds:
+                self._cwd(m.group(1).strip())
         elif role == "user" and text and not text.lstrip().startswith(_INJECTED):
-            n = sum(
-                1 for c in p.get("content") or [] if isinstance(c, dict) and c.get("type") == "input_image"
-            )
-            self.legacy_prompts.append(self.turn(rec, role="human", text=text, images=n))
+            images = [
+                c for c in p.get("content") or [] if isinstance(c, dict) and c.get("type") == "input_image"
+            ]
+            self.recent_images = [image_block_placeholder(c) for c in images]
+            self.legacy_prompts.append(self.turn(rec, role="human", text=text, images=len(images)))
 
     def _call(self, rec: Record, p: dict[str, Any]) -> None:
         kind = p.get("type")
@@ -214,8 +235,10 @@ class _Builder:
         for ev in self.usage.events:
             ev.session_id = sid
         for ev in self.usage.events:
-            if ev.model not in self.models:
+            if ev.model not in self.models and not ev.model_approximate:
                 self.models.append(ev.model)
+        if not self.models and self.usage.events:
+            self.models.append(self.usage.events[0].model)
         git = self.meta.get("git")
         cwd = self.cwds[0] if self.cwds else None
         return Session(
@@ -273,7 +296,7 @@ def _fill(call: ToolCall, p: dict[str, Any], ts: datetime | None) -> None:
     text = clean(text)
     if code is None and (m := _EXIT_RE.search(text[:400])) is not None:
         code = int(m.group(1))
-    call.result = text
+    call.result = text.rstrip()
     call.result_timestamp = ts
     if isinstance(code, int):
         call.exit_code = code

@@ -62,6 +62,11 @@ class CodexUsage:
         self._fork_second: datetime | None = None
         self._seen_meta = False
 
+    @property
+    def in_prefix(self) -> bool:
+        """True while reading a fork's replayed parent history."""
+        return self._in_prefix
+
     def on_meta(self, payload: dict[str, Any], ts: datetime | None) -> None:
         if self._seen_meta:
             return  # a second session_meta is the parent's (forks)

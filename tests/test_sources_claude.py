@@ -1,0 +1,142 @@
+"""The Claude Code reader on hand-made transcripts (tests/data/sources/claude) and edge cases."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+
+from pipeline.sources import discover, read_file_usage, read_sessions
+from pipeline.sources.claude_content import classify_text
+from schemas.config import Config, DeviceConfig
+from schemas.transcript import Session
+
+DATA = Path(__file__).parent / "data" / "sources" / "claude"
+SID = "11111111-2222-3333-4444-555555555555"
+
+
+def _read(*roots: tuple[str, Path]) -> list[Session]:
+    cfg = Config(devices={name: DeviceConfig(name=name, claude=[root]) for name, root in roots})
+    return read_sessions(discover(cfg).files).sessions
+
+
+@pytest.fixture(scope="module")
+def session() -> Session:
+    (s,) = _read(("dev", DATA))
+    return s
+
+
+def test_usage_lines_synthetic_and_progress_excluded() -> None:
+    cfg = Config(devices={"dev": DeviceConfig(name="dev", claude=[DATA])})
+    main = next(f for f in discover(cfg).files if f.kind == "main")
+    usage = read_file_usage(main)
+    assert [e.dedup_key for e in usage.events] == ["msg_1:req_1"] * 3 + ["msg_2", "msg_3:req_3"]
+    assert {e.model for e in usage.events} == {"claude-opus-4-6", "claude-haiku-4-5-20251001"}
+    first = usage.events[0]
+    assert (first.cache_write_5m_tokens, first.cache_write_1h_tokens, first.cache_read_tokens) == (
+        100,
+        1000,
+        5000,
+    )
+    assert max(e.output_tokens for e in usage.events) == 250  # the final streaming snapshot is kept as a line
+    assert usage.skipped.malformed == 2 and usage.skipped.truncated_tail
+    assert usage.skipped.first_error is not None and "line 22 of" in usage.skipped.first_error
+    assert str(usage.start) == "2026-03-10 08:00:00+00:00" and str(usage.end) == "2026-03-10 23:59:59+00:00"
+
+
+def test_human_prompts_and_events(session: Session) -> None:
+    assert [t.text for t in session.human_prompts] == [
+        "Fix the failing build please",  # system-reminder stripped, isMeta caveat dropped
+        "What is in this screenshot?\n[image png 3KB]",
+        "one more thing before midnight",
+    ]
+    events = [t.text for t in session.turns if t.role == "event"]
+    assert events == [
+        "API Error: 429 rate limited",
+        'API error (retry 1): {"status":529}',
+        "[Request interrupted by user]",
+        "[command] /model haiku",
+        "[task notification] t1 completed",
+    ]
+    assert (session.api_errors, session.interruptions, session.compactions) == (2, 1, 0)
+    assert "<synthetic>" not in session.models
+    assert session.models == ["claude-opus-4-6", "claude-haiku-4-5-20251001"]
+
+
+def test_tool_results_matched_even_out_of_order(session: Session) -> None:
+    calls = [t.tool for t in session.turns if t.tool is not None]
+    make, make_all, task = calls
+    assert make.is_error and make.result == "make: *** No rule to make target"  # <tool_use_error> unwrapped
+    assert make_all.result == "build ok" and not make_all.is_error  # result line came before the tool_use
+    assert (
+        make_all.result_timestamp is not None
+        and str(make_all.result_timestamp) == "2026-03-10 08:00:10+00:00"
+    )
+    assert task.subagent_id == "b0b0b0"
+    assert [(t.role, t.text) for t in task.subagent_turns] == [
+        ("human", "Look around"),
+        ("assistant", "Found 3 files"),
+    ]
+
+
+def test_session_facts(session: Session) -> None:
+    assert session.id == SID and session.project == "demo" and session.cwd == "/work/demo"
+    assert session.branch == "main" and session.version == "2.1.39"
+    assert session.title == "Fix the build"  # the summary line points into another session: ignored
+    assert (
+        len(session.files) == 2
+        and session.skipped
+        and session.skipped[0].unknown_types == {"weird-new-type": 1}
+    )
+    assert [t.index for t in session.turns] == list(range(len(session.turns)))
+    sub_usage = [e for e in session.usage if e.is_sidechain]
+    assert len(sub_usage) == 1 and sub_usage[0].session_id == SID
+
+
+def test_same_session_on_two_devices_kept_on_first(tmp_path: Path) -> None:
+    copy = tmp_path / "laptop" / ".claude"
+    shutil.copytree(DATA, copy)
+    sessions = _read(("laptop", copy), ("desktop", DATA))
+    assert [(s.device, s.id) for s in sessions] == [("laptop", SID)]
+    assert sessions[0].user == "laptop"
+
+
+def test_summary_title_when_leaf_in_session(tmp_path: Path) -> None:
+    proj = tmp_path / "projects" / "-x"
+    proj.mkdir(parents=True)
+    lines = [
+        {
+            "type": "user",
+            "uuid": "u1",
+            "sessionId": "s1",
+            "timestamp": "2026-01-01T00:00:00Z",
+            "cwd": "/x",
+            "message": {"role": "user", "content": "hi"},
+        },
+        {"type": "summary", "summary": "Greeting", "leafUuid": "u1"},
+        {"type": "summary", "summary": "Elsewhere", "leafUuid": "zz"},
+    ]
+    (proj / "s1.jsonl").write_bytes(b"\n".join(orjson.dumps(x) for x in lines) + b"\n")
+    (s,) = _read(("d", tmp_path))
+    assert s.title == "Greeting"
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("<bash-input>ls</bash-input>", "event"),
+        ("<bash-stdout>a b</bash-stdout><bash-stderr></bash-stderr>", None),
+        ("<local-command-stderr>oops</local-command-stderr>", None),
+        ("<ide_opened_file>The user opened a.py</ide_opened_file>", None),
+        ("<ide_selection>x = 1</ide_selection>explain this line", "human"),
+        ("[Request interrupted by user for tool use]", "event"),
+        ("plain question", "human"),
+    ],
+)
+def test_classify_user_text(text: str, role: str | None) -> None:
+    piece = classify_text(text)
+    assert (piece.role if piece else None) == role
+    if role == "human":
+        assert "<ide_" not in piece.text  # type: ignore[union-attr]
