@@ -171,7 +171,9 @@ class StubLLMServer:
         self._httpd.block_on_close = False
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self.openai_url = self.url + "/v1"
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
 
     # -- scripting
     def add_fault(self, *faults: Fault) -> None:
@@ -386,7 +388,8 @@ def _handler(stub: StubLLMServer) -> type[BaseHTTPRequestHandler]:
             else:
                 body = json.loads(raw) if raw else {}
             path = self.path.split("?")[0]
-            stub.requests.append(Recorded(method, path, dict(self.headers), body, time.time()))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            stub.requests.append(Recorded(method, path, headers, body, time.time()))
             status, headers, payload = route(stub, method, path, body)
             data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
             try:

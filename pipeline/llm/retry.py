@@ -103,7 +103,9 @@ def retry_after_s(exc: BaseException) -> float | None:
 
 
 def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
-    backoff = wait_exponential_jitter(initial=policy.initial_wait_s, max=policy.max_wait_s)
+    backoff = wait_exponential_jitter(
+        multiplier=policy.initial_wait_s, max=policy.max_wait_s, jitter=policy.initial_wait_s
+    )
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

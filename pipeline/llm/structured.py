@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from pipeline.errors import LLMError
 from pipeline.llm.base import Provider, RawAnswer
+from pipeline.llm.cache import Cache
 from pipeline.llm.costing import cost_of
 from pipeline.llm.retry import TRANSPORT_ERRORS, RetryPolicy, status_of, with_retries
 from pipeline.llm.types import LLMRequest, LLMResponse, Usage
@@ -211,3 +212,33 @@ class _Call:
     def _emit(self, attempt: Attempt) -> None:
         if self.on_attempt is not None:
             self.on_attempt(attempt)
+
+
+def call_cached(
+    provider: Provider,
+    request: LLMRequest,
+    output_model: type[BaseModel],
+    *,
+    cache: Cache,
+    refresh: bool = False,
+    reasks: int = 2,
+    on_attempt: AttemptFn | None = None,
+    policy: RetryPolicy | None = None,
+    price_overrides: Mapping[str, Any] | None = None,
+) -> LLMResponse:
+    """The cached answer (``cache_hit=True``) unless ``refresh``; else a fresh call stored the moment it is
+    valid. Failures raise and store nothing."""
+    key = request.key()
+    if not refresh and (hit := cache.get(key)) is not None:
+        return hit
+    response = call_structured(
+        provider,
+        request,
+        output_model,
+        reasks=reasks,
+        on_attempt=on_attempt,
+        policy=policy,
+        price_overrides=price_overrides,
+    )
+    cache.put(key, request, response)
+    return response

@@ -1,0 +1,159 @@
+"""``--batch``: submit planned requests to the provider's batch API (half price), poll, and put the
+validated answers into the cache.
+
+Batch ids and their request keys live in the ``batches`` / ``batch_items`` tables of the cache file, so a
+run that finds an open batch resumes polling it and never submits the same keys twice. A batch closes once
+each of its answers is stored or failed; answers for requests the caller did not plan keep it open.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from pipeline import log
+from pipeline.llm.answers import AnswerTally, PlannedPair, Sink, accept, custom_id_for
+from pipeline.llm.base import BatchStatus, Provider
+from pipeline.llm.cache import Cache
+from pipeline.llm.ledger import Ledger
+from pipeline.llm.types import LLMRequest
+
+
+@dataclass
+class BatchSummary:
+    """The outcome of polling: answers stored, failed, and batches still open."""
+
+    polled: list[str] = field(default_factory=list)
+    stored: int = 0
+    invalid: list[str] = field(default_factory=list)
+    errored: list[str] = field(default_factory=list)
+    unplanned: int = 0
+    open_batches: list[str] = field(default_factory=list)
+
+
+def open_batches(cache: Cache, provider_name: str) -> list[str]:
+    rows = cache.db.query(
+        "SELECT batch_id FROM batches WHERE provider = ? AND closed = 0 ORDER BY created", (provider_name,)
+    )
+    return [r["batch_id"] for r in rows]
+
+
+def keys_in_open_batches(cache: Cache, provider_name: str) -> set[str]:
+    rows = cache.db.query(
+        "SELECT i.key FROM batch_items i JOIN batches b ON b.batch_id = i.batch_id"
+        " WHERE b.provider = ? AND b.closed = 0",
+        (provider_name,),
+    )
+    return {r["key"] for r in rows}
+
+
+def submit_batch(provider: Provider, requests: Sequence[LLMRequest], *, cache: Cache) -> str | None:
+    """Submit every request that has no cached answer and is in no open batch; None when there is none."""
+    busy = keys_in_open_batches(cache, provider.name)
+    todo: dict[str, LLMRequest] = {}
+    for request in requests:
+        key = request.key()
+        if key not in busy and key not in todo and not cache.has(key):
+            todo[key] = request
+    if not todo:
+        return None
+    lines = [provider.batch_request(r, custom_id_for(r)) for r in todo.values()]
+    batch_id = provider.submit_batch_lines(lines)
+    with cache.db.tx() as conn:
+        conn.execute(
+            "INSERT INTO batches (batch_id, provider, created, status) VALUES (?,?,?,?)",
+            (batch_id, provider.name, time.time(), "submitted"),
+        )
+        conn.executemany(
+            "INSERT INTO batch_items (custom_id, batch_id, key, request) VALUES (?,?,?,?)",
+            [(custom_id_for(r), batch_id, k, r.model_dump_json().encode()) for k, r in todo.items()],
+        )
+    log.progress("batch_submitted", batch_id=batch_id, provider=provider.name, requests=len(todo))
+    return batch_id
+
+
+def poll_batches(
+    provider: Provider,
+    *,
+    cache: Cache,
+    requests_by_custom_id: Mapping[str, PlannedPair],
+    ledger: Ledger | None = None,
+    run_id: str = "",
+    date: str | None = None,
+    on_progress: Callable[[BatchStatus], None] | None = None,
+    interval_s: float = 30.0,
+    max_wait_s: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> BatchSummary:
+    """Poll this provider's open batches until they end (or ``max_wait_s``), then store their answers."""
+    summary = BatchSummary()
+    waiting = open_batches(cache, provider.name)
+    started = time.monotonic()
+    sink = Sink(cache=cache, ledger=ledger, run_id=run_id, date=date, batch=True)
+    while waiting:
+        for batch_id in list(waiting):
+            status = provider.batch_status(batch_id)
+            _set_status(cache, batch_id, status.status)
+            if on_progress is not None:
+                on_progress(status)
+            log.progress(
+                "batch_poll",
+                batch_id=batch_id,
+                status=status.status,
+                succeeded=status.succeeded,
+                errored=status.errored,
+                processing=status.processing,
+            )
+            if status.done:
+                waiting.remove(batch_id)
+                summary.polled.append(batch_id)
+                _collect(provider, cache, batch_id, requests_by_custom_id, sink, summary)
+        if waiting and max_wait_s is not None and time.monotonic() - started >= max_wait_s:
+            break
+        if waiting:
+            sleep(interval_s)
+    summary.open_batches = open_batches(cache, provider.name)
+    return summary
+
+
+def _collect(
+    provider: Provider,
+    cache: Cache,
+    batch_id: str,
+    planned: Mapping[str, PlannedPair],
+    sink: Sink,
+    summary: BatchSummary,
+) -> None:
+    tally = AnswerTally()
+    items = {
+        r["custom_id"]
+        for r in cache.db.query("SELECT custom_id FROM batch_items WHERE batch_id = ?", (batch_id,))
+    }
+    unplanned = 0
+    for line in provider.batch_results(batch_id):
+        custom_id, answer = provider.parse_batch_line(line)
+        pair = planned.get(custom_id)
+        if custom_id not in items:
+            tally.unknown.append(custom_id)
+        elif pair is None:
+            unplanned += 1
+        elif not cache.has(pair[0].key()):
+            accept(sink, pair, answer, tally)
+    summary.stored += tally.stored
+    summary.invalid += tally.invalid
+    summary.errored += tally.errored
+    summary.unplanned += unplanned
+    if unplanned == 0:
+        with cache.db.tx() as conn:
+            conn.execute("UPDATE batches SET closed = 1 WHERE batch_id = ?", (batch_id,))
+    else:
+        log.warn(
+            f"batch {batch_id}: {unplanned} answers belong to requests this run did not plan; "
+            "the batch stays open until a run plans them"
+        )
+
+
+def _set_status(cache: Cache, batch_id: str, status: str) -> None:
+    with cache.db.tx() as conn:
+        conn.execute("UPDATE batches SET status = ? WHERE batch_id = ?", (status, batch_id))
