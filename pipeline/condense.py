@@ -9,14 +9,18 @@ What is kept and why:
 - Human prompts: verbatim (leftover ``<system-reminder>`` blocks and ANSI escapes stripped), capped only
   by ``max_turn_tokens``. They carry the intent and the corrections the report is about.
 - Assistant text: kept, capped.
-- Tool calls: one line with the name and the arguments that matter (``_args.py``-style table below), the
+- Tool calls: one line with the name and the arguments that matter (``format_call`` below), the
   result cut to a few head and tail lines; errors keep more lines, exit codes and the ERROR flag are kept.
+  Codex unified-exec headers (Chunk ID, Wall time…) are reduced to the exit code or ``running``.
   Results of Read/Edit/Write are dropped when they succeed (the file content is not what happened).
-- Thinking: SHORTENED to its first ~60 tokens (``THINK:``). Measured on the shared samples (see
-  bench/bench_condense.py): keeping thinking in full costs about a fifth of the condensed size while the
-  decisions in it are nearly always restated in the assistant text or visible in the next tool call;
-  dropping it completely loses the few places where the AI states a hypothesis it never writes out
-  (useful to the human-vs-AI stage). The first sentences are where that hypothesis sits.
+- Thinking: SHORTENED to its first 80 tokens on one line (``THINK: …``). Measured on the shared samples
+  (bench/bench_condense.py): 44 thinking turns, 31 fit under the cap unchanged; the 13 longer ones lose
+  1,433 of 3,526 thinking tokens, and what they lose is the tail of enumerations whose gist (the plan,
+  the hypothesis) is in the first sentences. Keeping thinking in full would add only ~1.8% here, but these
+  samples are light on thinking (recent Claude Code stores little of it); sessions with long visible
+  thinking would pay thousands of tokens per turn, so the cap bounds that. Dropping thinking entirely
+  saves 2.8% of the condensed text but loses the AI's stated plans and hypotheses (e.g. "Let me plan my
+  approach: 1. Create TranscriptComputers…"), which the human-vs-AI stage compares with the human's.
 - Subagent turns: folded under the Task/Agent call that started them, indented with ``↳``, condensed
   harder (tool calls without results unless they failed, text capped, thinking dropped).
 - Compaction summaries: kept (capped) as ``SUMMARY``; they are excellent summaries of what came before.
@@ -43,7 +47,7 @@ from schemas.transcript import Session, ToolCall, Turn
 
 GAP_HINT_SECONDS = 30 * 60
 TURN_CUT_MARKER = "[… turn cut: {n} tokens omitted …]"
-THINKING_TOKENS = 60
+THINKING_TOKENS = 80
 SUBAGENT_TEXT_CHARS = 300
 SUBAGENT_MAX_LINES = 40
 
@@ -51,10 +55,10 @@ _REMINDER_RE = re.compile(r"<system-reminder>.*?(?:</system-reminder>|\Z)", re.D
 _ANSI_RE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _DATA_URL_RE = re.compile(r"data:([\w.+-]+)/([\w.+-]+);base64,[A-Za-z0-9+/=\s]{16,}")
 _BASE64_RE = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{300,}={0,2}")
-_CODEX_HEADER_RE = re.compile(
-    r"\A(?:Chunk ID:.*\n)?(?:Wall time:.*\n)?(?:Process exited with code (-?\d+)\n)?"
-    r"(?:Original token count:.*\n)?Output:\n"
-)
+_CODEX_EXIT_RE = re.compile(r"^Process exited with code (-?\d+)$", re.MULTILINE)
+_CODEX_RUNNING_RE = re.compile(r"^Process running with session ID (\d+)$", re.MULTILINE)
+_AGENT_TRAILER_RE = re.compile(r"^agentId: \S+.*$|<usage>.*?</usage>", re.MULTILINE | re.DOTALL)
+_CODEX_HEADER_STARTS = ("Chunk ID:", "Wall time:", "Process exited", "Process running")
 
 
 @dataclass(frozen=True)
@@ -154,17 +158,21 @@ def _indent(text: str, prefix: str) -> str:
     return "\n".join(prefix + line if line else line for line in text.splitlines())
 
 
-def _result_text(call: ToolCall) -> tuple[str, int | None]:
-    """The result text without Codex's exec header, and the exit code found there."""
+def _result_text(call: ToolCall) -> tuple[str, int | None, str]:
+    """The result text without Codex's unified-exec header, the exit code and a state note found there."""
     text = call.result or ""
     exit_code = call.exit_code
-    if text.startswith(("Chunk ID:", "Wall time:", "Process exited")):
-        m = _CODEX_HEADER_RE.match(text)
-        if m:
-            text = text[m.end() :]
-            if exit_code is None and m.group(1) is not None:
-                exit_code = int(m.group(1))
-    return text, exit_code
+    note = ""
+    if text.startswith(_CODEX_HEADER_STARTS):
+        cut = text.find("Output:\n", 0, 600)
+        header = text[:cut] if cut >= 0 else text[:600]
+        if (m := _CODEX_EXIT_RE.search(header)) and exit_code is None:
+            exit_code = int(m.group(1))
+        if m := _CODEX_RUNNING_RE.search(header):
+            note = f"running as session {m.group(1)}"
+        if cut >= 0:
+            text = text[cut + len("Output:\n") :]
+    return text, exit_code, note
 
 
 _QUIET_OK = {"Read", "Edit", "MultiEdit", "Write", "NotebookEdit", "TodoWrite", "update_plan", "view_image"}
@@ -172,16 +180,17 @@ _QUIET_OK = {"Read", "Edit", "MultiEdit", "Write", "NotebookEdit", "TodoWrite", 
 
 def format_result(call: ToolCall, *, harder: bool = False) -> str:
     """`` → ERROR exit 1: head…tail`` or `` → output`` (empty when a quiet tool succeeded)."""
-    text, exit_code = _result_text(call)
+    text, exit_code, note = _result_text(call)
     failed = call.is_error or (exit_code is not None and exit_code != 0)
     flags = ("ERROR " if call.is_error else "") + (f"exit {exit_code}" if exit_code not in (None, 0) else "")
-    flags = flags.strip()
+    flags = " ".join(f for f in (flags.strip(), note) if f)
     if not failed and (harder or call.name in _QUIET_OK):
         return ""
     text = clean_text(text)
     if failed:
         body = cut_lines(text, head=6 if harder else 20, tail=3 if harder else 12, line_chars=400)
     elif call.name in ("Task", "Agent"):
+        text = _AGENT_TRAILER_RE.sub("", text).strip()
         body = cut_lines(text, head=40, tail=10, line_chars=600)
     else:
         body = cut_lines(text, head=6, tail=4, line_chars=240)
@@ -195,18 +204,25 @@ def format_result(call: ToolCall, *, harder: bool = False) -> str:
     return f"{lead}\n{_indent(body, '  ')}"
 
 
-def _subagent_lines(turns: list[Turn], redactor: Redactor) -> list[str]:
-    """Subagent work condensed harder: no thinking, capped text, tool results only when they failed."""
+def _subagent_lines(call: ToolCall, redactor: Redactor) -> list[str]:
+    """Subagent work condensed harder: no thinking, text on one capped line, results only when they failed.
+
+    The subagent's prompt is the call's argument and its final reply is the call's result: both skipped.
+    """
+    final = (call.result or "").strip()
     lines: list[str] = []
-    for turn in turns:
+    for turn in call.subagent_turns:
         if turn.role == "tool" and turn.tool is not None:
             line = format_call(turn.tool) + format_result(turn.tool, harder=True)
         elif turn.role in ("assistant", "event", "summary"):
+            text = clean_text(turn.text)
+            if not text or (turn.role == "assistant" and len(text) > 80 and text[:80] in final):
+                continue
             tag = {"assistant": "AI", "event": "EVENT", "summary": "SUMMARY"}[turn.role]
-            line = f"{tag}: {_cap_line(clean_text(turn.text), SUBAGENT_TEXT_CHARS)}"
+            line = f"{tag}: {_cap_line(' '.join(text.split()), SUBAGENT_TEXT_CHARS)}"
         else:
-            continue  # the subagent's prompt is the Task call's argument; thinking is dropped
-        lines.append(_indent(redactor.redact(line), "    ")[4:])
+            continue
+        lines.append(" ".join(redactor.redact(line).splitlines()))
     if len(lines) > SUBAGENT_MAX_LINES:
         cut = len(lines) - SUBAGENT_MAX_LINES
         lines = [*lines[: SUBAGENT_MAX_LINES - 10], f"[… {cut} subagent steps cut …]", *lines[-10:]]
@@ -233,7 +249,7 @@ def _turn_body(turn: Turn, redactor: Redactor) -> str | None:
         call = turn.tool
         text = f"TOOL {format_call(call)}{format_result(call)}"
         if call.subagent_turns:
-            text += "\n" + "\n".join(_subagent_lines(call.subagent_turns, redactor))
+            text += "\n" + "\n".join(_subagent_lines(call, redactor))
         return text
     return None
 
@@ -344,6 +360,9 @@ def _args_text(name: str, args: dict[str, object]) -> str:
     if name in ("Task", "Agent"):
         kind = args.get("subagent_type") or "agent"
         return f"{kind}: {_q(args.get('description', ''), 120)}, prompt={_q(args.get('prompt', ''), 400)}"
+    if name == "write_stdin":
+        chars = args.get("chars")
+        return f"session {args.get('session_id')}" + (f", chars={_compact_json(chars)}" if chars else "")
     if name == "apply_patch":
         return _patch_summary(str(args.get("input") or args.get("patch") or ""))
     if name in ("TodoWrite", "update_plan"):

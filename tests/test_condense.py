@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipeline.condense import CondensedTurn, clean_text, condense_session, cut_tokens, format_call
@@ -170,7 +172,7 @@ def test_thinking_shortened_summary_and_events_kept() -> None:
     ]
     out = condense_session(_session(turns), redactor=Redactor())
     assert out[0].text.startswith("[t0] THINK: Hypothesis: the cache key ignores the model.")
-    assert out[0].tokens < 80 and out[0].text.endswith("…")
+    assert out[0].tokens < 100 and out[0].text.endswith("…")
     assert (
         out[1].text
         == "[t1] SUMMARY (context compacted): This session is being continued. Summary: fixed the parser."
@@ -236,3 +238,53 @@ def test_clean_text_and_cut_tokens_helpers() -> None:
     cut = cut_tokens(text, 50)
     assert count_tokens(cut) <= 50 and "tokens omitted" in cut
     assert cut_tokens("short", 50) == "short"
+
+
+def test_codex_running_process_and_write_stdin() -> None:
+    started = "Chunk ID: a2\nWall time: 1.0 seconds\nProcess running with session ID 48230\nOriginal token count: 0\nOutput:\n"
+    c = _one(_tool(1, ToolCall(name="exec_command", arguments={"cmd": "npm test"}, result=started)))
+    assert c.text == '[t1] TOOL exec_command(cmd="npm test") → running as session 48230'
+    poll = ToolCall(
+        name="write_stdin",
+        arguments={"session_id": 48230, "chars": "", "yield_time_ms": 1000},
+        result="3 passed",
+    )
+    assert _one(_tool(2, poll)).text == "[t2] TOOL write_stdin(session 48230) → 3 passed"
+    ctrl_c = ToolCall(name="write_stdin", arguments={"session_id": 7, "chars": "\u0003"})
+    assert format_call(ctrl_c) == 'write_stdin(session 7, chars="\\u0003")'
+
+
+def test_subagent_final_reply_not_repeated_and_trailer_stripped() -> None:
+    report = "## Report\n" + "The loader reads config.toml first, then the env. " * 5
+    result = f"{report}\nagentId: a2898e3 (for resuming)\n<usage>total_tokens: 76365\ntool_uses: 33</usage>"
+    sub = [Turn(index=0, role="assistant", text="Looking."), Turn(index=1, role="assistant", text=report)]
+    call = ToolCall(name="Agent", arguments={"description": "d"}, result=result, subagent_turns=sub)
+    c = _one(_tool(4, call))
+    assert c.text.count("The loader reads config.toml first") == 5  # once, from the result
+    assert "agentId" not in c.text and "total_tokens" not in c.text
+    assert "  ↳ AI: Looking." in c.text.splitlines()
+
+
+def _sample_sessions(samples: Path) -> list[Session]:
+    from pipeline.sources import discover, read_sessions
+    from schemas.config import Config, DeviceConfig
+
+    device = DeviceConfig(name="samples", claude=[samples / "claude-code"], codex=[samples / "codex"])
+    return read_sessions(discover(Config(devices={"samples": device})).files).sessions
+
+
+def test_samples_condense_under_15_percent_with_markers_and_no_base64(samples: Path) -> None:
+    sessions = _sample_sessions(samples)
+    assert len(sessions) >= 10
+    raw = condensed = 0
+    for s in sessions:
+        turns = condense_session(s, redactor=Redactor())
+        raw += sum(count_tokens(Path(f).read_bytes().decode("utf-8", "replace")) for f in s.files)
+        condensed += sum(t.tokens for t in turns)
+        for t in turns:
+            assert t.text.startswith(f"[t{t.index}]")
+            assert t.tokens <= 6000
+            assert not re.search(r"[A-Za-z0-9+/]{300,}", t.text)
+            assert "<system-reminder>" not in t.text and "\x1b[" not in t.text
+        assert [t.index for t in turns] == sorted({t.index for t in turns})
+    assert condensed / raw <= 0.15
