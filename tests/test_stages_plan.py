@@ -90,3 +90,27 @@ def test_every_stage_has_a_prompt_with_a_header(name: str) -> None:
     prompt = load_prompt(name)
     assert prompt.version == "v1"
     assert prompt.text.startswith("{#-") and f"{name} · v1" in prompt.text.splitlines()[0]
+
+
+def test_later_stages_read_the_transcript_from_the_stub_cache() -> None:
+    from pipeline.llm.anthropic_provider import AnthropicProvider
+    from pipeline.plan import LLMTarget, to_request
+    from tests.stub_llm_server import StubLLMServer
+
+    long_text = "\n".join(
+        f'[t{n}] TOOL Bash(cmd="pytest -k case_{n}") → ERROR exit 1: case {n}' for n in range(400)
+    )
+    calls = _plan_all(text=long_text, turns=(0, 399))
+    target = LLMTarget(provider="anthropic", model="claude-haiku-4-5", max_tokens=1024)
+    with StubLLMServer() as stub:
+        provider = AnthropicProvider(api_key="test", base_url=stub.url)
+        usages = [
+            provider.complete(to_request(c, prompt=load_prompt(c.stage), target=target), []).usage
+            for c in calls
+        ]
+        bodies = [r.body for r in stub.message_requests()]
+    assert all("cache_control" in b["messages"][0]["content"][0] for b in bodies)
+    assert usages[0].cache_read_tokens == 0 and usages[0].cache_write_tokens > 0
+    later = usages[1:]
+    assert all(u.cache_read_tokens == usages[0].cache_write_tokens for u in later)
+    assert sum(u.cache_read_tokens for u in later) / sum(u.prompt_tokens for u in later) >= 0.9
