@@ -299,3 +299,22 @@ def test_join_prose_drops_repeats_latin_and_cjk() -> None:
         join_prose(["下载了数据。转换完成。", "转换完成。训练已启动。"])
         == "下载了数据。转换完成。训练已启动。"
     )
+
+
+def test_items_told_apart_by_their_figures_are_kept() -> None:
+    out = TasksOutput.model_validate(
+        {
+            "tasks": [
+                _task("Free port 5555 for the VLA server", "done", "Killed the stale server.", (1, 2)),
+                _task("Free port 5556 for the VLA server", "done", "Killed the stale server.", (3, 4)),
+                _task("Evaluate Pi0.5 on coffee", "done", "SR 100%.", (5, 6)),
+                _task("Evaluate Pi0.5 on stack", "done", "SR 100%.", (7, 8)),
+            ]
+        }
+    )
+    assert len(TasksStage().merge(make_info(), [(C0, out)])) == 4
+    out0 = IssuesOutput.model_validate({"issues": [_issue("Pi0.5 runs out of GPU memory")]})
+    out1 = IssuesOutput.model_validate(
+        {"issues": [_issue("Pi0.5 runs out of GPU memory (150 MB allocation)")]}
+    )
+    assert len(IssuesStage().merge(make_info(), [(C0, out0), (C1, out1)])) == 1

@@ -22,6 +22,7 @@ from schemas.report import Provenance
 T = TypeVar("T", bound=BaseModel)
 
 DUP_THRESHOLD = 0.82
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _SENTENCE_RE = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])\s*")
 
 
@@ -48,7 +49,17 @@ def similarity(a: str, b: str) -> float:
     return matcher.ratio()
 
 
+def numbers(text: str) -> set[str]:
+    """The figures in a text ('5555', '0.313', '4.4.1')."""
+    return set(_NUMBER_RE.findall(text))
+
+
 def is_near_duplicate(a: str, b: str, threshold: float = DUP_THRESHOLD) -> bool:
+    """Similar enough, and not told apart by their figures: 'port 5555' is not 'port 5556', but a text
+    that only adds figures to the other may be the same item."""
+    na, nb = numbers(a), numbers(b)
+    if na and nb and not (na <= nb or nb <= na):
+        return False
     return similarity(a, b) >= threshold
 
 

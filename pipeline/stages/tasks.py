@@ -21,7 +21,7 @@ from schemas.chunk import Chunk
 from schemas.report import ReportTask
 from schemas.tasks import TasksOutput
 
-TITLE_THRESHOLD = 0.85
+TITLE_THRESHOLD = 0.88
 _TEXT = ("title", "details")
 
 
