@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pipeline.log import warn
 from schemas.report import Provenance, SessionSummary
 
 STATUS_EMOJI = {"done": "✅", "in_progress": "🔄", "blocked": "❌", "investigation": "🔍"}
@@ -49,11 +51,15 @@ def pct(value: float | None) -> str:
     return "unknown" if value is None else f"{value * 100:.1f}%"
 
 
+@lru_cache(maxsize=16)
 def zone(name: str) -> tzinfo:
-    """The report's IANA zone; UTC when the name is unknown (the header still shows the name)."""
+    """The report's IANA zone; UTC (with one warning) when the name is unknown."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
+        warn(
+            f"report: unknown timezone {name!r}; showing times in UTC (use an IANA name such as 'Asia/Shanghai')"
+        )
         return ZoneInfo("UTC")
 
 
