@@ -69,7 +69,12 @@ def _registry() -> Any:
 
 
 def stage_names() -> list[str]:
-    return [s.name for s in _registry().STAGES]
+    return list(_registry().STAGES)
+
+
+def all_stages() -> list[Any]:
+    """One instance of every stage, in dependency order."""
+    return [cls() for cls in _registry().STAGES.values()]
 
 
 def select_stages(opts: RunOptions) -> tuple[list[Any], frozenset[str]]:
@@ -79,7 +84,7 @@ def select_stages(opts: RunOptions) -> tuple[list[Any], frozenset[str]]:
     for name in [*(opts.stages or ()), *([opts.stage] if opts.stage else [])]:
         if name not in valid:
             raise ConfigError(f"unknown stage {name!r}: valid stages are {', '.join(valid)}")
-    chosen = [s for s in reg.STAGES if opts.stages is None or s.name in opts.stages]
+    chosen = [s for s in all_stages() if opts.stages is None or s.name in opts.stages]
     refresh: frozenset[str] = frozenset()
     if opts.stage:
         refresh = frozenset({opts.stage, *reg.dependents(opts.stage)})
@@ -374,6 +379,7 @@ def _finish(run: _Run, result: RunResult, ledger: Any) -> RunResult:
     generation.provider = run.target.provider
     generation.model = run.target.model
     generation.pending = result.pending
+    generation.failures = list(result.failures)  # the executor's errors name the cause; one list, not two
     result.generation = generation
     if run.opts.export_requests is not None:
         result.exported = _export(run, pending)

@@ -153,6 +153,7 @@ def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
                 redactor=redactor,
                 budget_tokens=config.chunk.budget_tokens,
                 max_turn_tokens=config.chunk.max_turn_tokens,
+                zone=zone,
             )
             reason = None if chunks else "empty"
         if reason is not None:

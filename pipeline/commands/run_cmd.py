@@ -27,8 +27,27 @@ DEMO_DATE = "2026-03-17"
 DEMO_CONFIG = FIXTURES_DIR / "day" / "daily-report.toml"
 DEMO_OUT = Path("demo-report")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+WIDE = 130  # tables are not cut to 80 columns when the output is a file or a pipe
+
+
+class _Out:
+    """Consoles made on use, so they follow the current stdout/stderr (pipes, CliRunner)."""
+
+    def __init__(self, *, stderr: bool) -> None:
+        self.stderr = stderr
+
+    def console(self) -> Console:
+        c = Console(stderr=self.stderr, highlight=False, soft_wrap=True)
+        if not c.is_terminal:
+            c = Console(stderr=self.stderr, highlight=False, soft_wrap=True, width=WIDE)
+        return c
+
+    def print(self, *args: Any, **kwargs: Any) -> None:
+        self.console().print(*args, **kwargs)
+
+
+out = _Out(stderr=False)
+err = _Out(stderr=True)
 
 
 def _money(v: Decimal | float | None, digits: int = 4) -> str:
@@ -70,7 +89,7 @@ def _progress_line(event: str, f: dict[str, Any]) -> str | None:
 
 @contextmanager
 def _progress() -> Iterator[None]:
-    log.set_progress_sink(_progress_sink(err))
+    log.set_progress_sink(_progress_sink(err.console()))
     try:
         yield
     finally:
