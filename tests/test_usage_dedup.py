@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from pipeline.sources.types import FileUsage
 from pipeline.usage import cost_of, dedup_events
+from pipeline.usage.events import FIELDS, Ev, from_event
 from pipeline.usage.index import decode, encode, reduce_file
 from schemas.transcript import SkippedLines, UsageEvent
 
@@ -108,7 +109,7 @@ def test_reducing_per_file_first_gives_the_same_result() -> None:
         ev("m5:rY", out=2, device="B"),
     ]
     direct = dedup_events(f1 + f2)
-    reduced: list[UsageEvent] = []
+    reduced: list[Ev] = []
     for evs in (f1, f2):
         fu = FileUsage(
             path="/x",
@@ -120,7 +121,16 @@ def test_reducing_per_file_first_gives_the_same_result() -> None:
         )
         reduced += decode(encode(reduce_file(fu))).events
     via = dedup_events(reduced)
-    assert [e.model_dump() for e in via] == [e.model_dump() for e in direct]
+    assert [e.to_event() for e in via] == direct
+    assert len(direct) == 3  # m1 once; m5's sidechain copy dropped, its main copy (another requestId) kept
+
+
+def test_light_events_mirror_usage_event() -> None:
+    assert set(FIELDS) == set(UsageEvent.model_fields)
+    e = ev("m1:r1", out=40, cw=5)
+    light = from_event(e)
+    assert light.to_event() == e
+    assert (light.line_total, light.cache_write_tokens) == (e.line_total, e.cache_write_tokens)
 
 
 def test_cost_of_deduped_events() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -51,7 +53,7 @@ def test_warm_run_reads_nothing_and_gives_the_same(tree: Path, monkeypatch: pyte
     assert len(calls) == len(files) == 3
     warm = load_file_usages(files_of(tree), workers=1)
     assert len(calls) == 3  # nothing read again
-    assert [f.model_dump() for f in warm] == [f.model_dump() for f in cold]
+    assert warm == cold
     assert sum(len(f.events) for f in warm) > 0
 
 
@@ -90,4 +92,25 @@ def test_pool_gives_the_same_as_one_process(
     files = files_of(tree)
     one = load_file_usages(files, index_path=tmp_path / "one.sqlite3", workers=1)
     two = load_file_usages(files, index_path=tmp_path / "two.sqlite3", workers=2)
-    assert [f.model_dump() for f in two] == [f.model_dump() for f in one]
+    assert two == one
+
+
+def test_unchanged_tree_is_answered_from_the_memo(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.usage.build as build
+
+    config = Config(devices={"A": DeviceConfig(name="A", claude=[tree])})
+    day, zone = date(2026, 1, 11), ZoneInfo("UTC")
+    first = build.build_usage_report(config, date=day, zone=zone)
+    assert first.agents.claude_code.totals.responses == 5
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise AssertionError("recomputed although nothing changed")
+
+    monkeypatch.setattr(build, "collect", boom)
+    assert build.build_usage_report(config, date=day, zone=zone) == first
+    other_zone = ZoneInfo("Asia/Shanghai")
+    with pytest.raises(AssertionError, match="recomputed"):
+        build.build_usage_report(config, date=day, zone=other_zone)
+    os.utime(tree / "projects" / MAIN, ns=(5, 6))
+    with pytest.raises(AssertionError, match="recomputed"):
+        build.build_usage_report(config, date=day, zone=zone)

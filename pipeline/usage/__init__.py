@@ -4,12 +4,31 @@ For other modules:
 - ``dedup_events(events)``: the global Claude/Codex dedup rule; events in config/device order.
 - ``cost_of(events, overrides=None) -> (total_tokens, cost | None)`` of already-deduped events.
 - ``build_usage_report(config, date=, zone=)`` / ``build_usage_range(config, since=, until=, zone=)``.
+
+Imports are lazy so that a warm ``usage`` run (answered from the memo) never loads the price tables.
 """
 
 from __future__ import annotations
 
-from pipeline.usage.aggregate import cost_of, total_tokens
-from pipeline.usage.build import build_usage_range, build_usage_report
-from pipeline.usage.dedup import dedup_events
+import importlib
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from pipeline.usage.aggregate import cost_of, total_tokens
+    from pipeline.usage.build import build_usage_range, build_usage_report
+    from pipeline.usage.dedup import dedup_events
+
+_EXPORTS = {
+    "build_usage_range": "pipeline.usage.build",
+    "build_usage_report": "pipeline.usage.build",
+    "cost_of": "pipeline.usage.aggregate",
+    "total_tokens": "pipeline.usage.aggregate",
+    "dedup_events": "pipeline.usage.dedup",
+}
 __all__ = ["build_usage_range", "build_usage_report", "cost_of", "dedup_events", "total_tokens"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'pipeline.usage' has no attribute {name!r}")

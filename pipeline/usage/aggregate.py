@@ -9,15 +9,15 @@ and ``total_cost_usd`` sum the PRICED parts; when a part is unpriced its model i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from pipeline.pricing import AGENT_PROVIDERS, Tokens, price_many
+from pipeline.usage.events import EventLike
 from schemas.config import PriceOverride
-from schemas.transcript import UsageEvent
 from schemas.usage import (
     ClaudeAgentUsage,
     ClaudeTokens,
@@ -35,18 +35,18 @@ SUBAGENT_NOTE = (
 )
 
 
-def local_date(e: UsageEvent, zone: ZoneInfo) -> date:
+def local_date(e: EventLike, zone: ZoneInfo) -> date:
     return e.timestamp.astimezone(zone).date()
 
 
-def bucket_by_day(events: Iterable[UsageEvent], zone: ZoneInfo) -> dict[date, list[UsageEvent]]:
-    days: dict[date, list[UsageEvent]] = defaultdict(list)
+def bucket_by_day(events: Iterable[EventLike], zone: ZoneInfo) -> dict[date, list[EventLike]]:
+    days: dict[date, list[EventLike]] = defaultdict(list)
     for e in events:
         days[local_date(e, zone)].append(e)
     return days
 
 
-def tokens_of(e: UsageEvent) -> Tokens:
+def tokens_of(e: EventLike) -> Tokens:
     """One event in the pricing partition (Codex input includes cached; Claude input excludes it)."""
     if e.agent == "codex":
         cached = min(e.cached_input_tokens, e.input_tokens)
@@ -60,14 +60,14 @@ def tokens_of(e: UsageEvent) -> Tokens:
     )
 
 
-def total_tokens(e: UsageEvent) -> int:
+def total_tokens(e: EventLike) -> int:
     """Claude: input + output + cache write + cache read. Codex: input (with cached) + output."""
     if e.agent == "codex":
         return e.input_tokens + e.output_tokens
     return e.line_total
 
 
-def cost_of(events: Iterable[UsageEvent], *, overrides: Overrides = None) -> tuple[int, Decimal | None]:
+def cost_of(events: Iterable[EventLike], *, overrides: Overrides = None) -> tuple[int, Decimal | None]:
     """Total tokens and cost of already-deduped events; cost None if any of them cannot be priced."""
     by_model: dict[tuple[str, str], list[Tokens]] = defaultdict(list)
     tokens = 0
@@ -107,41 +107,54 @@ def _f(d: Decimal | None) -> float | None:
     return None if d is None else float(d)
 
 
-def _claude_row(events: list[UsageEvent], cost: Decimal | None) -> ClaudeTokens:
-    row = ClaudeTokens(cost_usd=_f(cost), responses=len(events))
+def _claude_row(events: Sequence[EventLike], cost: Decimal | None) -> ClaudeTokens:
+    inp = out = w5 = w1 = read = 0
     for e in events:
-        row.input_tokens += e.input_tokens
-        row.output_tokens += e.output_tokens
-        row.cache_creation_tokens += e.cache_write_tokens
-        row.cache_creation_1h_tokens += e.cache_write_1h_tokens
-        row.cache_read_tokens += e.cache_read_tokens
-    row.total_tokens = (
-        row.input_tokens + row.output_tokens + row.cache_creation_tokens + row.cache_read_tokens
+        inp += e.input_tokens
+        out += e.output_tokens
+        w5 += e.cache_write_5m_tokens
+        w1 += e.cache_write_1h_tokens
+        read += e.cache_read_tokens
+    return ClaudeTokens(
+        input_tokens=inp,
+        output_tokens=out,
+        cache_creation_tokens=w5 + w1,
+        cache_creation_1h_tokens=w1,
+        cache_read_tokens=read,
+        total_tokens=inp + out + w5 + w1 + read,
+        cost_usd=_f(cost),
+        responses=len(events),
     )
-    return row
 
 
-def _codex_row(events: list[UsageEvent], cost: Decimal | None) -> CodexTokens:
-    row = CodexTokens(cost_usd=_f(cost), responses=len(events))
+def _codex_row(events: Sequence[EventLike], cost: Decimal | None) -> CodexTokens:
+    inp = cached = out = reasoning = 0
     for e in events:
-        row.input_tokens += e.input_tokens
-        row.cached_input_tokens += e.cached_input_tokens
-        row.output_tokens += e.output_tokens
-        row.reasoning_tokens += e.reasoning_tokens
-    row.total_tokens = row.input_tokens + row.output_tokens
-    return row
+        inp += e.input_tokens
+        cached += e.cached_input_tokens
+        out += e.output_tokens
+        reasoning += e.reasoning_tokens
+    return CodexTokens(
+        input_tokens=inp,
+        cached_input_tokens=cached,
+        output_tokens=out,
+        reasoning_tokens=reasoning,
+        total_tokens=inp + out,
+        cost_usd=_f(cost),
+        responses=len(events),
+    )
 
 
-def _groups(events: list[UsageEvent]) -> tuple[dict[str, list[UsageEvent]], dict[str, list[UsageEvent]]]:
-    models: dict[str, list[UsageEvent]] = defaultdict(list)
-    devices: dict[str, list[UsageEvent]] = defaultdict(list)
+def _groups(events: Sequence[EventLike]) -> tuple[dict[str, list[EventLike]], dict[str, list[EventLike]]]:
+    models: dict[str, list[EventLike]] = defaultdict(list)
+    devices: dict[str, list[EventLike]] = defaultdict(list)
     for e in events:
         models[e.model].append(e)
         devices[e.device].append(e)
     return models, devices
 
 
-def _tokens_by_model(events: list[UsageEvent]) -> dict[str, list[Tokens]]:
+def _tokens_by_model(events: Sequence[EventLike]) -> dict[str, list[Tokens]]:
     out: dict[str, list[Tokens]] = defaultdict(list)
     for e in events:
         out[e.model].append(tokens_of(e))
@@ -152,7 +165,7 @@ Row = TypeVar("Row", ClaudeTokens, CodexTokens)
 
 
 def _agent_rows(
-    events: list[UsageEvent], priced: _Priced, make: Callable[[list[UsageEvent], Decimal | None], Row]
+    events: Sequence[EventLike], priced: _Priced, make: Callable[[Sequence[EventLike], Decimal | None], Row]
 ) -> tuple[dict[str, Row], dict[str, Row], Decimal | None]:
     models, devices = _groups(events)
     model_rows: dict[str, Row] = {}
@@ -173,7 +186,7 @@ def _agent_rows(
 
 
 def build_day(
-    events: list[UsageEvent],
+    events: Sequence[EventLike],
     *,
     day: date,
     timezone: str,
@@ -204,7 +217,7 @@ def build_day(
     return report
 
 
-def _notes(claude_ev: list[UsageEvent], codex_ev: list[UsageEvent], unpriced: list[str]) -> list[str]:
+def _notes(claude_ev: Sequence[EventLike], codex_ev: Sequence[EventLike], unpriced: list[str]) -> list[str]:
     notes: list[str] = []
     if any(e.is_sidechain for e in claude_ev):
         notes.append(SUBAGENT_NOTE)

@@ -1,19 +1,31 @@
-"""The Token Usage section for a day (or a range of days) from the configured roots."""
+"""The Token Usage section for a day (or a range of days) from the configured roots.
+
+A warm run with nothing changed is answered from a memo in the index: the reports are stored under a hash
+of everything that decides them (every file's path, size and mtime in config order, the days, the zone,
+the price overrides, the index/reader format and the genai-prices version). Any change is a miss, and a
+miss recomputes from the per-file index. Pricing is imported only on a miss.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from importlib.metadata import version
 from zoneinfo import ZoneInfo
 
-from pipeline.sources.types import FileUsage, SourceFile
-from pipeline.usage.aggregate import bucket_by_day, build_day
+import orjson
+
+from pipeline.sources.types import SourceFile
 from pipeline.usage.dedup import dedup_events
+from pipeline.usage.events import Ev
+from pipeline.usage.index import FileEvents, UsageIndex
 from pipeline.usage.load import load_file_usages
 from schemas.config import Config
-from schemas.transcript import UsageEvent
 from schemas.usage import UsageReport
+
+REPORT_FORMAT = "usage-report-1"
 
 # Copies of one response (resume, compaction, sync) carry the same timestamps; a file whose lines all lie
 # further than this from the requested days cannot hold that day's usage and is not decoded or deduped.
@@ -24,8 +36,8 @@ WINDOW = timedelta(days=2)
 class Collected:
     """Deduped usage events of the files in range, and the files they came from."""
 
-    events: list[UsageEvent] = field(default_factory=list)
-    files: list[FileUsage] = field(default_factory=list)
+    events: list[Ev] = field(default_factory=list)
+    files: list[FileEvents] = field(default_factory=list)
 
 
 def discover_files(config: Config) -> list[SourceFile]:
@@ -35,16 +47,15 @@ def discover_files(config: Config) -> list[SourceFile]:
     return list(discover(config).files)
 
 
-def _in_window(fu: FileUsage, lo: datetime, hi: datetime) -> bool:
+def _in_window(fu: FileEvents, lo: datetime, hi: datetime) -> bool:
     if fu.start is None or fu.end is None:
         return True  # cannot tell: keep it
     return fu.end >= lo and fu.start <= hi
 
 
 def collect(
-    config: Config, *, since: date, until: date, zone: ZoneInfo, files: Sequence[SourceFile] | None = None
+    config: Config, *, since: date, until: date, zone: ZoneInfo, files: Sequence[SourceFile]
 ) -> Collected:
-    files = discover_files(config) if files is None else files
     usages = load_file_usages(files)
     lo = datetime.combine(since, datetime.min.time(), zone) - WINDOW
     hi = datetime.combine(until, datetime.max.time(), zone) + WINDOW
@@ -53,7 +64,7 @@ def collect(
     return Collected(events=events, files=kept)
 
 
-def _skipped(report: UsageReport, files: list[FileUsage], day: date, zone: ZoneInfo) -> None:
+def _skipped(report: UsageReport, files: list[FileEvents], day: date, zone: ZoneInfo) -> None:
     """Skipped lines of the files that have activity on the day (or whose times are unknown)."""
     for fu in files:
         s = fu.skipped
@@ -85,10 +96,46 @@ def build_usage_report(
     return _build(config, since=date, until=date, zone=zone, files=files)[0]
 
 
+def _memo_key(
+    files: Sequence[SourceFile],
+    *,
+    since: date,
+    until: date,
+    zone: ZoneInfo,
+    config: Config,
+    index_version: str,
+) -> str:
+    h = hashlib.sha256()
+    head = [REPORT_FORMAT, index_version, version("genai-prices"), since.isoformat(), until.isoformat()]
+    head += [_zone_name(zone), *config.devices]
+    h.update(orjson.dumps([head, {k: v.model_dump() for k, v in sorted(config.prices.items())}]))
+    for f in files:
+        h.update(f"{f.path}\0{f.size}\0{f.mtime_ns}\0{f.device}\0{f.agent}\n".encode())
+    return h.hexdigest()
+
+
 def _build(
     config: Config, *, since: date, until: date, zone: ZoneInfo, files: Sequence[SourceFile] | None
 ) -> list[UsageReport]:
+    files = discover_files(config) if files is None else files
+    with UsageIndex() as idx:
+        key = _memo_key(files, since=since, until=until, zone=zone, config=config, index_version=idx.version)
+        memo = idx.get_memo(key)
+    if memo is not None:
+        return [UsageReport.model_validate(r) for r in orjson.loads(memo)]
     got = collect(config, since=since, until=until, zone=zone, files=files)
+    reports = _reports(got, config=config, since=since, until=until, zone=zone)
+    if not any((s.first_error or "").startswith("unreadable") for s in (f.skipped for f in got.files)):
+        with UsageIndex() as idx:
+            idx.put_memo(key, orjson.dumps([r.model_dump(mode="json") for r in reports]))
+    return reports
+
+
+def _reports(
+    got: Collected, *, config: Config, since: date, until: date, zone: ZoneInfo
+) -> list[UsageReport]:
+    from pipeline.usage.aggregate import bucket_by_day, build_day  # pricing: only when computing
+
     days = bucket_by_day(got.events, zone)
     reports = []
     day = since

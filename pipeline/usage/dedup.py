@@ -15,16 +15,21 @@ file (a fork replay, a rollout synced to two devices) is dropped.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
-from schemas.transcript import UsageEvent
+from pipeline.usage.events import EventLike, with_origin
 
 SYNTHETIC = "<synthetic>"
+E = TypeVar("E", bound=EventLike)
 
 
-def dedup_events(events: Iterable[UsageEvent]) -> list[UsageEvent]:
-    """The global rule above; Claude events first, then Codex, each in first-seen order."""
-    claude: list[UsageEvent] = []
-    codex: list[UsageEvent] = []
+def dedup_events(events: Iterable[E]) -> list[E]:
+    """The global rule above; Claude events first, then Codex, each in first-seen order.
+
+    Takes ``schemas.transcript.UsageEvent`` (or the index's light ``Ev``) and returns the same kind.
+    """
+    claude: list[E] = []
+    codex: list[E] = []
     for e in events:
         if e.model == SYNTHETIC:
             continue
@@ -36,14 +41,14 @@ def _message_id(key: str) -> str:
     return key.split(":", 1)[0]
 
 
-def _rank(e: UsageEvent) -> tuple[bool, int]:
+def _rank(e: EventLike) -> tuple[bool, int]:
     return (not e.is_sidechain, e.line_total)
 
 
-def dedup_claude(events: Iterable[UsageEvent]) -> list[UsageEvent]:
-    first: dict[str, UsageEvent] = {}
-    best: dict[str, UsageEvent] = {}
-    loose: list[tuple[int, UsageEvent]] = []  # no key at all: nothing to dedup against
+def dedup_claude(events: Iterable[E]) -> list[E]:
+    first: dict[str, E] = {}
+    best: dict[str, E] = {}
+    loose: list[tuple[int, E]] = []  # no key at all: nothing to dedup against
     order: dict[str, int] = {}
     n = 0
     for e in events:
@@ -59,28 +64,21 @@ def dedup_claude(events: Iterable[UsageEvent]) -> list[UsageEvent]:
         elif _rank(e) >= _rank(kept):  # tie: the later line wins
             best[key] = e
     on_main = {_message_id(k) for k, e in best.items() if not e.is_sidechain}
-    out: list[tuple[int, UsageEvent]] = list(loose)
+    out: list[tuple[int, E]] = list(loose)
     for key, e in best.items():
         if e.is_sidechain and _message_id(key) in on_main:
             continue
         f = first[key]
         if f is not e:
-            e = e.model_copy(
-                update={
-                    "timestamp": f.timestamp,
-                    "device": f.device,
-                    "session_id": f.session_id,
-                    "source_path": f.source_path,
-                }
-            )
+            e = with_origin(e, f)
         out.append((order[key], e))
     out.sort(key=lambda p: p[0])
     return [e for _, e in out]
 
 
-def dedup_codex(events: Iterable[UsageEvent]) -> list[UsageEvent]:
+def dedup_codex(events: Iterable[E]) -> list[E]:
     seen: set[str] = set()
-    out: list[UsageEvent] = []
+    out: list[E] = []
     for e in events:
         key = e.dedup_key
         if key:

@@ -2,7 +2,7 @@
 unchanged transcript again.
 
 SQLite in WAL mode with a busy timeout, so two runs at once are safe. Values are compact orjson: the
-FileUsage header and its events as rows of UsageEvent field values. Events are stored already reduced per
+file's time range and skipped lines, and its events as rows of UsageEvent field values. Events are stored already reduced per
 dedup key within the file (the best line, with the first line's timestamp): the global rule gives the same
 result on the reduced events as on all lines (see dedup.py), and the index stays small.
 A change of the UsageEvent fields or of ``FORMAT`` invalidates every entry.
@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,11 +24,21 @@ import orjson
 from pipeline.paths import user_cache_dir
 from pipeline.sources.types import FileUsage, SourceFile
 from pipeline.usage.dedup import dedup_claude, dedup_codex
-from schemas.transcript import SkippedLines, UsageEvent
+from pipeline.usage.events import FIELDS, TS_INDEX, Ev, from_event
+from schemas.transcript import SkippedLines
 
-FORMAT = "usage-index-1"
-_EVENT_FIELDS = list(UsageEvent.model_fields)
-_TS = _EVENT_FIELDS.index("timestamp")
+FORMAT = "usage-index-2"
+
+
+@dataclass
+class FileEvents:
+    """One file's usage as the index keeps it: light events, already reduced per dedup key."""
+
+    path: str
+    start: datetime | None
+    end: datetime | None
+    skipped: SkippedLines
+    events: list[Ev] = field(default_factory=list)
 
 
 def _version() -> str:
@@ -36,40 +48,46 @@ def _version() -> str:
         reader = str(getattr(sources, "READER_VERSION", "0"))
     except ImportError:  # pragma: no cover - readers always ship with us
         reader = "0"
-    return hashlib.sha1(f"{FORMAT}|{reader}|{','.join(_EVENT_FIELDS)}".encode()).hexdigest()[:16]
+    return hashlib.sha1(f"{FORMAT}|{reader}|{','.join(FIELDS)}".encode()).hexdigest()[:16]
 
 
 def default_index_path() -> Path:
     return user_cache_dir() / "index.sqlite3"
 
 
-def reduce_file(fu: FileUsage) -> FileUsage:
+def reduce_file(fu: FileUsage) -> FileEvents:
     """The file's events reduced per dedup key (equivalent under the global rule; see the module doc)."""
+    evs = [from_event(e) for e in fu.events]
     if fu.agent == "claude_code":
-        events = dedup_claude(e for e in fu.events if e.model != "<synthetic>")
+        events = dedup_claude(e for e in evs if e.model != "<synthetic>")
     else:
-        events = dedup_codex(fu.events)
-    return fu.model_copy(update={"events": events})
+        events = dedup_codex(evs)
+    return FileEvents(path=fu.path, start=fu.start, end=fu.end, skipped=fu.skipped, events=events)
 
 
-def encode(fu: FileUsage) -> bytes:
-    head = fu.model_dump(mode="json", exclude={"events"})
-    rows = [[getattr(e, k) for k in _EVENT_FIELDS] for e in fu.events]
-    return orjson.dumps({"head": head, "events": rows})
+def encode(fe: FileEvents) -> bytes:
+    head = {"path": fe.path, "start": fe.start, "end": fe.end, "skipped": fe.skipped.model_dump(mode="json")}
+    return orjson.dumps({"head": head, "events": [tuple(e) for e in fe.events]})
 
 
-def decode(blob: bytes) -> FileUsage:
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def decode(blob: bytes) -> FileEvents:
     data = orjson.loads(blob)
     head: dict[str, Any] = data["head"]
     events = []
     for row in data["events"]:
-        row[_TS] = datetime.fromisoformat(row[_TS])
-        events.append(UsageEvent.model_construct(**dict(zip(_EVENT_FIELDS, row, strict=True))))
-    skipped = SkippedLines.model_validate(head.pop("skipped"))
-    for k in ("start", "end"):
-        if head.get(k):
-            head[k] = datetime.fromisoformat(head[k])
-    return FileUsage.model_construct(**head, skipped=skipped, events=events)
+        row[TS_INDEX] = datetime.fromisoformat(row[TS_INDEX])
+        events.append(Ev(*row))
+    return FileEvents(
+        path=head["path"],
+        start=_dt(head["start"]),
+        end=_dt(head["end"]),
+        skipped=SkippedLines.model_validate(head["skipped"]),
+        events=events,
+    )
 
 
 class UsageIndex:
@@ -86,6 +104,9 @@ class UsageIndex:
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS file_usage (path TEXT PRIMARY KEY, size INTEGER NOT NULL, "
             "mtime_ns INTEGER NOT NULL, version TEXT NOT NULL, data BLOB NOT NULL)"
+        )
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS report_memo (key TEXT PRIMARY KEY, created REAL, data BLOB)"
         )
 
     def __enter__(self) -> UsageIndex:
@@ -116,6 +137,25 @@ class UsageIndex:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.executemany("INSERT OR REPLACE INTO file_usage VALUES (?, ?, ?, ?, ?)", rows)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def get_memo(self, key: str) -> bytes | None:
+        row = self.db.execute("SELECT data FROM report_memo WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def put_memo(self, key: str, data: bytes, *, keep: int = 200) -> None:
+        """Store a memo; only the newest ``keep`` are kept (each is a few KB)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("INSERT OR REPLACE INTO report_memo VALUES (?, ?, ?)", (key, time.time(), data))
+            self.db.execute(
+                "DELETE FROM report_memo WHERE key NOT IN "
+                "(SELECT key FROM report_memo ORDER BY created DESC LIMIT ?)",
+                (keep,),
+            )
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

@@ -9,8 +9,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pipeline import log
-from pipeline.sources.types import FileUsage, SourceFile
-from pipeline.usage.index import UsageIndex, decode, encode, reduce_file
+from pipeline.sources.types import SourceFile
+from pipeline.usage.index import FileEvents, UsageIndex, decode, encode, reduce_file
 from schemas.transcript import SkippedLines
 
 # below this many bytes to read, a process pool costs more than it saves
@@ -27,15 +27,10 @@ def _read_encoded(f: SourceFile) -> bytes | str:
         return f"{type(e).__name__}: {e}"
 
 
-def _unreadable(f: SourceFile, error: str) -> FileUsage:
+def _unreadable(f: SourceFile, error: str) -> FileEvents:
     log.warn(f"cannot read {f.path}: {error}; its usage is not counted")
-    return FileUsage(
-        path=str(f.path),
-        agent=f.agent,
-        device=f.device,
-        session_id=f.path.stem,
-        skipped=SkippedLines(path=str(f.path), first_error=f"unreadable: {error}"),
-    )
+    skipped = SkippedLines(path=str(f.path), first_error=f"unreadable: {error}")
+    return FileEvents(path=str(f.path), start=None, end=None, skipped=skipped)
 
 
 def _workers(todo: Sequence[SourceFile], workers: int | None) -> int:
@@ -48,8 +43,8 @@ def _workers(todo: Sequence[SourceFile], workers: int | None) -> int:
 
 def load_file_usages(
     files: Sequence[SourceFile], *, index_path: Path | None = None, workers: int | None = None
-) -> list[FileUsage]:
-    """FileUsage of every file, in the order given (config order matters for dedup)."""
+) -> list[FileEvents]:
+    """The usage of every file, in the order given (config order matters for dedup)."""
     with UsageIndex(index_path) as idx:
         blobs: dict[str, bytes | str] = dict(idx.get_blobs(files))
         todo = [f for f in files if str(f.path) not in blobs]
@@ -62,7 +57,7 @@ def load_file_usages(
         idx.put_blobs((f, b) for f, b in zip(todo, fresh, strict=True) if isinstance(b, bytes))
         blobs.update((str(f.path), b) for f, b in zip(todo, fresh, strict=True))
     log.progress("usage_files", cached=len(files) - len(todo), read=len(todo))
-    out: list[FileUsage] = []
+    out: list[FileEvents] = []
     for f in files:
         b = blobs[str(f.path)]
         out.append(decode(b) if isinstance(b, bytes) else _unreadable(f, b))
