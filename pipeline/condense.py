@@ -178,7 +178,7 @@ def _result_text(call: ToolCall) -> tuple[str, int | None, str]:
 _QUIET_OK = {"Read", "Edit", "MultiEdit", "Write", "NotebookEdit", "TodoWrite", "update_plan", "view_image"}
 
 
-def format_result(call: ToolCall, *, harder: bool = False) -> str:
+def format_result(call: ToolCall, *, redactor: Redactor, harder: bool = False) -> str:
     """`` → ERROR exit 1: head…tail`` or `` → output`` (empty when a quiet tool succeeded)."""
     text, exit_code, note = _result_text(call)
     failed = call.is_error or (exit_code is not None and exit_code != 0)
@@ -186,7 +186,7 @@ def format_result(call: ToolCall, *, harder: bool = False) -> str:
     flags = " ".join(f for f in (flags.strip(), note) if f)
     if not failed and (harder or call.name in _QUIET_OK):
         return ""
-    text = clean_text(text)
+    text = redactor.redact(clean_text(text))  # before any cut, so no cut can split a secret
     if failed:
         body = cut_lines(text, head=6 if harder else 20, tail=3 if harder else 12, line_chars=400)
     elif call.name in ("Task", "Agent"):
@@ -213,9 +213,10 @@ def _subagent_lines(call: ToolCall, redactor: Redactor) -> list[str]:
     lines: list[str] = []
     for turn in call.subagent_turns:
         if turn.role == "tool" and turn.tool is not None:
-            line = format_call(turn.tool) + format_result(turn.tool, harder=True)
+            call_line = format_call(turn.tool, redactor=redactor)
+            line = call_line + format_result(turn.tool, redactor=redactor, harder=True)
         elif turn.role in ("assistant", "event", "summary"):
-            text = clean_text(turn.text)
+            text = redactor.redact(clean_text(turn.text))
             if not text or (turn.role == "assistant" and len(text) > 80 and text[:80] in final):
                 continue
             tag = {"assistant": "AI", "event": "EVENT", "summary": "SUMMARY"}[turn.role]
@@ -239,15 +240,15 @@ def _turn_body(turn: Turn, redactor: Redactor) -> str | None:
         text = clean_text(turn.text)
         return f"AI: {text}{images}" if text or images else None
     if role == "thinking":
-        text = clean_text(turn.text)
+        text = redactor.redact(clean_text(turn.text))
         return f"THINK: {_shorten(text, THINKING_TOKENS)}" if text else None
     if role == "summary":
         return f"SUMMARY (context compacted): {clean_text(turn.text)}"
     if role == "event":
-        return f"EVENT: {' '.join(clean_text(turn.text).split())[:400]}"
+        return f"EVENT: {' '.join(redactor.redact(clean_text(turn.text)).split())[:400]}"
     if role == "tool" and turn.tool is not None:
         call = turn.tool
-        text = f"TOOL {format_call(call)}{format_result(call)}"
+        text = f"TOOL {format_call(call, redactor=redactor)}{format_result(call, redactor=redactor)}"
         if call.subagent_turns:
             text += "\n" + "\n".join(_subagent_lines(call, redactor))
         return text
@@ -380,9 +381,14 @@ def _compact_json(args: object) -> str:
     return text if len(text) <= 200 else f"{text[:200]}…(+{len(text) - 200} chars)"
 
 
-def format_call(call: ToolCall) -> str:
-    """``Bash(cmd="pytest -x")``: the tool name and the arguments that matter, on one line."""
+def format_call(call: ToolCall, *, redactor: Redactor | None = None) -> str:
+    """``Bash(cmd="pytest -x")``: the tool name and the arguments that matter, on one line.
+
+    With a redactor, the arguments are redacted before anything is cut, so no cut can split a secret.
+    """
     args = call.arguments
+    if redactor is not None:
+        args = redactor.redact(args) if isinstance(args, str) else redactor.redact_dict(args)
     if isinstance(args, str):
         inner = _patch_summary(args) if call.name == "apply_patch" else _q(args, 200)
     else:

@@ -23,6 +23,7 @@ from functools import partial
 from pipeline.errors import ConfigError
 
 PLACEHOLDER_PREFIX = "[REDACTED:"
+MAX_PASSES = 5
 
 # Values that look like references or examples, not secrets: never redacted by the assignment rules.
 _NOT_A_SECRET = re.compile(
@@ -247,8 +248,19 @@ class Redactor:
         return f"{PLACEHOLDER_PREFIX}{rule}#{n}]"
 
     def redact(self, text: str) -> str:
-        if not text:
-            return text
+        """``text`` with every secret replaced by its placeholder.
+
+        A replacement can change the context of an earlier rule (a placeholder ends a word), so passes
+        repeat until nothing changes: that makes redaction idempotent by construction.
+        """
+        for _ in range(MAX_PASSES):
+            new = self._pass(text) if text else text
+            if new == text:
+                break
+            text = new
+        return text
+
+    def _pass(self, text: str) -> str:
         lower: str | None = None
         for rule in self.rules:
             if rule.needles:
@@ -284,6 +296,10 @@ class Redactor:
         name = rule.name_of(m) if rule.name_of else rule.name
         a, b = start - m.start(), end - m.start()
         return whole[:a] + self.placeholder(name, value) + whole[b:]
+
+    def redact_dict(self, value: dict[str, object]) -> dict[str, object]:
+        """Redact every string inside a dict of tool arguments (nested dicts and lists too)."""
+        return {k: self.redact_obj(v) for k, v in value.items()}
 
     def redact_obj(self, value: object) -> object:
         """Redact every string inside nested dicts/lists (tool arguments)."""

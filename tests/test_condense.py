@@ -288,3 +288,17 @@ def test_samples_condense_under_15_percent_with_markers_and_no_base64(samples: P
             assert "<system-reminder>" not in t.text and "\x1b[" not in t.text
         assert [t.index for t in turns] == sorted({t.index for t in turns})
     assert condensed / raw <= 0.15
+
+
+def test_no_cut_splits_a_secret() -> None:
+    key = "sk-ant-api03-" + "K7" * 45
+    line = "x" * 160 + key + "y" * 2000  # the line cap would cut through the key
+    cmd = "echo " + "z" * 270 + f" {key}"  # the argument cap (300 chars) would cut through the key
+    turns = [
+        _tool(0, ToolCall(name="Bash", arguments={"command": cmd}, result=line, exit_code=0)),
+        Turn(index=1, role="thinking", text="w " * 70 + key),  # the thinking cap would cut through the key
+    ]
+    out = condense_session(_session(turns), redactor=Redactor())
+    joined = "\n".join(c.text for c in out)
+    assert "K7K7" not in joined
+    assert "[REDACTED:anthropic-key" in joined
