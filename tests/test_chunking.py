@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +143,54 @@ def test_empty_and_invalid_budget() -> None:
     assert chunk_session(session, [], budget_tokens=1000) == []
     with pytest.raises(ConfigError, match="too small"):
         chunk_session(session, [], budget_tokens=100)
+
+
+def test_prepare_chunks_no_planted_secret_reaches_any_chunk() -> None:
+    from pipeline.text import prepare_chunks
+
+    aws = "AKIA2E0A8F3B244C9986"
+    gh = "ghp_" + "S3cr3tV4lu3Zz" * 3
+    pw = "Pl4nted-Passw0rd"
+    turns = [
+        Turn(index=0, role="human", text=f"deploy with {aws} and DB_PASSWORD={pw}"),
+        Turn(index=1, role="thinking", text=f"the token is {gh}"),
+        Turn(
+            index=2,
+            role="tool",
+            tool=ToolCall(
+                name="Bash",
+                arguments={"command": f"GH_TOKEN={gh} gh pr list"},
+                result=f"export DB_PASSWORD={pw}\n" * 50,
+            ),
+        ),
+        Turn(index=3, role="summary", text=f"Earlier the user pasted {aws}."),
+        Turn(index=4, role="event", text=f"API error: bad credentials {gh}"),
+        *[Turn(index=i, role="human", text=f"step {i}: rotate {aws} now " * 20) for i in range(5, 40)],
+    ]
+    redactor = Redactor()
+    chunks = prepare_chunks(
+        _session(turns), redactor=redactor, budget_tokens=600, max_turn_tokens=400, digest_tokens=150
+    )
+    assert len(chunks) > 2 and any(c.digest for c in chunks)
+    for c in chunks:
+        for secret in (aws, gh, pw):
+            assert secret not in c.text and secret not in c.digest
+    assert redactor.counts["aws-access-key"] >= 36
+    assert redactor.counts["github-token"] >= 3
+    assert redactor.counts["password-assignment"] >= 2
+
+
+def test_samples_chunk_within_budget_and_deterministically(samples: Path) -> None:
+    from pipeline.sources import discover, read_sessions
+    from pipeline.text import prepare_chunks
+    from schemas.config import Config, DeviceConfig
+
+    device = DeviceConfig(name="samples", claude=[samples / "claude-code"], codex=[samples / "codex"])
+    sessions = read_sessions(discover(Config(devices={"samples": device})).files).sessions
+    big = max(sessions, key=lambda s: len(s.turns))
+    first = prepare_chunks(big, redactor=Redactor(), budget_tokens=8000, max_turn_tokens=3000)
+    again = prepare_chunks(big, redactor=Redactor(), budget_tokens=8000, max_turn_tokens=3000)
+    assert len(first) >= 3
+    assert [c.model_dump_json() for c in first] == [c.model_dump_json() for c in again]
+    assert all(c.tokens <= 8000 for c in first)
+    assert all(c.digest for c in first[1:])
