@@ -8,7 +8,9 @@ from schemas.common import SessionStatus, StrictModel
 
 
 class SessionFacts(StrictModel):
-    title: str = Field(description="A specific title of what the session did (names the thing, not 'Coding session').")
+    title: str = Field(
+        description="A specific title of what the session did (names the thing, not 'Coding session')."
+    )
     project: str = Field(description="The project worked on, as the transcript names it.")
     status: SessionStatus = Field(
         description="done: the goal was reached; in_progress: work continues; blocked: stopped by something "

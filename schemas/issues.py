@@ -9,7 +9,10 @@ from schemas.common import Severity, StrictModel, TurnSpan
 
 class IssueItem(TurnSpan):
     problem: str = Field(description="The problem as observed: error text, symptom, figures.")
-    cause: str = Field(description="The root cause as finally established ('unknown' if it was not).")
+    cause: str = Field(
+        description="The root cause as finally established ('unknown' if it was not); if a first diagnosis was "
+        "wrong, the right one and who found it."
+    )
     solution: str = Field(
         description="What fixed it; if unresolved start with 'Not yet resolved.' and give the next steps."
     )

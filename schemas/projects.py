@@ -11,4 +11,6 @@ class ProjectSummary(StrictModel):
     project: str = Field(description="Project name as given in the input.")
     headline: str = Field(description="One line: the state of the project at the end of the day.")
     status: SessionStatus = Field(description="The project's overall status at the end of the day.")
-    summary: str = Field(description="A paragraph: what advanced, across which sessions, with figures and blockers.")
+    summary: str = Field(
+        description="A paragraph: what advanced, across which sessions, with figures and blockers."
+    )

@@ -19,7 +19,8 @@ class TaskItem(TurnSpan):
     )
     status: Status = Field(description="done, in_progress, or blocked (say by what in details).")
     details: str = Field(
-        description="What was done and how, with the figures, names, versions, paths and results that matter."
+        description="What was done and how, with the figures, names, versions, paths and results that matter; "
+        "for a blocked task, what blocks it and the next step."
     )
 
 
