@@ -237,6 +237,23 @@ class Redactor:
         """From a ``schemas.config.RedactionConfig`` (or anything with extra_patterns and allowlist)."""
         return cls(getattr(config, "extra_patterns", None), getattr(config, "allowlist", ()))
 
+    def fork(self) -> Redactor:
+        """A Redactor with the same rules and allowlist but fresh numbering and counts.
+
+        Use one per session so a session's placeholders do not depend on which other sessions were
+        redacted before it (byte-identical chunks are what make the LLM cache hit); ``absorb`` its
+        counts afterwards.
+        """
+        child = Redactor.__new__(Redactor)
+        child.rules, child.allowlist = self.rules, self.allowlist
+        child.counts, child._ids, child._distinct = {}, {}, {}
+        return child
+
+    def absorb(self, other: Redactor) -> None:
+        """Add ``other``'s per-rule counts to this Redactor's."""
+        for rule, n in other.counts.items():
+            self.counts[rule] = self.counts.get(rule, 0) + n
+
     def placeholder(self, rule: str, value: str) -> str:
         key = (rule, value)
         n = self._ids.get(key)

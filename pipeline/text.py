@@ -22,8 +22,12 @@ def prepare_chunks(
 ) -> list[Chunk]:
     """The session's condensed, redacted text as chunks of at most ``budget_tokens`` o200k tokens.
 
-    ``redactor`` accumulates its per-rule counts over every session it sees (for the report footer).
-    ``zone`` only sets the clock of the time hints in the text; None shows UTC.
+    Placeholders are numbered per session (a fork of ``redactor``), so a session's chunks are the same
+    bytes whichever other sessions are in the run (``--session``, a new session earlier in the day): that
+    keeps the LLM cache hitting. ``redactor`` accumulates the per-rule counts of every session it is given
+    (for the report footer). ``zone`` only sets the clock of the time hints; None shows UTC.
     """
-    turns = condense_session(session, redactor=redactor, max_turn_tokens=max_turn_tokens, zone=zone)
+    local = redactor.fork()
+    turns = condense_session(session, redactor=local, max_turn_tokens=max_turn_tokens, zone=zone)
+    redactor.absorb(local)
     return chunk_session(session, turns, budget_tokens=budget_tokens, digest_tokens=digest_tokens)

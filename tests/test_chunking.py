@@ -194,3 +194,18 @@ def test_samples_chunk_within_budget_and_deterministically(samples: Path) -> Non
     assert [c.model_dump_json() for c in first] == [c.model_dump_json() for c in again]
     assert all(c.tokens <= 8000 for c in first)
     assert all(c.digest for c in first[1:])
+
+
+def test_prepare_chunks_independent_of_other_sessions_and_counts_accumulate() -> None:
+    from pipeline.text import prepare_chunks
+
+    key_a, key_b = "ghp_" + "A1b2" * 9, "ghp_" + "Z9y8" * 9
+    other = _session([Turn(index=0, role="human", text=f"use {key_a}")])
+    target = _session([Turn(index=0, role="human", text=f"use {key_b} then {key_a}")])
+    alone = prepare_chunks(target, redactor=Redactor(), budget_tokens=1000, max_turn_tokens=500)
+    run = Redactor()
+    prepare_chunks(other, redactor=run, budget_tokens=1000, max_turn_tokens=500)
+    after_other = prepare_chunks(target, redactor=run, budget_tokens=1000, max_turn_tokens=500)
+    assert [c.model_dump_json() for c in alone] == [c.model_dump_json() for c in after_other]
+    assert "use [REDACTED:github-token#1] then [REDACTED:github-token#2]" in alone[0].text
+    assert run.counts == {"github-token": 3}
