@@ -41,9 +41,34 @@ def test_usage_lines_synthetic_and_progress_excluded() -> None:
         5000,
     )
     assert max(e.output_tokens for e in usage.events) == 250  # the final streaming snapshot is kept as a line
-    assert usage.skipped.malformed == 2 and usage.skipped.truncated_tail
-    assert usage.skipped.first_error is not None and "line 22 of" in usage.skipped.first_error
+    # the fast path only judges lines that could carry usage; the truncated tail is still seen
+    assert usage.skipped.malformed == 0 and usage.skipped.truncated_tail
     assert str(usage.start) == "2026-03-10 08:00:00+00:00" and str(usage.end) == "2026-03-10 23:59:59+00:00"
+
+
+def test_fast_path_counts_broken_usage_lines(tmp_path: Path) -> None:
+    proj = tmp_path / "projects" / "-p"
+    proj.mkdir(parents=True)
+    good = {
+        "type": "assistant",
+        "sessionId": "s",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "message": {"id": "m1", "model": "claude-opus-4-6", "usage": {"input_tokens": 5, "output_tokens": 7}},
+    }
+    body = orjson.dumps(good) + b"\n" + b'{"type":"assistant","message":{"usage":{"input_tokens":\n'
+    body += b'["type","assistant","usage"]\n' + orjson.dumps(good).replace(b'"m1"', b'"m2"')
+    (proj / "s.jsonl").write_bytes(body)  # the last line has no newline but is whole: it counts
+    (f,) = discover(Config(devices={"d": DeviceConfig(name="d", claude=[tmp_path])})).files
+    usage = read_file_usage(f)
+    assert [e.dedup_key for e in usage.events] == ["m1", "m2"]
+    assert usage.skipped.malformed == 1 and not usage.skipped.truncated_tail
+    assert usage.skipped.first_error == f"line 2 of {f.path} is not JSON"
+
+
+def test_full_reader_counts_every_bad_line(session: Session) -> None:
+    (skipped,) = [s for s in session.skipped if s.path.endswith(f"{SID}.jsonl")]
+    assert skipped.malformed == 2 and skipped.truncated_tail
+    assert skipped.first_error is not None and "line 22 of" in skipped.first_error
 
 
 def test_human_prompts_and_events(session: Session) -> None:

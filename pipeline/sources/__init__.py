@@ -13,7 +13,11 @@ from pipeline.sources.discovery import discover, guess_user
 from pipeline.sources.reader import active_on, load_sessions, read_file_usage, read_sessions
 from pipeline.sources.types import DiscoveryResult, FileUsage, ReadResult, SourceFile
 
+READER_VERSION = "2"
+"""Bumped whenever what the readers return for the same bytes changes (invalidates usage indexes)."""
+
 __all__ = [
+    "READER_VERSION",
     "DiscoveryResult",
     "FileUsage",
     "ReadResult",

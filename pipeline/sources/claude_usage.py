@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.sources.jsonl import iter_raw_lines, parse_line
+import orjson
+
+from pipeline.sources.jsonl import iter_blocks, lines_with, parse_line
 from pipeline.sources.text import parse_ts
 from pipeline.sources.types import FileUsage, SourceFile
 from schemas.transcript import SkippedLines, UsageEvent
@@ -45,7 +47,7 @@ def usage_event(
     write_5m = max(write_total - write_1h, 0)
     if isinstance(split, dict) and not write_total:
         write_5m = _int(split.get("ephemeral_5m_input_tokens"))
-    return UsageEvent(
+    return UsageEvent.model_construct(  # hot path: every value is already typed, skip validation
         agent="claude_code",
         model=str(model or "unknown"),
         timestamp=ts,
@@ -84,35 +86,47 @@ def fallback_time(f: SourceFile) -> datetime:
 
 
 def read_claude_usage(f: SourceFile) -> FileUsage:
-    """Fast path: only lines that look like top-level assistant lines with usage are parsed."""
+    """Fast path: whole-block scans find the lines holding ``"usage"``; only top-level assistant lines
+    among them are parsed (progress copies never are).
+
+    ``skipped`` counts problems only among those candidate lines (a malformed line elsewhere cannot carry
+    usage); ``start``/``end`` span the usage events and the file's first and last timed lines.
+    """
     skipped = SkippedLines(path=str(f.path))
     sid = session_id_for(f)
     events: list[UsageEvent] = []
-    lo: bytes | None = None
-    hi: bytes | None = None
-    last_ts: datetime | None = None
-    for lineno, raw, partial in iter_raw_lines(f.path, skipped):
-        stamp = _ts_bytes(raw)
-        if stamp is not None:
-            lo = stamp if lo is None or stamp < lo else lo
-            hi = stamp if hi is None or stamp > hi else hi
-        if not (raw.startswith(b"{") and raw.endswith(b"}")):
-            parse_line(raw, lineno=lineno, partial=partial, skipped=skipped)  # counts it
-            continue
-        if _PROGRESS in raw or _ASSISTANT not in raw or _USAGE not in raw:
-            continue
-        rec = parse_line(raw, lineno=lineno, partial=partial, skipped=skipped)
-        if rec is None:
-            continue
-        if not sid and isinstance(rec.get("sessionId"), str):
-            sid = rec["sessionId"]
-        ts = parse_ts(rec.get("timestamp")) or last_ts or fallback_time(f)
-        last_ts = ts
-        ev = usage_event(
-            rec, ts=ts, session_id=sid, device=f.device, path=str(f.path), sidechain=f.kind == "subagent"
-        )
-        if ev is not None:
-            events.append(ev)
+    stamps: list[bytes] = []
+    base_line = 0
+    last: list[bytes] = []
+    for block, complete in iter_blocks(f.path):
+        if not stamps:
+            stamps += _edge_stamp(block, first=True)
+        for offset, raw in lines_with(block, _USAGE):
+            if _PROGRESS in raw or _ASSISTANT not in raw:
+                continue
+            try:
+                rec = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                rec = None
+            if not isinstance(rec, dict):  # line numbers are counted only on errors: O(offset)
+                lineno = base_line + block.count(b"\n", 0, offset) + 1
+                rec = parse_line(raw, lineno=lineno, partial=not complete, skipped=skipped)
+                if rec is None:
+                    continue
+            if not sid and isinstance(rec.get("sessionId"), str):
+                sid = rec["sessionId"]
+            ts = parse_ts(rec.get("timestamp")) or (events[-1].timestamp if events else fallback_time(f))
+            ev = usage_event(
+                rec, ts=ts, session_id=sid, device=f.device, path=str(f.path), sidechain=f.kind == "subagent"
+            )
+            if ev is not None:
+                events.append(ev)
+        if not complete and not skipped.truncated_tail:
+            skipped.truncated_tail = parse_line(block, lineno=0, partial=True, skipped=skipped) is None
+        last = _edge_stamp(block, first=False) or last
+        base_line += block.count(b"\n")
+    stamps += last
+    times = [e.timestamp for e in events] + [t for b in stamps if (t := _ts_from_bytes(b)) is not None]
     for ev in events:
         ev.session_id = ev.session_id or sid
     return FileUsage(
@@ -123,10 +137,20 @@ def read_claude_usage(f: SourceFile) -> FileUsage:
         parent_session_id=f.parent_session_id or (sid if f.kind == "subagent" else None),
         is_subagent=f.kind == "subagent",
         events=events,
-        start=_ts_from_bytes(lo),
-        end=_ts_from_bytes(hi),
+        start=min(times) if times else None,
+        end=max(times) if times else None,
         skipped=skipped,
     )
+
+
+def _edge_stamp(block: bytes, *, first: bool) -> list[bytes]:
+    """The timestamp of the first (or last) line of a block that has one, looking at a few lines."""
+    lines = block.split(b"\n", 8)[:8] if first else block[-1 << 16 :].rsplit(b"\n", 8)[::-1]
+    for line in lines:
+        stamp = _ts_bytes(line)
+        if stamp is not None:
+            return [stamp]
+    return []
 
 
 def _ts_bytes(raw: bytes) -> bytes | None:

@@ -82,6 +82,41 @@ def note_unknown(skipped: SkippedLines, kind: str) -> None:
     skipped.unknown_types[kind] = skipped.unknown_types.get(kind, 0) + 1
 
 
+def iter_blocks(path: Path, *, size: int = 1 << 24) -> Iterator[tuple[bytes, bool]]:
+    """The file in large blocks of whole lines: (block, is_complete). Only a last block that does not
+    end with a newline (a line still being written) has is_complete False."""
+    carry = b""
+    with open_binary(path) as f:
+        while True:
+            chunk = f.read(size)
+            if not chunk:
+                break
+            data = carry + chunk if carry else chunk
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                carry = data
+                continue
+            carry = data[cut:]
+            yield data[:cut], True
+    if carry.strip():
+        yield carry, False
+
+
+def lines_with(block: bytes, needle: bytes) -> Iterator[tuple[int, bytes]]:
+    """(offset, line) of every line of ``block`` that contains ``needle``, each line once."""
+    pos = 0
+    while True:
+        i = block.find(needle, pos)
+        if i < 0:
+            return
+        start = block.rfind(b"\n", 0, i) + 1
+        end = block.find(b"\n", i)
+        if end < 0:
+            end = len(block)
+        yield start, block[start:end].rstrip(b"\r")
+        pos = end + 1
+
+
 def iter_records(path: Path, skipped: SkippedLines) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for every line that is a JSON object; the rest is counted."""
     for lineno, raw, partial in iter_raw_lines(path, skipped):
