@@ -318,3 +318,37 @@ def test_items_told_apart_by_their_figures_are_kept() -> None:
         {"issues": [_issue("Pi0.5 runs out of GPU memory (150 MB allocation)")]}
     )
     assert len(IssuesStage().merge(make_info(), [(C0, out0), (C1, out1)])) == 1
+
+
+def test_task_continued_under_a_reworded_title_is_joined() -> None:
+    out0 = TasksOutput.model_validate(
+        {
+            "tasks": [
+                _task(
+                    "Convert MimicGen datasets to LeRobot", "in_progress", "7 of 9 tasks converted.", (2, 8)
+                )
+            ]
+        }
+    )
+    out1 = TasksOutput.model_validate(
+        {
+            "tasks": [
+                _task("LeRobot conversion of the MimicGen datasets", "done", "9 of 9 converted.", (41, 50)),
+                _task(
+                    "Write the MimicGen training config",
+                    "done",
+                    "pi05_base_mimicgen_phoenix added.",
+                    (51, 60),
+                ),
+            ]
+        }
+    )
+    tasks = TasksStage().merge(make_info(), [(C0, out0), (C1, out1)])
+    assert [t.status for t in tasks] == ["done", "done"]
+    assert tasks[0].title == "Convert MimicGen datasets to LeRobot" and "9 of 9" in tasks[0].details
+    assert tasks[1].provenance.chunks == [1]
+    # within one chunk, a reworded title is a different task
+    same_chunk = TasksOutput.model_validate(
+        {"tasks": [*out0.model_dump()["tasks"], *out1.model_dump()["tasks"][:1]]}
+    )
+    assert len(TasksStage().merge(make_info(), [(C0, same_chunk)])) == 2

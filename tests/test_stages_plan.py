@@ -47,7 +47,7 @@ def test_instructions_name_the_part_and_the_language() -> None:
 def test_later_chunks_ask_to_keep_titles_for_merging() -> None:
     first = {c.stage: c.blocks[1].text for c in _plan_all(index=0, count=2)}
     later = {c.stage: c.blocks[1].text for c in _plan_all(index=1, count=2, turns=(10, 19))}
-    assert "same title" not in first["tasks"] and "same title" in later["tasks"]
+    assert "whole session" not in first["tasks"] and "whole session" in later["tasks"]
     assert "whole session" in later["facts"] and "whole session" not in first["facts"]
 
 

@@ -63,6 +63,46 @@ def is_near_duplicate(a: str, b: str, threshold: float = DUP_THRESHOLD) -> bool:
     return similarity(a, b) >= threshold
 
 
+_STOP = frozenset(
+    {
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "into",
+        "onto",
+        "via",
+        "per",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "an",
+        "a",
+    }
+)
+
+
+def content_words(text: str) -> set[str]:
+    """Words that carry meaning, cut to 5 characters (a light stem: 'conversion' ~ 'convert')."""
+    return {
+        w[:5]
+        for w in normalize(text).split()
+        if w not in _STOP and (len(w) >= 3 or any(c.isdigit() for c in w))
+    }
+
+
+def word_overlap(a: str, b: str) -> float:
+    """Shared content words over the smaller text's content words (0 when either has fewer than 3)."""
+    wa, wb = content_words(a), content_words(b)
+    if min(len(wa), len(wb)) < 3:
+        return 0.0
+    return len(wa & wb) / min(len(wa), len(wb))
+
+
 def clamp_span(chunk: Chunk, span: TurnSpan) -> tuple[int, int]:
     """The item's turn range clamped to the chunk's range, in order."""
     lo, hi = chunk.turn_start, max(chunk.turn_start, chunk.turn_end)
@@ -146,16 +186,18 @@ def dedupe(
     fields: Sequence[str],
     threshold: float = DUP_THRESHOLD,
     combine: Callable[[T, T], T] | None = None,
+    same: Callable[[T, T], bool] | None = None,
 ) -> list[T]:
     """Remove near-duplicates (by ``key`` text), keeping the richer item with both provenances.
 
     Items must carry a ``provenance`` field. ``combine(earlier, later)`` may merge two duplicates itself;
-    by default the richer of the two is kept. Order of first appearance is preserved.
+    by default the richer of the two is kept. ``same(earlier, later)`` may also call two items the same
+    when their keys are not near-duplicates. Order of first appearance is preserved.
     """
     out: list[T] = []
     for item in items:
         for i, seen in enumerate(out):
-            if is_near_duplicate(key(seen), key(item), threshold):
+            if is_near_duplicate(key(seen), key(item), threshold) or (same is not None and same(seen, item)):
                 out[i] = (combine or _keep_richer(fields))(seen, item)
                 break
         else:
