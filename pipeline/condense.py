@@ -58,6 +58,7 @@ _BASE64_RE = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{300,}={0,2}")
 _CODEX_EXIT_RE = re.compile(r"^Process exited with code (-?\d+)$", re.MULTILINE)
 _CODEX_RUNNING_RE = re.compile(r"^Process running with session ID (\d+)$", re.MULTILINE)
 _AGENT_TRAILER_RE = re.compile(r"^agentId: \S+.*$|<usage>.*?</usage>", re.MULTILINE | re.DOTALL)
+_CLAUDE_EXIT_RE = re.compile(r"Exit code (-?\d+)\n")
 _CODEX_HEADER_STARTS = ("Chunk ID:", "Wall time:", "Process exited", "Process running")
 
 
@@ -163,6 +164,9 @@ def _result_text(call: ToolCall) -> tuple[str, int | None, str]:
     text = call.result or ""
     exit_code = call.exit_code
     note = ""
+    if text.startswith("Exit code ") and (m := _CLAUDE_EXIT_RE.match(text)):
+        exit_code = int(m.group(1)) if exit_code is None else exit_code
+        return text[m.end() :], exit_code, note
     if text.startswith(_CODEX_HEADER_STARTS):
         cut = text.find("Output:\n", 0, 600)
         header = text[:cut] if cut >= 0 else text[:600]

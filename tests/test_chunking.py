@@ -209,3 +209,36 @@ def test_prepare_chunks_independent_of_other_sessions_and_counts_accumulate() ->
     assert [c.model_dump_json() for c in alone] == [c.model_dump_json() for c in after_other]
     assert "use [REDACTED:github-token#1] then [REDACTED:github-token#2]" in alone[0].text
     assert run.counts == {"github-token": 3}
+
+
+def test_fixture_day_planted_secrets_never_reach_a_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tomllib
+
+    from pipeline.sources import discover, read_sessions
+    from pipeline.text import prepare_chunks
+    from schemas.config import Config, DeviceConfig
+    from tests.conftest import REPO
+
+    day = REPO / "fixtures" / "day"
+    if not (day / "daily-report.toml").is_file() or not (REPO / "fixtures" / "day_hpc.py").is_file():
+        pytest.skip("fixture day not present")
+    monkeypatch.syspath_prepend(str(REPO / "fixtures"))
+    secrets = pytest.importorskip("day_hpc").SECRETS
+    assert len(secrets) >= 3
+    raw = tomllib.loads((day / "daily-report.toml").read_text())
+    devices = {
+        name: DeviceConfig(
+            name=name,
+            claude=[day / p for p in d.get("claude", [])],
+            codex=[day / p for p in d.get("codex", [])],
+        )
+        for name, d in raw["devices"].items()
+    }
+    sessions = read_sessions(discover(Config(devices=devices)).files).sessions
+    on_disk = "".join(Path(f).read_text() for s in sessions for f in s.files)
+    assert all(secret in on_disk for secret in secrets)  # they are really planted
+    redactor = Redactor()
+    for s in sessions:
+        for c in prepare_chunks(s, redactor=redactor, budget_tokens=3000, max_turn_tokens=6000):
+            assert not any(secret in c.text or secret in c.digest for secret in secrets)
+    assert sum(redactor.counts.values()) >= len(secrets)

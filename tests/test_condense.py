@@ -302,3 +302,16 @@ def test_no_cut_splits_a_secret() -> None:
     joined = "\n".join(c.text for c in out)
     assert "K7K7" not in joined
     assert "[REDACTED:anthropic-key" in joined
+
+
+def test_claude_exit_code_line_becomes_the_flag() -> None:
+    call = ToolCall(
+        name="Bash",
+        arguments={"command": "sbatch x"},
+        result="Exit code 1\nsbatch: error: Invalid account",
+        is_error=True,
+    )
+    assert (
+        _one(_tool(6, call)).text
+        == '[t6] TOOL Bash(cmd="sbatch x") → ERROR exit 1: sbatch: error: Invalid account'
+    )

@@ -95,6 +95,13 @@ def test_only_the_value_is_replaced_in_context_rules() -> None:
     )
 
 
+def test_private_key_inside_json_string() -> None:
+    sa = '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----\\n", "client_email": "x@y.iam.gserviceaccount.com"}'
+    out, counts = red(sa)
+    assert "MIIEvQ" not in out and counts == {"private-key": 1}
+    assert out.endswith('"client_email": "x@y.iam.gserviceaccount.com"}')
+
+
 def test_truncated_private_key_block_is_still_redacted() -> None:
     out, _ = red(
         "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA1x2y3z\nMIIEowIBAAKCAQEA4w5v6u\n[… 40 lines cut …]"
