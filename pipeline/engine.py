@@ -107,7 +107,11 @@ class _Run:
     refresh: frozenset[str]
     run_id: str
     provider: Any = None
+    cache: Any = None
+    ledger: Any = None
     executor: Executor | None = None
+    fresh: set[str] = field(default_factory=set)  # answered this run by a batch or an import
+    imported: int = 0
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     day_results: dict[str, Any] = field(default_factory=dict)
@@ -153,7 +157,7 @@ def _run_with_cache(run: _Run, cache: Any) -> RunResult:
     from pipeline.llm.ledger import Ledger
 
     opts = run.opts
-    imported = _import_results(run, cache) if opts.import_results else 0
+    run.cache = cache
     chunk_planned = _plan_chunks(run)
     estimate = estimate_run(run, chunk_planned, cached=_cached_keys(cache, chunk_planned, run.refresh))
     result = RunResult(
@@ -164,23 +168,19 @@ def _run_with_cache(run: _Run, cache: Any) -> RunResult:
         sessions=len(run.day.sessions),
         chunks=len(run.day.chunks),
         skipped_sessions=run.day.skipped_sessions,
-        imported=imported,
         stages=[s.name for s in run.stages],
     )
     log.progress("estimate", estimate=estimate)
     if opts.dry_run:
         return result
     _check_budget(run, estimate)
-    ledger = Ledger.beside(cache, price_overrides=run.config.prices or None)
-    run.executor = _executor(run, cache, ledger, total=_expected_calls(estimate))
-    if opts.batch and not opts.offline:
-        from pipeline.batching import run_batches
-
-        run_batches(run, cache, ledger, chunk_planned)
-    _execute(run, chunk_planned)
+    run.ledger = Ledger.beside(cache, price_overrides=run.config.prices or None)
+    run.executor = _executor(run, cache, run.ledger, total=_expected_calls(estimate))
+    _execute(run, chunk_planned, batch=opts.batch and not opts.offline)
     _merge_chunk_stages(run, chunk_planned)
     _run_day_stages(run)
-    return _finish(run, result, ledger)
+    result.imported = run.imported
+    return _finish(run, result, run.ledger)
 
 
 def _expected_calls(estimate: Estimate) -> int:
@@ -269,6 +269,7 @@ def _executor(run: _Run, cache: Any, ledger: Any, *, total: int) -> Executor:
         reasks=run.config.llm.reasks,
         store_answers=run.target.provider != "replay",
         price_overrides=run.config.prices or None,
+        fresh=run.fresh,
     )
     limit = _limit(run)
     return Executor(
@@ -281,9 +282,19 @@ def _executor(run: _Run, cache: Any, ledger: Any, *, total: int) -> Executor:
     )
 
 
-def _execute(run: _Run, planned: Sequence[Planned]) -> None:
+def _execute(run: _Run, planned: Sequence[Planned], *, batch: bool = False) -> None:
+    """Answers from an import file or a batch first (into the cache), then the executor."""
+    from pipeline.batching import import_answers, run_batch
+
     assert run.executor is not None
     log.progress("stage_start", stages=sorted({p.request.stage for p in planned}), requests=len(planned))
+    where = {"cache": run.cache, "ledger": run.ledger, "run_id": run.run_id, "date": run.opts.date}
+    if run.opts.import_results is not None:
+        got = import_answers(run.opts.import_results, planned, **where)
+        run.imported += len(got)
+        run.fresh |= got
+    if batch:
+        run.fresh |= run_batch(planned, provider=run.provider, **where)
     run.outcomes.update(run.executor.run(planned))
 
 
@@ -382,30 +393,13 @@ def _finish(run: _Run, result: RunResult, ledger: Any) -> RunResult:
     generation.failures = list(result.failures)  # the executor's errors name the cause; one list, not two
     result.generation = generation
     if run.opts.export_requests is not None:
-        result.exported = _export(run, pending)
+        from pipeline.batching import export_pending
+
+        export_pending(run.opts.export_requests, pending, provider=run.provider, cache=run.cache)
+        result.exported = run.opts.export_requests
     if pending:
         log.progress("pending", pending=len(pending), blocked=sorted(run.blocked))
         return result
     if run.opts.write:
         result.report, result.paths = write_day_report(run, generation=generation, failures=result.failures)
     return result
-
-
-def _export(run: _Run, pending: Sequence[Planned]) -> Path:
-    from pipeline.llm.exchange import export_requests
-
-    path = run.opts.export_requests
-    assert path is not None
-    export_requests([p.request for p in pending], path, provider=run.target.provider)
-    log.progress("exported", path=str(path), requests=len(pending))
-    return path
-
-
-def _import_results(run: _Run, cache: Any) -> int:
-    from pipeline.llm.exchange import import_results
-
-    path = run.opts.import_results
-    assert path is not None
-    n = import_results(path, cache, provider=run.target.provider)
-    log.progress("imported", path=str(path), answers=n)
-    return int(n) if isinstance(n, int) else 0

@@ -39,24 +39,41 @@ class Outcome:
 
 @dataclass
 class Budget:
-    """Stops new requests when the spend so far plus what is in flight would pass the limit."""
+    """Stops new requests when the spend so far plus what is in flight would pass the limit.
+
+    A request's share is its estimate scaled by how far actual costs have run above estimates so far in
+    this run (never below 1x), so a run whose answers cost more than expected stops in time.
+    """
 
     limit: Decimal
     spent: Decimal = Decimal(0)
     _reserved: Decimal = Decimal(0)
+    _estimated_done: Decimal = Decimal(0)
+    _actual_done: Decimal = Decimal(0)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def reserve(self, amount: Decimal) -> bool:
-        with self._lock:
-            if self.spent + self._reserved + amount > self.limit:
-                return False
-            self._reserved += amount
-            return True
+    @property
+    def scale(self) -> Decimal:
+        if self._estimated_done <= 0:
+            return Decimal(1)
+        return max(Decimal(1), self._actual_done / self._estimated_done)
 
-    def settle(self, reserved: Decimal, actual: Decimal | None) -> None:
+    def reserve(self, estimate: Decimal) -> Decimal | None:
+        """The amount held for a request, or None when it would pass the limit."""
+        with self._lock:
+            amount = estimate * self.scale
+            if self.spent + self._reserved + amount > self.limit:
+                return None
+            self._reserved += amount
+            return amount
+
+    def settle(self, *, estimate: Decimal, reserved: Decimal, actual: Decimal | None) -> None:
         with self._lock:
             self._reserved -= reserved
-            self.spent += actual if actual is not None else reserved
+            cost = actual if actual is not None else reserved
+            self.spent += cost
+            self._estimated_done += estimate
+            self._actual_done += cost
 
 
 class Sender:
@@ -139,26 +156,35 @@ class Executor:
     def _one(self, p: Planned) -> Outcome:
         if self._stop.is_set():
             return Outcome(p, "failed", error="interrupted")
-        estimate = Decimal(0)
+        estimate = held = Decimal(0)
         if self.budget is not None:
             estimate = self.sender.cost_estimate(p)
-            if not self.budget.reserve(estimate):
+            reserved = self.budget.reserve(estimate)
+            if reserved is None:
                 self.sender.record_skip(p, BUDGET_REACHED)
                 return Outcome(p, "failed", error=BUDGET_REACHED)
+            held = reserved
         try:
             response = self.sender.send(p)
         except Exception as exc:
             if self.budget is not None:
-                self.budget.settle(estimate, _failed_cost(exc))
+                self.budget.settle(estimate=Decimal(0), reserved=held, actual=_failed_cost(p, exc))
             return Outcome(p, "failed", error=f"{type(exc).__name__}: {exc}"[:600], attempts=_attempts(exc))
         self.sender.store(p, response)
         if self.budget is not None:
-            self.budget.settle(estimate, response.cost_usd)
+            self.budget.settle(estimate=estimate, reserved=held, actual=response.cost_usd)
         return Outcome(p, "ok", response=response, attempts=response.attempts)
 
 
-def _failed_cost(exc: BaseException) -> Decimal | None:
-    return Decimal(0) if getattr(exc, "usage", None) is None else None
+def _failed_cost(p: Planned, exc: BaseException) -> Decimal:
+    """What a failed call spent (invalid answers are billed); an unknown price counts as nothing."""
+    from pipeline.llm.costing import cost_of
+
+    usage = getattr(exc, "usage", None)
+    if usage is None:
+        return Decimal(0)
+    cost = cost_of(provider=p.request.provider, model=p.request.model, usage=usage)
+    return cost if cost is not None else Decimal(0)
 
 
 def _attempts(exc: BaseException) -> int:
@@ -227,6 +253,7 @@ class LLMSender(Sender):
     store_answers: bool = True
     price_overrides: Any = None
     policy: Any = None
+    fresh: set[str] = field(default_factory=set)  # answered this run by a batch or an import: ledgered there
 
     def cached(self, planned: Planned) -> LLMResponse | None:
         resp: LLMResponse | None = self.cache.get(planned.key)
@@ -253,6 +280,8 @@ class LLMSender(Sender):
             self.cache.put(planned.key, planned.request, response)
 
     def record_hit(self, planned: Planned, response: LLMResponse) -> None:
+        if planned.key in self.fresh:
+            return
         self.ledger.record(
             run_id=self.run_id,
             request=planned.request,

@@ -1,0 +1,84 @@
+"""Answers that come from outside the live executor: ``--batch`` (the provider's batch API) and
+``--import-results`` (a result file run elsewhere). Both put validated answers into the cache (and rows
+into the ledger); the executor then finds them there.
+
+``--batch`` first resumes polling any batch a previous run left open (its ids are in the cache file), then
+submits the chunk-stage requests that have no answer and are in no open batch (never twice), polls until
+the batch ends, and stores its answers. What a batch could not answer is sent live afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pipeline import log
+from pipeline.plan import Planned
+
+POLL_INTERVAL_S = 30.0
+
+
+def _pairs(planned: Sequence[Planned]) -> dict[str, Any]:
+    from pipeline.llm.answers import by_custom_id
+
+    return by_custom_id((p.request, p.output_model) for p in planned)
+
+
+def _missing(cache: Any, planned: Sequence[Planned]) -> set[str]:
+    return {p.key for p in planned if not cache.has(p.key)}
+
+
+def run_batch(
+    planned: Sequence[Planned], *, provider: Any, cache: Any, ledger: Any, run_id: str, date: str
+) -> set[str]:
+    """Resume open batches, submit what is unanswered, poll until done. Returns the keys answered here."""
+    from pipeline.llm.batch import poll_batches, submit_batch
+
+    before = _missing(cache, planned)
+    pairs = _pairs(planned)
+
+    def poll() -> Any:
+        return poll_batches(
+            provider,
+            cache=cache,
+            requests_by_custom_id=pairs,
+            ledger=ledger,
+            run_id=run_id,
+            date=date,
+            interval_s=POLL_INTERVAL_S,
+        )
+
+    poll()  # a batch left open by an interrupted run: its answers first, so nothing is submitted twice
+    batch_id = submit_batch(provider, [p.request for p in planned], cache=cache)
+    if batch_id is not None:
+        summary = poll()
+        for problem in [*summary.invalid, *summary.errored]:
+            log.warn(f"batch answer not usable, it will be sent live: {problem}")
+    return before - _missing(cache, planned)
+
+
+def import_answers(
+    path: Path, planned: Sequence[Planned], *, cache: Any, ledger: Any, run_id: str, date: str
+) -> set[str]:
+    """Read the answers for ``planned`` from a batch result file into the cache; the keys stored."""
+    from pipeline.llm.exchange import import_results
+
+    before = _missing(cache, planned)
+    if not before:
+        return set()
+    summary = import_results(
+        path, cache=cache, requests_by_custom_id=_pairs(planned), ledger=ledger, run_id=run_id, date=date
+    )
+    for problem in [*summary.invalid, *summary.errored]:
+        log.warn(f"imported answer not usable, the request stays pending: {problem}")
+    return before - _missing(cache, planned)
+
+
+def export_pending(path: Path, planned: Sequence[Planned], *, provider: Any, cache: Any) -> int:
+    """Write the unanswered requests as batch request lines; how many were written."""
+    from pipeline.llm.exchange import export_requests
+
+    n: int = export_requests(provider, [p.request for p in planned], path, cache=cache)
+    log.progress("exported", path=str(path), requests=n)
+    return n
