@@ -352,3 +352,24 @@ def test_task_continued_under_a_reworded_title_is_joined() -> None:
         {"tasks": [*out0.model_dump()["tasks"], *out1.model_dump()["tasks"][:1]]}
     )
     assert len(TasksStage().merge(make_info(), [(C0, same_chunk)])) == 2
+
+
+def test_issue_continued_in_other_words_is_joined_but_not_within_a_chunk() -> None:
+    out0 = IssuesOutput.model_validate(
+        {"issues": [_issue("sbatch rejected: group not permitted on partition xy-a800")]}
+    )
+    out1 = IssuesOutput.model_validate(
+        {
+            "issues": [
+                _issue(
+                    "Partition xy-a800 not permitted for the group (sbatch)", resolved=True, solution="srun"
+                )
+            ]
+        }
+    )
+    [got] = IssuesStage().merge(make_info(), [(C0, out0), (C1, out1)])
+    assert got.resolved and got.solution == "srun" and got.provenance.chunks == [0, 1]
+    both = IssuesOutput.model_validate(
+        {"issues": [*out0.model_dump()["issues"], *out1.model_dump()["issues"]]}
+    )
+    assert len(IssuesStage().merge(make_info(), [(C0, both)])) == 2

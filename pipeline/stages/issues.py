@@ -8,7 +8,15 @@ from typing import ClassVar
 from pydantic import BaseModel
 
 from pipeline.stages.base import ChunkStage, SessionInfo
-from pipeline.stages.merge import combine_provenance, dedupe, newer, report_items, richness, with_provenance
+from pipeline.stages.merge import (
+    combine_provenance,
+    continued_by,
+    dedupe,
+    newer,
+    report_items,
+    richness,
+    with_provenance,
+)
 from schemas.chunk import Chunk
 from schemas.issues import IssuesOutput
 from schemas.report import ReportIssue
@@ -47,4 +55,10 @@ class IssuesStage(ChunkStage):
 
     def merge(self, session: SessionInfo, outputs: Sequence[tuple[Chunk, BaseModel]]) -> list[ReportIssue]:
         items = report_items(outputs, attr="issues", item_model=ReportIssue, output_model=IssuesOutput)
-        return dedupe(items, key=lambda i: i.problem, fields=_TEXT, combine=combine_issues)
+        return dedupe(
+            items,
+            key=lambda i: i.problem,
+            fields=_TEXT,
+            combine=combine_issues,
+            same=continued_by(lambda i: i.problem),
+        )

@@ -103,6 +103,25 @@ def word_overlap(a: str, b: str) -> float:
     return len(wa & wb) / min(len(wa), len(wb))
 
 
+CONTINUED_OVERLAP = 0.75
+
+
+def continued_by(key: Callable[[T], str]) -> Callable[[T, T], bool]:
+    """``same`` for ``dedupe``: a later chunk's item going on with an earlier one under other words —
+    most of its content words shared, and no figure telling them apart. Never within one chunk."""
+
+    def same(earlier: T, later: T) -> bool:
+        if not newer(later, earlier):
+            return False
+        a, b = key(earlier), key(later)
+        na, nb = numbers(a), numbers(b)
+        if na and nb and not (na <= nb or nb <= na):
+            return False
+        return word_overlap(a, b) >= CONTINUED_OVERLAP
+
+    return same
+
+
 def clamp_span(chunk: Chunk, span: TurnSpan) -> tuple[int, int]:
     """The item's turn range clamped to the chunk's range, in order."""
     lo, hi = chunk.turn_start, max(chunk.turn_start, chunk.turn_end)

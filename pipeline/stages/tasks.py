@@ -10,33 +10,20 @@ from pydantic import BaseModel
 from pipeline.stages.base import ChunkStage, SessionInfo
 from pipeline.stages.merge import (
     combine_provenance,
+    continued_by,
     dedupe,
     join_prose,
     newer,
-    numbers,
     report_items,
     richness,
     with_provenance,
-    word_overlap,
 )
 from schemas.chunk import Chunk
 from schemas.report import ReportTask
 from schemas.tasks import TasksOutput
 
 TITLE_THRESHOLD = 0.88
-CONTINUED_OVERLAP = 0.75
 _TEXT = ("title", "details")
-
-
-def continued(earlier: ReportTask, later: ReportTask) -> bool:
-    """A later chunk's task that goes on with an earlier one under a reworded title: most of its
-    content words shared, and no figure telling them apart."""
-    if not newer(later, earlier):
-        return False
-    na, nb = numbers(earlier.title), numbers(later.title)
-    if na and nb and not (na <= nb or nb <= na):
-        return False
-    return word_overlap(earlier.title, later.title) >= CONTINUED_OVERLAP
 
 
 def combine_tasks(earlier: ReportTask, later: ReportTask) -> ReportTask:
@@ -64,5 +51,5 @@ class TasksStage(ChunkStage):
             fields=_TEXT,
             threshold=TITLE_THRESHOLD,
             combine=combine_tasks,
-            same=continued,
+            same=continued_by(lambda t: t.title),
         )
