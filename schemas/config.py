@@ -44,6 +44,14 @@ class LLMConfig(BaseModel):
     reasks: int = Field(default=2, description="Validation re-asks after the first answer.")
     replay_dir: Path | None = Field(default=None, description="Where the replay provider reads answers.")
     timeout_s: float = 120.0
+    structured: Literal["native", "tool"] = Field(
+        default="native",
+        description="Anthropic: native structured output, or a forced tool (proxies, Bedrock).",
+    )
+    retry_attempts: int = Field(
+        default=6, description="Transport attempts per request (429, 529, 5xx, timeouts)."
+    )
+    retry_max_s: float = Field(default=300.0, description="Stop retrying a request after this many seconds.")
 
 
 class ChunkConfig(BaseModel):

@@ -13,7 +13,7 @@ import pytest
 from pipeline.errors import ReplayMissError
 from pipeline.llm.anthropic_provider import AnthropicProvider
 from pipeline.llm.cache import Cache
-from pipeline.llm.factory import make_provider, model_for
+from pipeline.llm.factory import make_provider, model_for, retry_policy
 from pipeline.llm.ledger import Ledger
 from pipeline.llm.replay import ReplayProvider
 from pipeline.llm.structured import StructuredOutputError, call_cached, call_structured
@@ -222,3 +222,11 @@ def test_factory_builds_each_provider_and_picks_models(tmp_path: Path) -> None:
     local = make_provider(LLMConfig(provider="openai"), base_url="http://127.0.0.1:9/v1")
     assert getattr(local, "base_url", None) == "http://127.0.0.1:9/v1"
     assert model_for(local, LLMConfig(provider="openai")) == "gpt-5-mini"
+
+
+def test_factory_applies_structured_mode_and_retry_bounds() -> None:
+    cfg = LLMConfig(structured="tool", retry_attempts=2, retry_max_s=9.0)
+    provider = make_provider(cfg)
+    assert isinstance(provider, AnthropicProvider) and provider.structured == "tool"
+    policy = retry_policy(cfg)
+    assert (policy.max_attempts, policy.max_total_s) == (2, 9.0)

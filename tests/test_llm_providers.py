@@ -140,7 +140,13 @@ def test_retry_after_ms_wins_over_retry_after(stub: StubLLMServer, name: str) ->
 @pytest.mark.parametrize("name", PROVIDERS)
 def test_other_4xx_and_should_retry_false_are_not_retried(stub: StubLLMServer, name: str) -> None:
     provider = provider_for(name, stub)
-    for fault in (Fault.client_error(400), Fault.server_error(503, {"x-should-retry": "false"})):
+    faults = (
+        Fault.client_error(400),
+        Fault.client_error(409),
+        Fault.client_error(422),
+        Fault.server_error(503, {"x-should-retry": "false"}),
+    )
+    for fault in faults:
         stub.requests.clear()
         stub.add_fault(fault)
         with pytest.raises(TransportError) as err:
@@ -251,3 +257,21 @@ def test_openai_cached_tokens_are_split_out_of_prompt_tokens(stub: StubLLMServer
     assert second.usage.cache_read_tokens > 0
     total = second.usage.input_tokens + second.usage.cache_read_tokens
     assert usage.body["model"] == "gpt-5-mini" and total > 1024
+
+
+@pytest.mark.parametrize(
+    ("name", "mode"), [("anthropic", "native"), ("anthropic", "tool"), ("openai", "native")]
+)
+def test_every_stage_schema_round_trips(stub: StubLLMServer, name: str, mode: str) -> None:
+    """Each registered stage's output model survives the vendor's schema handling and validates."""
+    from pipeline.stages.registry import STAGES
+
+    extra = {"structured": mode} if name == "anthropic" else {}
+    provider = provider_for(name, stub, **extra)
+    for stage, cls in STAGES.items():
+        model = cls.output_model
+        request = make_request(name, stage=stage).model_copy(
+            update={"schema_name": model.__name__, "output_schema": model.model_json_schema()}
+        )
+        resp = call_structured(provider, request, model, reasks=0)
+        assert model.model_validate(resp.output), stage

@@ -15,10 +15,16 @@ from __future__ import annotations
 
 from pipeline.llm.base import BatchStatus, Provider, RawAnswer
 from pipeline.llm.cache import Cache
-from pipeline.llm.factory import make_provider, model_for
+from pipeline.llm.factory import make_provider, model_for, retry_policy
 from pipeline.llm.ledger import Ledger, summarize
 from pipeline.llm.retry import RetryPolicy
-from pipeline.llm.structured import Attempt, StructuredOutputError, TransportError, call_structured
+from pipeline.llm.structured import (
+    Attempt,
+    StructuredOutputError,
+    TransportError,
+    call_cached,
+    call_structured,
+)
 from pipeline.llm.types import LLMRequest, LLMResponse, TextBlock, Usage
 
 __all__ = [
@@ -35,8 +41,10 @@ __all__ = [
     "TextBlock",
     "TransportError",
     "Usage",
+    "call_cached",
     "call_structured",
     "make_provider",
     "model_for",
+    "retry_policy",
     "summarize",
 ]

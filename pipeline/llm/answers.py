@@ -74,7 +74,7 @@ def accept(sink: Sink, pair: PlannedPair, answer: RawAnswer | str, tally: Answer
         model=answer.model or request.model,
         usage=answer.usage,
         batch=sink.batch,
-        overrides=sink.price_overrides,
+        overrides=_overrides(sink),
     )
     response = LLMResponse(
         output=parsed.model_dump(mode="json"),
@@ -113,3 +113,9 @@ def _record(
         usage=usage,
         date=sink.date,
     )
+
+
+def _overrides(sink: Sink) -> Mapping[str, object] | None:
+    if sink.price_overrides is not None:
+        return sink.price_overrides
+    return sink.ledger.price_overrides if sink.ledger is not None else None

@@ -7,6 +7,7 @@ from pipeline.llm.anthropic_provider import AnthropicProvider
 from pipeline.llm.base import Provider
 from pipeline.llm.openai_provider import OpenAIProvider
 from pipeline.llm.replay import ReplayProvider
+from pipeline.llm.retry import RetryPolicy
 from schemas.config import LLMConfig
 
 PROVIDERS = ("anthropic", "openai", "replay")
@@ -27,7 +28,7 @@ def make_provider(
     name = provider or cfg.provider
     url = base_url or cfg.base_url
     if name == "anthropic":
-        return AnthropicProvider(base_url=url, timeout_s=cfg.timeout_s)
+        return AnthropicProvider(base_url=url, timeout_s=cfg.timeout_s, structured=cfg.structured)
     if name == "openai":
         return OpenAIProvider(base_url=url, timeout_s=cfg.timeout_s)
     if name == "replay":
@@ -46,3 +47,9 @@ def model_for(
     if cfg.model and (provider is None or provider == cfg.provider):
         return cfg.model
     return p.default_model
+
+
+def retry_policy(llm_config: LLMConfig | None = None) -> RetryPolicy:
+    """The transport retry policy with the config's bounds."""
+    cfg = llm_config or LLMConfig()
+    return RetryPolicy(max_attempts=cfg.retry_attempts, max_total_s=cfg.retry_max_s)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pipeline import log
 from pipeline.llm.cache import Cache
 from pipeline.llm.costing import cost_of
 from pipeline.llm.db import Database
@@ -127,7 +128,13 @@ class Ledger:
 
     def summary(self, run_id: str) -> Generation:
         """What one run cost, for ``report.json``'s ``generation``."""
-        return summarize(self.rows(run_id=run_id), run_id=run_id)
+        rows = self.rows(run_id=run_id)
+        unpriced = sorted({r["model"] for r in rows if r["cost_usd"] is None})
+        if unpriced:
+            log.warn(
+                f"cost unknown: no price for {', '.join(unpriced)}; add them under [prices] in the config"
+            )
+        return summarize(rows, run_id=run_id)
 
 
 def summarize(rows: list[dict[str, Any]], *, run_id: str = "") -> Generation:

@@ -21,7 +21,7 @@ from tenacity.wait import wait_exponential_jitter
 from pipeline.errors import LLMError
 
 T = TypeVar("T")
-RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504, 529})
 
 
 class BadResponseError(LLMError):

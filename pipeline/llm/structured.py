@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from pipeline import log
 from pipeline.errors import LLMError
 from pipeline.llm.base import Provider, RawAnswer
 from pipeline.llm.cache import Cache
@@ -25,6 +26,7 @@ from pipeline.llm.types import LLMRequest, LLMResponse, Usage
 from pipeline.paths import PROMPTS_DIR
 
 REASK_PROMPT = PROMPTS_DIR / "reask" / "v1.md"
+_NOTED: set[tuple[str, str]] = set()
 _FENCE = re.compile(r"^\s*```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
 
 
@@ -191,6 +193,8 @@ class _Call:
                 status=status_of(exc),
             ) from exc
         self.usage = self.usage + raw.usage
+        for note in raw.notes:
+            _note_once(self.provider.name, note)
         self.latency += raw.latency_s
         return raw
 
@@ -242,3 +246,11 @@ def call_cached(
     )
     cache.put(key, request, response)
     return response
+
+
+def _note_once(provider: str, note: str) -> None:
+    """A provider quirk worth knowing (no usage returned, a refusal, a cut answer), said once per run."""
+    kind = note.split(":", 1)[0]
+    if (provider, kind) not in _NOTED:
+        _NOTED.add((provider, kind))
+        log.warn(f"{provider}: {note}")
