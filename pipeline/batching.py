@@ -17,6 +17,7 @@ from pipeline import log
 from pipeline.plan import Planned
 
 POLL_INTERVAL_S = 30.0
+POLL_MAX_WAIT_S: float | None = None  # None: poll until the batch ends (Ctrl-C is safe: the ids are stored)
 
 
 def _pairs(planned: Sequence[Planned]) -> dict[str, Any]:
@@ -31,9 +32,11 @@ def _missing(cache: Any, planned: Sequence[Planned]) -> set[str]:
 
 def run_batch(
     planned: Sequence[Planned], *, provider: Any, cache: Any, ledger: Any, run_id: str, date: str
-) -> set[str]:
-    """Resume open batches, submit what is unanswered, poll until done. Returns the keys answered here."""
-    from pipeline.llm.batch import poll_batches, submit_batch
+) -> tuple[set[str], set[str]]:
+    """Resume open batches, submit what is unanswered, poll until done (or POLL_MAX_WAIT_S).
+
+    Returns (the keys answered here, the keys still in a running batch: they must not be sent live)."""
+    from pipeline.llm.batch import keys_in_open_batches, poll_batches, submit_batch
 
     before = _missing(cache, planned)
     pairs = _pairs(planned)
@@ -47,6 +50,7 @@ def run_batch(
             run_id=run_id,
             date=date,
             interval_s=POLL_INTERVAL_S,
+            max_wait_s=POLL_MAX_WAIT_S,
         )
 
     poll()  # a batch left open by an interrupted run: its answers first, so nothing is submitted twice
@@ -55,7 +59,10 @@ def run_batch(
         summary = poll()
         for problem in [*summary.invalid, *summary.errored]:
             log.warn(f"batch answer not usable, it will be sent live: {problem}")
-    return before - _missing(cache, planned)
+    running = keys_in_open_batches(cache, provider.name) & _missing(cache, planned)
+    if running:
+        log.progress("batch_running", requests=len(running))
+    return before - _missing(cache, planned), running
 
 
 def import_answers(

@@ -52,6 +52,7 @@ class RunResult:
     generation: Generation | None = None
     failures: list[Failure] = field(default_factory=list)
     pending: int = 0
+    batch_running: bool = False
     exported: Path | None = None
     imported: int = 0
     report: DailyReport | None = None
@@ -112,6 +113,7 @@ class _Run:
     executor: Executor | None = None
     fresh: set[str] = field(default_factory=set)  # answered this run by a batch or an import
     imported: int = 0
+    batch_running: bool = False
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     day_results: dict[str, Any] = field(default_factory=dict)
@@ -293,9 +295,12 @@ def _execute(run: _Run, planned: Sequence[Planned], *, batch: bool = False) -> N
         got = import_answers(run.opts.import_results, planned, **where)
         run.imported += len(got)
         run.fresh |= got
+    hold: set[str] = set()
     if batch:
-        run.fresh |= run_batch(planned, provider=run.provider, **where)
-    run.outcomes.update(run.executor.run(planned))
+        got, hold = run_batch(planned, provider=run.provider, **where)
+        run.fresh |= got
+        run.batch_running = run.batch_running or bool(hold)
+    run.outcomes.update(run.executor.run(planned, hold=frozenset(hold)))
 
 
 # ---------------------------------------------------------------- merges and day stages
@@ -385,6 +390,7 @@ def _finish(run: _Run, result: RunResult, ledger: Any) -> RunResult:
 
     pending = [o.planned for o in run.outcomes.values() if o.status == "pending"]
     result.pending = len(pending)
+    result.batch_running = run.batch_running
     result.failures = failures_of(run.outcomes)
     generation = ledger.summary(run.run_id)
     generation.provider = run.target.provider

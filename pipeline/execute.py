@@ -108,16 +108,17 @@ class Executor:
     on_outcome: Callable[[Outcome], None] | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
 
-    def run(self, planned: Sequence[Planned]) -> dict[str, Outcome]:
-        """Outcome per request key (duplicates share one)."""
+    def run(self, planned: Sequence[Planned], *, hold: frozenset[str] = frozenset()) -> dict[str, Outcome]:
+        """Outcome per request key (duplicates share one). Keys in ``hold`` (e.g. in a batch that is still
+        running) are never sent: without a cached answer they stay pending."""
         outcomes: dict[str, Outcome] = {}
         to_send: list[Planned] = []
         for p in _unique(planned):
-            hit = None if p.request.stage in self.refresh else self.sender.cached(p)
+            hit = None if p.request.stage in self.refresh and p.key not in hold else self.sender.cached(p)
             if hit is not None:
                 self.sender.record_hit(p, hit)
                 outcomes[p.key] = self._done(Outcome(p, "cached", response=hit))
-            elif self.offline:
+            elif self.offline or p.key in hold:
                 outcomes[p.key] = self._done(Outcome(p, "pending"))
             else:
                 to_send.append(p)

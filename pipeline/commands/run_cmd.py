@@ -82,7 +82,7 @@ def _progress_line(event: str, f: dict[str, Any]) -> str | None:
             f"calls {f['done']}/{f['total']}  cache hits {f['cache_hits']}  failed {f['failed']}  "
             f"spent {_money(f['spent_usd'])}{tail}"
         )
-    if event in ("stage_waiting", "pending", "exported", "imported", "batch_submitted", "batch_poll"):
+    if event in ("stage_waiting", "pending", "exported", "batch_submitted", "batch_poll", "batch_running"):
         return f"{event.replace('_', ' ')}: " + ", ".join(f"{k}={v}" for k, v in f.items())
     return None
 
@@ -158,7 +158,14 @@ def print_summary(result: Any) -> None:
     if result.exported is not None:
         out.print(f"wrote {result.pending} unanswered requests to {result.exported}")
     if result.pending:
-        out.print(f"{result.pending} requests pending: the report is written once nothing is pending")
+        out.print(
+            f"{result.pending} requests pending: the report is written once nothing is pending"
+            + (
+                " (a batch is still running: run the same command again to collect it)"
+                if result.batch_running
+                else ""
+            )
+        )
     for kind, path in result.paths.items():
         out.print(f"{kind}: {path}")
 
