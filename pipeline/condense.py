@@ -147,8 +147,10 @@ def time_hint(ts: datetime | None, previous: datetime | None, zone: tzinfo | Non
     """``(09:14)`` for the first timed turn, ``(+2h10m 11:24)`` after a long gap, else empty."""
     if ts is None:
         return ""
+    ts = ts if ts.tzinfo else ts.replace(tzinfo=UTC)  # naive times are UTC, as the readers write them
     if previous is None:
         return f"({_clock(ts, zone)})"
+    previous = previous if previous.tzinfo else previous.replace(tzinfo=UTC)
     delta = (ts - previous).total_seconds()
     if delta >= GAP_HINT_SECONDS:
         return f"({_gap(delta)} {_clock(ts, zone)})"

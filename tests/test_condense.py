@@ -315,3 +315,12 @@ def test_claude_exit_code_line_becomes_the_flag() -> None:
         _one(_tool(6, call)).text
         == '[t6] TOOL Bash(cmd="sbatch x") → ERROR exit 1: sbatch: error: Invalid account'
     )
+
+
+def test_naive_and_aware_timestamps_mix_without_error() -> None:
+    turns = [
+        Turn(index=0, role="human", text="a", timestamp=datetime(2026, 11, 20, 9, 0)),
+        Turn(index=1, role="human", text="b", timestamp=T0 + timedelta(hours=1)),
+    ]
+    out = condense_session(_session(turns), redactor=Redactor())
+    assert [c.text for c in out] == ["[t0] (09:00) USER: a", "[t1] (+1h00m 10:00) USER: b"]
