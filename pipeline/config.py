@@ -52,14 +52,17 @@ def load_config(path: Path | None = None, *, tz: str | None = None) -> Config:
 
 
 def default_config() -> Config:
-    """One device named after this host with ~/.claude, ~/.codex and $CLAUDE_CONFIG_DIR roots."""
+    """One device named after this host: $CLAUDE_CONFIG_DIR roots, ~/.claude (and ~/.config/claude when it
+    holds projects/), ~/.codex."""
     home = Path.home()
     claude: list[Path] = []
     for item in os.environ.get("CLAUDE_CONFIG_DIR", "").split(","):
         if item.strip():
             claude.append(Path(item.strip()).expanduser())
-    if home / ".claude" not in claude:
-        claude.append(home / ".claude")
+    xdg = home / ".config" / "claude"
+    for p in (home / ".claude", *([xdg] if (xdg / "projects").is_dir() else [])):
+        if p not in claude:
+            claude.append(p)
     name = host_name()
     return Config(devices={name: DeviceConfig(name=name, claude=claude, codex=[home / ".codex"])})
 

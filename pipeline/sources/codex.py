@@ -313,12 +313,15 @@ def read_codex_session(f: SourceFile) -> Session:
     return b.session(skipped)
 
 
+_USAGE_MARKERS = (b'"token_count"', b'"turn_context"', b'"session_meta"', b'"user_message"')
+
+
 def read_codex_usage(f: SourceFile) -> FileUsage:
     """Fast path: only session_meta, turn_context, user_message and token_count records matter."""
     skipped = SkippedLines(path=str(f.path))
     usage = CodexUsage(device=f.device, path=str(f.path))
     times: list[datetime] = []
-    for rec in iter_codex(f.path, skipped):
+    for rec in iter_codex(f.path, skipped, only=_USAGE_MARKERS):
         if rec.ts is not None and not rec.approx_ts:
             times.append(rec.ts)
         if rec.kind == "session_meta":

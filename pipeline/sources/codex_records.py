@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from pipeline.sources.jsonl import iter_records, note_malformed, note_unknown
+from pipeline.sources.jsonl import iter_raw_lines, note_malformed, note_unknown, parse_line
 from pipeline.sources.text import parse_ts
 from schemas.transcript import SkippedLines
 
@@ -80,9 +80,13 @@ class Record:
     approx_ts: bool = False
 
 
-def iter_codex(path: Path, skipped: SkippedLines) -> Iterator[Record]:
-    """Every record of a rollout (any shape), with a timestamp falling back to the previous line's."""
-    source = _json_file(path, skipped) if path.name.endswith(".json") else _jsonl(path, skipped)
+def iter_codex(path: Path, skipped: SkippedLines, *, only: tuple[bytes, ...] = ()) -> Iterator[Record]:
+    """Every record of a rollout (any shape), with a timestamp falling back to the previous line's.
+
+    ``only``: parse just the lines holding one of these byte strings (plus the first line); the others are
+    neither parsed nor judged.
+    """
+    source = _json_file(path, skipped) if path.name.endswith(".json") else _jsonl(path, skipped, only)
     last: datetime | None = None
     for rec in source:
         if rec.ts is None:
@@ -92,9 +96,14 @@ def iter_codex(path: Path, skipped: SkippedLines) -> Iterator[Record]:
         yield rec
 
 
-def _jsonl(path: Path, skipped: SkippedLines) -> Iterator[Record]:
+def _jsonl(path: Path, skipped: SkippedLines, only: tuple[bytes, ...]) -> Iterator[Record]:
     first = True
-    for lineno, obj in iter_records(path, skipped):
+    for lineno, raw, partial in iter_raw_lines(path, skipped):
+        if only and not first and not any(m in raw for m in only):
+            continue
+        obj = parse_line(raw, lineno=lineno, partial=partial, skipped=skipped)
+        if obj is None:
+            continue
         rec = normalize(obj, lineno=lineno, first=first, skipped=skipped)
         first = False
         if rec is not None:
