@@ -28,7 +28,7 @@ DIGEST_REPLY_CHARS = 400
 MIN_BUDGET = 200
 
 
-def _room(index: int, budget: int, digest_tokens: int) -> int:
+def _room(index: int, *, budget: int, digest_tokens: int) -> int:
     return budget if index == 0 else budget - digest_tokens
 
 
@@ -54,7 +54,7 @@ def _pack(
     current: list[CondensedTurn] = []
     used = 0
     for t in turns:
-        limit = min(cap, _room(len(groups), budget, digest_tokens))
+        limit = min(cap, _room(len(groups), budget=budget, digest_tokens=digest_tokens))
         cost = t.tokens + (1 if current else 0)
         if current and used + cost > limit:
             groups.append(current)
@@ -167,7 +167,7 @@ def _enforce_budget(
     pending = [list(g) for g in groups]
     while pending:
         group = pending.pop(0)
-        room = _room(len(out), budget, digest_tokens)
+        room = _room(len(out), budget=budget, digest_tokens=digest_tokens)
         while len(group) > 1 and count_tokens(SEPARATOR.join(t.text for t in group)) > room:
             moved = group.pop()
             if pending:

@@ -143,7 +143,7 @@ def _gap(seconds: float) -> str:
     return f"+{days}d{hours}h"
 
 
-def time_hint(ts: datetime | None, previous: datetime | None, zone: tzinfo | None) -> str:
+def time_hint(ts: datetime | None, previous: datetime | None, *, zone: tzinfo | None) -> str:
     """``(09:14)`` for the first timed turn, ``(+2h10m 11:24)`` after a long gap, else empty."""
     if ts is None:
         return ""
@@ -283,7 +283,7 @@ def condense_session(
     out: list[CondensedTurn] = []
     previous: datetime | None = None
     for turn in session.turns:
-        hint = time_hint(turn.timestamp, previous, zone)
+        hint = time_hint(turn.timestamp, previous, zone=zone)
         condensed = condense_turn(turn, redactor=redactor, max_turn_tokens=max_turn_tokens, hint=hint)
         if turn.timestamp is not None:
             previous = turn.timestamp

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from pipeline.errors import ConfigError
+from schemas.config import RedactionConfig
 
 PLACEHOLDER_PREFIX = "[REDACTED:"
 MAX_PASSES = 5
@@ -233,9 +234,9 @@ class Redactor:
         self._distinct: dict[str, int] = {}
 
     @classmethod
-    def from_config(cls, config: object) -> Redactor:
-        """From a ``schemas.config.RedactionConfig`` (or anything with extra_patterns and allowlist)."""
-        return cls(getattr(config, "extra_patterns", None), getattr(config, "allowlist", ()))
+    def from_config(cls, config: RedactionConfig) -> Redactor:
+        """From the ``[redaction]`` section of the config: extra patterns and the allowlist."""
+        return cls(config.extra_patterns, config.allowlist)
 
     def fork(self) -> Redactor:
         """A Redactor with the same rules and allowlist but fresh numbering and counts.
