@@ -1,0 +1,36 @@
+"""`daily-report demo`: the fixture day through the replay provider, offline, all three formats."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from pipeline.commands.run_cmd import DEMO_CONFIG, DEMO_DATE
+from tests.test_run_day import invoke
+
+
+@pytest.mark.skipif(not DEMO_CONFIG.is_file(), reason="fixture day not present")
+def test_demo_writes_the_full_report_offline_with_its_own_cache(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = invoke("demo", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    day = out / DEMO_DATE
+    for name in ("report.md", "report.html", "report.json"):
+        assert (day / name).is_file() and str(day / name) in result.output
+    data = json.loads((day / "report.json").read_text(encoding="utf-8"))
+    assert data["failures"] == [] and data["generation"]["pending"] == 0
+    assert data["generation"]["provider"] == "replay" and data["generation"]["cost_usd"] == 0
+    assert {s["device"] for s in data["sessions"]} == {"laptop", "hpc"}
+    assert data["tasks"] and data["issues"] and data["projects"] and data["overview"]["what_was_done"]
+    assert any(s["chunks"] > 1 for s in data["sessions"])  # the long session was split
+    assert (out / ".cache" / "cache.sqlite3").is_file()
+    # the user's LLM cache is untouched (the usage file index may live there: it holds no answers)
+    assert not (Path(os.environ["DAILY_REPORT_CACHE_DIR"]) / "cache.sqlite3").exists()
+    # a second demo reads nothing from a cache (replay answers are never stored) and gives the same report
+    again = invoke("demo", "--out", str(out))
+    assert again.exit_code == 0, again.output
+    second = json.loads((day / "report.json").read_text(encoding="utf-8"))
+    assert second["tasks"] == data["tasks"] and second["generation"]["cache_hits"] == 0
