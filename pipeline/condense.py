@@ -51,7 +51,7 @@ THINKING_TOKENS = 80
 SUBAGENT_TEXT_CHARS = 300
 SUBAGENT_MAX_LINES = 40
 
-_REMINDER_RE = re.compile(r"<system-reminder>.*?(?:</system-reminder>|\Z)", re.DOTALL)
+_REMINDER_RE = re.compile(r"<system-reminder>.*?</system-reminder>", re.DOTALL)  # closed blocks only
 _ANSI_RE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _DATA_URL_RE = re.compile(r"data:([\w.+-]+)/([\w.+-]+);base64,[A-Za-z0-9+/=\s]{16,}")
 _BASE64_RE = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{300,}={0,2}")
@@ -81,7 +81,7 @@ def clean_text(text: str) -> str:
         text = _ANSI_RE.sub("", text)
     if "base64," in text:
         text = _DATA_URL_RE.sub(
-            lambda m: f"[{m.group(1)} {m.group(2)} ~{len(m.group(0)) * 3 // 4096}KB]", text
+            lambda m: f"[{m.group(1)} {m.group(2)} ~{max(1, len(m.group(0)) * 3 // 4096)}KB]", text
         )
     if len(text) >= 300:
         text = _BASE64_RE.sub(lambda m: f"[base64 ~{max(1, len(m.group(0)) * 3 // 4096)}KB]", text)

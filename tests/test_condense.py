@@ -324,3 +324,8 @@ def test_naive_and_aware_timestamps_mix_without_error() -> None:
     ]
     out = condense_session(_session(turns), redactor=Redactor())
     assert [c.text for c in out] == ["[t0] (09:00) USER: a", "[t1] (+1h00m 10:00) USER: b"]
+
+
+def test_a_prompt_that_mentions_the_reminder_tag_is_kept_whole() -> None:
+    text = "Strip any leftover `<system-reminder>` tags in condense.py, then run the tests and report."
+    assert _one(Turn(index=0, role="human", text=text)).text == f"[t0] USER: {text}"
