@@ -329,3 +329,19 @@ def test_naive_and_aware_timestamps_mix_without_error() -> None:
 def test_a_prompt_that_mentions_the_reminder_tag_is_kept_whole() -> None:
     text = "Strip any leftover `<system-reminder>` tags in condense.py, then run the tests and report."
     assert _one(Turn(index=0, role="human", text=text)).text == f"[t0] USER: {text}"
+
+
+def test_todo_and_plan_updates_show_their_steps() -> None:
+    todos = [
+        {"content": "Write tests", "status": "completed"},
+        {"content": "Fix parser", "status": "in_progress"},
+    ]
+    assert (
+        format_call(ToolCall(name="TodoWrite", arguments={"todos": todos}))
+        == "TodoWrite(✓ Write tests; → Fix parser)"
+    )
+    plan = [{"step": "Reproduce", "status": "completed"}, {"step": "Patch", "status": "pending"}]
+    assert (
+        format_call(ToolCall(name="update_plan", arguments={"plan": plan}))
+        == "update_plan(✓ Reproduce; ○ Patch)"
+    )
