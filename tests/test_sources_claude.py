@@ -65,6 +65,20 @@ def test_fast_path_counts_broken_usage_lines(tmp_path: Path) -> None:
     assert usage.skipped.first_error == f"line 2 of {f.path} is not JSON"
 
 
+def test_fast_path_same_across_block_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = Config(devices={"dev": DeviceConfig(name="dev", claude=[DATA])})
+    main = next(f for f in discover(cfg).files if f.kind == "main")
+    whole = read_file_usage(main)
+    monkeypatch.setattr("pipeline.sources.jsonl.BLOCK_SIZE", 700)  # lines span several small blocks
+    split = read_file_usage(main)
+    assert split.model_dump() == whole.model_dump()
+    broken = tmp_path / "projects" / "-p" / "s.jsonl"
+    broken.parent.mkdir(parents=True)
+    broken.write_bytes(main.path.read_bytes().replace(b'"id":"msg_3"', b'"id":msg_3"'))
+    (f,) = discover(Config(devices={"d": DeviceConfig(name="d", claude=[tmp_path])})).files
+    assert read_file_usage(f).skipped.first_error == f"line 17 of {f.path} is not JSON"
+
+
 def test_full_reader_counts_every_bad_line(session: Session) -> None:
     (skipped,) = [s for s in session.skipped if s.path.endswith(f"{SID}.jsonl")]
     assert skipped.malformed == 2 and skipped.truncated_tail

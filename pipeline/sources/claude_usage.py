@@ -47,7 +47,7 @@ def usage_event(
     write_5m = max(write_total - write_1h, 0)
     if isinstance(split, dict) and not write_total:
         write_5m = _int(split.get("ephemeral_5m_input_tokens"))
-    return UsageEvent.model_construct(  # hot path: every value is already typed, skip validation
+    return UsageEvent(
         agent="claude_code",
         model=str(model or "unknown"),
         timestamp=ts,
@@ -98,7 +98,10 @@ def read_claude_usage(f: SourceFile) -> FileUsage:
     stamps: list[bytes] = []
     base_line = 0
     last: list[bytes] = []
+    previous = b""
     for block, complete in iter_blocks(f.path):
+        base_line += previous.count(b"\n")  # counted only when a file spans several blocks
+        previous = block
         if not stamps:
             stamps += _edge_stamp(block, first=True)
         for offset, raw in lines_with(block, _USAGE):
@@ -124,7 +127,6 @@ def read_claude_usage(f: SourceFile) -> FileUsage:
         if not complete and not skipped.truncated_tail:
             skipped.truncated_tail = parse_line(block, lineno=0, partial=True, skipped=skipped) is None
         last = _edge_stamp(block, first=False) or last
-        base_line += block.count(b"\n")
     stamps += last
     times = [e.timestamp for e in events] + [t for b in stamps if (t := _ts_from_bytes(b)) is not None]
     for ev in events:

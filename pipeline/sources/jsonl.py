@@ -82,13 +82,16 @@ def note_unknown(skipped: SkippedLines, kind: str) -> None:
     skipped.unknown_types[kind] = skipped.unknown_types.get(kind, 0) + 1
 
 
-def iter_blocks(path: Path, *, size: int = 1 << 24) -> Iterator[tuple[bytes, bool]]:
+BLOCK_SIZE = 1 << 24
+
+
+def iter_blocks(path: Path, *, size: int | None = None) -> Iterator[tuple[bytes, bool]]:
     """The file in large blocks of whole lines: (block, is_complete). Only a last block that does not
     end with a newline (a line still being written) has is_complete False."""
     carry = b""
     with open_binary(path) as f:
         while True:
-            chunk = f.read(size)
+            chunk = f.read(size or BLOCK_SIZE)
             if not chunk:
                 break
             data = carry + chunk if carry else chunk
