@@ -94,6 +94,23 @@ def test_zst_rollout_read_and_plain_sibling_wins(tmp_path: Path) -> None:
     assert [f.path.name for f in _files(tmp_path)] == [src.name]
 
 
+def test_cut_short_zst_keeps_what_decoded(tmp_path: Path) -> None:
+    day = tmp_path / "sessions"
+    day.mkdir()
+    big = b"".join(
+        b'{"timestamp":"2026-03-10T10:00:%02dZ","type":"event_msg","payload":{"type":"agent_message","message":"m%d"}}\n'
+        % (i % 60, i)
+        for i in range(20_000)
+    )
+    packed = zstandard.ZstdCompressor().compress(big)
+    (day / "rollout-2026-03-10T10-00-00-019c0000-0000-7000-8000-000000000abc.jsonl.zst").write_bytes(
+        packed[: len(packed) // 2]
+    )
+    (s,) = read_sessions(_files(tmp_path)).sessions
+    assert 0 < len(s.turns) < 20_000
+    assert s.skipped[0].truncated_tail and "cut-short zstd" in (s.skipped[0].first_error or "")
+
+
 def test_archived_copy_loses_to_active(tmp_path: Path) -> None:
     src = next(DATA.rglob(f"*{EARLY}.jsonl"))
     (tmp_path / "sessions").mkdir()

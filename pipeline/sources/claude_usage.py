@@ -99,7 +99,7 @@ def read_claude_usage(f: SourceFile) -> FileUsage:
     base_line = 0
     last: list[bytes] = []
     previous = b""
-    for block, complete in iter_blocks(f.path):
+    for block, complete in iter_blocks(f.path, skipped=skipped):
         base_line += previous.count(b"\n")  # counted only when a file spans several blocks
         previous = block
         if not stamps:

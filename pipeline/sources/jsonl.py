@@ -17,20 +17,30 @@ import orjson
 from schemas.transcript import SkippedLines
 
 
-def open_binary(path: Path) -> IO[bytes]:
-    """The file's bytes; ``.zst`` files are decompressed as a stream."""
+def open_binary(path: Path, skipped: SkippedLines | None = None) -> IO[bytes]:
+    """The file's bytes; ``.zst`` files (old, small rollouts) are decompressed whole, and a cut-short
+    stream keeps what decoded and is flagged as a truncated tail."""
     if path.name.endswith(".zst"):
         import zstandard
 
-        raw = path.open("rb")
-        reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
-        return io.BufferedReader(reader, buffer_size=1 << 20)
+        dobj = zstandard.ZstdDecompressor().decompressobj()
+        try:
+            data = dobj.decompress(path.read_bytes())
+            complete = dobj.eof
+        except zstandard.ZstdError:
+            data, complete = b"", False
+        if not complete and skipped is not None:
+            skipped.truncated_tail = True
+            skipped.first_error = (
+                skipped.first_error or f"{path} is a cut-short zstd stream: read what decoded"
+            )
+        return io.BytesIO(data)
     return path.open("rb", buffering=1 << 20)
 
 
 def iter_raw_lines(path: Path, skipped: SkippedLines) -> Iterator[tuple[int, bytes, bool]]:
     """(line number, line bytes without the newline, is_last_without_newline) for non-blank lines."""
-    with open_binary(path) as f:
+    with open_binary(path, skipped) as f:
         lineno = 0
         for line in f:
             lineno += 1
@@ -85,11 +95,13 @@ def note_unknown(skipped: SkippedLines, kind: str) -> None:
 BLOCK_SIZE = 1 << 24
 
 
-def iter_blocks(path: Path, *, size: int | None = None) -> Iterator[tuple[bytes, bool]]:
+def iter_blocks(
+    path: Path, *, size: int | None = None, skipped: SkippedLines | None = None
+) -> Iterator[tuple[bytes, bool]]:
     """The file in large blocks of whole lines: (block, is_complete). Only a last block that does not
     end with a newline (a line still being written) has is_complete False."""
     carry = b""
-    with open_binary(path) as f:
+    with open_binary(path, skipped) as f:
         while True:
             chunk = f.read(size or BLOCK_SIZE)
             if not chunk:
