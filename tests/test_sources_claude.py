@@ -160,6 +160,16 @@ def test_summary_title_when_leaf_in_session(tmp_path: Path) -> None:
     (proj / "s1.jsonl").write_bytes(b"\n".join(orjson.dumps(x) for x in lines) + b"\n")
     (s,) = _read(("d", tmp_path))
     assert s.title == "Greeting"
+    lines = [
+        {"type": "custom-title", "customTitle": "Named by me", "sessionId": "s1"},
+        *lines,
+        {"type": "ai-title", "aiTitle": "Later AI title", "sessionId": "s1"},
+        {"type": "mode", "mode": "default", "sessionId": "s1"},
+    ]
+    (proj / "s1.jsonl").write_bytes(b"\n".join(orjson.dumps(x) for x in lines) + b"\n")
+    (s,) = _read(("d", tmp_path))
+    assert s.title == "Named by me"  # a user's rename beats AI titles and summaries
+    assert s.skipped == []
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,9 @@ KNOWN_TYPES = frozenset(
         "last-prompt",
         "agent-setting",
         "pr-link",
+        "mode",
+        "permission-mode",
+        "agent-name",
     }
 )
 KNOWN_SYSTEM = frozenset(
@@ -75,6 +78,7 @@ class _State:
     version: str | None = None
     models: list[str] = field(default_factory=list)
     titles: list[tuple[str, str | None]] = field(default_factory=list)
+    custom_title: str | None = None
     times: list[datetime] = field(default_factory=list)
     compactions: int = 0
     skipped: list[SkippedLines] = field(default_factory=list)
@@ -166,6 +170,8 @@ class _FileReader:
             )
             if title:
                 self.state.titles.append((title, None))
+                if kind == "custom-title":
+                    self.state.custom_title = title
 
     def _system(self, rec: dict[str, Any], ts: datetime | None) -> None:
         sub = rec.get("subtype")
@@ -284,7 +290,9 @@ def _meta_tool_use_id(path: Path) -> str | None:
 def _session(state: _State, main: TurnBuilder, files: Sequence[SourceFile], first: SourceFile) -> Session:
     cwd = state.main_cwd or (state.cwds[0] if state.cwds else None)
     project = Path(cwd).name if cwd else _project_dir(first)
-    title = next((t for t, leaf in reversed(state.titles) if leaf is None or leaf in state.uuids), None)
+    title = state.custom_title or next(
+        (t for t, leaf in reversed(state.titles) if leaf is None or leaf in state.uuids), None
+    )
     for ev in state.usage:
         ev.session_id = ev.session_id or state.session_id
     return Session(
