@@ -58,6 +58,9 @@ class RunResult:
     report: DailyReport | None = None
     paths: dict[str, Path] = field(default_factory=dict)
     stages: list[str] = field(default_factory=list)
+    prompt_versions: dict[str, str] = field(default_factory=dict)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)  # chunk stage -> session id -> merged
+    day_results: dict[str, Any] = field(default_factory=dict)  # day stage -> merged result
 
 
 # ---------------------------------------------------------------- stages
@@ -171,6 +174,7 @@ def _run_with_cache(run: _Run, cache: Any) -> RunResult:
         chunks=len(run.day.chunks),
         skipped_sessions=run.day.skipped_sessions,
         stages=[s.name for s in run.stages],
+        prompt_versions=run.prompts.versions(),
     )
     log.progress("estimate", estimate=estimate)
     if opts.dry_run:
@@ -390,6 +394,7 @@ def _finish(run: _Run, result: RunResult, ledger: Any) -> RunResult:
 
     pending = [o.planned for o in run.outcomes.values() if o.status == "pending"]
     result.pending = len(pending)
+    result.results, result.day_results = run.results, run.day_results
     result.batch_running = run.batch_running
     result.failures = failures_of(run.outcomes)
     generation = ledger.summary(run.run_id)

@@ -328,3 +328,25 @@ def test_a_failed_request_is_listed_and_the_other_sessions_are_complete(
         s for i in data["issues"] for s in [i["provenance"]["session_id"], *i["provenance"]["also_in"]]
     }
     assert data["overview"]["what_was_done"]  # the day stages still ran
+
+
+def test_session_and_device_filters(tmp_path: Path, stub: StubLLMServer, keys: None) -> None:
+    config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
+    result = invoke(*run_args(config, "--device", "server"))
+    assert result.exit_code == 0, result.output
+    assert [s["session_id"] for s in report_json(tmp_path)["sessions"]] == [
+        "cccccccc-0000-4000-8000-000000000003"
+    ]
+    result = invoke(*run_args(config, "--session", "bbbbbbbb"))
+    assert result.exit_code == 0, result.output
+    assert [s["session_id"] for s in report_json(tmp_path)["sessions"]] == [
+        "bbbbbbbb-0000-4000-8000-000000000002"
+    ]
+
+
+def test_lang_reaches_every_request(tmp_path: Path, stub: StubLLMServer, keys: None) -> None:
+    config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
+    assert invoke(*run_args(config, "--lang", "zh", "--device", "server")).exit_code == 0
+    bodies = [json.dumps(r.body, ensure_ascii=False) for r in stub.message_requests()]
+    assert bodies and all("简体中文" in b for b in bodies)
+    assert report_json(tmp_path)["lang"] == "zh"

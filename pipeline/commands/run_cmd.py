@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from pipeline import log
@@ -57,20 +58,47 @@ def _money(v: Decimal | float | None, digits: int = 4) -> str:
 # ---------------------------------------------------------------- progress
 
 
-def _progress_sink(console: Console) -> Callable[[str, dict[str, Any]], None]:
-    """Progress events -> short lines on stderr (transient status on a terminal)."""
-    tty = console.is_terminal
+class _Display:
+    """Progress events -> a live bar on a terminal (plain lines otherwise) on stderr; the estimate table
+    goes to stdout the moment it is known, before anything is sent."""
 
-    def sink(event: str, fields: dict[str, Any]) -> None:
-        line = _progress_line(event, fields)
-        if line is None:
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+
+    def __call__(self, event: str, fields: dict[str, Any]) -> None:
+        if event == "estimate":
+            est = fields["estimate"]
+            title = f"estimate: {est.provider} {est.model}" + (" (batch: half price)" if est.batch else "")
+            out.print(estimate_table(est, title))
             return
-        if tty and event == "request_done":
-            console.print(line, end="\r", overflow="ellipsis", no_wrap=True)
-        else:
-            console.print(line)
+        if event == "request_done" and self.console.is_terminal:
+            self._bar(fields)
+            return
+        line = _progress_line(event, fields)
+        if line is not None:
+            (self.bar.console if self.bar is not None else self.console).print(line)
 
-    return sink
+    def _bar(self, f: dict[str, Any]) -> None:
+        if self.bar is None:
+            self.bar = Progress(
+                TextColumn("calls"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[info]}"),
+                console=self.console,
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("calls", total=f["total"], info="")
+        assert self.task is not None
+        info = f"cache hits {f['cache_hits']}  failed {f['failed']}  spent {_money(f['spent_usd'])}"
+        self.bar.update(self.task, completed=f["done"], total=max(f["total"], f["done"]), info=info)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _progress_line(event: str, f: dict[str, Any]) -> str | None:
@@ -89,11 +117,13 @@ def _progress_line(event: str, f: dict[str, Any]) -> str | None:
 
 @contextmanager
 def _progress() -> Iterator[None]:
-    log.set_progress_sink(_progress_sink(err.console()))
+    display = _Display(err.console())
+    log.set_progress_sink(display)
     try:
         yield
     finally:
         log.set_progress_sink(None)
+        display.close()
 
 
 @contextmanager
@@ -175,10 +205,6 @@ def _run(opts: Any) -> Any:
 
     with _progress():
         result = run_day(opts)
-    title = f"estimate for {opts.date}: {result.estimate.provider} {result.estimate.model}"
-    out.print(
-        estimate_table(result.estimate, title + (" (batch: half price)" if result.estimate.batch else ""))
-    )
     if not result.dry_run:
         print_summary(result)
     else:
