@@ -196,3 +196,51 @@ def test_codex_token_counts_are_re_emitted() -> None:
     assert len(totals) > len(set(totals)), (
         "re-emitted token_count events (same cumulative totals) are expected"
     )
+
+
+# ------------------------------------------------------------------------------------------ end to end
+
+
+def test_replay_run_and_export_of_the_day_leak_no_secret(tmp_path: Path) -> None:
+    """The whole day through the replay provider, then an export for Anthropic: no planted secret in the
+    report files, the export or the caches; the report counts what the fixture plants."""
+    from pipeline.engine import run_day
+
+    config = load_config(DAY_TOML)
+    run = run_day(
+        RunOptions(
+            date=DATE,
+            config=config,
+            out_dir=tmp_path / "out",
+            provider="replay",
+            cache_path=tmp_path / "out" / "cache.sqlite3",
+        )
+    )
+    assert not run.failures
+    export = tmp_path / "export" / "requests.jsonl"
+    run_day(
+        RunOptions(
+            date=DATE,
+            config=load_config(DAY_TOML),
+            out_dir=tmp_path / "export",
+            provider="anthropic",
+            model="claude-haiku-4-5",
+            export_requests=export,
+            cache_path=tmp_path / "export" / "cache.sqlite3",
+        )
+    )
+    assert export.is_file() and export.stat().st_size > 0
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    for path in written:
+        data = path.read_bytes()
+        for secret in PLANTED_SECRETS:
+            assert secret.encode() not in data, f"planted secret {secret[:6]}… in {path.name}"
+    report = json.loads((tmp_path / "out" / DATE / "report.json").read_text(encoding="utf-8"))
+    assert report["skipped_lines"] == 2
+    assert report["skipped_sessions"] == {"no_human_prompt": 1}
+    assert set(report["redaction"]) == {"wandb-key", "aws-access-key", "aws-secret-key", "huggingface-token"}
+    assert any(s["spans_days"] == ["2026-03-17", "2026-03-18"] for s in report["sessions"])
+    assert (
+        "all tasks are done"
+        not in (tmp_path / "out" / DATE / "report.md").read_text(encoding="utf-8").lower()
+    )
