@@ -9,7 +9,8 @@ from typing import Any
 _REMINDER_RE = re.compile(r"<system-reminder>.*?(?:</system-reminder>|\Z)", re.DOTALL)
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
 _DATA_URL_RE = re.compile(r"data:(image|application|audio|video)/([\w.+-]+);base64,([A-Za-z0-9+/=]+)")
-_BASE64_RUN_RE = re.compile(r"[A-Za-z0-9+/]{2000,}={0,2}")
+_BASE64_RUN_RE = re.compile(r"[A-Za-z0-9+/]{64,}={0,2}")  # short floor: no quadratic retries in long runs
+_BASE64_MIN = 2000
 
 
 def parse_ts(value: Any) -> datetime | None:
@@ -54,9 +55,14 @@ def scrub_base64(text: str) -> str:
         text = _DATA_URL_RE.sub(
             lambda m: image_placeholder(f"{m.group(1)}/{m.group(2)}", len(m.group(3))), text
         )
-    if len(text) >= 2000:
-        text = _BASE64_RUN_RE.sub(lambda m: f"[base64 {kb(len(m.group(0)) * 3 // 4)}]", text)
+    if len(text) >= _BASE64_MIN:
+        text = _BASE64_RUN_RE.sub(_base64_run, text)
     return text
+
+
+def _base64_run(m: re.Match[str]) -> str:
+    run = m.group(0)
+    return f"[base64 {kb(len(run) * 3 // 4)}]" if len(run) >= _BASE64_MIN else run
 
 
 def clean(text: str) -> str:
