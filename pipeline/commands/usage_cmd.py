@@ -91,10 +91,11 @@ def _context(config_path: Path | None, tz: str | None) -> tuple[Any, Any]:
     return config, resolve_zone(config)
 
 
-def _table(title: str, *cols: str) -> Table:
+def _table(title: str, *cols: str, text_cols: int = 1) -> Table:
+    """Text in the first ``text_cols`` columns (left), figures after them (right)."""
     t = Table(title=title, title_justify="left", show_lines=False)
     for i, c in enumerate(cols):
-        t.add_column(c, justify="left" if i == 0 else "right")
+        t.add_column(c, justify="left" if i < text_cols else "right")
     return t
 
 
@@ -283,6 +284,7 @@ def sessions(
         "Models",
         "Tokens",
         "Cost",
+        text_cols=6,
     )
     for r in rows:
         t.add_row(
@@ -294,7 +296,7 @@ def sessions(
             r.span_end_label(),
             str(r.human_prompts),
             f"{r.tool_calls} ({r.tool_errors})",
-            ", ".join(r.models),
+            "\n".join(r.models),
             n(r.tokens),
             money(r.cost_usd),
         )
