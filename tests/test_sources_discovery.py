@@ -109,3 +109,5 @@ def test_load_sessions_filters_by_local_date() -> None:
     next_day = load_sessions(cfg, date=dt.date(2026, 3, 11), zone=shanghai)
     assert [s.agent for s in next_day.sessions] == ["claude_code"]
     assert load_sessions(cfg, date=dt.date(2026, 3, 12), zone=shanghai).sessions == []
+    cfg.timezone = "Asia/Shanghai"  # without a zone argument the configured zone is used
+    assert [s.agent for s in load_sessions(cfg, date=dt.date(2026, 3, 11)).sessions] == ["claude_code"]

@@ -79,9 +79,14 @@ def _merge_same_device(result: ReadResult, session: Session) -> None:
 
 
 def load_sessions(config: Config, *, date: dt.date | None = None, zone: ZoneInfo | None = None) -> ReadResult:
-    """Discover and read; with a date, keep only sessions with activity on that local date."""
+    """Discover and read; with a date, keep only sessions with activity on that local date (in ``zone``,
+    by default the configured one). Files last modified before the day (less a day of slack) are not read."""
     found = discover(config)
     files = found.files
+    if date is not None and zone is None:
+        from pipeline.config import resolve_zone
+
+        zone = resolve_zone(config)
     if date is not None:
         tz = zone or ZoneInfo("UTC")
         day_start = dt.datetime.combine(date, dt.time(), tzinfo=tz) - dt.timedelta(days=1)
