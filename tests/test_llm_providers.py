@@ -275,3 +275,16 @@ def test_every_stage_schema_round_trips(stub: StubLLMServer, name: str, mode: st
         )
         resp = call_structured(provider, request, model, reasks=0)
         assert model.model_validate(resp.output), stage
+
+
+def test_openai_prompt_cache_key_is_shared_by_stages_over_one_chunk(stub: StubLLMServer) -> None:
+    provider = OpenAIProvider(api_key="k", base_url=stub.openai_url, prompt_cache_key=True)
+    for stage in ("facts", "tasks"):
+        call_structured(provider, make_request("openai", stage=stage), Facts)
+    call_structured(provider, make_request("openai", transcript="another chunk"), Facts)
+    keys = [r.body["prompt_cache_key"] for r in stub.message_requests()]
+    assert keys[0] == keys[1] != keys[2]
+    assert OpenAIProvider(api_key="k").prompt_cache_key
+    assert "prompt_cache_key" not in OpenAIProvider(base_url=stub.openai_url).params(
+        make_request("openai"), []
+    )

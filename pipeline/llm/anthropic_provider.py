@@ -100,13 +100,7 @@ class AnthropicProvider:
         return {"custom_id": custom_id, "params": self.params(request, [])}
 
     def parse_batch_line(self, line: dict[str, Any]) -> tuple[str, RawAnswer | str]:
-        custom_id = str(line.get("custom_id", ""))
-        result = line.get("result") or {}
-        if result.get("type") != "succeeded":
-            error = result.get("error") or {}
-            detail = (error.get("error") or error).get("message") if isinstance(error, dict) else error
-            return custom_id, f"batch result {result.get('type', 'missing')}: {detail or 'no detail'}"
-        return custom_id, answer_from_message(result["message"])
+        return parse_batch_result(line)
 
     def submit_batch_lines(self, lines: Sequence[dict[str, Any]]) -> str:
         return self.client.messages.batches.create(requests=list(lines)).id  # type: ignore[arg-type]
@@ -168,3 +162,14 @@ def usage_from(u: dict[str, Any] | None) -> Usage:
         cache_read_tokens=u.get("cache_read_input_tokens") or 0,
         reasoning_tokens=details.get("thinking_tokens") or 0,
     )
+
+
+def parse_batch_result(line: dict[str, Any]) -> tuple[str, RawAnswer | str]:
+    """One line of the batch result format -> (custom_id, answer or error text)."""
+    custom_id = str(line.get("custom_id", ""))
+    result = line.get("result") or {}
+    if result.get("type") != "succeeded":
+        error = result.get("error") or {}
+        detail = (error.get("error") or error).get("message") if isinstance(error, dict) else error
+        return custom_id, f"batch result {result.get('type', 'missing')}: {detail or 'no detail'}"
+    return custom_id, answer_from_message(result["message"])

@@ -20,11 +20,11 @@ import orjson
 from pipeline import log
 from pipeline.errors import ConfigError
 from pipeline.llm.answers import AnswerTally, PlannedPair, Sink, accept, custom_id_for
-from pipeline.llm.anthropic_provider import AnthropicProvider
+from pipeline.llm.anthropic_provider import parse_batch_result as anthropic_result
 from pipeline.llm.base import Provider, RawAnswer
 from pipeline.llm.cache import Cache
 from pipeline.llm.ledger import Ledger
-from pipeline.llm.openai_provider import OpenAIProvider
+from pipeline.llm.openai_provider import parse_batch_result as openai_result
 from pipeline.llm.types import LLMRequest
 
 
@@ -64,9 +64,9 @@ def export_requests(
 def parse_result_line(line: dict[str, Any]) -> tuple[str, RawAnswer | str]:
     """One result line of either vendor's batch format -> (custom_id, answer or error text)."""
     if "result" in line:
-        return AnthropicProvider().parse_batch_line(line)
+        return anthropic_result(line)
     if "response" in line or "error" in line:
-        return OpenAIProvider(base_url="http://unused.invalid/v1").parse_batch_line(line)
+        return openai_result(line)
     raise ValueError("neither an Anthropic ('result') nor an OpenAI ('response') batch result line")
 
 

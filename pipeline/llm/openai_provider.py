@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -37,6 +38,7 @@ class OpenAIProvider:
         base_url: str | None = None,
         timeout_s: float = 120.0,
         token_param: str | None = None,
+        prompt_cache_key: bool | None = None,
     ) -> None:
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
         key = api_key if api_key is not None else os.environ.get(KEY_VAR)
@@ -44,6 +46,8 @@ class OpenAIProvider:
         self.timeout_s = timeout_s
         # OpenAI's own API wants max_completion_tokens; compatible servers reliably know max_tokens.
         self.token_param = token_param or ("max_tokens" if self.base_url else "max_completion_tokens")
+        # Routing hint so stages over one chunk land where its prefix is cached; OpenAI's own API only.
+        self.prompt_cache_key = prompt_cache_key if prompt_cache_key is not None else self.base_url is None
         self._client: openai.OpenAI | None = None
 
     @property
@@ -77,6 +81,9 @@ class OpenAIProvider:
         }
         if request.temperature is not None:
             body["temperature"] = request.temperature
+        cached = [b.text for b in request.blocks if b.cache]
+        if self.prompt_cache_key and cached:
+            body["prompt_cache_key"] = "dr-" + hashlib.sha256(cached[0].encode()).hexdigest()[:40]
         return body
 
     def complete(self, request: LLMRequest, extra_messages: list[dict[str, Any]]) -> RawAnswer:
@@ -94,18 +101,7 @@ class OpenAIProvider:
         return {"custom_id": custom_id, "method": "POST", "url": CHAT_URL, "body": self.params(request, [])}
 
     def parse_batch_line(self, line: dict[str, Any]) -> tuple[str, RawAnswer | str]:
-        custom_id = str(line.get("custom_id", ""))
-        if line.get("error"):
-            err = line["error"]
-            return custom_id, f"batch error: {err.get('message', err) if isinstance(err, dict) else err}"
-        response = line.get("response") or {}
-        status = response.get("status_code")
-        if status != 200:
-            return (
-                custom_id,
-                f"batch result status {status}: {orjson.dumps(response.get('body')).decode()[:300]}",
-            )
-        return custom_id, answer_from_completion(response.get("body") or {})
+        return parse_batch_result(line)
 
     def submit_batch_lines(self, lines: Sequence[dict[str, Any]]) -> str:
         data = b"".join(orjson.dumps(line) + b"\n" for line in lines)
@@ -202,3 +198,19 @@ def strict_schema(schema: Any) -> Any:
         out["additionalProperties"] = False
         out["required"] = list(props)
     return out
+
+
+def parse_batch_result(line: dict[str, Any]) -> tuple[str, RawAnswer | str]:
+    """One line of the batch result format -> (custom_id, answer or error text)."""
+    custom_id = str(line.get("custom_id", ""))
+    if line.get("error"):
+        err = line["error"]
+        return custom_id, f"batch error: {err.get('message', err) if isinstance(err, dict) else err}"
+    response = line.get("response") or {}
+    status = response.get("status_code")
+    if status != 200:
+        return (
+            custom_id,
+            f"batch result status {status}: {orjson.dumps(response.get('body')).decode()[:300]}",
+        )
+    return custom_id, answer_from_completion(response.get("body") or {})
