@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -76,14 +77,45 @@ def test_changed_file_is_read_again(tree: Path, monkeypatch: pytest.MonkeyPatch)
     assert len(after.events) == len(before.events) + 1
 
 
+def _writer(path: Path, files: list[SourceFile], tag: bytes) -> None:
+    with UsageIndex(path) as idx:
+        for i in range(40):
+            idx.put_blobs([(f, tag + str(i).encode(), 1.0, 2.0) for f in files])
+
+
 def test_two_processes_can_share_the_index(tree: Path, tmp_path: Path) -> None:
     path = tmp_path / "idx.sqlite3"
     files = files_of(tree)
-    with UsageIndex(path) as a, UsageIndex(path) as b:
-        a.put_blobs([(files[0], b"x")])
-        assert b.get_blobs(files) == {str(files[0].path): b"x"}
-        b.put_blobs([(files[0], b"y")])
-        assert a.get_blobs(files[:1]) == {str(files[0].path): b"y"}
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_writer, args=(path, files, tag)) for tag in (b"a", b"b")]
+    for p in procs:
+        p.start()
+    with UsageIndex(path) as reader:
+        while any(p.is_alive() for p in procs):
+            reader.get_blobs(files)  # reads while both write: never "database is locked"
+    for p in procs:
+        p.join()
+        assert p.exitcode == 0
+    with UsageIndex(path) as idx:
+        blobs, outside = idx.get_blobs(files)
+        assert set(blobs) == {str(f.path) for f in files} and not outside
+        assert all(b in (b"a39", b"b39") for b in blobs.values())
+        # a window that misses [1, 2] leaves the files unchanged but unloaded
+        blobs, outside = idx.get_blobs(files, lo=3.0, hi=9.0)
+        assert not blobs and outside == {str(f.path) for f in files}
+
+
+def test_files_outside_the_window_are_neither_read_nor_returned(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = counting(monkeypatch)
+    files = files_of(tree)
+    jan = (datetime(2026, 1, 11, tzinfo=UTC), datetime(2026, 1, 12, tzinfo=UTC))
+    first = load_file_usages(files, window=jan, workers=1)
+    assert [Path(f.path).name for f in first] == [Path(MAIN).name]  # the 2025 files lie outside
+    assert len(calls) == 3
+    again = load_file_usages(files, window=jan, workers=1)
+    assert again == first and len(calls) == 3
 
 
 def test_pool_gives_the_same_as_one_process(

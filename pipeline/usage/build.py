@@ -47,19 +47,12 @@ def discover_files(config: Config) -> list[SourceFile]:
     return list(discover(config).files)
 
 
-def _in_window(fu: FileEvents, lo: datetime, hi: datetime) -> bool:
-    if fu.start is None or fu.end is None:
-        return True  # cannot tell: keep it
-    return fu.end >= lo and fu.start <= hi
-
-
 def collect(
     config: Config, *, since: date, until: date, zone: ZoneInfo, files: Sequence[SourceFile]
 ) -> Collected:
-    usages = load_file_usages(files)
     lo = datetime.combine(since, datetime.min.time(), zone) - WINDOW
     hi = datetime.combine(until, datetime.max.time(), zone) + WINDOW
-    kept = [fu for fu in usages if _in_window(fu, lo, hi)]
+    kept = load_file_usages(files, window=(lo, hi))
     events = dedup_events(e for fu in kept for e in fu.events)
     return Collected(events=events, files=kept)
 

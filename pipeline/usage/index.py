@@ -27,7 +27,7 @@ from pipeline.usage.dedup import dedup_claude, dedup_codex
 from pipeline.usage.events import FIELDS, TS_INDEX, Ev, from_event
 from schemas.transcript import SkippedLines
 
-FORMAT = "usage-index-2"
+FORMAT = "usage-index-3"
 
 
 @dataclass
@@ -102,8 +102,8 @@ class UsageIndex:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=30000")
         self.db.execute(
-            "CREATE TABLE IF NOT EXISTS file_usage (path TEXT PRIMARY KEY, size INTEGER NOT NULL, "
-            "mtime_ns INTEGER NOT NULL, version TEXT NOT NULL, data BLOB NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS file_usage_v3 (path TEXT PRIMARY KEY, size INTEGER NOT NULL, "
+            "mtime_ns INTEGER NOT NULL, version TEXT NOT NULL, start_ts REAL, end_ts REAL, data BLOB NOT NULL)"
         )
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS report_memo (key TEXT PRIMARY KEY, created REAL, data BLOB)"
@@ -118,25 +118,37 @@ class UsageIndex:
     def close(self) -> None:
         self.db.close()
 
-    def get_blobs(self, files: Iterable[SourceFile]) -> dict[str, bytes]:
-        """path → stored blob, for the files whose size and mtime are unchanged."""
+    def get_blobs(
+        self, files: Iterable[SourceFile], *, lo: float | None = None, hi: float | None = None
+    ) -> tuple[dict[str, bytes], set[str]]:
+        """Blobs of the unchanged files (same size and mtime) whose time span meets [lo, hi] (POSIX
+        seconds; files without times always do), and the paths of unchanged files outside it (not loaded)."""
         wanted = {str(f.path): (f.size, f.mtime_ns) for f in files}
-        out: dict[str, bytes] = {}
+        lo = float("-inf") if lo is None else lo
+        hi = float("inf") if hi is None else hi
+        blobs: dict[str, bytes] = {}
+        outside: set[str] = set()
         cur = self.db.execute(
-            "SELECT path, size, mtime_ns, data FROM file_usage WHERE version = ?", (self.version,)
+            "SELECT path, size, mtime_ns, CASE WHEN start_ts IS NULL OR end_ts IS NULL "
+            "OR (end_ts >= ? AND start_ts <= ?) THEN data END FROM file_usage_v3 WHERE version = ?",
+            (lo, hi, self.version),
         )
         for path, size, mtime_ns, data in cur:
             if wanted.get(path) == (size, mtime_ns):
-                out[path] = data
-        return out
+                if data is None:
+                    outside.add(path)
+                else:
+                    blobs[path] = data
+        return blobs, outside
 
-    def put_blobs(self, items: Iterable[tuple[SourceFile, bytes]]) -> None:
-        rows = [(str(f.path), f.size, f.mtime_ns, self.version, blob) for f, blob in items]
+    def put_blobs(self, items: Iterable[tuple[SourceFile, bytes, float | None, float | None]]) -> None:
+        """Store (file, blob, start, end) rows; start and end are POSIX seconds or None."""
+        rows = [(str(f.path), f.size, f.mtime_ns, self.version, a, b, blob) for f, blob, a, b in items]
         if not rows:
             return
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            self.db.executemany("INSERT OR REPLACE INTO file_usage VALUES (?, ?, ?, ?, ?)", rows)
+            self.db.executemany("INSERT OR REPLACE INTO file_usage_v3 VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 from pipeline import log
@@ -41,24 +42,50 @@ def _workers(todo: Sequence[SourceFile], workers: int | None) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def _ts(d: datetime | None) -> float | None:
+    return None if d is None else d.timestamp()
+
+
+def in_window(fe: FileEvents, lo: float | None, hi: float | None) -> bool:
+    a, b = _ts(fe.start), _ts(fe.end)
+    if a is None or b is None:
+        return True  # cannot tell: keep it
+    return (lo is None or b >= lo) and (hi is None or a <= hi)
+
+
 def load_file_usages(
-    files: Sequence[SourceFile], *, index_path: Path | None = None, workers: int | None = None
+    files: Sequence[SourceFile],
+    *,
+    window: tuple[datetime, datetime] | None = None,
+    index_path: Path | None = None,
+    workers: int | None = None,
 ) -> list[FileEvents]:
-    """The usage of every file, in the order given (config order matters for dedup)."""
+    """The usage of every file whose lines meet ``window`` (all files without one), in the order given
+    (config order matters for dedup). Unchanged files outside the window are not even decoded."""
+    lo, hi = (window[0].timestamp(), window[1].timestamp()) if window else (None, None)
     with UsageIndex(index_path) as idx:
-        blobs: dict[str, bytes | str] = dict(idx.get_blobs(files))
-        todo = [f for f in files if str(f.path) not in blobs]
+        stored, outside = idx.get_blobs(files, lo=lo, hi=hi)
+        todo = [f for f in files if str(f.path) not in stored and str(f.path) not in outside]
         n = _workers(todo, workers)
         if n > 1:
             with ProcessPoolExecutor(max_workers=n) as pool:
                 fresh = list(pool.map(_read_encoded, todo, chunksize=max(1, len(todo) // (n * 16))))
         else:
             fresh = [_read_encoded(f) for f in todo]
-        idx.put_blobs((f, b) for f, b in zip(todo, fresh, strict=True) if isinstance(b, bytes))
-        blobs.update((str(f.path), b) for f, b in zip(todo, fresh, strict=True))
-    log.progress("usage_files", cached=len(files) - len(todo), read=len(todo))
+        got: dict[str, FileEvents] = {}
+        rows = []
+        for f, b in zip(todo, fresh, strict=True):
+            fe = decode(b) if isinstance(b, bytes) else _unreadable(f, b)
+            got[str(f.path)] = fe
+            if isinstance(b, bytes):
+                rows.append((f, b, _ts(fe.start), _ts(fe.end)))
+        idx.put_blobs(rows)
+    log.progress("usage_files", cached=len(files) - len(todo), read=len(todo), outside_window=len(outside))
     out: list[FileEvents] = []
     for f in files:
-        b = blobs[str(f.path)]
-        out.append(decode(b) if isinstance(b, bytes) else _unreadable(f, b))
+        p = str(f.path)
+        if p in stored:
+            out.append(decode(stored[p]))
+        elif p in got and in_window(got[p], lo, hi):
+            out.append(got[p])
     return out
