@@ -139,45 +139,45 @@ class Ledger:
 
 def summarize(rows: list[dict[str, Any]], *, run_id: str = "") -> Generation:
     """Ledger rows -> Generation. Tokens and cost count every attempt (failed ones are real cost); a call
-    is a request answered (sent or cached); a failure is a request whose every row is an error."""
+    is a request answered (sent or cached); a failure is a request whose every row is an error. A cost is
+    None when any of its rows could not be priced."""
     gen = Generation(run_id=run_id)
-    unpriced = False
-    total = Decimal(0)
-    outcome: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    costs: dict[str, Decimal | None] = {}
+    by_request: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in rows:
-        stage = gen.by_stage.setdefault(row["stage"], StageGeneration(prompt_version=row["prompt_version"]))
+        name = row["stage"]
+        stage = gen.by_stage.setdefault(name, StageGeneration(prompt_version=row["prompt_version"]))
         _add_tokens(gen, stage, row)
-        if row["cost_usd"] is None:
-            unpriced = True
-            stage.cost_usd = None
-        else:
-            total += row["cost_usd"]
-            if stage.cost_usd is not None:
-                stage.cost_usd = float(Decimal(str(stage.cost_usd)) + row["cost_usd"])
+        before = costs.get(name, Decimal(0))
+        costs[name] = None if before is None or row["cost_usd"] is None else before + row["cost_usd"]
         if row["error"] is None:
             gen.calls += 1
             stage.calls += 1
             gen.cache_hits += int(row["cache_hit"])
             stage.cache_hits += int(row["cache_hit"])
-        outcome.setdefault((row["stage"], row["request_key"]), []).append(row)
+        by_request.setdefault((name, row["request_key"]), []).append(row)
         gen.provider = gen.provider or row["provider"]
         gen.model = gen.model or row["model"]
-    for (stage_name, _key), attempts in outcome.items():
+    for name, cost in costs.items():
+        gen.by_stage[name].cost_usd = None if cost is None else float(cost)
+    gen.cost_usd = None if None in costs.values() else float(sum(c for c in costs.values() if c is not None))
+    for (name, _key), attempts in by_request.items():
         if all(r["error"] for r in attempts):
-            last = attempts[-1]
-            gen.by_stage[stage_name].failures += 1
-            gen.failures.append(
-                Failure(
-                    stage=stage_name,
-                    label=last["label"] or "",
-                    session_id=last["session_id"],
-                    chunk_index=last["chunk_index"],
-                    error=last["error"],
-                    attempts=max(r["attempt"] for r in attempts),
-                )
-            )
-    gen.cost_usd = None if unpriced else float(total)
+            gen.by_stage[name].failures += 1
+            gen.failures.append(_failure(name, attempts))
     return gen
+
+
+def _failure(stage: str, attempts: list[dict[str, Any]]) -> Failure:
+    last = attempts[-1]
+    return Failure(
+        stage=stage,
+        label=last["label"] or "",
+        session_id=last["session_id"],
+        chunk_index=last["chunk_index"],
+        error=last["error"],
+        attempts=max(r["attempt"] for r in attempts),
+    )
 
 
 def _add_tokens(gen: Generation, stage: StageGeneration, row: Mapping[str, Any]) -> None:

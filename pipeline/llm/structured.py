@@ -7,6 +7,7 @@ re-asks here. Every attempt (a transport failure, an invalid answer, the valid o
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -192,6 +193,8 @@ class _Call:
                 usage=self.usage,
                 status=status_of(exc),
             ) from exc
+        if not raw.model:  # some OpenAI-compatible servers leave it out
+            raw = dataclasses.replace(raw, model=self.request.model)
         self.usage = self.usage + raw.usage
         for note in raw.notes:
             _note_once(self.provider.name, note)
