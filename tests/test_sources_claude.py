@@ -142,6 +142,32 @@ def test_same_session_on_two_devices_kept_on_first(tmp_path: Path) -> None:
     assert sessions[0].user == "laptop"
 
 
+def test_resumed_copy_leaves_old_lines_to_the_original(tmp_path: Path) -> None:
+    proj = tmp_path / "projects" / "-p"
+    proj.mkdir(parents=True)
+
+    def line(uuid: str, sid: str, ts: str, text: str) -> bytes:
+        rec = {
+            "type": "user",
+            "uuid": uuid,
+            "sessionId": sid,
+            "timestamp": ts,
+            "cwd": "/p",
+            "message": {"role": "user", "content": text},
+        }
+        return orjson.dumps(rec) + b"\n"
+
+    old = line("u1", "zz-old", "2026-03-09T10:00:00Z", "first day work")
+    (proj / "zz-old.jsonl").write_bytes(old)
+    # the resumed session (its name sorts first) copies the old line with its uuid, then goes on
+    (proj / "aa-new.jsonl").write_bytes(old + line("u2", "aa-new", "2026-03-10T09:00:00Z", "second day work"))
+    sessions = {s.id: s for s in _read(("d", tmp_path))}
+    assert [t.text for t in sessions["zz-old"].turns] == ["first day work"]
+    assert [t.text for t in sessions["aa-new"].turns] == ["second day work"]
+    assert str(sessions["aa-new"].start) == "2026-03-10 09:00:00+00:00"
+    assert list(sessions) == ["aa-new", "zz-old"]  # output keeps discovery order
+
+
 def test_summary_title_when_leaf_in_session(tmp_path: Path) -> None:
     proj = tmp_path / "projects" / "-x"
     proj.mkdir(parents=True)

@@ -82,6 +82,7 @@ class _State:
     times: list[datetime] = field(default_factory=list)
     compactions: int = 0
     skipped: list[SkippedLines] = field(default_factory=list)
+    claimed: dict[str, str] = field(default_factory=dict)
 
     def note_meta(self, rec: dict[str, Any], *, sidechain: bool) -> None:
         cwd = rec.get("cwd")
@@ -122,7 +123,6 @@ class _FileReader:
             ts = parse_ts(rec.get("timestamp"))
             if ts is not None:
                 last_ts = ts
-                self.state.times.append(ts)
             self._line(rec, ts, last_ts)
         self.state.skipped.append(self.skipped)
 
@@ -131,6 +131,14 @@ class _FileReader:
         if not isinstance(kind, str) or kind not in KNOWN_TYPES:
             note_unknown(self.skipped, str(kind) if kind is not None else "<no type>")
             return
+        uuid = rec.get("uuid")
+        if (
+            isinstance(uuid, str)
+            and self.state.claimed.get(uuid, self.state.session_id) != self.state.session_id
+        ):
+            return  # a resumed session's copy of another session's line: that session holds it
+        if ts is not None:
+            self.state.times.append(ts)
         subagent = self.f.kind == "subagent"
         if kind == "assistant":
             self.state.note_usage(
@@ -147,7 +155,6 @@ class _FileReader:
             self.state.session_id = rec["sessionId"]
         if self.agent_id is None and isinstance(rec.get("agentId"), str):
             self.agent_id = rec["agentId"]
-        uuid = rec.get("uuid")
         if isinstance(uuid, str):
             if uuid in self.state.uuids:
                 return  # a replayed copy of a line already read
@@ -211,11 +218,15 @@ def _prompt_text(rec: dict[str, Any]) -> str:
     return ""
 
 
-def read_claude_session(files: Sequence[SourceFile]) -> Session:
-    """One session from its main file (first, if present) and its subagent files."""
+def read_claude_session(files: Sequence[SourceFile], *, claimed: dict[str, str] | None = None) -> Session:
+    """One session from its main file (first, if present) and its subagent files.
+
+    ``claimed`` maps line uuids to the session that holds them (shared across the sessions of a device,
+    read oldest first): lines a resumed session copied from another are left to that session.
+    """
     main_file = next((f for f in files if f.kind == "main"), None)
     first = main_file or files[0]
-    state = _State(session_id=session_id_for(first), device=first.device)
+    state = _State(session_id=session_id_for(first), device=first.device, claimed=claimed or {})
     main = TurnBuilder()
     taken: set[int] = set()
     if main_file is not None:
@@ -232,6 +243,9 @@ def read_claude_session(files: Sequence[SourceFile]) -> Session:
     for f in files:
         if f.kind == "subagent":
             _read_subagent(f, state, main, taken)
+    if claimed is not None:
+        for uuid in state.uuids:
+            claimed.setdefault(uuid, state.session_id)
     return _session(state, main, files, first)
 
 

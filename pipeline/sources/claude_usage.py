@@ -7,6 +7,7 @@ files and devices. The fast path (``read_claude_usage``) parses only lines that 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -143,6 +144,19 @@ def read_claude_usage(f: SourceFile) -> FileUsage:
         end=max(times) if times else None,
         skipped=skipped,
     )
+
+
+def tail_time(path: Path) -> str:
+    """The last line timestamp of a file (ISO text, "" when none), from its last 64 KB only."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, 2)
+            fh.seek(max(0, fh.tell() - (1 << 16)))
+            tail = fh.read()
+    except OSError:
+        return ""
+    stamp = _edge_stamp(tail, first=False)
+    return stamp[0].decode("ascii", "replace") if stamp else ""
 
 
 def _edge_stamp(block: bytes, *, first: bool) -> list[bytes]:

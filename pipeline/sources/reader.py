@@ -8,13 +8,15 @@ from zoneinfo import ZoneInfo
 
 from pipeline.log import warn
 from pipeline.sources.claude import read_claude_session
-from pipeline.sources.claude_usage import read_claude_usage, session_id_for
+from pipeline.sources.claude_usage import read_claude_usage, session_id_for, tail_time
 from pipeline.sources.codex import read_codex_session, read_codex_usage
 from pipeline.sources.discovery import discover
 from pipeline.sources.jsonl import has_problems
 from pipeline.sources.types import FileUsage, ReadResult, SourceFile
 from schemas.config import Config
 from schemas.transcript import Session
+
+Key = tuple[str, str, str]  # (device, agent, session id or path)
 
 
 def read_file_usage(f: SourceFile) -> FileUsage:
@@ -27,8 +29,8 @@ def read_sessions(files: list[SourceFile]) -> ReadResult:
 
     A session whose files appear on several devices is kept once, on the first device listed.
     """
-    groups: dict[tuple[str, str, str], list[SourceFile]] = defaultdict(list)
-    order: list[tuple[str, str, str]] = []
+    groups: dict[Key, list[SourceFile]] = defaultdict(list)
+    order: list[Key] = []
     for f in files:
         sid = session_id_for(f) if f.agent == "claude_code" else str(f.path)
         key = (f.device, f.agent, sid or str(f.path))
@@ -36,9 +38,10 @@ def read_sessions(files: list[SourceFile]) -> ReadResult:
             order.append(key)
         groups[key].append(f)
     result = ReadResult()
+    read = _read_groups(order, groups)
     kept: dict[tuple[str, str], str] = {}
     for group in order:
-        session = _read_group(groups[group])
+        session = read.get(group)
         if session is None:
             continue
         ident: tuple[str, str] = (session.agent, session.id)
@@ -59,10 +62,25 @@ def read_sessions(files: list[SourceFile]) -> ReadResult:
     return result
 
 
-def _read_group(files: list[SourceFile]) -> Session | None:
+def _read_groups(order: list[Key], groups: dict[Key, list[SourceFile]]) -> dict[Key, Session | None]:
+    """Claude sessions of a device are read oldest-ending first, so that a resumed session's copy of an
+    earlier session's lines stays with the earlier one (see ``read_claude_session``)."""
+    claimed: dict[str, dict[str, str]] = defaultdict(dict)
+
+    def when(key: Key) -> str:
+        main = next((f for f in groups[key] if f.kind == "main"), groups[key][0])
+        return tail_time(main.path) if key[1] == "claude_code" else ""
+
+    out: dict[Key, Session | None] = {}
+    for key in sorted(order, key=lambda k: (k[1] != "claude_code", k[0], when(k))):
+        out[key] = _read_group(groups[key], claimed[key[0]])
+    return out
+
+
+def _read_group(files: list[SourceFile], claimed: dict[str, str]) -> Session | None:
     try:
         if files[0].agent == "claude_code":
-            return read_claude_session(files)
+            return read_claude_session(files, claimed=claimed)
         return read_codex_session(files[0])
     except OSError as e:
         warn(f"transcript {files[0].path} cannot be read: {e.strerror or e}")
