@@ -88,7 +88,11 @@ def select_stages(opts: RunOptions) -> tuple[list[Any], frozenset[str]]:
     for name in [*(opts.stages or ()), *([opts.stage] if opts.stage else [])]:
         if name not in valid:
             raise ConfigError(f"unknown stage {name!r}: valid stages are {', '.join(valid)}")
-    chosen = [s for s in all_stages() if opts.stages is None or s.name in opts.stages]
+    wanted = set(opts.stages) if opts.stages is not None else set(valid)
+    for stage in reversed(all_stages()):  # what a chosen stage reads is chosen too
+        if stage.name in wanted:
+            wanted.update(stage.depends_on)
+    chosen = [s for s in all_stages() if s.name in wanted]
     refresh: frozenset[str] = frozenset()
     if opts.stage:
         refresh = frozenset({opts.stage, *reg.dependents(opts.stage)})
@@ -153,9 +157,16 @@ def run_day(opts: RunOptions) -> RunResult:
 
     cache = Cache(opts.cache_path or config.cache_path)
     try:
-        return _run_with_cache(run, cache)
-    finally:
+        result = _run_with_cache(run, cache)
+    except KeyboardInterrupt:
+        # Requests already in flight finish in their worker threads and store their (paid) answers:
+        # the cache stays open for them until the process exits.
+        raise
+    except BaseException:
         cache.close()
+        raise
+    cache.close()
+    return result
 
 
 def _run_with_cache(run: _Run, cache: Any) -> RunResult:
