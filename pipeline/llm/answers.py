@@ -54,20 +54,20 @@ class Sink:
     price_overrides: Mapping[str, object] | None = None
 
 
-def accept(sink: Sink, pair: PlannedPair, answer: RawAnswer | str, tally: AnswerTally) -> bool:
+def accept(sink: Sink, pair: PlannedPair, *, answer: RawAnswer | str, tally: AnswerTally) -> bool:
     """Validate one answer against its request's model and store it. True when stored."""
     request, model = pair
     label = request.label or request.key()[:12]
     if isinstance(answer, str):
         tally.errored.append(f"{label}: {answer}")
-        _record(sink, request, None, error=answer)
+        _record(sink, request, error=answer)
         return False
     try:
         parsed = parse_output(answer.text, model)
     except (ValueError, ValidationError) as exc:
         errors = describe_errors(exc)
         tally.invalid.append(f"{label}: {errors}")
-        _record(sink, request, None, error=f"invalid output: {errors}", answer=answer)
+        _record(sink, request, error=f"invalid output: {errors}", answer=answer)
         return False
     cost = cost_of(
         provider=request.provider,
@@ -85,7 +85,7 @@ def accept(sink: Sink, pair: PlannedPair, answer: RawAnswer | str, tally: Answer
         batch=sink.batch,
     )
     sink.cache.put(request.key(), request, response)
-    _record(sink, request, response)
+    _record(sink, request, response=response)
     tally.stored += 1
     return True
 
@@ -93,8 +93,8 @@ def accept(sink: Sink, pair: PlannedPair, answer: RawAnswer | str, tally: Answer
 def _record(
     sink: Sink,
     request: LLMRequest,
-    response: LLMResponse | None,
     *,
+    response: LLMResponse | None = None,
     error: str | None = None,
     answer: RawAnswer | None = None,
 ) -> None:

@@ -108,7 +108,7 @@ def poll_batches(
             if status.done:
                 waiting.remove(batch_id)
                 summary.polled.append(batch_id)
-                _collect(provider, cache, batch_id, requests_by_custom_id, sink, summary)
+                _collect(provider, batch_id, planned=requests_by_custom_id, sink=sink, summary=summary)
         if waiting and max_wait_s is not None and time.monotonic() - started >= max_wait_s:
             break
         if waiting:
@@ -119,13 +119,13 @@ def poll_batches(
 
 def _collect(
     provider: Provider,
-    cache: Cache,
     batch_id: str,
+    *,
     planned: Mapping[str, PlannedPair],
     sink: Sink,
     summary: BatchSummary,
 ) -> None:
-    tally = AnswerTally()
+    tally, cache = AnswerTally(), sink.cache
     items = {
         r["custom_id"]
         for r in cache.db.query("SELECT custom_id FROM batch_items WHERE batch_id = ?", (batch_id,))
@@ -139,7 +139,7 @@ def _collect(
         elif pair is None:
             unplanned += 1
         elif not cache.has(pair[0].key()):
-            accept(sink, pair, answer, tally)
+            accept(sink, pair, answer=answer, tally=tally)
     summary.stored += tally.stored
     summary.invalid += tally.invalid
     summary.errored += tally.errored

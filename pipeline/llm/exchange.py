@@ -101,7 +101,7 @@ def import_results(
         elif cache.has(pair[0].key()):
             summary.already_cached += 1
         else:
-            accept(sink, pair, answer, tally)
+            accept(sink, pair, answer=answer, tally=tally)
     summary.imported, summary.invalid = tally.stored, tally.invalid
     summary.errored, summary.unknown = tally.errored, tally.unknown
     if summary.skipped_lines:
