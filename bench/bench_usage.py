@@ -50,8 +50,9 @@ import json, resource, subprocess, sys, time
 t = time.perf_counter()
 p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 wall = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"wall": wall, "rss_kb": rss, "rc": p.returncode, "out": p.stdout.decode(),
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "rss_kb": ru.ru_maxrss, "cpu": ru.ru_utime + ru.ru_stime, "rc": p.returncode,
+                  "out": p.stdout.decode(),
                   "err": p.stderr.decode()[-2000:]}))
 """
 
@@ -127,6 +128,7 @@ def bench_size(mb: int, *, out: Path, day: str, runs: int) -> dict[str, Any]:
         "mb": size / 1e6,
         "files": sum(1 for _ in tree.rglob("*.jsonl")),
         "cold": min(r["wall"] for r in cold),
+        "cold_cpu": min(r["cpu"] for r in cold),
         "warm_index": min(r["wall"] for r in warm_index),
         "warm": min(r["wall"] for r in warm),
         "peak_mb": max(r["rss_kb"] for r in cold + warm_index + warm) / 1024,
@@ -150,6 +152,7 @@ def bench_size(mb: int, *, out: Path, day: str, runs: int) -> dict[str, Any]:
         ]
         cc = [measured(cc_cmd, dict(os.environ, CLAUDE_CONFIG_DIR=str(tree))) for _ in range(runs)]
         row["ccusage"] = min(r["wall"] for r in cc)
+        row["ccusage_cpu"] = min(r["cpu"] for r in cc)
         row["ccusage_peak_mb"] = max(r["rss_kb"] for r in cc) / 1024
         row["ccusage_tokens"] = json.loads(cc[0]["out"])["totals"]["totalTokens"]
     row["our_tokens"] = json.loads(cold[0]["out"])["agents"]["claude_code"]["totals"]["total_tokens"]
@@ -199,6 +202,9 @@ def show(rows: list[dict[str, Any]]) -> None:
         if cc:
             print(
                 f"    total tokens on the day: ours {r['our_tokens']:,} (= expected), ccusage {r['ccusage_tokens']:,}"
+            )
+            print(
+                f"    CPU seconds (user+sys, best run) cold: ours {r['cold_cpu']:.2f}, ccusage {r['ccusage_cpu']:.2f}"
             )
 
 

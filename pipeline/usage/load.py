@@ -4,7 +4,7 @@ work is big enough) and written back to the index."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +42,15 @@ def _workers(todo: Sequence[SourceFile], workers: int | None) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def _read_all(todo: Sequence[SourceFile], n: int) -> Iterator[bytes | str]:
+    """Blobs in order, as they arrive: the caller decodes while the workers go on reading."""
+    if n <= 1:
+        yield from map(_read_encoded, todo)
+        return
+    with ProcessPoolExecutor(max_workers=n) as pool:
+        yield from pool.map(_read_encoded, todo, chunksize=max(1, len(todo) // (n * 16)))
+
+
 def _ts(d: datetime | None) -> float | None:
     return None if d is None else d.timestamp()
 
@@ -66,15 +75,9 @@ def load_file_usages(
     with UsageIndex(index_path) as idx:
         stored, outside = idx.get_blobs(files, lo=lo, hi=hi)
         todo = [f for f in files if str(f.path) not in stored and str(f.path) not in outside]
-        n = _workers(todo, workers)
-        if n > 1:
-            with ProcessPoolExecutor(max_workers=n) as pool:
-                fresh = list(pool.map(_read_encoded, todo, chunksize=max(1, len(todo) // (n * 16))))
-        else:
-            fresh = [_read_encoded(f) for f in todo]
         got: dict[str, FileEvents] = {}
         rows = []
-        for f, b in zip(todo, fresh, strict=True):
+        for f, b in zip(todo, _read_all(todo, _workers(todo, workers)), strict=True):
             fe = decode(b) if isinstance(b, bytes) else _unreadable(f, b)
             got[str(f.path)] = fe
             if isinstance(b, bytes):
