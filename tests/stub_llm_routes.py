@@ -22,6 +22,11 @@ def route(stub: StubLLMServer, method: str, path: str, body: Any) -> Reply:
     parts = path.strip("/").split("/")
     if method == "POST" and path in ("/v1/messages", "/v1/chat/completions"):
         return _message(stub, path, body)
+    if stub.batch_faults and (
+        parts[1:2] in (["batches"], ["files"]) or parts[1:3] == ["messages", "batches"]
+    ):
+        fault = stub.batch_faults.popleft()
+        return fault.status, dict(fault.headers), _error(fault.status, anthropic=parts[1] == "messages")
     if parts[:3] == ["v1", "messages", "batches"]:
         return _anthropic_batch(stub, method, parts[3:], body)
     if parts[:2] == ["v1", "files"] or parts[:2] == ["v1", "batches"]:

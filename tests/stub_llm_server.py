@@ -156,6 +156,7 @@ class StubLLMServer:
         self.polls_until_done = polls_until_done
         self.requests: list[Recorded] = []
         self.faults: deque[Fault] = deque()
+        self.batch_faults: deque[Fault] = deque()  # status faults for the batch and file endpoints
         self.registered: list[tuple[str, dict[str, Any]]] = []
         self.omit_usage = False
         self.omit_usage_details = False

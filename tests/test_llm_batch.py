@@ -17,9 +17,10 @@ from pipeline.llm.costing import cost_of
 from pipeline.llm.exchange import export_requests, import_results
 from pipeline.llm.ledger import Ledger
 from pipeline.llm.openai_provider import OpenAIProvider
+from pipeline.llm.retry import RetryPolicy
 from pipeline.llm.types import LLMRequest, LLMResponse, Usage
 from tests.stub_llm_kit import Facts, make_request
-from tests.stub_llm_server import StubLLMServer
+from tests.stub_llm_server import Fault, StubLLMServer
 
 PROVIDERS = ["anthropic", "openai"]
 
@@ -215,3 +216,24 @@ def test_import_validates_answers_against_the_schema(tmp_path: Path) -> None:
 def _fake_response() -> LLMResponse:
     output = {"title": "t", "status": "done", "steps": [], "turns": 1}
     return LLMResponse(output=output, raw_text="{}", usage=Usage(), model="m")
+
+
+@pytest.mark.parametrize("name", PROVIDERS)
+def test_batch_api_calls_go_through_the_retry_policy(stub: StubLLMServer, name: str, tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "c.sqlite3")
+    provider, requests = provider_for(name, stub), day_requests(name, 1)
+    waits: list[float] = []
+    policy = RetryPolicy(initial_wait_s=0.001, max_wait_s=0.002, sleep=waits.append)
+    stub.batch_faults.extend([Fault.overloaded(), Fault.rate_limit(retry_after="3")])
+    assert submit_batch(provider, requests, cache=cache, policy=policy) is not None
+    assert len(open_batches(cache, name)) == 1 and waits[-1] == 3.0  # created once, after two failures
+    stub.batch_faults.append(Fault.server_error(502))
+    summary = poll_batches(
+        provider,
+        cache=cache,
+        requests_by_custom_id=by_custom_id((r, Facts) for r in requests),
+        sleep=lambda s: None,
+        policy=policy,
+    )
+    assert summary.stored == 1 and len(waits) == 3
+    cache.close()

@@ -11,12 +11,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 from pipeline import log
 from pipeline.llm.answers import AnswerTally, PlannedPair, Sink, accept, custom_id_for
 from pipeline.llm.base import BatchStatus, Provider
 from pipeline.llm.cache import Cache
 from pipeline.llm.ledger import Ledger
+from pipeline.llm.retry import RetryPolicy, with_retries
 from pipeline.llm.types import LLMRequest
 
 
@@ -48,7 +51,9 @@ def keys_in_open_batches(cache: Cache, provider_name: str) -> set[str]:
     return {r["key"] for r in rows}
 
 
-def submit_batch(provider: Provider, requests: Sequence[LLMRequest], *, cache: Cache) -> str | None:
+def submit_batch(
+    provider: Provider, requests: Sequence[LLMRequest], *, cache: Cache, policy: RetryPolicy | None = None
+) -> str | None:
     """Submit every request that has no cached answer and is in no open batch; None when there is none."""
     busy = keys_in_open_batches(cache, provider.name)
     todo: dict[str, LLMRequest] = {}
@@ -59,7 +64,7 @@ def submit_batch(provider: Provider, requests: Sequence[LLMRequest], *, cache: C
     if not todo:
         return None
     lines = [provider.batch_request(r, custom_id_for(r)) for r in todo.values()]
-    batch_id = provider.submit_batch_lines(lines)
+    batch_id = with_retries(lambda: provider.submit_batch_lines(lines), policy=policy or RetryPolicy())
     with cache.db.tx() as conn:
         conn.execute(
             "INSERT INTO batches (batch_id, provider, created, status) VALUES (?,?,?,?)",
@@ -85,15 +90,17 @@ def poll_batches(
     interval_s: float = 30.0,
     max_wait_s: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    policy: RetryPolicy | None = None,
 ) -> BatchSummary:
     """Poll this provider's open batches until they end (or ``max_wait_s``), then store their answers."""
     summary = BatchSummary()
     waiting = open_batches(cache, provider.name)
     started = time.monotonic()
     sink = Sink(cache=cache, ledger=ledger, run_id=run_id, date=date, batch=True)
+    retry = policy or RetryPolicy(sleep=sleep)
     while waiting:
         for batch_id in list(waiting):
-            status = provider.batch_status(batch_id)
+            status = with_retries(partial(provider.batch_status, batch_id), policy=retry)
             _set_status(cache, batch_id, status.status)
             if on_progress is not None:
                 on_progress(status)
@@ -108,7 +115,8 @@ def poll_batches(
             if status.done:
                 waiting.remove(batch_id)
                 summary.polled.append(batch_id)
-                _collect(provider, batch_id, planned=requests_by_custom_id, sink=sink, summary=summary)
+                lines = with_retries(partial(_results, provider, batch_id), policy=retry)
+                _collect(provider, batch_id, lines, planned=requests_by_custom_id, sink=sink, summary=summary)
         if waiting and max_wait_s is not None and time.monotonic() - started >= max_wait_s:
             break
         if waiting:
@@ -120,6 +128,7 @@ def poll_batches(
 def _collect(
     provider: Provider,
     batch_id: str,
+    lines: list[dict[str, Any]],
     *,
     planned: Mapping[str, PlannedPair],
     sink: Sink,
@@ -131,7 +140,7 @@ def _collect(
         for r in cache.db.query("SELECT custom_id FROM batch_items WHERE batch_id = ?", (batch_id,))
     }
     unplanned = 0
-    for line in provider.batch_results(batch_id):
+    for line in lines:
         custom_id, answer = provider.parse_batch_line(line)
         pair = planned.get(custom_id)
         if custom_id not in items:
@@ -152,6 +161,10 @@ def _collect(
             f"batch {batch_id}: {unplanned} answers belong to requests this run did not plan; "
             "the batch stays open until a run plans them"
         )
+
+
+def _results(provider: Provider, batch_id: str) -> list[dict[str, Any]]:
+    return list(provider.batch_results(batch_id))
 
 
 def _set_status(cache: Cache, batch_id: str, status: str) -> None:
