@@ -1,0 +1,229 @@
+"""Eval cases as data: ``fixtures/cases/<case>/`` with ``case.toml``, ``expect.yaml`` and ``reference/``.
+
+A case directory holds transcripts in the real on-disk layout (``claude/projects/...``, ``codex/sessions/...``),
+``case.toml`` (``date``, ``timezone``, optional ``lang``, ``stages`` and a ``[chunk]`` table) and ``expect.yaml``
+(per stage: ``must_mention``, ``must_not_mention``, ``statuses``, ``categories``, ``severities``, ``count``).
+The pydantic models below mirror ``fixtures/cases/expect.schema.json``; a case that does not load is kept
+as a ``Case`` with its ``error`` so the run shows it as a row instead of stopping.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipeline.errors import ConfigError
+from pipeline.paths import FIXTURES_DIR
+from schemas.config import ChunkConfig, Config, DeviceConfig
+
+DEFAULT_CASES_DIR = FIXTURES_DIR / "cases"
+REGEX_PREFIX = "re:"
+
+
+class CountBounds(BaseModel):
+    """How many items the stage should produce (both ends inclusive, either may be left out)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CountBounds:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"count.min {self.min} is above count.max {self.max}")
+        return self
+
+
+class StageExpect(BaseModel):
+    """What one stage's output must (and must not) say for a case."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    must_mention: list[str] = Field(
+        default_factory=list, description="Case-insensitive substrings, or regexes written 're:...'."
+    )
+    must_not_mention: list[str] = Field(
+        default_factory=list, description="Hallucination traps, planted secrets, injected text."
+    )
+    statuses: list[str] = Field(default_factory=list, description="Status values the output must contain.")
+    categories: list[str] = Field(
+        default_factory=list, description="Category values (tasks category, takeaway kind, topic level)."
+    )
+    severities: list[str] = Field(
+        default_factory=list, description="Severity values the output must contain."
+    )
+    count: CountBounds | None = None
+    notes: str | None = Field(default=None, description="Why these expectations (for the reader).")
+
+    @field_validator("must_mention", "must_not_mention")
+    @classmethod
+    def _patterns_compile(cls, values: list[str]) -> list[str]:
+        for v in values:
+            if not v.strip():
+                raise ValueError("an empty pattern matches everything")
+            if v.startswith(REGEX_PREFIX):
+                try:
+                    re.compile(v[len(REGEX_PREFIX) :])
+                except re.error as e:
+                    raise ValueError(f"bad regex {v!r}: {e}") from e
+        return values
+
+
+def stage_names() -> list[str]:
+    from pipeline.stages.registry import STAGES
+
+    return list(STAGES)
+
+
+class CaseExpect(BaseModel):
+    """``expect.yaml``: a mapping of stage name to its expectations, plus an optional description."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str | None = None
+    stages: dict[str, StageExpect] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stages_at_top(cls, data: Any) -> Any:
+        """Stage keys may sit at the top level (``tasks: {...}``) or under ``stages:``."""
+        if not isinstance(data, dict):
+            raise ValueError("expect.yaml must be a mapping of stage name to expectations")
+        data = dict(data)
+        stages = dict(data.pop("stages", None) or {})
+        description = data.pop("description", None)
+        for key in list(data):
+            stages[key] = data.pop(key)
+        return {"description": description, "stages": stages}
+
+    @field_validator("stages")
+    @classmethod
+    def _known_stages(cls, stages: dict[str, StageExpect]) -> dict[str, StageExpect]:
+        valid = stage_names()
+        unknown = [s for s in stages if s not in valid]
+        if unknown:
+            raise ValueError(f"unknown stage {', '.join(unknown)}: expected one of {', '.join(valid)}")
+        return stages
+
+
+class CaseSettings(BaseModel):
+    """``case.toml``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    date: str
+    timezone: str
+    lang: str = "en"
+    stages: list[str] | None = None
+    chunk: ChunkConfig = Field(default_factory=ChunkConfig)
+    description: str | None = None
+
+
+@dataclass
+class Case:
+    """One loaded case; ``error`` is set (and the rest may be empty) when it could not be loaded."""
+
+    name: str
+    path: Path
+    settings: CaseSettings | None = None
+    expect: CaseExpect = field(default_factory=CaseExpect)
+    error: str | None = None
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.path / "reference"
+
+    def stages(self, chosen: list[str] | None = None) -> list[str]:
+        """The stages to score: those with expectations or listed in case.toml, narrowed to ``chosen``."""
+        listed = self.settings.stages if self.settings and self.settings.stages else None
+        names = [s for s in stage_names() if listed is None or s in listed]
+        return [s for s in names if chosen is None or s in chosen]
+
+    def config(self, *, llm: Any = None, prices: Any = None) -> Config:
+        """The config an eval run uses: one device named after the case with its claude/ and codex/ roots."""
+        assert self.settings is not None
+        device = DeviceConfig(
+            name=self.name,
+            claude=[self.path / "claude"] if (self.path / "claude").is_dir() else [],
+            codex=[self.path / "codex"] if (self.path / "codex").is_dir() else [],
+        )
+        config = Config(
+            timezone=self.settings.timezone,
+            devices={self.name: device},
+            chunk=self.settings.chunk,
+            lang=self.settings.lang,
+        )
+        if llm is not None:
+            config.llm = llm
+        if prices:
+            config.prices = dict(prices)
+        return config
+
+
+def load_cases(cases_dir: Path | None = None, *, names: list[str] | None = None) -> list[Case]:
+    """Every case directory (one holding case.toml or expect.yaml) under ``cases_dir``, sorted by name."""
+    base = cases_dir or DEFAULT_CASES_DIR
+    if not base.is_dir():
+        raise ConfigError(f"eval cases directory {base} not found: pass --cases DIR")
+    dirs = sorted(p for p in base.iterdir() if p.is_dir() and _is_case(p))
+    if names:
+        dirs = [d for d in dirs if d.name in names]
+    if not dirs:
+        raise ConfigError(f"no eval case under {base}: a case is a directory with case.toml and expect.yaml")
+    return [load_case(d) for d in dirs]
+
+
+def _is_case(p: Path) -> bool:
+    return (p / "case.toml").is_file() or (p / "expect.yaml").is_file()
+
+
+def load_case(path: Path) -> Case:
+    case = Case(name=path.name, path=path)
+    try:
+        case.settings = _read_settings(path / "case.toml")
+        case.expect = read_expect(path / "expect.yaml")
+    except ConfigError as e:
+        case.error = str(e)
+    return case
+
+
+def _read_settings(path: Path) -> CaseSettings:
+    if not path.is_file():
+        raise ConfigError(f"{path} not found: a case needs date and timezone in case.toml")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        if "date" in raw:
+            raw["date"] = str(raw["date"])  # TOML dates parse as datetime.date
+        return CaseSettings.model_validate(raw)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path} is not valid TOML: {e}") from e
+    except ValidationError as e:
+        raise ConfigError(f"{path}: {_problem(e)}") from e
+
+
+def read_expect(path: Path) -> CaseExpect:
+    """``expect.yaml`` validated; a missing file is a case without expectations (schema checks only)."""
+    if not path.is_file():
+        return CaseExpect()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return CaseExpect.model_validate(raw)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path} is not valid YAML: {e}") from e
+    except (ValidationError, ValueError) as e:
+        detail = _problem(e) if isinstance(e, ValidationError) else str(e)
+        raise ConfigError(f"{path}: {detail}") from e
+
+
+def _problem(e: ValidationError) -> str:
+    err = e.errors()[0]
+    where = ".".join(str(x) for x in err.get("loc", ())) or "(top)"
+    more = f" ({len(e.errors())} problems)" if len(e.errors()) > 1 else ""
+    return f"{where}: {err.get('msg', 'invalid value')}{more}"

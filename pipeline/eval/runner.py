@@ -1,0 +1,249 @@
+"""Running the cases: every case through the engine (the same code path as ``run``), then the scorers.
+
+Each case is one engine run over the case's transcripts with the case's date, time zone and chunk budget,
+the chosen prompts directory, and one shared cache: an unchanged prompt costs nothing the second time, a
+changed one re-sends its own stage's requests and those of the day stages that read its output. The
+``replay`` provider reads the case's ``reference/`` directory. ``--repeat N`` runs every case N times with
+cache reads off, storing into a separate samples cache so the normal cache keeps its answers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import log
+from pipeline.errors import DailyReportError
+from pipeline.eval.cases import Case, load_cases
+from pipeline.eval.results import EvalResult, PromptInfo, Row, combine_rows
+from pipeline.eval.scorers import Answer, StageOutput, score_stage
+from pipeline.paths import PROMPTS_DIR, default_cache_path
+from schemas.config import Config, LLMConfig
+
+
+@dataclass
+class EvalSettings:
+    """What ``daily-report eval`` asks for, apart from the prompts directory of each side."""
+
+    cases_dir: Path | None = None
+    case_names: list[str] | None = None
+    stages: list[str] | None = None
+    provider: str | None = None
+    model: str | None = None
+    base_url: str | None = None
+    repeat: int = 1
+    judge: bool = False
+    cache_path: Path | None = None
+    config: Config | None = None  # the user's config: [llm] and [prices] apply to every case
+
+    def llm(self) -> LLMConfig:
+        return self.config.llm if self.config is not None else LLMConfig()
+
+    def prices(self) -> dict[str, Any]:
+        return dict(self.config.prices) if self.config is not None else {}
+
+    def cache_file(self) -> Path:
+        if self.cache_path is not None:
+            return self.cache_path
+        if self.config is not None and self.config.cache_path is not None:
+            return self.config.cache_path
+        return default_cache_path()
+
+    def samples_cache_file(self) -> Path:
+        """Where ``--repeat`` samples go: beside the cache, never over its answers."""
+        main = self.cache_file()
+        return main.with_name(f"{main.stem}-eval-samples{main.suffix}")
+
+
+@dataclass
+class CaseRun:
+    """One engine run of one case: the engine's run state and result."""
+
+    case: Case
+    run: Any
+    result: Any
+
+
+@dataclass
+class _Side:
+    prompts_dir: Path
+    label: str
+    result: EvalResult = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.result = EvalResult(label=self.label)
+
+
+def prompt_infos(prompts_dir: Path, stages: Sequence[str]) -> dict[str, PromptInfo]:
+    """Version and text hash of the system prompt and of each stage's prompt in ``prompts_dir``."""
+    from pipeline.stages.base import load_prompt
+
+    out = {}
+    for name in ["system", *stages]:
+        p = load_prompt(name, prompts_dir=prompts_dir)
+        out[name] = PromptInfo.of(p.version, p.text)
+    return out
+
+
+def with_dependencies(stages: Sequence[str]) -> list[str]:
+    """The stages to run so that ``stages`` get their inputs, in registry order."""
+    from pipeline.stages.registry import STAGES
+
+    need = set(stages)
+    for name in reversed(list(STAGES)):
+        if name in need:
+            need |= set(STAGES[name].depends_on)
+    return [s for s in STAGES if s in need]
+
+
+def run_eval(
+    settings: EvalSettings, *, prompts_dir: Path | None = None, label: str | None = None
+) -> EvalResult:
+    """Every case under ``settings.cases_dir`` with the prompts of ``prompts_dir``: scored rows and spend."""
+    from pipeline.llm.cache import Cache
+
+    cases = load_cases(settings.cases_dir, names=settings.case_names)
+    side = _Side(prompts_dir or PROMPTS_DIR, label or str(prompts_dir or "prompts"))
+    scored = _scored_stages(settings)
+    side.result.prompts = prompt_infos(side.prompts_dir, scored)
+    side.result.repeat = settings.repeat
+    cache_file = settings.samples_cache_file() if settings.repeat > 1 else settings.cache_file()
+    cache = Cache(cache_file)
+    try:
+        for case in cases:
+            log.progress("eval_case", case=case.name, prompts=side.label)
+            side.result.rows += _case_rows(case, settings, side=side, cache=cache)
+    finally:
+        cache.close()
+    return side.result
+
+
+def _scored_stages(settings: EvalSettings) -> list[str]:
+    from pipeline.stages.registry import STAGES, get_stage
+
+    for name in settings.stages or []:
+        get_stage(name)  # an unknown name is a ConfigError listing the valid ones
+    return [s for s in STAGES if not settings.stages or s in settings.stages]
+
+
+def _case_rows(case: Case, settings: EvalSettings, *, side: _Side, cache: Any) -> list[Row]:
+    if case.error is not None:
+        return [Row(case=case.name, stage="*", error=case.error)]
+    stages = case.stages(settings.stages)
+    if not stages:
+        return []
+    samples: list[list[Row]] = []
+    for _ in range(max(settings.repeat, 1)):
+        try:
+            done = run_case(case, settings, prompts_dir=side.prompts_dir, cache=cache)
+        except Exception as e:  # a case that fails to run is a row with its error, never a crash
+            log.warn(f"eval case {case.name} did not run: {type(e).__name__}: {e}")
+            return [Row(case=case.name, stage="*", error=_error_text(e))]
+        _note_target(side.result, done)
+        side.result.spent.add(done.result.generation)
+        rows = [score_case_stage(done, stage) for stage in stages]
+        if settings.judge:
+            from pipeline.eval.judge import judge_rows
+
+            side.result.judge = judge_rows(
+                done, rows, settings=settings, cache=cache, spent=side.result.spent
+            )
+        samples.append(rows)
+    return [combine_rows([s[i] for s in samples]) for i in range(len(stages))]
+
+
+def _error_text(e: Exception) -> str:
+    return str(e) if isinstance(e, DailyReportError) else f"{type(e).__name__}: {e}"
+
+
+def _note_target(result: EvalResult, done: CaseRun) -> None:
+    result.provider = result.provider or done.run.target.provider
+    result.model = result.model or done.run.target.model
+
+
+def run_case(case: Case, settings: EvalSettings, *, prompts_dir: Path, cache: Any) -> CaseRun:
+    """One engine run over the case (no report written); raises when the case cannot run at all."""
+    from pipeline import engine
+    from pipeline.plan import RunOptions
+
+    assert case.settings is not None
+    llm = settings.llm().model_copy(update={"replay_dir": case.reference_dir})
+    config = case.config(llm=llm, prices=settings.prices())
+    opts = RunOptions(
+        date=case.settings.date,
+        config=config,
+        stages=tuple(with_dependencies(case.stages(settings.stages))),
+        provider=settings.provider,
+        model=settings.model,
+        base_url=settings.base_url,
+        prompts_dir=prompts_dir,
+        write=False,
+    )
+    stages, refresh = engine.select_stages(opts)
+    day = engine.prepare_day(opts, config)
+    if not day.sessions:
+        skipped = ", ".join(f"{k} {v}" for k, v in sorted(day.skipped_sessions.items())) or "none found"
+        raise DailyReportError(
+            f"no session of {case.settings.date} ({case.settings.timezone}) to evaluate under {case.path} "
+            f"(skipped: {skipped}): check the transcripts and case.toml's date"
+        )
+    target, provider = engine.resolve_target(config, opts)
+    prompts = engine.load_prompts([s.name for s in stages], opts, lang=day.lang)
+    run = engine._Run(
+        opts, config, day, target, prompts, stages, refresh, run_id=uuid.uuid4().hex, provider=provider
+    )
+    if settings.repeat > 1:
+        run.refresh = frozenset(s.name for s in stages)  # every sample is sent, never read from the cache
+    result = engine._run_with_cache(run, cache)
+    return CaseRun(case=case, run=run, result=result)
+
+
+def stage_output(done: CaseRun, stage: str) -> StageOutput:
+    """The answers of one stage's requests in a case run, and its merged result."""
+    from pipeline.stages.registry import get_stage
+
+    cls = get_stage(stage)
+    answers = []
+    for outcome in done.run.outcomes.values():
+        request = outcome.planned.request
+        if request.stage != stage:
+            continue
+        output = outcome.response.output if outcome.response is not None else None
+        error = None if output is not None else (outcome.error or outcome.status)
+        answers.append(Answer(label=request.label, output=output, error=error))
+    answers.sort(key=lambda a: a.label)
+    merged = done.run.results.get(stage) if cls.scope == "chunk" else done.run.day_results.get(stage)
+    return StageOutput(stage=stage, output_model=cls.output_model, answers=answers, merged=merged)
+
+
+def score_case_stage(done: CaseRun, stage: str) -> Row:
+    """Scores, answer tokens and cost of one stage of a case run; failed requests name the first error."""
+    output = stage_output(done, stage)
+    expect = done.case.expect.stages.get(stage)
+    row = Row(
+        case=done.case.name, stage=stage, scores=score_stage(output, expect), requests=len(output.answers)
+    )
+    failed = [a for a in output.answers if a.output is None]
+    if not output.answers:
+        waiting = sorted(done.run.blocked) if getattr(done.run, "blocked", None) else []
+        row.error = "no request made" + (f" (waiting for {', '.join(waiting)})" if waiting else "")
+    elif failed:
+        row.error = f"{len(failed)} of {len(output.answers)} requests failed: {failed[0].error}"
+    _add_usage(row, done, stage)
+    return row
+
+
+def _add_usage(row: Row, done: CaseRun, stage: str) -> None:
+    cost: float | None = 0.0
+    for outcome in done.run.outcomes.values():
+        if outcome.planned.request.stage != stage or outcome.response is None:
+            continue
+        usage = outcome.response.usage
+        row.prompt_tokens += usage.prompt_tokens
+        row.output_tokens += usage.output_tokens
+        c = outcome.response.cost_usd
+        cost = None if cost is None or c is None else cost + float(c)
+    row.cost_usd = cost
