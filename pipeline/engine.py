@@ -94,7 +94,11 @@ def select_stages(opts: RunOptions) -> tuple[list[Any], frozenset[str]]:
             wanted.update(stage.depends_on)
     chosen = [s for s in all_stages() if s.name in wanted]
     refresh: frozenset[str] = frozenset()
-    if opts.stage:
+    if opts.stage and opts.offline:
+        log.warn(
+            f"--stage {opts.stage} is ignored with --export-requests / --import-results: cached answers are used"
+        )
+    elif opts.stage:
         refresh = frozenset({opts.stage, *reg.dependents(opts.stage)})
     return chosen, refresh
 

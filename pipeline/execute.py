@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pipeline import log
+from pipeline.errors import MissingKeyError
 from pipeline.llm.types import LLMResponse
 from pipeline.plan import Planned
 
@@ -167,6 +168,9 @@ class Executor:
             held = reserved
         try:
             response = self.sender.send(p)
+        except MissingKeyError:
+            self._stop.set()  # no request can succeed: stop the run with the one clear message
+            raise
         except Exception as exc:
             if self.budget is not None:
                 self.budget.settle(estimate=Decimal(0), reserved=held, actual=_failed_cost(p, exc))

@@ -350,3 +350,21 @@ def test_lang_reaches_every_request(tmp_path: Path, stub: StubLLMServer, keys: N
     bodies = [json.dumps(r.body, ensure_ascii=False) for r in stub.message_requests()]
     assert bodies and all("简体中文" in b for b in bodies)
     assert report_json(tmp_path)["lang"] == "zh"
+
+
+def test_a_missing_key_is_one_line_and_exit_2(tmp_path: Path, stub: StubLLMServer) -> None:
+    config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
+    result = invoke(*run_args(config))
+    assert result.exit_code == 2
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "ANTHROPIC_API_KEY" in errors[0]
+    assert stub.message_requests() == []
+
+
+def test_a_day_without_sessions_still_gets_a_report(tmp_path: Path, stub: StubLLMServer) -> None:
+    config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
+    result = invoke("run", "--date", "2026-01-01", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "reports" / "2026-01-01" / "report.json").read_text(encoding="utf-8"))
+    assert data["sessions"] == [] and data["generation"]["calls"] == 0
+    assert stub.requests == []

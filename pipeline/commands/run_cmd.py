@@ -162,7 +162,7 @@ def estimate_table(estimate: Any, title: str) -> Table:
             f"{r.cache_read_tokens:,}",
             f"{r.output_tokens:,}",
             _money(r.cost_usd),
-            end_section=r is rows[-2],
+            end_section=len(rows) > 1 and r is rows[-2],
         )
     return t
 
