@@ -168,6 +168,81 @@ def test_resumed_copy_leaves_old_lines_to_the_original(tmp_path: Path) -> None:
     assert list(sessions) == ["aa-new", "zz-old"]  # output keeps discovery order
 
 
+def test_new_layout_subagent_matched_by_meta_json(tmp_path: Path) -> None:
+    proj = tmp_path / "projects" / "-p"
+    sub = proj / "s1" / "subagents"
+    sub.mkdir(parents=True)
+    base = {"sessionId": "s1", "cwd": "/p", "timestamp": "2026-03-10T10:00:00Z"}
+    spilled = "<persisted-output>Output too large (120KB). Preview:\nline 1\nline 2\n</persisted-output>"
+    main = [
+        {
+            **base,
+            "type": "assistant",
+            "uuid": "a1",
+            "message": {
+                "id": "m1",
+                "model": "claude-opus-4-6",
+                "content": [
+                    {"type": "tool_use", "id": "toolu_A", "name": "Agent", "input": {"prompt": "dig"}},
+                ],
+                "usage": {"input_tokens": 1, "output_tokens": 2},
+            },
+        },
+        {
+            **base,
+            "type": "assistant",
+            "uuid": "a2",
+            "message": {
+                "id": "m2",
+                "model": "claude-opus-4-6",
+                "content": [
+                    {
+                        "type": "tool_use",
+                        "id": "toolu_B",
+                        "name": "Bash",
+                        "input": {"command": "seq 1 100000"},
+                    },
+                ],
+                "usage": {"input_tokens": 1, "output_tokens": 2},
+            },
+        },
+        {
+            **base,
+            "type": "user",
+            "uuid": "u1",
+            "message": {
+                "role": "user",
+                "content": [
+                    {"type": "tool_result", "tool_use_id": "toolu_A", "content": "dug"},
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "toolu_B",
+                        "content": [{"type": "text", "text": spilled}],
+                    },
+                ],
+            },
+        },
+    ]
+    (proj / "s1.jsonl").write_bytes(b"".join(orjson.dumps(x) + b"\n" for x in main))
+    child = {
+        **base,
+        "type": "user",
+        "uuid": "c1",
+        "isSidechain": True,
+        "message": {"role": "user", "content": "dig"},
+    }
+    (sub / "agent-q9.jsonl").write_bytes(orjson.dumps(child) + b"\n")
+    (sub / "agent-q9.meta.json").write_bytes(
+        orjson.dumps({"agentType": "general-purpose", "toolUseId": "toolu_A"})
+    )
+    (s,) = _read(("d", tmp_path))
+    agent, bash = (t.tool for t in s.turns if t.tool)
+    assert agent.subagent_id == "q9" and [t.text for t in agent.subagent_turns] == ["dig"]
+    assert (
+        bash.result is not None and "Preview:\nline 1\nline 2" in bash.result
+    )  # the spilled preview is kept
+
+
 def test_summary_title_when_leaf_in_session(tmp_path: Path) -> None:
     proj = tmp_path / "projects" / "-x"
     proj.mkdir(parents=True)
