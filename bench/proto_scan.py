@@ -37,7 +37,11 @@ def scan(path: Path) -> set[str]:
             rec = None
         if isinstance(rec, dict) and rec.get("type") == "assistant":
             msg = rec.get("message") or {}
-            if isinstance(msg, dict) and isinstance(msg.get("usage"), dict) and msg.get("model") != "<synthetic>":
+            if (
+                isinstance(msg, dict)
+                and isinstance(msg.get("usage"), dict)
+                and msg.get("model") != "<synthetic>"
+            ):
                 keys.add(f"{msg.get('id')}:{rec.get('requestId')}")
         pos = data.find(PAT, end)
     return keys
@@ -47,8 +51,17 @@ def main() -> None:
     root = Path(sys.argv[1])
     files = sorted(root.rglob("*.jsonl"))
     mb = sum(p.stat().st_size for p in files) / 1e6
-    sources = [SourceFile(path=p, agent="claude_code", device="d", root=root, kind="subagent" if "subagents" in
-                          p.parts else "main", size=p.stat().st_size) for p in files]
+    sources = [
+        SourceFile(
+            path=p,
+            agent="claude_code",
+            device="d",
+            root=root,
+            kind="subagent" if "subagents" in p.parts else "main",
+            size=p.stat().st_size,
+        )
+        for p in files
+    ]
     t = time.perf_counter()
     reader_keys = {e.dedup_key for f in sources for e in read_file_usage(f).events}
     t_reader = time.perf_counter() - t
