@@ -14,7 +14,7 @@ from schemas.report import DailyReport, Failure, Generation, SessionSummary
 from schemas.transcript import Session, UsageEvent
 
 if TYPE_CHECKING:
-    from pipeline.engine import _Run
+    from pipeline.runstate import RunState
 
 
 def local_dates(session: Session, zone: ZoneInfo) -> list[str]:
@@ -77,7 +77,7 @@ def _first_prompt(session: Session) -> str:
     return (text[:80] + "…") if len(text) > 80 else (text or session.id)
 
 
-def session_summaries(run: _Run, failures: Sequence[Failure]) -> list[SessionSummary]:
+def session_summaries(run: RunState, failures: Sequence[Failure]) -> list[SessionSummary]:
     failed = {f.session_id for f in failures if f.session_id}
     all_events = [e for s in run.day.all_sessions for e in s.usage]
     by_session = day_events(all_events, day=run.opts.date, zone=run.day.zone)
@@ -97,7 +97,7 @@ def session_summaries(run: _Run, failures: Sequence[Failure]) -> list[SessionSum
 
 
 def write_day_report(
-    run: _Run, *, generation: Generation, failures: list[Failure]
+    run: RunState, *, generation: Generation, failures: list[Failure]
 ) -> tuple[DailyReport, dict[str, Path]]:
     """Build the DailyReport and write report.{md,html,json} (and the index) under the out dir."""
     from pipeline.report import build_report, write_report

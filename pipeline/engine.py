@@ -10,21 +10,18 @@ allow and send nothing; ``--batch`` hands requests to the provider's batch API (
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pipeline import log
-from pipeline.errors import BudgetExceededError, ConfigError
+from pipeline.errors import BudgetExceededError
 from pipeline.estimate import Estimate, Estimator, expected_day_input
-from pipeline.execute import Budget, Executor, LLMSender, Outcome, progress_counter
+from pipeline.execute import Budget, Executor, LLMSender, progress_counter
 from pipeline.plan import (
-    DayPlan,
-    LLMTarget,
     Planned,
-    Prompts,
     RunOptions,
     load_prompts,
     plan_chunk_stage,
@@ -32,9 +29,15 @@ from pipeline.plan import (
     prepare_day,
     resolve_target,
 )
-from pipeline.stages.base import DayInputs, SessionInfo
+from pipeline.runstate import (
+    RunState,
+    day_inputs,
+    failures_of,
+    load_run_config,
+    merge_chunk_stages,
+    select_stages,
+)
 from pipeline.tokens import count_tokens
-from schemas.config import Config
 from schemas.report import DailyReport, Failure, Generation
 
 
@@ -63,88 +66,7 @@ class RunResult:
     day_results: dict[str, Any] = field(default_factory=dict)  # day stage -> merged result
 
 
-# ---------------------------------------------------------------- stages
-
-
-def _registry() -> Any:
-    from pipeline.stages import registry
-
-    return registry
-
-
-def stage_names() -> list[str]:
-    return list(_registry().STAGES)
-
-
-def all_stages() -> list[Any]:
-    """One instance of every stage, in dependency order."""
-    return [cls() for cls in _registry().STAGES.values()]
-
-
-def select_stages(opts: RunOptions) -> tuple[list[Any], frozenset[str]]:
-    """The stages of this run (in dependency order) and those to re-send even when cached."""
-    reg = _registry()
-    valid = stage_names()
-    for name in [*(opts.stages or ()), *([opts.stage] if opts.stage else [])]:
-        if name not in valid:
-            raise ConfigError(f"unknown stage {name!r}: valid stages are {', '.join(valid)}")
-    wanted = set(opts.stages) if opts.stages is not None else set(valid)
-    for stage in reversed(all_stages()):  # what a chosen stage reads is chosen too
-        if stage.name in wanted:
-            wanted.update(stage.depends_on)
-    chosen = [s for s in all_stages() if s.name in wanted]
-    refresh: frozenset[str] = frozenset()
-    if opts.stage and opts.offline:
-        log.warn(
-            f"--stage {opts.stage} is ignored with --export-requests / --import-results: cached answers are used"
-        )
-    elif opts.stage:
-        refresh = frozenset({opts.stage, *reg.dependents(opts.stage)})
-    return chosen, refresh
-
-
 # ---------------------------------------------------------------- the run
-
-
-@dataclass
-class _Run:
-    """State of one run, shared by the steps below."""
-
-    opts: RunOptions
-    config: Config
-    day: DayPlan
-    target: LLMTarget
-    prompts: Prompts
-    stages: list[Any]
-    refresh: frozenset[str]
-    run_id: str
-    provider: Any = None
-    cache: Any = None
-    ledger: Any = None
-    executor: Executor | None = None
-    fresh: set[str] = field(default_factory=set)  # answered this run by a batch or an import
-    imported: int = 0
-    batch_running: bool = False
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
-    results: dict[str, dict[str, Any]] = field(default_factory=dict)
-    day_results: dict[str, Any] = field(default_factory=dict)
-    blocked: set[str] = field(default_factory=set)
-
-    @property
-    def chunk_stages(self) -> list[Any]:
-        return [s for s in self.stages if s.scope == "chunk"]
-
-    @property
-    def day_stages(self) -> list[Any]:
-        return [s for s in self.stages if s.scope != "chunk"]
-
-
-def load_run_config(opts: RunOptions) -> Config:
-    if opts.config is not None:
-        return opts.config
-    from pipeline.config import load_config
-
-    return load_config(opts.config_path, tz=opts.tz)
 
 
 def run_day(opts: RunOptions) -> RunResult:
@@ -154,7 +76,7 @@ def run_day(opts: RunOptions) -> RunResult:
     day = prepare_day(opts, config)
     target, provider = resolve_target(config, opts)
     prompts = load_prompts([s.name for s in stages], opts, lang=day.lang)
-    run = _Run(
+    run = RunState(
         opts, config, day, target, prompts, stages, refresh, run_id=uuid.uuid4().hex, provider=provider
     )
     from pipeline.llm.cache import Cache
@@ -173,7 +95,7 @@ def run_day(opts: RunOptions) -> RunResult:
     return result
 
 
-def _run_with_cache(run: _Run, cache: Any) -> RunResult:
+def _run_with_cache(run: RunState, cache: Any) -> RunResult:
     from pipeline.llm.ledger import Ledger
 
     opts = run.opts
@@ -198,7 +120,7 @@ def _run_with_cache(run: _Run, cache: Any) -> RunResult:
     run.ledger = Ledger.beside(cache, price_overrides=run.config.prices or None)
     run.executor = _executor(run, cache, run.ledger, total=_expected_calls(estimate))
     _execute(run, chunk_planned, batch=opts.batch and not opts.offline)
-    _merge_chunk_stages(run, chunk_planned)
+    merge_chunk_stages(run, chunk_planned)
     _run_day_stages(run)
     result.imported = run.imported
     return _finish(run, result, run.ledger)
@@ -212,7 +134,7 @@ def _cached_keys(cache: Any, planned: Sequence[Planned], refresh: frozenset[str]
     return {p.key for p in planned if p.request.stage not in refresh and cache.has(p.key)}
 
 
-def _plan_chunks(run: _Run) -> list[Planned]:
+def _plan_chunks(run: RunState) -> list[Planned]:
     out: list[Planned] = []
     for stage in run.chunk_stages:
         out += plan_chunk_stage(
@@ -221,7 +143,7 @@ def _plan_chunks(run: _Run) -> list[Planned]:
     return out
 
 
-def estimate_run(run: _Run, chunk_planned: Sequence[Planned], *, cached: set[str]) -> Estimate:
+def estimate_run(run: RunState, chunk_planned: Sequence[Planned], *, cached: set[str]) -> Estimate:
     """Chunk stages from their planned requests; day stages from the expected size of their inputs."""
     est = Estimator(
         provider=run.target.provider,
@@ -256,13 +178,13 @@ def _chunk_major(planned: Sequence[Planned]) -> list[Planned]:
     )
 
 
-def _day_calls(stage: str, run: _Run) -> int:
+def _day_calls(stage: str, run: RunState) -> int:
     if stage == "projects":
         return len({s.session.project for s in run.day.sessions})
     return 1
 
 
-def _check_budget(run: _Run, estimate: Estimate) -> None:
+def _check_budget(run: RunState, estimate: Estimate) -> None:
     limit = _limit(run)
     cost = estimate.cost_usd
     if limit is None or cost is None or run.opts.offline:
@@ -275,12 +197,12 @@ def _check_budget(run: _Run, estimate: Estimate) -> None:
         )
 
 
-def _limit(run: _Run) -> Decimal | None:
+def _limit(run: RunState) -> Decimal | None:
     value = run.opts.max_cost if run.opts.max_cost is not None else run.config.llm.max_cost_usd
     return None if value is None else Decimal(str(value))
 
 
-def _executor(run: _Run, cache: Any, ledger: Any, *, total: int) -> Executor:
+def _executor(run: RunState, cache: Any, ledger: Any, *, total: int) -> Executor:
     sender = LLMSender(
         cache=cache,
         ledger=ledger,
@@ -303,7 +225,7 @@ def _executor(run: _Run, cache: Any, ledger: Any, *, total: int) -> Executor:
     )
 
 
-def _execute(run: _Run, planned: Sequence[Planned], *, batch: bool = False) -> None:
+def _execute(run: RunState, planned: Sequence[Planned], *, batch: bool = False) -> None:
     """Answers from an import file or a batch first (into the cache), then the executor."""
     from pipeline.batching import import_answers, run_batch
 
@@ -325,41 +247,7 @@ def _execute(run: _Run, planned: Sequence[Planned], *, batch: bool = False) -> N
 # ---------------------------------------------------------------- merges and day stages
 
 
-def _merge_chunk_stages(run: _Run, planned: Sequence[Planned]) -> None:
-    chunks: dict[tuple[str | None, int | None], Any] = {(c.session_id, c.index): c for c in run.day.chunks}
-    for stage in run.chunk_stages:
-        mine = [p for p in planned if p.request.stage == stage.name]
-        if any(run.outcomes[p.key].status == "pending" for p in mine):
-            run.blocked.add(stage.name)
-        by_session: dict[str, list[tuple[Any, Any]]] = {}
-        for p in mine:
-            outcome = run.outcomes[p.key]
-            if outcome.response is None:
-                continue
-            chunk = chunks[(p.request.session_id, p.request.chunk_index)]
-            parsed = p.output_model.model_validate(outcome.response.output)
-            by_session.setdefault(chunk.session_id, []).append((chunk, parsed))
-        merged: dict[str, Any] = {}
-        for sp in run.day.sessions:
-            outputs = sorted(by_session.get(sp.info.session_id, []), key=lambda co: co[0].index)
-            if outputs:
-                merged[sp.info.session_id] = stage.merge(sp.info, outputs)
-        run.results[stage.name] = merged
-
-
-def day_inputs(run: _Run) -> DayInputs:
-    infos: list[SessionInfo] = [s.info for s in run.day.sessions]
-    return DayInputs(
-        date=run.opts.date,
-        lang=run.day.lang,
-        sessions=infos,
-        results=run.results,
-        day_results=run.day_results,
-        timezone=run.day.timezone,
-    )
-
-
-def _run_day_stages(run: _Run) -> None:
+def _run_day_stages(run: RunState) -> None:
     for stage in run.day_stages:
         if not run.day.sessions:
             continue
@@ -385,26 +273,7 @@ def _run_day_stages(run: _Run) -> None:
 # ---------------------------------------------------------------- finishing
 
 
-def failures_of(outcomes: Mapping[str, Outcome]) -> list[Failure]:
-    out = []
-    for o in outcomes.values():
-        if o.status != "failed":
-            continue
-        r = o.planned.request
-        out.append(
-            Failure(
-                stage=r.stage,
-                label=r.label,
-                session_id=r.session_id,
-                chunk_index=r.chunk_index,
-                error=o.error or "failed",
-                attempts=o.attempts,
-            )
-        )
-    return out
-
-
-def _finish(run: _Run, result: RunResult, ledger: Any) -> RunResult:
+def _finish(run: RunState, result: RunResult, ledger: Any) -> RunResult:
     from pipeline.assemble import write_day_report
 
     pending = [o.planned for o in run.outcomes.values() if o.status == "pending"]

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pipeline.assemble import day_events, session_summary
-from pipeline.engine import select_stages
 from pipeline.errors import ConfigError
 from pipeline.plan import RunOptions, select_sessions, skip_reason
+from pipeline.runstate import select_stages
 from schemas.config import Config
 from schemas.facts import SessionFacts
 from schemas.transcript import Session, ToolCall, Turn, UsageEvent

@@ -22,6 +22,7 @@ from rich.table import Table
 
 from pipeline import log
 from pipeline.errors import DailyReportError
+from pipeline.ledger_table import COUNTS
 from pipeline.paths import FIXTURES_DIR
 
 DEMO_DATE = "2026-03-17"
@@ -298,6 +299,7 @@ def cost(
 ) -> None:
     """What the LLM calls cost, per stage and model (from the ledger)."""
     from pipeline.config import load_config
+    from pipeline.ledger_table import cost_rows
     from pipeline.llm.ledger import Ledger
 
     with _errors():
@@ -325,60 +327,11 @@ def cost(
         t.add_row(
             r["stage"],
             r["model"],
-            *(f"{r[k]:,}" for k in _COUNTS),
+            *(f"{r[k]:,}" for k in COUNTS),
             _money(r["cost_usd"]),
             end_section=r["stage"] == "total" or r is rows[-2],
         )
     out.print(t)
-
-
-_COUNTS = (
-    "calls",
-    "cache_hits",
-    "errors",
-    "input_tokens",
-    "output_tokens",
-    "cache_write_tokens",
-    "cache_read_tokens",
-)
-
-
-def cost_rows(ledger_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Ledger rows -> one row per (stage, model) plus a total; a cost is None when any part is unknown."""
-    groups: dict[tuple[str, str], dict[str, Any]] = {}
-    total: dict[str, Any] = {
-        "stage": "total",
-        "model": "",
-        **dict.fromkeys(_COUNTS, 0),
-        "cost_usd": Decimal(0),
-    }
-    for row in ledger_rows:
-        g = groups.setdefault(
-            (row["stage"], row["model"]),
-            {
-                "stage": row["stage"],
-                "model": row["model"],
-                **dict.fromkeys(_COUNTS, 0),
-                "cost_usd": Decimal(0),
-            },
-        )
-        for target in (g, total):
-            _add_row(target, row)
-    rows = [groups[k] for k in sorted(groups)] + [total]
-    return [{**r, "cost_usd": None if r["cost_usd"] is None else float(r["cost_usd"])} for r in rows]
-
-
-def _add_row(target: dict[str, Any], row: dict[str, Any]) -> None:
-    if row["error"]:
-        target["errors"] += 1
-    elif row["cache_hit"]:
-        target["cache_hits"] += 1
-    else:
-        target["calls"] += 1
-    for k in ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens"):
-        target[k] += int(row[k] or 0)
-    if target["cost_usd"] is not None:
-        target["cost_usd"] = None if row["cost_usd"] is None else target["cost_usd"] + row["cost_usd"]
 
 
 def demo(
