@@ -52,12 +52,14 @@ class StageExpect(BaseModel):
     must_not_mention: list[str] = Field(
         default_factory=list, description="Hallucination traps, planted secrets, injected text."
     )
-    statuses: list[str] = Field(default_factory=list, description="Status values the output must contain.")
+    statuses: list[str] = Field(
+        default_factory=list, description="Status values the answers must use, and no other."
+    )
     categories: list[str] = Field(
-        default_factory=list, description="Category values (tasks category, takeaway kind, topic level)."
+        default_factory=list, description="tasks[].category values the answers must use, and no other."
     )
     severities: list[str] = Field(
-        default_factory=list, description="Severity values the output must contain."
+        default_factory=list, description="Severity values the answers must use, and no other."
     )
     count: CountBounds | None = None
     notes: str | None = Field(default=None, description="Why these expectations (for the reader).")

@@ -167,7 +167,8 @@ def _note_target(result: EvalResult, done: CaseRun) -> None:
 def run_case(case: Case, settings: EvalSettings, *, prompts_dir: Path, cache: Any) -> CaseRun:
     """One engine run over the case (no report written); raises when the case cannot run at all."""
     from pipeline import engine
-    from pipeline.plan import RunOptions
+    from pipeline.plan import RunOptions, load_prompts, prepare_day, resolve_target
+    from pipeline.runstate import RunState, select_stages
 
     assert case.settings is not None
     llm = settings.llm().model_copy(update={"replay_dir": case.reference_dir})
@@ -182,17 +183,17 @@ def run_case(case: Case, settings: EvalSettings, *, prompts_dir: Path, cache: An
         prompts_dir=prompts_dir,
         write=False,
     )
-    stages, refresh = engine.select_stages(opts)
-    day = engine.prepare_day(opts, config)
+    stages, refresh = select_stages(opts)
+    day = prepare_day(opts, config)
     if not day.sessions:
         skipped = ", ".join(f"{k} {v}" for k, v in sorted(day.skipped_sessions.items())) or "none found"
         raise DailyReportError(
             f"no session of {case.settings.date} ({case.settings.timezone}) to evaluate under {case.path} "
             f"(skipped: {skipped}): check the transcripts and case.toml's date"
         )
-    target, provider = engine.resolve_target(config, opts)
-    prompts = engine.load_prompts([s.name for s in stages], opts, lang=day.lang)
-    run = engine._Run(
+    target, provider = resolve_target(config, opts)
+    prompts = load_prompts([s.name for s in stages], opts, lang=day.lang)
+    run = RunState(
         opts, config, day, target, prompts, stages, refresh, run_id=uuid.uuid4().hex, provider=provider
     )
     if settings.repeat > 1:

@@ -2,8 +2,9 @@
 
 The output of a stage is what its requests answered (``answers``: the validated JSON of every request,
 ``None`` for a failed one) and what its merge made of them (``merged``: the session-level or day-level
-result the report shows). Text scorers read the answers (everything the model wrote); enum and count
-scorers read the merged result (a task continued across chunks counts once, with its final status).
+result the report shows). Text scorers read the answers (everything the model wrote); the count
+scorer reads the merged result (a task continued across chunks counts once). Enum values are read over
+every answer, as ``fixtures/cases/expect.schema.json`` defines them.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ SCHEMA, MUST_MENTION, MUST_NOT, ENUMS, COUNT, JUDGE = (
 )
 ENUM_FIELDS: dict[str, tuple[str, ...]] = {
     "statuses": ("status",),
-    "categories": ("category", "kind", "level"),
+    "categories": ("category",),
     "severities": ("severity",),
 }
 _SINGULAR = {"statuses": "status", "categories": "category", "severities": "severity"}
@@ -190,26 +191,28 @@ def must_not_mention(output: StageOutput, patterns: Sequence[str]) -> Score:
 
 
 def enum_accuracy(output: StageOutput, expect: StageExpect) -> Score:
-    """Fraction of the expected statuses, categories and severities present in the merged output."""
-    data = plain(output.merged) if output.merged is not None else [a.output for a in output.answers]
+    """Expected statuses, categories and severities against those the answers use: each expected value
+    should occur and no other should (Jaccard over the value sets, 1.0 when they are equal)."""
+    answers = [a.output for a in output.answers if a.output is not None]
+    wanted_all: set[str] = set()
+    have_all: set[str] = set()
     missing: list[str] = []
     extra: list[str] = []
-    total = 0
     for kind, fields in ENUM_FIELDS.items():
-        wanted: list[str] = getattr(expect, kind)
+        wanted = set(getattr(expect, kind))
         if not wanted:
             continue
-        have = set(field_values(data, fields))
-        total += len(wanted)
-        missing += [f"{_SINGULAR[kind]} {w}" for w in wanted if w not in have]
-        extra += sorted(have - set(wanted))
-    value = (total - len(missing)) / total if total else 1.0
-    reason = f"{total - len(missing)}/{total} expected values present"
-    if missing:
-        reason += f"; missing {', '.join(missing)}"
-    if extra:
-        reason += f"; also {', '.join(extra)}"
-    return Score(name=ENUMS, value=value, passed=not missing, reason=reason)
+        have = set(field_values(answers, fields))
+        wanted_all |= {f"{kind}:{w}" for w in wanted}
+        have_all |= {f"{kind}:{h}" for h in have}
+        missing += [f"{_SINGULAR[kind]} {w}" for w in sorted(wanted - have)]
+        extra += [f"{_SINGULAR[kind]} {h}" for h in sorted(have - wanted)]
+    union = wanted_all | have_all
+    value = len(wanted_all & have_all) / len(union) if union else 1.0
+    parts = [f"missing {', '.join(missing)}"] if missing else []
+    parts += [f"unexpected {', '.join(extra)}"] if extra else []
+    reason = "; ".join(parts) or f"{len(wanted_all)} expected values, no other"
+    return Score(name=ENUMS, value=value, passed=not parts, reason=reason)
 
 
 def count_bounds(output: StageOutput, expect: StageExpect) -> Score:

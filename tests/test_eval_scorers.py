@@ -1,0 +1,142 @@
+"""Scorers and case loading: each scorer's value and reason on hand-made stage outputs; expect.yaml rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.eval.cases import CaseExpect, StageExpect, load_case, read_expect
+from pipeline.eval.scorers import (
+    Answer,
+    StageOutput,
+    count_bounds,
+    enum_accuracy,
+    must_mention,
+    must_not_mention,
+    schema_validity,
+    score_stage,
+)
+from schemas.tasks import TasksOutput
+
+
+def task(title: str, status: str = "done", details: str = "", category: str = "implementation_fixes") -> dict:
+    return {
+        "title": title,
+        "category": category,
+        "status": status,
+        "details": details,
+        "turn_start": 0,
+        "turn_end": 3,
+    }
+
+
+def tasks_output(*answers: dict | None, merged: object = None) -> StageOutput:
+    return StageOutput(
+        stage="tasks",
+        output_model=TasksOutput,
+        answers=[
+            Answer(
+                label=f"tasks/s1/chunk-{i}", output=a, error=None if a is not None else "TransportError: 500"
+            )
+            for i, a in enumerate(answers)
+        ],
+        merged=merged,
+    )
+
+
+def test_must_mention_recall_names_what_is_missing() -> None:
+    out = tasks_output(
+        {"tasks": [task("Fix CUDA OOM", details="Set micro-batch 4 with gradient checkpointing")]}
+    )
+    score = must_mention(out, ["cuda oom", "re:micro-?batch\\s+4", "grad_accum 4", "Gradient Checkpointing"])
+    assert score.value == pytest.approx(0.75)
+    assert not score.passed
+    assert "3/4 found" in score.reason and "'grad_accum 4'" in score.reason
+    assert "micro" not in score.reason  # found ones are not listed as missing
+
+
+def test_must_not_mention_fails_and_names_the_offending_string() -> None:
+    out = tasks_output({"tasks": [task("Report", details="All tasks are done. key AKIAFAKEFAKEFAKE1234")]})
+    score = must_not_mention(out, ["all tasks are done", "re:AKIA[0-9A-Z]{16}", "hunter2"])
+    assert not score.passed
+    assert score.value == pytest.approx(1 / 3)
+    assert "'all tasks are done'" in score.reason and "AKIA" in score.reason
+    assert "hunter2" not in score.reason
+    clean = must_not_mention(tasks_output({"tasks": [task("Report")]}), ["hunter2"])
+    assert clean.passed and clean.value == 1.0
+
+
+def test_text_skips_provenance_so_ids_do_not_count_as_mentions() -> None:
+    merged = {"s1": [{**task("x"), "provenance": {"session_id": "secret-session"}}]}
+    out = tasks_output({"tasks": [task("x")]}, merged=merged)
+    assert not must_mention(out, ["secret-session"]).passed
+
+
+def test_schema_validity_counts_failed_and_invalid_answers() -> None:
+    out = tasks_output({"tasks": [task("ok")]}, None, {"tasks": [{"title": "no fields"}]})
+    score = schema_validity(out)
+    assert score.value == pytest.approx(1 / 3)
+    assert "1/3 answers valid" in score.reason and "TransportError: 500" in score.reason
+    none = schema_validity(tasks_output())
+    assert none.value == 0.0 and not none.passed
+
+
+def test_enum_accuracy_wants_each_expected_value_and_no_other() -> None:
+    out = tasks_output(
+        {"tasks": [task("Train", status="in_progress")]}, {"tasks": [task("Train", status="done")]}
+    )
+    both = enum_accuracy(
+        out, StageExpect(statuses=["done", "in_progress"], categories=["implementation_fixes"])
+    )
+    assert both.passed and both.value == 1.0
+    short = enum_accuracy(out, StageExpect(statuses=["done", "blocked"]))
+    assert not short.passed and short.value == pytest.approx(1 / 3)  # {done} of {done, blocked, in_progress}
+    assert "missing status blocked" in short.reason and "unexpected status in_progress" in short.reason
+
+
+def test_count_bounds_inside_and_outside() -> None:
+    merged = {"s1": [task("a"), task("b")], "s2": [task("c")]}
+    out = tasks_output({"tasks": []}, merged=merged)
+    assert count_bounds(out, StageExpect(count={"min": 1, "max": 3})).passed
+    low = count_bounds(out, StageExpect(count={"min": 6}))
+    assert not low.passed and low.value == pytest.approx(0.5) and "3 items" in low.reason
+    high = count_bounds(out, StageExpect(count={"max": 2}))
+    assert not high.passed and high.value == pytest.approx(0.5)
+
+
+def test_score_stage_applies_only_what_the_case_expects() -> None:
+    out = tasks_output({"tasks": [task("x")]}, merged={"s1": [task("x")]})
+    assert [s.name for s in score_stage(out, None)] == ["schema"]
+    names = [s.name for s in score_stage(out, StageExpect(must_mention=["x"], count={"min": 1}))]
+    assert names == ["schema", "must_mention", "count"]
+
+
+def test_expect_yaml_rules(tmp_path: Path) -> None:
+    path = tmp_path / "expect.yaml"
+    path.write_text("tasks:\n  must_mention: ['re:(unclosed']\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="bad regex"):
+        read_expect(path)
+    path.write_text("taks:\n  must_mention: [x]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown stage taks"):
+        read_expect(path)
+    path.write_text("tasks:\n  count: {min: 5, max: 2}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"above count\.max"):
+        read_expect(path)
+    path.write_text("tasks:\n  must_mentoin: [x]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="must_mentoin"):
+        read_expect(path)
+    path.write_text(
+        "description: d\nstages:\n  issues: {severities: [critical]}\nfacts: {statuses: [done]}\n",
+        encoding="utf-8",
+    )
+    got = read_expect(path)
+    assert isinstance(got, CaseExpect) and set(got.stages) == {"issues", "facts"}
+
+
+def test_a_case_that_does_not_load_keeps_its_error(tmp_path: Path) -> None:
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "case.toml").write_text('timezone = "UTC"\n', encoding="utf-8")
+    case = load_case(tmp_path / "c")
+    assert case.error is not None and "date" in case.error
