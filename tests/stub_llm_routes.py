@@ -1,4 +1,5 @@
-"""Routes of the stub LLM server (``tests/stub_llm_server.py``): wire formats of both vendors."""
+"""Routes of the stub LLM server (``tests/stub_llm_server.py``): wire formats of both vendors, and the
+schema-driven answer generator."""
 
 from __future__ import annotations
 
@@ -44,11 +45,9 @@ def _message(stub: StubLLMServer, path: str, body: dict[str, Any]) -> Reply:
     if fault is not None and fault.kind == "malformed":
         return 200, {}, b'{"id": "msg_broken", "content": [ {"type": "te'
     text = stub.answer_text(body, fault)
-    return (
-        200,
-        {"request-id": "req_stub"},
-        stub.message(body, text) if anthropic else stub.completion(body, text),
-    )
+    payload = stub.message(body, text) if anthropic else stub.completion(body, text)
+    stub.usages.append(payload.get("usage") or {})
+    return 200, {"request-id": "req_stub"}, payload
 
 
 def _error(status: int, *, anthropic: bool) -> dict[str, Any]:
@@ -158,3 +157,61 @@ def _openai_batch_object(stub: StubLLMServer, record: dict[str, Any], endpoint: 
         "error_file_id": err_id,
         "request_counts": {"total": total, "completed": (total - failed) if done else 0, "failed": failed},
     }
+
+
+# ---------------------------------------------------------------- schema-driven answers
+
+
+def example_for(schema: dict[str, Any], root: dict[str, Any] | None = None, name: str = "value") -> Any:
+    """A value valid for ``schema``: strings, enums, ints, numbers, bools, arrays (one item), objects."""
+    root = root or schema
+    if "$ref" in schema:
+        target: Any = root
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        return example_for(target, root, name)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [s for s in schema[key] if s.get("type") != "null"] or schema[key]
+            return example_for(options[0], root, name)
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type", "object")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: example_for(v, root, k) for k, v in props.items()}
+    if kind == "array":
+        return [example_for(schema.get("items", {"type": "string"}), root, name)]
+    return {"string": f"example {name}", "integer": 1, "number": 1.5, "boolean": True, "null": None}[kind]
+
+
+def schema_of(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema a request asks for (Anthropic output_config / forced tool, OpenAI response_format)."""
+    if fmt := (body.get("output_config") or {}).get("format"):
+        return fmt.get("schema")
+    if body.get("tools"):
+        return body["tools"][0].get("input_schema")
+    rf = body.get("response_format") or {}
+    return (rf.get("json_schema") or {}).get("schema")
+
+
+def prompt_blocks(body: dict[str, Any]) -> list[tuple[str, bool]]:
+    """(text, has cache_control) of the system and message parts, in order: for prefix measurements."""
+    parts: list[tuple[str, bool]] = []
+    system = body.get("system")
+    if isinstance(system, str):
+        parts.append((system, False))
+    for item in system if isinstance(system, list) else []:
+        parts.append((item.get("text", ""), "cache_control" in item))
+    for msg in body.get("messages") or []:
+        content = msg.get("content")
+        if isinstance(content, str):
+            parts.append((content, False))
+            continue
+        for block in content or []:
+            parts.append((block.get("text") or json.dumps(block.get("input", "")), "cache_control" in block))
+    return parts

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.stub_llm_routes import example_for, prompt_blocks, route, schema_of
+
 AnswerFn = Callable[[dict[str, Any]], dict[str, Any]]
 MESSAGE_PATHS = ("/v1/messages", "/v1/chat/completions")
 
@@ -92,70 +94,13 @@ def tokens_of(text: str) -> int:
     return max((len(text) + 3) // 4, 0)
 
 
-# ---------------------------------------------------------------- schema-driven answers
-
-
-def example_for(schema: dict[str, Any], root: dict[str, Any] | None = None, name: str = "value") -> Any:
-    """A value valid for ``schema``: strings, enums, ints, numbers, bools, arrays (one item), objects."""
-    root = root or schema
-    if "$ref" in schema:
-        target: Any = root
-        for part in schema["$ref"].lstrip("#/").split("/"):
-            target = target[part]
-        return example_for(target, root, name)
-    for key in ("anyOf", "oneOf", "allOf"):
-        if key in schema:
-            options = [s for s in schema[key] if s.get("type") != "null"] or schema[key]
-            return example_for(options[0], root, name)
-    if "const" in schema:
-        return schema["const"]
-    if "enum" in schema:
-        return schema["enum"][0]
-    kind = schema.get("type", "object")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind == "object":
-        props = schema.get("properties", {})
-        return {k: example_for(v, root, k) for k, v in props.items()}
-    if kind == "array":
-        return [example_for(schema.get("items", {"type": "string"}), root, name)]
-    return {"string": f"example {name}", "integer": 1, "number": 1.5, "boolean": True, "null": None}[kind]
-
-
-def schema_of(body: dict[str, Any]) -> dict[str, Any] | None:
-    """The JSON schema a request asks for (Anthropic output_config / forced tool, OpenAI response_format)."""
-    if fmt := (body.get("output_config") or {}).get("format"):
-        return fmt.get("schema")
-    if body.get("tools"):
-        return body["tools"][0].get("input_schema")
-    rf = body.get("response_format") or {}
-    return (rf.get("json_schema") or {}).get("schema")
-
-
-def prompt_blocks(body: dict[str, Any]) -> list[tuple[str, bool]]:
-    """(text, has cache_control) of the system and message parts, in order: for prefix measurements."""
-    parts: list[tuple[str, bool]] = []
-    system = body.get("system")
-    if isinstance(system, str):
-        parts.append((system, False))
-    for item in system if isinstance(system, list) else []:
-        parts.append((item.get("text", ""), "cache_control" in item))
-    for msg in body.get("messages") or []:
-        content = msg.get("content")
-        if isinstance(content, str):
-            parts.append((content, False))
-            continue
-        for block in content or []:
-            parts.append((block.get("text") or json.dumps(block.get("input", "")), "cache_control" in block))
-    return parts
-
-
 class StubLLMServer:
     def __init__(self, *, answer: AnswerFn | None = None, polls_until_done: int = 1) -> None:
         self.answer_fn = answer
         self.polls_until_done = polls_until_done
         self.requests: list[Recorded] = []
         self.faults: deque[Fault] = deque()
+        self.usages: list[dict[str, Any]] = []  # usage of every answered message/completion, in order
         self.batch_faults: deque[Fault] = deque()  # status faults for the batch and file endpoints
         self.registered: list[tuple[str, dict[str, Any]]] = []
         self.omit_usage = False
@@ -186,6 +131,19 @@ class StubLLMServer:
 
     def message_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.method == "POST" and r.path in MESSAGE_PATHS]
+
+    def cache_read_share(self) -> float:
+        """Share of all prompt tokens answered so far that the simulated prompt cache served."""
+        read = prompt = 0
+        for u in self.usages:
+            if "prompt_tokens" in u:  # OpenAI: prompt includes cached
+                cached = (u.get("prompt_tokens_details") or {}).get("cached_tokens", 0)
+                read, prompt = read + cached, prompt + u["prompt_tokens"]
+            else:
+                r = u.get("cache_read_input_tokens", 0)
+                read += r
+                prompt += u.get("input_tokens", 0) + u.get("cache_creation_input_tokens", 0) + r
+        return read / prompt if prompt else 0.0
 
     def close(self) -> None:
         self._httpd.shutdown()
@@ -373,8 +331,6 @@ def _multipart_file(headers: Any, raw: bytes) -> bytes:
 
 
 def _handler(stub: StubLLMServer) -> type[BaseHTTPRequestHandler]:
-    from tests.stub_llm_routes import route
-
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = (

@@ -64,6 +64,8 @@ def test_anthropic_second_stage_reads_the_cached_prefix(stub: StubLLMServer) -> 
     assert first.usage.cache_write_tokens > 0 and first.usage.cache_read_tokens == 0
     assert second.usage.cache_read_tokens == first.usage.cache_write_tokens
     assert second.usage.cache_write_tokens == 0
+    both = first.usage + second.usage
+    assert stub.cache_read_share() == pytest.approx(both.cache_read_tokens / both.prompt_tokens)
 
 
 def test_anthropic_forced_tool_mode(stub: StubLLMServer) -> None:
