@@ -146,3 +146,10 @@ def test_unchanged_tree_is_answered_from_the_memo(tree: Path, monkeypatch: pytes
     os.utime(tree / "projects" / MAIN, ns=(5, 6))
     with pytest.raises(AssertionError, match="recomputed"):
         build.build_usage_report(config, date=day, zone=zone)
+
+
+def test_renamed_device_is_not_taken_from_the_index(tree: Path) -> None:
+    files = files_of(tree)
+    assert {e.device for f in load_file_usages(files, workers=1) for e in f.events} == {"A"}
+    renamed = discover(Config(devices={"laptop": DeviceConfig(name="laptop", claude=[tree])})).files
+    assert {e.device for f in load_file_usages(renamed, workers=1) for e in f.events} == {"laptop"}

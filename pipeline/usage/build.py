@@ -1,18 +1,20 @@
 """The Token Usage section for a day (or a range of days) from the configured roots.
 
 A warm run with nothing changed is answered from a memo in the index: the reports are stored under a hash
-of everything that decides them (every file's path, size and mtime in config order, the days, the zone,
-the price overrides, the index/reader format and the genai-prices version). Any change is a miss, and a
-miss recomputes from the per-file index. Pricing is imported only on a miss.
+of everything that decides them (every file's path, size, mtime and device in config order, the days, the
+zone, the price overrides, the code of the readers and of this package, and the genai-prices version).
+Any change is a miss, and a miss recomputes from the per-file index. Pricing is imported only on a miss.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib.metadata import version
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -20,7 +22,7 @@ import orjson
 from pipeline.sources.types import SourceFile
 from pipeline.usage.dedup import dedup_events
 from pipeline.usage.events import Ev
-from pipeline.usage.index import FileEvents, UsageIndex
+from pipeline.usage.index import FileEvents, UsageIndex, code_hash
 from pipeline.usage.load import load_file_usages
 from schemas.config import Config
 from schemas.usage import UsageReport
@@ -89,6 +91,13 @@ def build_usage_report(
     return _build(config, since=date, until=date, zone=zone, files=files)[0]
 
 
+@functools.cache
+def _report_code() -> str:
+    usage = Path(__file__).resolve().parent
+    paths = [*usage.glob("*.py"), usage.parent / "pricing.py", usage.parent.parent / "schemas" / "usage.py"]
+    return code_hash(paths)
+
+
 def _memo_key(
     files: Sequence[SourceFile],
     *,
@@ -99,7 +108,8 @@ def _memo_key(
     index_version: str,
 ) -> str:
     h = hashlib.sha256()
-    head = [REPORT_FORMAT, index_version, version("genai-prices"), since.isoformat(), until.isoformat()]
+    head = [REPORT_FORMAT, index_version, _report_code(), version("genai-prices")]
+    head += [since.isoformat(), until.isoformat()]
     head += [_zone_name(zone), *config.devices]
     h.update(orjson.dumps([head, {k: v.model_dump() for k, v in sorted(config.prices.items())}]))
     for f in files:

@@ -5,11 +5,13 @@ SQLite in WAL mode with a busy timeout, so two runs at once are safe. Values are
 file's time range and skipped lines, and its events as rows of UsageEvent field values. Events are stored already reduced per
 dedup key within the file (the best line, with the first line's timestamp): the global rule gives the same
 result on the reduced events as on all lines (see dedup.py), and the index stays small.
-A change of the UsageEvent fields or of ``FORMAT`` invalidates every entry.
+Any change to the code that produces an entry (readers, reduction, event shape) or to ``FORMAT``
+invalidates every entry.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sqlite3
 import time
@@ -41,14 +43,29 @@ class FileEvents:
     events: list[Ev] = field(default_factory=list)
 
 
-def _version() -> str:
-    try:
-        from pipeline import sources
+def code_hash(paths: Iterable[Path]) -> str:
+    """Hash of source files: a code change (a reader fix, a new rule) invalidates what they produced."""
+    h = hashlib.sha1()
+    for p in sorted(paths):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
 
-        reader = str(getattr(sources, "READER_VERSION", "0"))
-    except ImportError:  # pragma: no cover - readers always ship with us
-        reader = "0"
-    return hashlib.sha1(f"{FORMAT}|{reader}|{','.join(FIELDS)}".encode()).hexdigest()[:16]
+
+_PKG = Path(__file__).resolve().parent.parent  # pipeline/
+# What decides a file's stored usage: the readers, the per-file reduction, the event shape.
+INDEX_CODE = [
+    *(_PKG / "sources").glob("*.py"),
+    _PKG / "usage" / "index.py",
+    _PKG / "usage" / "dedup.py",
+    _PKG / "usage" / "events.py",
+    _PKG.parent / "schemas" / "transcript.py",
+]
+
+
+@functools.cache
+def _version() -> str:
+    return hashlib.sha1(f"{FORMAT}|{code_hash(INDEX_CODE)}|{','.join(FIELDS)}".encode()).hexdigest()[:16]
 
 
 def default_index_path() -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -88,7 +89,14 @@ def load_file_usages(
     for f in files:
         p = str(f.path)
         if p in stored:
-            out.append(decode(stored[p]))
+            out.append(on_device(decode(stored[p]), f.device))
         elif p in got and in_window(got[p], lo, hi):
-            out.append(got[p])
+            out.append(on_device(got[p], f.device))
     return out
+
+
+def on_device(fe: FileEvents, device: str) -> FileEvents:
+    """The index is keyed by path: the device always comes from today's config, never from the entry."""
+    if all(e.device == device for e in fe.events):
+        return fe
+    return replace(fe, events=[e._replace(device=device) for e in fe.events])
