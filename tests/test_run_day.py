@@ -368,3 +368,44 @@ def test_a_day_without_sessions_still_gets_a_report(tmp_path: Path, stub: StubLL
     data = json.loads((tmp_path / "reports" / "2026-01-01" / "report.json").read_text(encoding="utf-8"))
     assert data["sessions"] == [] and data["generation"]["calls"] == 0
     assert stub.requests == []
+
+
+def test_ctrl_c_stops_cleanly_and_the_next_run_carries_on(
+    tmp_path: Path, stub: StubLLMServer, keys: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+    import threading
+    import time
+
+    from pipeline import engine
+
+    real_counter = engine.progress_counter
+
+    def interrupting(total: int) -> Any:
+        hook, seen = real_counter(total), []
+
+        def on_outcome(outcome: Any) -> None:
+            hook(outcome)
+            seen.append(outcome)
+            if len(seen) == 7:
+                raise KeyboardInterrupt
+
+        return on_outcome
+
+    config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
+    monkeypatch.setattr(engine, "progress_counter", interrupting)
+    first = invoke(*run_args(config))
+    assert first.exit_code == 130 and "interrupted" in first.output
+    for _ in range(1000):  # requests in flight finish in their threads and store their answers
+        if not any(t.name.startswith("llm") for t in threading.enumerate()):
+            break
+        time.sleep(0.01)
+    with sqlite3.connect(tmp_path / "cache.sqlite3") as db:
+        kept = db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+    sent_before = len(stub.message_requests())
+    assert 7 <= kept < 28 and sent_before == kept
+    monkeypatch.setattr(engine, "progress_counter", real_counter)
+    second = invoke(*run_args(config))
+    assert second.exit_code == 0, second.output
+    assert len(stub.message_requests()) - sent_before == 28 - kept
+    assert report_json(tmp_path)["generation"]["cache_hits"] == kept
