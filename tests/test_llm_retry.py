@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import time
+from functools import cache
 from types import SimpleNamespace
 
 import anthropic
@@ -14,12 +15,18 @@ import pytest
 from pipeline.llm.retry import BadResponseError, RetryPolicy, is_retryable, retry_after_s, with_retries
 
 
+@cache
+def _client(vendor: str) -> anthropic.Anthropic | openai.OpenAI:
+    if vendor == "anthropic":
+        return anthropic.Anthropic(api_key="k", base_url="http://127.0.0.1")
+    return openai.OpenAI(api_key="k", base_url="http://127.0.0.1/v1")
+
+
 def api_error(status: int, headers: dict[str, str] | None = None, *, vendor: str = "anthropic") -> Exception:
+    """The exception the SDK itself raises for this status (its own status -> class mapping)."""
     request = httpx2.Request("POST", "http://127.0.0.1/v1/messages")
     response = httpx2.Response(status, headers=headers or {}, request=request, json={"error": {}})
-    client = anthropic.Anthropic if vendor == "anthropic" else openai.OpenAI
-    kwargs = {"api_key": "k", "base_url": "http://127.0.0.1"}
-    return client(**kwargs)._make_status_error_from_response(response)
+    return _client(vendor)._make_status_error_from_response(response)
 
 
 def test_retry_after_forms() -> None:
