@@ -230,3 +230,11 @@ def test_factory_applies_structured_mode_and_retry_bounds() -> None:
     assert isinstance(provider, AnthropicProvider) and provider.structured == "tool"
     policy = retry_policy(cfg)
     assert (policy.max_attempts, policy.max_total_s) == (2, 9.0)
+
+
+def test_an_unreadable_cache_entry_is_a_miss(cache: Cache) -> None:
+    req = make_request()
+    cache.put(req.key(), req, LLMResponse(output=ANSWER, raw_text="{}", usage=Usage(), model="m"))
+    with cache.db.tx() as conn:
+        conn.execute("UPDATE responses SET response = ? WHERE key = ?", (b'{"output": 1}', req.key()))
+    assert cache.get(req.key()) is None

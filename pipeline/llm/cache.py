@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from pipeline import log
 from pipeline.llm.db import Database
 from pipeline.llm.types import LLMRequest, LLMResponse
 
@@ -23,7 +26,13 @@ class Cache:
         rows = self.db.query("SELECT response FROM responses WHERE key = ?", (key,))
         if not rows:
             return None
-        resp = LLMResponse.model_validate_json(rows[0]["response"])
+        try:
+            resp = LLMResponse.model_validate_json(rows[0]["response"])
+        except ValidationError as exc:
+            log.warn(
+                f"cache entry {key[:12]} in {self.path} is unreadable ({exc.error_count()} errors): asked again"
+            )
+            return None
         return resp.model_copy(update={"cache_hit": True})
 
     def has(self, key: str) -> bool:
