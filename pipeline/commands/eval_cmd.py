@@ -124,7 +124,7 @@ def _show(outcome: Any, *, json_out: Path | None, html_out: Path | None) -> None
         out.print(render.comparison_table(cmp))
         for s in cmp.stages:
             out.print(render.summary_line(s))
-        if any(r.stage != "*" for r in cmp.base.rows) and cmp.base is not current:
+        if outcome.baseline_ran:
             out.print(render.spent_line(cmp.base.spent, label=f"baseline ({cmp.base.label})"))
     out.print(render.spent_line(current.spent))
     if json_out is not None:

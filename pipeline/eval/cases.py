@@ -143,7 +143,8 @@ class Case:
         return self.path / "reference"
 
     def stages(self, chosen: list[str] | None = None) -> list[str]:
-        """The stages to score: those with expectations or listed in case.toml, narrowed to ``chosen``."""
+        """The stages to score: every stage (or those listed in case.toml), narrowed to ``chosen``. A stage
+        without expectations still gets its schema score."""
         listed = self.settings.stages if self.settings and self.settings.stages else None
         names = [s for s in stage_names() if listed is None or s in listed]
         return [s for s in names if chosen is None or s in chosen]

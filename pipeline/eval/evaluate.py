@@ -31,6 +31,7 @@ class EvalOutcome:
     comparison: Comparison | None
     problems: list[str]
     accepted: Path | None = None
+    baseline_ran: bool = False  # False for a stored baseline (its spend is from when it was stored)
 
     @property
     def exit_code(self) -> int:
@@ -52,6 +53,7 @@ def evaluate(
     with resolve_baseline(baseline, cases_dir=settings.cases_dir) as base:
         base_result = _baseline_side(base, settings)
         current = run_eval(settings, prompts_dir=prompts, label=_label(prompts))
+    ran = base is not None and base.prompts_dir is not None
     comparison = compare(base_result, current, tolerance=tolerance) if base_result is not None else None
     if base_result is not None and (base_result.provider, base_result.model) != (
         current.provider,
@@ -66,7 +68,7 @@ def evaluate(
     if accept:
         accepted = stored_baseline_path(settings.cases_dir)
         current.write(accepted)
-    return EvalOutcome(current, base_result, comparison, problems, accepted)
+    return EvalOutcome(current, base_result, comparison, problems, accepted, baseline_ran=ran)
 
 
 def _baseline_side(base: Baseline | None, settings: EvalSettings) -> EvalResult | None:
