@@ -30,8 +30,18 @@ TYPICAL_OUTPUT = {
     "overview": 1000,
 }
 DEFAULT_OUTPUT = 700
-# Providers cache a prefix only from this many tokens on (Anthropic 1,024-4,096 by model; OpenAI 1,024).
+# Providers cache a prefix only from this many tokens on. Anthropic's documented floors by model (Haiku 4.5
+# and Opus 4.5/4.6: 4,096; Haiku 3/3.5: 2,048; others 1,024); OpenAI: 1,024.
 MIN_CACHEABLE = 1024
+_ANTHROPIC_FLOORS = (("haiku-4-5", 4096), ("opus-4-5", 4096), ("opus-4-6", 4096), ("haiku-3", 2048))
+
+
+def min_cacheable(provider: str, model: str) -> int:
+    """The smallest prefix (model tokens) the provider caches for ``model``."""
+    if provider == "anthropic":
+        name = model.lower().replace(".", "-")
+        return next((floor for part, floor in _ANTHROPIC_FLOORS if part in name), MIN_CACHEABLE)
+    return MIN_CACHEABLE
 
 
 @dataclass
@@ -173,7 +183,7 @@ class Estimator:
         cid: tuple[str | None, int | None] | None,
     ) -> None:
         write = read = 0
-        if cid is not None and cid[0] is not None and prefix >= MIN_CACHEABLE:
+        if cid is not None and cid[0] is not None and prefix >= min_cacheable(self.provider, self.model):
             if cid in self._prefix_seen:
                 read = prefix
             elif self.provider == "anthropic":

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pipeline.estimate import TYPICAL_OUTPUT, Estimator, expected_day_input, price_tokens, request_cost
+from pipeline.estimate import (
+    TYPICAL_OUTPUT,
+    Estimator,
+    expected_day_input,
+    min_cacheable,
+    price_tokens,
+    request_cost,
+)
 from pipeline.llm.types import LLMRequest, TextBlock
 
 TRANSCRIPT = "\n".join(
@@ -108,3 +115,18 @@ def test_day_stage_estimate_grows_with_its_inputs() -> None:
     est.add_day_stage("projects", calls=2, input_tokens=large)
     (row,) = est.result(["projects"]).stages
     assert row.requests == 2 and row.input_tokens >= large - 2 and row.cache_write_tokens == 0
+
+
+def test_a_prefix_below_the_models_floor_is_not_cached() -> None:
+    assert min_cacheable("anthropic", "claude-haiku-4-5-20251001") == 4096
+    assert min_cacheable("anthropic", "claude-sonnet-4-6") == 1024
+    assert min_cacheable("openai", "gpt-5-mini") == 1024
+    short = _req("facts").model_copy(update={"blocks": [TextBlock(text="[t0] human: hi " * 300, cache=True)]})
+    est = Estimator(provider="anthropic", model="claude-haiku-4-5")
+    est.add_requests([short, short.model_copy(update={"stage": "tasks"})], cached=set())
+    facts, tasks = est.result(["facts", "tasks"]).stages
+    assert facts.cache_write_tokens == tasks.cache_read_tokens == 0  # ~1,200 tokens: under Haiku 4.5's 4,096
+    est = Estimator(provider="anthropic", model="claude-sonnet-4-6")
+    est.add_requests([short, short.model_copy(update={"stage": "tasks"})], cached=set())
+    facts, tasks = est.result(["facts", "tasks"]).stages
+    assert facts.cache_write_tokens > 1024 and tasks.cache_read_tokens == facts.cache_write_tokens
