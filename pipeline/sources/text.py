@@ -30,7 +30,10 @@ def strip_reminders(text: str) -> str:
     """Drop injected ``<system-reminder>`` blocks (not user intent)."""
     if "<system-reminder>" not in text:
         return text
-    return _REMINDER_RE.sub("", text).strip()
+    text = _REMINDER_RE.sub("", text).strip()
+    if text.startswith("<system-reminder>"):  # an injected block cut short: nothing of the user's follows
+        return ""
+    return text
 
 
 def strip_ansi(text: str) -> str:
