@@ -113,26 +113,54 @@ def test_score_stage_applies_only_what_the_case_expects() -> None:
     assert names == ["schema", "must_mention", "count"]
 
 
-def test_expect_yaml_rules(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("description: d\nstages:\n  tasks:\n    must_mention: ['re:(unclosed']\n", "bad regex"),
+        ("description: d\nstages:\n  taks:\n    must_mention: [x]\n", "taks"),
+        ("description: d\nstages:\n  tasks:\n    count: {min: 5, max: 2}\n", r"above count\.max"),
+        ("description: d\nstages:\n  tasks:\n    count: {}\n", "min, max or both"),
+        ("description: d\nstages:\n  tasks:\n    must_mentoin: [x]\n", "must_mentoin"),
+        ("description: d\nstages:\n  tasks:\n    statuses: [finished]\n", "finished"),
+        ("description: d\nstages:\n  tasks:\n    statuses: [done, done]\n", "duplicate"),
+        ("description: d\nstages:\n  tasks:\n    must_mention: ['']\n", "at least 1 character"),
+        ("description: ''\nstages:\n  tasks: {}\n", "description"),
+        ("description: d\nstages: {}\n", "stages"),
+        ("description: d\ntasks: {}\n", "tasks"),
+    ],
+)
+def test_expect_yaml_follows_the_json_schema_rules(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "expect.yaml"
-    path.write_text("tasks:\n  must_mention: ['re:(unclosed']\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="bad regex"):
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=problem):
         read_expect(path)
-    path.write_text("taks:\n  must_mention: [x]\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="unknown stage taks"):
-        read_expect(path)
-    path.write_text("tasks:\n  count: {min: 5, max: 2}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"above count\.max"):
-        read_expect(path)
-    path.write_text("tasks:\n  must_mentoin: [x]\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="must_mentoin"):
-        read_expect(path)
-    path.write_text(
-        "description: d\nstages:\n  issues: {severities: [critical]}\nfacts: {statuses: [done]}\n",
-        encoding="utf-8",
+
+
+def test_stage_names_agree_with_the_registry_and_the_json_schema() -> None:
+    import json
+    import typing
+
+    from pipeline.eval.cases import DEFAULT_CASES_DIR, StageName
+    from pipeline.stages.registry import STAGES
+
+    schema = json.loads((DEFAULT_CASES_DIR / "expect.schema.json").read_text(encoding="utf-8"))
+    assert (
+        list(typing.get_args(StageName)) == list(STAGES) == list(schema["properties"]["stages"]["properties"])
     )
-    got = read_expect(path)
-    assert isinstance(got, CaseExpect) and set(got.stages) == {"issues", "facts"}
+    stage = schema["$defs"]["stage"]["properties"]
+    assert set(stage) == set(StageExpect.model_fields)
+    for key in ("statuses", "categories", "severities"):
+        annotation = StageExpect.model_fields[key].annotation
+        assert list(typing.get_args(typing.get_args(annotation)[0])) == stage[key]["items"]["enum"]
+
+
+def test_every_fixture_expect_yaml_loads() -> None:
+    from pipeline.eval.cases import DEFAULT_CASES_DIR
+
+    files = sorted(DEFAULT_CASES_DIR.glob("*/expect.yaml"))
+    assert len(files) >= 8
+    for f in files:
+        assert isinstance(read_expect(f), CaseExpect)
 
 
 def test_a_case_that_does_not_load_keeps_its_error(tmp_path: Path) -> None:

@@ -13,10 +13,18 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pipeline.errors import ConfigError
 from pipeline.paths import FIXTURES_DIR
@@ -26,56 +34,11 @@ DEFAULT_CASES_DIR = FIXTURES_DIR / "cases"
 REGEX_PREFIX = "re:"
 
 
-class CountBounds(BaseModel):
-    """How many items the stage should produce (both ends inclusive, either may be left out)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    min: int | None = Field(default=None, ge=0)
-    max: int | None = Field(default=None, ge=0)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> CountBounds:
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"count.min {self.min} is above count.max {self.max}")
-        return self
-
-
-class StageExpect(BaseModel):
-    """What one stage's output must (and must not) say for a case."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    must_mention: list[str] = Field(
-        default_factory=list, description="Case-insensitive substrings, or regexes written 're:...'."
-    )
-    must_not_mention: list[str] = Field(
-        default_factory=list, description="Hallucination traps, planted secrets, injected text."
-    )
-    statuses: list[str] = Field(
-        default_factory=list, description="Status values the answers must use, and no other."
-    )
-    categories: list[str] = Field(
-        default_factory=list, description="tasks[].category values the answers must use, and no other."
-    )
-    severities: list[str] = Field(
-        default_factory=list, description="Severity values the answers must use, and no other."
-    )
-    count: CountBounds | None = None
-    notes: str | None = Field(default=None, description="Why these expectations (for the reader).")
-
-    @field_validator("must_mention", "must_not_mention")
-    @classmethod
-    def _patterns_compile(cls, values: list[str]) -> list[str]:
-        for v in values:
-            if not v.strip():
-                raise ValueError("an empty pattern matches everything")
-            if v.startswith(REGEX_PREFIX):
-                try:
-                    re.compile(v[len(REGEX_PREFIX) :])
-                except re.error as e:
-                    raise ValueError(f"bad regex {v!r}: {e}") from e
-        return values
+Pattern = Annotated[str, StringConstraints(min_length=1)]
+StatusValue = Literal["done", "in_progress", "blocked", "investigation"]
+CategoryValue = Literal["architecture_strategy", "implementation_fixes"]
+SeverityValue = Literal["critical", "general"]
+StageName = Literal["facts", "tasks", "issues", "human_ai", "takeaways", "projects", "overview"]
 
 
 def stage_names() -> list[str]:
@@ -84,35 +47,81 @@ def stage_names() -> list[str]:
     return list(STAGES)
 
 
-class CaseExpect(BaseModel):
-    """``expect.yaml``: a mapping of stage name to its expectations, plus an optional description."""
+class CountBounds(BaseModel):
+    """How many items the stage should produce over the case, after the session merge (inclusive)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    description: str | None = None
-    stages: dict[str, StageExpect] = Field(default_factory=dict)
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _stages_at_top(cls, data: Any) -> Any:
-        """Stage keys may sit at the top level (``tasks: {...}``) or under ``stages:``."""
-        if not isinstance(data, dict):
-            raise ValueError("expect.yaml must be a mapping of stage name to expectations")
-        data = dict(data)
-        stages = dict(data.pop("stages", None) or {})
-        description = data.pop("description", None)
-        for key in list(data):
-            stages[key] = data.pop(key)
-        return {"description": description, "stages": stages}
+    @model_validator(mode="after")
+    def _bounds(self) -> CountBounds:
+        if self.min is None and self.max is None:
+            raise ValueError("count needs min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"count.min {self.min} is above count.max {self.max}")
+        return self
 
-    @field_validator("stages")
+
+class StageExpect(BaseModel):
+    """What one stage's answers must (and must not) say for a case."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    must_mention: list[Pattern] = Field(
+        default_factory=list, description="Case-insensitive substrings, or regexes written 're:...'."
+    )
+    must_not_mention: list[Pattern] = Field(
+        default_factory=list, description="Hallucination traps, planted secrets, injected text."
+    )
+    statuses: list[StatusValue] = Field(
+        default_factory=list, description="Status values the answers must use, and no other."
+    )
+    categories: list[CategoryValue] = Field(
+        default_factory=list, description="tasks[].category values the answers must use, and no other."
+    )
+    severities: list[SeverityValue] = Field(
+        default_factory=list, description="Severity values the answers must use, and no other."
+    )
+    count: CountBounds | None = None
+
+    @field_validator("must_mention", "must_not_mention")
     @classmethod
-    def _known_stages(cls, stages: dict[str, StageExpect]) -> dict[str, StageExpect]:
-        valid = stage_names()
-        unknown = [s for s in stages if s not in valid]
-        if unknown:
-            raise ValueError(f"unknown stage {', '.join(unknown)}: expected one of {', '.join(valid)}")
-        return stages
+    def _patterns_compile(cls, values: list[str]) -> list[str]:
+        for v in values:
+            if v.startswith(REGEX_PREFIX):
+                try:
+                    re.compile(v[len(REGEX_PREFIX) :])
+                except re.error as e:
+                    raise ValueError(f"bad regex {v!r}: {e}") from e
+        return values
+
+    @field_validator("statuses", "categories", "severities", mode="before")
+    @classmethod
+    def _unique_nonempty(cls, values: Any) -> Any:
+        if isinstance(values, list):
+            if not values:
+                raise ValueError("leave the key out rather than give an empty list")
+            if len(set(map(str, values))) != len(values):
+                raise ValueError(f"duplicate values in {values}")
+        return values
+
+
+class CaseExpect(BaseModel):
+    """``expect.yaml``: a description and, per stage, its expectations (mirrors expect.schema.json)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field(min_length=1)
+    stages: dict[StageName, StageExpect] = Field(min_length=1)
+
+    @classmethod
+    def empty(cls) -> CaseExpect:
+        return cls.model_construct(description="", stages={})
+
+    def for_stage(self, stage: str) -> StageExpect | None:
+        return next((e for name, e in self.stages.items() if name == stage), None)
 
 
 class CaseSettings(BaseModel):
@@ -135,7 +144,7 @@ class Case:
     name: str
     path: Path
     settings: CaseSettings | None = None
-    expect: CaseExpect = field(default_factory=CaseExpect)
+    expect: CaseExpect = field(default_factory=CaseExpect.empty)
     error: str | None = None
 
     @property
@@ -171,7 +180,7 @@ class Case:
 
 
 def load_cases(cases_dir: Path | None = None, *, names: list[str] | None = None) -> list[Case]:
-    """Every case directory (one holding case.toml or expect.yaml) under ``cases_dir``, sorted by name."""
+    """Every case directory (one holding case.toml) under ``cases_dir``, sorted by name."""
     base = cases_dir or DEFAULT_CASES_DIR
     if not base.is_dir():
         raise ConfigError(f"eval cases directory {base} not found: pass --cases DIR")
@@ -179,12 +188,14 @@ def load_cases(cases_dir: Path | None = None, *, names: list[str] | None = None)
     if names:
         dirs = [d for d in dirs if d.name in names]
     if not dirs:
-        raise ConfigError(f"no eval case under {base}: a case is a directory with case.toml and expect.yaml")
+        raise ConfigError(
+            f"no eval case under {base}: a case is a directory holding case.toml and expect.yaml"
+        )
     return [load_case(d) for d in dirs]
 
 
 def _is_case(p: Path) -> bool:
-    return (p / "case.toml").is_file() or (p / "expect.yaml").is_file()
+    return (p / "case.toml").is_file()
 
 
 def load_case(path: Path) -> Case:
@@ -212,9 +223,9 @@ def _read_settings(path: Path) -> CaseSettings:
 
 
 def read_expect(path: Path) -> CaseExpect:
-    """``expect.yaml`` validated; a missing file is a case without expectations (schema checks only)."""
+    """``expect.yaml``, validated by the rules of ``fixtures/cases/expect.schema.json``."""
     if not path.is_file():
-        return CaseExpect()
+        raise ConfigError(f"{path} not found: write the case's expectations (see fixtures/cases/README.md)")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return CaseExpect.model_validate(raw)
@@ -225,8 +236,15 @@ def read_expect(path: Path) -> CaseExpect:
         raise ConfigError(f"{path}: {detail}") from e
 
 
-def _problem(e: ValidationError) -> str:
-    err = e.errors()[0]
-    where = ".".join(str(x) for x in err.get("loc", ())) or "(top)"
-    more = f" ({len(e.errors())} problems)" if len(e.errors()) > 1 else ""
-    return f"{where}: {err.get('msg', 'invalid value')}{more}"
+def _problem(e: ValidationError, limit: int = 3) -> str:
+    """The first few problems, each with where it is and the value found."""
+    parts = []
+    for err in e.errors()[:limit]:
+        where = ".".join(str(x) for x in err.get("loc", ())) or "(top)"
+        found = err.get("input")
+        shown = (
+            f" (found {found!r})" if isinstance(found, (str, int, float)) and err["type"] != "missing" else ""
+        )
+        parts.append(f"{where}: {err.get('msg', 'invalid value')}{shown}")
+    more = f" (+{len(e.errors()) - limit} more)" if len(e.errors()) > limit else ""
+    return "; ".join(parts) + more

@@ -223,7 +223,7 @@ def stage_output(done: CaseRun, stage: str) -> StageOutput:
 def score_case_stage(done: CaseRun, stage: str) -> Row:
     """Scores, answer tokens and cost of one stage of a case run; failed requests name the first error."""
     output = stage_output(done, stage)
-    expect = done.case.expect.stages.get(stage)
+    expect = done.case.expect.for_stage(stage)
     row = Row(
         case=done.case.name, stage=stage, scores=score_stage(output, expect), requests=len(output.answers)
     )
