@@ -208,7 +208,8 @@ def test_fail_under_sets_the_exit_code_and_must_not_names_the_string(
     assert "'example problem'" in must_not["reason"] and "never said" not in must_not["reason"]
     high = runner.invoke(app, eval_args(stub, cases, "--fail-under", "0.95"))
     assert high.exit_code == 1
-    assert "two-sessions/issues: score 0.75 under 0.95" in high.output
+    assert "two-sessions/issues: must_not_mention 0.50 under 0.95 (mentions 'example problem')" in high.output
+    assert "two-sessions/tasks" not in high.output.split("gate:", 1)[1]
     bad = runner.invoke(app, eval_args(stub, cases, "--fail-under", "1.5"))
     assert bad.exit_code == 2
 

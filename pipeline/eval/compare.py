@@ -211,13 +211,16 @@ def _mean(rows: list[Row | None]) -> float | None:
 
 
 def gate(current: EvalResult, comparison: Comparison | None, *, fail_under: float | None) -> list[str]:
-    """Why the run should fail CI (exit 1): errors, scores under ``fail_under``, regressions."""
+    """Why the run should fail CI (exit 1): rows that errored, any single score under ``fail_under``, rows
+    whose mean score dropped more than the tolerance below the baseline's."""
     problems = [f"{r.case}/{r.stage}: {r.error}" for r in current.rows if r.error]
     if fail_under is not None:
         problems += [
-            f"{r.case}/{r.stage}: score {r.value:.2f} under {fail_under:.2f}"
+            f"{r.case}/{r.stage}: {s.name} {s.value:.2f} under {fail_under:.2f} ({s.reason})"
             for r in current.rows
-            if r.error is None and r.value < fail_under
+            if r.error is None
+            for s in r.scores
+            if s.value < fail_under
         ]
     if comparison is not None:
         problems += [
