@@ -38,6 +38,7 @@ from pipeline.runstate import (
     select_stages,
 )
 from pipeline.tokens import count_tokens
+from schemas.config import Config
 from schemas.report import DailyReport, Failure, Generation
 
 
@@ -69,21 +70,26 @@ class RunResult:
 # ---------------------------------------------------------------- the run
 
 
-def run_day(opts: RunOptions) -> RunResult:
-    """Plan, estimate and (unless a dry run) execute one day, then write its report when nothing is pending."""
-    config = load_run_config(opts)
+def prepare_run(opts: RunOptions, config: Config | None = None) -> RunState:
+    """Everything before the cache: stages, the day's sessions and chunks, provider, model and prompts."""
+    config = config or load_run_config(opts)
     stages, refresh = select_stages(opts)
     day = prepare_day(opts, config)
     target, provider = resolve_target(config, opts)
     prompts = load_prompts([s.name for s in stages], opts, lang=day.lang)
-    run = RunState(
+    return RunState(
         opts, config, day, target, prompts, stages, refresh, run_id=uuid.uuid4().hex, provider=provider
     )
+
+
+def run_day(opts: RunOptions) -> RunResult:
+    """Plan, estimate and (unless a dry run) execute one day, then write its report when nothing is pending."""
     from pipeline.llm.cache import Cache
 
-    cache = Cache(opts.cache_path or config.cache_path)
+    run = prepare_run(opts)
+    cache = Cache(opts.cache_path or run.config.cache_path)
     try:
-        result = _run_with_cache(run, cache)
+        result = execute_run(run, cache)
     except KeyboardInterrupt:
         # Requests already in flight finish in their worker threads and store their (paid) answers:
         # the cache stays open for them until the process exits.
@@ -93,6 +99,11 @@ def run_day(opts: RunOptions) -> RunResult:
         raise
     cache.close()
     return result
+
+
+def execute_run(run: RunState, cache: Any) -> RunResult:
+    """Estimate, then (unless a dry run) answer every stage of a prepared run with ``cache``."""
+    return _run_with_cache(run, cache)
 
 
 def _run_with_cache(run: RunState, cache: Any) -> RunResult:
