@@ -61,7 +61,8 @@ def eval_command(
     model: Annotated[str | None, typer.Option("--model")] = None,
     base_url: Annotated[str | None, typer.Option("--base-url")] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", help="daily-report.toml for [llm], [prices], cache_path.")
+        Path | None,
+        typer.Option("--config", help="daily-report.toml: its llm and prices tables and cache_path apply."),
     ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
     html_out: Annotated[Path | None, typer.Option("--html", help="Write the results as HTML.")] = None,
@@ -69,7 +70,7 @@ def eval_command(
         int, typer.Option("--repeat", min=1, help="Send every request N times (no cache) for the spread.")
     ] = 1,
     fail_under: Annotated[
-        float | None, typer.Option("--fail-under", min=0.0, max=1.0, help="Exit 1 if a row scores below X.")
+        float | None, typer.Option("--fail-under", min=0.0, max=1.0, help="Exit 1 if any score is below X.")
     ] = None,
     tolerance: Annotated[
         float, typer.Option("--tolerance", min=0.0, max=1.0, help="Allowed drop against the baseline.")
