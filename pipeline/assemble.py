@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date as Date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +43,9 @@ def session_summary(
     chunks: int,
     failed: bool,
     overrides: Any = None,
+    redact: Callable[[str], str] = str,
 ) -> SessionSummary:
+    """One session's line in the report. Text taken straight from the transcript goes through ``redact``."""
     from pipeline.usage.aggregate import cost_of
 
     tokens, cost = cost_of(events, overrides=overrides)
@@ -54,7 +56,7 @@ def session_summary(
         device=session.device,
         agent=session.agent,
         project=session.project,
-        title=(facts.title if facts else None) or session.title or _first_prompt(session),
+        title=redact((facts.title if facts else None) or session.title or _first_prompt(session)),
         status=facts.status if facts else None,
         summary=facts.summary if facts else "",
         start=session.start,
@@ -91,6 +93,7 @@ def session_summaries(run: RunState, failures: Sequence[Failure]) -> list[Sessio
             chunks=len(sp.chunks),
             failed=sp.session.id in failed,
             overrides=run.config.prices or None,
+            redact=run.day.redactor.redact if run.day.redactor is not None else str,
         )
         for sp in run.day.sessions
     ]

@@ -7,7 +7,7 @@ plan; ``pipeline/estimate.py`` prices it before anything is sent.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
@@ -77,6 +77,7 @@ class DayPlan:
     skipped: list[SkippedLines]
     redaction: dict[str, int]
     all_sessions: list[Session] = field(default_factory=list)
+    redactor: Any = None  # the run's one Redactor: also for any transcript text the report shows directly
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -91,7 +92,8 @@ def _skipped_count(s: SkippedLines) -> int:
     return s.malformed + sum(s.unknown_types.values()) + int(s.truncated_tail)
 
 
-def session_info(session: Session) -> SessionInfo:
+def session_info(session: Session, *, redact: Callable[[str], str] = str) -> SessionInfo:
+    """What day stages see of a session; its agent-given title is transcript text, so it is redacted."""
     tools = [t.tool for t in session.turns if t.role == "tool" and t.tool is not None]
     return SessionInfo(
         session_id=session.id,
@@ -104,7 +106,7 @@ def session_info(session: Session) -> SessionInfo:
         tool_calls=len(tools),
         tool_errors=sum(1 for t in tools if t.is_error),
         models=list(session.models),
-        title=session.title,
+        title=redact(session.title) if session.title else None,
     )
 
 
@@ -160,7 +162,8 @@ def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
             skipped[reason] += 1
             log.progress("session_skipped", session_id=session.id, reason=reason)
             continue
-        plans.append(SessionPlan(session=session, info=session_info(session), chunks=chunks))
+        info = session_info(session, redact=redactor.redact)
+        plans.append(SessionPlan(session=session, info=info, chunks=chunks))
     log.progress("sessions_planned", sessions=len(plans), chunks=sum(len(p.chunks) for p in plans))
     return DayPlan(
         date=opts.date,
@@ -173,6 +176,7 @@ def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
         skipped=list(read.skipped),
         redaction=dict(getattr(redactor, "counts", {}) or {}),
         all_sessions=list(read.sessions),
+        redactor=redactor,
     )
 
 

@@ -101,3 +101,29 @@ def test_session_summary_counts_the_days_usage_once_and_spans_days() -> None:
     )
     bare = session_summary(session, zone=zone, events=[], facts=None, chunks=1, failed=True)
     assert bare.title == "fix the build" and bare.failed and bare.cost_usd == 0
+
+
+def test_a_title_taken_from_the_transcript_is_redacted() -> None:
+    from pipeline.redact import Redactor
+
+    key = "AKIA" + "ABCDEFGHIJKLMNOP"
+    prompt = Turn(index=0, role="human", text=f"deploy with {key} now", timestamp=_t(1))
+    s = session_summary(
+        _session([prompt]),
+        zone=ZoneInfo("UTC"),
+        events=[],
+        facts=None,
+        chunks=1,
+        failed=True,
+        redact=Redactor().redact,
+    )
+    assert key not in s.title and "REDACTED" in s.title
+
+
+def test_the_agent_title_day_stages_see_is_redacted() -> None:
+    from pipeline.plan import session_info
+    from pipeline.redact import Redactor
+
+    key = "AKIA" + "ABCDEFGHIJKLMNOP"
+    session = _session([]).model_copy(update={"title": f"rotate {key}"})
+    assert key not in (session_info(session, redact=Redactor().redact).title or "")
