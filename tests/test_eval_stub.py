@@ -194,6 +194,15 @@ def test_equal_versions_with_different_text_show_a_hash(
     )
     assert result.exit_code == 0, result.output
     assert "facts v1 (" in result.output and ") → v1 (" in result.output
+    assert "system v1" not in result.output
+    system = copy / "system" / "v1.md"
+    system.write_text(system.read_text(encoding="utf-8") + "\nBe exact.\n", encoding="utf-8")
+    again = runner.invoke(
+        app,
+        eval_args(stub, cases, "--stage", "facts", "--prompts", str(copy), "--baseline", str(PROMPTS_DIR)),
+    )
+    assert again.exit_code == 0, again.output
+    assert "system v1 (" in again.output and "every stage re-sent" in again.output
 
 
 def test_fail_under_sets_the_exit_code_and_must_not_names_the_string(

@@ -123,6 +123,8 @@ def _show(outcome: Any, *, json_out: Path | None, html_out: Path | None) -> None
         out.print(line)
     if cmp is not None:
         out.print(render.comparison_table(cmp))
+        if (system := cmp.system_change()) is not None:
+            out.print(f"{system} (the shared system prompt: every stage re-sent)")
         for s in cmp.stages:
             out.print(render.summary_line(s))
         if outcome.baseline_ran:

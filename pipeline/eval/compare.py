@@ -161,6 +161,13 @@ class Comparison:
     rows: list[RowDelta] = field(default_factory=list)
     stages: list[StageSummary] = field(default_factory=list)
 
+    def system_change(self) -> str | None:
+        """'system v1 → v2' when the shared system prompt differs between the sides (every stage sees it)."""
+        base, current = self.base.prompts.get("system"), self.current.prompts.get("system")
+        if base is None or current is None or base == current:
+            return None
+        return version_change("system", base, current)
+
     def regressions(self) -> list[RowDelta]:
         return [r for r in self.rows if r.delta is not None and r.delta < -self.tolerance]
 

@@ -183,11 +183,18 @@ def render_html(current: EvalResult, comparison: Comparison | None, problems: li
         comparison=comparison,
         problems=problems,
         stage_lines=stage_lines(current),
-        summaries=[summary_line(s) for s in comparison.stages] if comparison else [],
+        summaries=_summaries(comparison),
         spent=spent_line(current.spent),
         scores_cell=_scores_cell,
         why=_why,
     )
+
+
+def _summaries(comparison: Comparison | None) -> list[str]:
+    if comparison is None:
+        return []
+    system = comparison.system_change()
+    return ([system] if system else []) + [summary_line(s) for s in comparison.stages]
 
 
 def write_html(path: Path, html: str) -> None:
