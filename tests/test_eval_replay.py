@@ -134,3 +134,24 @@ def test_version_change_and_tolerance() -> None:
     assert small.regressions() == [] and small.stages[0].versions() == "tasks v1 → v2"
     big = compare(_result(1.0, "v1", "x"), _result(0.9, "v2", "y"), tolerance=0.05)
     assert [r.case for r in big.regressions()] == ["c"] and big.stages[0].regressions == 1
+
+
+def test_a_judge_without_an_answer_is_a_row_error_not_a_crash(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    args = [
+        "eval",
+        "--provider",
+        "replay",
+        "--case",
+        "gpu-oom",
+        "--stage",
+        "facts",
+        "--judge",
+        "--json",
+        str(out),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    (row,) = json.loads(out.read_text(encoding="utf-8"))["current"]["rows"]
+    assert row["error"].startswith("judge failed: ReplayMissError") and "judge/gpu-oom/facts" in row["error"]
+    assert [s["name"] for s in row["scores"]] == ["schema", "must_mention", "must_not_mention", "enums"]
