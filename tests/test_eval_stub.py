@@ -307,3 +307,13 @@ def test_judge_scores_against_the_reference_and_is_cached(
     assert before == 1
     assert runner.invoke(app, args).exit_code == 0
     assert sent_by_stage(stub)["judge"] == before  # the judge's answer came from the cache
+
+
+def test_a_missing_key_stops_the_eval_with_one_line(
+    stub: StubLLMServer, cases: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    result = runner.invoke(app, eval_args(stub, cases, "--stage", "facts"))
+    assert result.exit_code == 2
+    assert "ANTHROPIC_API_KEY" in result.output and "Traceback" not in result.output
+    assert stub.message_requests() == []

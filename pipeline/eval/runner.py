@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import log
-from pipeline.errors import DailyReportError
+from pipeline.errors import DailyReportError, MissingKeyError
 from pipeline.eval.cases import Case, load_cases
 from pipeline.eval.results import EvalResult, PromptInfo, Row, combine_rows
 from pipeline.eval.scorers import Answer, StageOutput, score_stage
@@ -139,6 +139,8 @@ def _case_rows(case: Case, settings: EvalSettings, *, side: _Side, cache: Any) -
     for _ in range(max(settings.repeat, 1)):
         try:
             done = run_case(case, settings, prompts_dir=side.prompts_dir, cache=cache)
+        except MissingKeyError:
+            raise  # no case can run: one line and exit 2, not a row per case
         except Exception as e:  # a case that fails to run is a row with its error, never a crash
             log.warn(f"eval case {case.name} did not run: {type(e).__name__}: {e}")
             return [Row(case=case.name, stage="*", error=_error_text(e))]
