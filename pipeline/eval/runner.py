@@ -9,7 +9,6 @@ cache reads off, storing into a separate samples cache so the normal cache keeps
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,9 +167,8 @@ def _note_target(result: EvalResult, done: CaseRun) -> None:
 
 def run_case(case: Case, settings: EvalSettings, *, prompts_dir: Path, cache: Any) -> CaseRun:
     """One engine run over the case (no report written); raises when the case cannot run at all."""
-    from pipeline import engine
-    from pipeline.plan import RunOptions, load_prompts, prepare_day, resolve_target
-    from pipeline.runstate import RunState, select_stages
+    from pipeline.engine import execute_run, prepare_run
+    from pipeline.plan import RunOptions
 
     assert case.settings is not None
     llm = settings.llm().model_copy(update={"replay_dir": case.reference_dir})
@@ -185,23 +183,16 @@ def run_case(case: Case, settings: EvalSettings, *, prompts_dir: Path, cache: An
         prompts_dir=prompts_dir,
         write=False,
     )
-    stages, refresh = select_stages(opts)
-    day = prepare_day(opts, config)
-    if not day.sessions:
-        skipped = ", ".join(f"{k} {v}" for k, v in sorted(day.skipped_sessions.items())) or "none found"
+    run = prepare_run(opts, config)
+    if not run.day.sessions:
+        skipped = ", ".join(f"{k} {v}" for k, v in sorted(run.day.skipped_sessions.items())) or "none found"
         raise DailyReportError(
             f"no session of {case.settings.date} ({case.settings.timezone}) to evaluate under {case.path} "
             f"(skipped: {skipped}): check the transcripts and case.toml's date"
         )
-    target, provider = resolve_target(config, opts)
-    prompts = load_prompts([s.name for s in stages], opts, lang=day.lang)
-    run = RunState(
-        opts, config, day, target, prompts, stages, refresh, run_id=uuid.uuid4().hex, provider=provider
-    )
     if settings.repeat > 1:
-        run.refresh = frozenset(s.name for s in stages)  # every sample is sent, never read from the cache
-    result = engine._run_with_cache(run, cache)
-    return CaseRun(case=case, run=run, result=result)
+        run.refresh = frozenset(s.name for s in run.stages)  # every sample is sent, never read from the cache
+    return CaseRun(case=case, run=run, result=execute_run(run, cache))
 
 
 def stage_output(done: CaseRun, stage: str) -> StageOutput:
