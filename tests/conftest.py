@@ -56,15 +56,19 @@ def _guard_getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _no_network(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("DAILY_REPORT_CACHE_DIR", str(cache))
+    if request.node.get_closest_marker("live") is not None:
+        return  # a live test talks to the real API with the user's key; it is skipped without one
     monkeypatch.setattr(socket.socket, "connect", _guard_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guard_connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", _guard_getaddrinfo)
     for var in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_BASE_URL",
                 "DAILY_REPORT_CONFIG", "ANTHROPIC_AUTH_TOKEN"):
         monkeypatch.delenv(var, raising=False)
-    cache = tmp_path_factory.mktemp("cache")
-    monkeypatch.setenv("DAILY_REPORT_CACHE_DIR", str(cache))
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "tiktoken"))
 
 

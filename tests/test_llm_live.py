@@ -14,21 +14,15 @@ from tests.stub_llm_kit import Facts, make_request
 pytestmark = pytest.mark.live
 
 
-@pytest.fixture
-def real_world(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Undo conftest's network guard and key removal (same monkeypatch instance) for this live test."""
-    monkeypatch.undo()
-
-
 @pytest.mark.skipif(not os.environ.get("ANTHROPIC_API_KEY"), reason="needs ANTHROPIC_API_KEY")
-def test_live_anthropic_structured_call(real_world: None) -> None:
+def test_live_anthropic_structured_call() -> None:
     resp = call_structured(AnthropicProvider(), make_request("anthropic"), Facts)
     assert Facts.model_validate(resp.output) and resp.usage.output_tokens > 0
     assert resp.cost_usd is not None and resp.cost_usd > 0
 
 
 @pytest.mark.skipif(not os.environ.get("OPENAI_API_KEY"), reason="needs OPENAI_API_KEY")
-def test_live_openai_structured_call(real_world: None) -> None:
+def test_live_openai_structured_call() -> None:
     resp = call_structured(OpenAIProvider(), make_request("openai"), Facts)
     assert Facts.model_validate(resp.output) and resp.usage.output_tokens > 0
     assert resp.cost_usd is not None and resp.cost_usd > 0

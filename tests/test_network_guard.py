@@ -29,3 +29,9 @@ def test_loopback_allowed() -> None:
     finally:
         c.close()
         srv.close()
+
+
+@pytest.mark.live
+def test_live_tests_are_skipped_without_a_key_and_never_guarded() -> None:
+    # Runs only when a key is set; then the guard must not be installed (a real call has to get through).
+    assert socket.socket.connect.__name__ != "_guard_connect"

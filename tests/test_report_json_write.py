@@ -118,3 +118,17 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp(
         atomic.atomic_write(target, b"new content")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_written_reports_follow_the_umask_not_mkstemp_0600(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import stat
+
+    from pipeline.report.atomic import atomic_write
+
+    old = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "r.md", b"x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "r.md").stat().st_mode) == 0o644
