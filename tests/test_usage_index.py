@@ -13,7 +13,7 @@ import pytest
 
 import pipeline.sources as sources
 from pipeline.sources import discover
-from pipeline.sources.types import FileUsage, SourceFile
+from pipeline.sources.types import SourceFile, UsageRows
 from pipeline.usage.index import UsageIndex
 from pipeline.usage.load import load_file_usages
 from schemas.config import Config, DeviceConfig
@@ -37,13 +37,13 @@ def files_of(root: Path) -> list[SourceFile]:
 
 def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    real = sources.read_file_usage
+    real = sources.read_usage_rows
 
-    def spy(f: SourceFile) -> FileUsage:
+    def spy(f: SourceFile) -> UsageRows:
         calls.append(str(f.path))
         return real(f)
 
-    monkeypatch.setattr(sources, "read_file_usage", spy)
+    monkeypatch.setattr(sources, "read_usage_rows", spy)
     return calls
 
 

@@ -6,6 +6,7 @@ files and devices. The fast path (``read_claude_usage``) parses only lines that 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,32 @@ def _int(value: Any) -> int:
     return value if isinstance(value, int) and value > 0 else 0
 
 
-def usage_event(
+# One usage row: the values of ``UsageEvent`` (and of the index's ``Ev``) in field order.
+Row = tuple[Any, ...]
+FIELD_ORDER = (
+    "agent",
+    "model",
+    "timestamp",
+    "input_tokens",
+    "output_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "cache_read_tokens",
+    "cached_input_tokens",
+    "reasoning_tokens",
+    "dedup_key",
+    "is_sidechain",
+    "model_approximate",
+    "session_id",
+    "device",
+    "source_path",
+)
+
+
+def usage_row(
     rec: dict[str, Any], *, ts: datetime, session_id: str, device: str, path: str, sidechain: bool
-) -> UsageEvent | None:
-    """The usage of one top-level assistant line, or None (no usage, synthetic, not assistant)."""
+) -> Row | None:
+    """The usage of one top-level assistant line as a row, or None (no usage, synthetic, not assistant)."""
     if rec.get("type") != "assistant":
         return None
     message = rec.get("message")
@@ -48,21 +71,37 @@ def usage_event(
     write_5m = max(write_total - write_1h, 0)
     if isinstance(split, dict) and not write_total:
         write_5m = _int(split.get("ephemeral_5m_input_tokens"))
-    return UsageEvent(
-        agent="claude_code",
-        model=str(model or "unknown"),
-        timestamp=ts,
-        input_tokens=_int(usage.get("input_tokens")),
-        output_tokens=_int(usage.get("output_tokens")),
-        cache_write_5m_tokens=write_5m,
-        cache_write_1h_tokens=write_1h,
-        cache_read_tokens=_int(usage.get("cache_read_input_tokens")),
-        dedup_key=dedup_key(rec, message),
-        is_sidechain=bool(sidechain or rec.get("isSidechain")),
-        session_id=session_id,
-        device=device,
-        source_path=path,
+    return (
+        "claude_code",
+        str(model or "unknown"),
+        ts,
+        _int(usage.get("input_tokens")),
+        _int(usage.get("output_tokens")),
+        write_5m,
+        write_1h,
+        _int(usage.get("cache_read_input_tokens")),
+        0,
+        0,
+        dedup_key(rec, message),
+        bool(sidechain or rec.get("isSidechain")),
+        False,
+        session_id,
+        device,
+        path,
     )
+
+
+def event_of(row: Row) -> UsageEvent:
+    """A row as a UsageEvent, without validating again what ``usage_row`` built."""
+    return UsageEvent.model_construct(**dict(zip(FIELD_ORDER, row, strict=True)))
+
+
+def usage_event(
+    rec: dict[str, Any], *, ts: datetime, session_id: str, device: str, path: str, sidechain: bool
+) -> UsageEvent | None:
+    """The usage of one top-level assistant line, or None (no usage, synthetic, not assistant)."""
+    row = usage_row(rec, ts=ts, session_id=session_id, device=device, path=path, sidechain=sidechain)
+    return None if row is None else event_of(row)
 
 
 def dedup_key(rec: dict[str, Any], message: dict[str, Any]) -> str | None:
@@ -86,16 +125,30 @@ def fallback_time(f: SourceFile) -> datetime:
     return datetime.fromtimestamp(f.mtime_ns / 1e9 if f.mtime_ns else f.path.stat().st_mtime, tz=UTC)
 
 
-def read_claude_usage(f: SourceFile) -> FileUsage:
-    """Fast path: whole-block scans find the lines holding ``"usage"``; only top-level assistant lines
-    among them are parsed (progress copies never are).
+@dataclass
+class ClaudeScan:
+    """What the fast path finds in one file: usage rows (``FIELD_ORDER``), session, time span, problems."""
+
+    session_id: str
+    rows: list[Row]
+    start: datetime | None
+    end: datetime | None
+    skipped: SkippedLines
+
+
+def scan_claude_usage(f: SourceFile) -> ClaudeScan:
+    """Fast path: a whole-block search jumps between occurrences of ``"type":"assistant"`` (JSON string
+    contents escape their quotes, so it only matches structure); only those lines that also hold
+    ``"usage"`` and are not progress copies are parsed. No pydantic object is built per line.
 
     ``skipped`` counts problems only among those candidate lines (a malformed line elsewhere cannot carry
-    usage); ``start``/``end`` span the usage events and the file's first and last timed lines.
+    usage); ``start``/``end`` span the usage rows and the file's first and last timed lines.
     """
     skipped = SkippedLines(path=str(f.path))
     sid = session_id_for(f)
-    events: list[UsageEvent] = []
+    path = str(f.path)
+    sub = f.kind == "subagent"
+    rows: list[Row] = []
     stamps: list[bytes] = []
     base_line = 0
     last: list[bytes] = []
@@ -105,8 +158,8 @@ def read_claude_usage(f: SourceFile) -> FileUsage:
         previous = block
         if not stamps:
             stamps += _edge_stamp(block, first=True)
-        for offset, raw in lines_with(block, _USAGE):
-            if _PROGRESS in raw or _ASSISTANT not in raw:
+        for offset, raw in lines_with(block, _ASSISTANT):
+            if _USAGE not in raw or _PROGRESS in raw:
                 continue
             try:
                 rec = orjson.loads(raw)
@@ -119,19 +172,30 @@ def read_claude_usage(f: SourceFile) -> FileUsage:
                     continue
             if not sid and isinstance(rec.get("sessionId"), str):
                 sid = rec["sessionId"]
-            ts = parse_ts(rec.get("timestamp")) or (events[-1].timestamp if events else fallback_time(f))
-            ev = usage_event(
-                rec, ts=ts, session_id=sid, device=f.device, path=str(f.path), sidechain=f.kind == "subagent"
-            )
-            if ev is not None:
-                events.append(ev)
+            ts = parse_ts(rec.get("timestamp")) or (rows[-1][2] if rows else fallback_time(f))
+            row = usage_row(rec, ts=ts, session_id=sid, device=f.device, path=path, sidechain=sub)
+            if row is not None:
+                rows.append(row)
         if not complete and not skipped.truncated_tail:
             skipped.truncated_tail = parse_line(block, lineno=0, partial=True, skipped=skipped) is None
         last = _edge_stamp(block, first=False) or last
     stamps += last
-    times = [e.timestamp for e in events] + [t for b in stamps if (t := _ts_from_bytes(b)) is not None]
-    for ev in events:
-        ev.session_id = ev.session_id or sid
+    times = [r[2] for r in rows] + [t for b in stamps if (t := _ts_from_bytes(b)) is not None]
+    if sid and any(not r[13] for r in rows):
+        rows = [r if r[13] else (*r[:13], sid, *r[14:]) for r in rows]
+    return ClaudeScan(
+        session_id=sid,
+        rows=rows,
+        start=min(times) if times else None,
+        end=max(times) if times else None,
+        skipped=skipped,
+    )
+
+
+def read_claude_usage(f: SourceFile) -> FileUsage:
+    """The fast path (``scan_claude_usage``) as a FileUsage."""
+    scan = scan_claude_usage(f)
+    sid = scan.session_id
     return FileUsage(
         path=str(f.path),
         agent="claude_code",
@@ -139,10 +203,10 @@ def read_claude_usage(f: SourceFile) -> FileUsage:
         session_id=sid,
         parent_session_id=f.parent_session_id or (sid if f.kind == "subagent" else None),
         is_subagent=f.kind == "subagent",
-        events=events,
-        start=min(times) if times else None,
-        end=max(times) if times else None,
-        skipped=skipped,
+        events=[event_of(r) for r in scan.rows],
+        start=scan.start,
+        end=scan.end,
+        skipped=scan.skipped,
     )
 
 

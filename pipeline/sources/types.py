@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -54,6 +54,20 @@ class FileUsage(BaseModel):
     start: datetime | None = Field(default=None, description="Earliest line time seen (UTC).")
     end: datetime | None = Field(default=None, description="Latest line time seen (UTC).")
     skipped: SkippedLines
+
+
+@dataclass
+class UsageRows:
+    """The usage fast path's light result for one file: rows of ``UsageEvent`` field values in field
+    order (``claude_usage.FIELD_ORDER``), no pydantic object per event."""
+
+    path: str
+    agent: Agent
+    session_id: str
+    start: datetime | None
+    end: datetime | None
+    skipped: SkippedLines
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 @dataclass

@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from pipeline.paths import user_cache_dir
-from pipeline.sources.types import FileUsage, SourceFile
+from pipeline.sources.types import FileUsage, SourceFile, UsageRows
 from pipeline.usage.dedup import dedup_claude, dedup_codex
 from pipeline.usage.events import FIELDS, TS_INDEX, Ev, from_event
 from schemas.transcript import SkippedLines
@@ -80,6 +80,16 @@ def reduce_file(fu: FileUsage) -> FileEvents:
     else:
         events = dedup_codex(evs)
     return FileEvents(path=fu.path, start=fu.start, end=fu.end, skipped=fu.skipped, events=events)
+
+
+def reduce_rows(ur: UsageRows) -> FileEvents:
+    """``reduce_file`` over the fast path's plain rows (no pydantic object per event)."""
+    evs = [Ev._make(r) for r in ur.rows]
+    if ur.agent == "claude_code":
+        events = dedup_claude(e for e in evs if e.model != "<synthetic>")
+    else:
+        events = dedup_codex(evs)
+    return FileEvents(path=ur.path, start=ur.start, end=ur.end, skipped=ur.skipped, events=events)
 
 
 def encode(fe: FileEvents) -> bytes:

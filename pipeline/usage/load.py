@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline import log
 from pipeline.sources.types import SourceFile
-from pipeline.usage.index import FileEvents, UsageIndex, decode, encode, reduce_file
+from pipeline.usage.index import FileEvents, UsageIndex, decode, encode, reduce_rows
 from schemas.transcript import SkippedLines
 
 # below this many bytes to read, a process pool costs more than it saves
@@ -21,10 +21,10 @@ POOL_MIN_BYTES = 32 * 1024 * 1024
 
 def _read_encoded(f: SourceFile) -> bytes | str:
     """Worker: one file's reduced usage as an index blob, or the error text when it cannot be read."""
-    from pipeline.sources import read_file_usage
+    from pipeline import sources
 
     try:
-        return encode(reduce_file(read_file_usage(f)))
+        return encode(reduce_rows(sources.read_usage_rows(f)))
     except OSError as e:
         return f"{type(e).__name__}: {e}"
 
