@@ -66,8 +66,14 @@ def _no_network(
     monkeypatch.setattr(socket.socket, "connect", _guard_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guard_connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", _guard_getaddrinfo)
-    for var in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_BASE_URL",
-                "DAILY_REPORT_CONFIG", "ANTHROPIC_AUTH_TOKEN"):
+    for var in (
+        "ANTHROPIC_API_KEY",
+        "OPENAI_API_KEY",
+        "ANTHROPIC_BASE_URL",
+        "OPENAI_BASE_URL",
+        "DAILY_REPORT_CONFIG",
+        "ANTHROPIC_AUTH_TOKEN",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "tiktoken"))
 
