@@ -23,10 +23,12 @@ class ToolCall(BaseModel):
     id: str | None = Field(default=None, description="Tool-use id (toolu_… or Codex call_id).")
     name: str = Field(description="Tool name: Bash, Edit, Read, Task, shell, exec_command, apply_patch …")
     arguments: dict[str, object] | str = Field(
-        default_factory=dict, description="Arguments as given; Codex JSON-string arguments parsed when possible."
+        default_factory=dict,
+        description="Arguments as given; Codex JSON-string arguments parsed when possible.",
     )
     result: str | None = Field(
-        default=None, description="Result text as the model saw it; images and base64 replaced by placeholders."
+        default=None,
+        description="Result text as the model saw it; images and base64 replaced by placeholders.",
     )
     is_error: bool = Field(default=False, description="The tool reported an error (is_error, non-zero exit).")
     exit_code: int | None = Field(default=None, description="Exit code when the tool reports one.")
@@ -122,7 +124,9 @@ class Session(BaseModel):
     end: datetime | None = Field(default=None, description="Last line time (UTC).")
     models: list[str] = Field(default_factory=list, description="Models used, without <synthetic>.")
     title: str | None = Field(default=None, description="Title from summary / ai-title / custom-title lines.")
-    version: str | None = Field(default=None, description="Agent version (Claude Code version, Codex cli_version).")
+    version: str | None = Field(
+        default=None, description="Agent version (Claude Code version, Codex cli_version)."
+    )
     turns: list[Turn] = Field(default_factory=list)
     usage: list[UsageEvent] = Field(default_factory=list, description="Usage before global dedup.")
     files: list[str] = Field(default_factory=list, description="Transcript files this session was read from.")

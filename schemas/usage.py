@@ -14,7 +14,9 @@ class ClaudeTokens(BaseModel):
     total_tokens: int = Field(default=0, description="input + output + cache creation + cache read.")
     cost_usd: float | None = Field(default=0.0, description="None when any part could not be priced.")
     responses: int = 0
-    cost_share: float | None = Field(default=None, description="Share of the agent's priced cost (model rows).")
+    cost_share: float | None = Field(
+        default=None, description="Share of the agent's priced cost (model rows)."
+    )
 
 
 class ClaudeTotals(ClaudeTokens):
@@ -29,7 +31,9 @@ class CodexTokens(BaseModel):
     total_tokens: int = Field(default=0, description="input + output.")
     cost_usd: float | None = 0.0
     responses: int = 0
-    cost_share: float | None = Field(default=None, description="Share of the agent's priced cost (model rows).")
+    cost_share: float | None = Field(
+        default=None, description="Share of the agent's priced cost (model rows)."
+    )
 
 
 class ClaudeAgentUsage(BaseModel):
@@ -57,4 +61,6 @@ class UsageReport(BaseModel):
     unpriced_models: list[str] = Field(default_factory=list)
     skipped_lines: int = 0
     skipped_files: dict[str, int] = Field(default_factory=dict, description="path -> lines skipped there")
-    notes: list[str] = Field(default_factory=list, description="Caveats, e.g. subagent output is a lower bound.")
+    notes: list[str] = Field(
+        default_factory=list, description="Caveats, e.g. subagent output is a lower bound."
+    )

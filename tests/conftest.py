@@ -21,10 +21,8 @@ _real_getaddrinfo = socket.getaddrinfo
 def _is_local(address: object) -> bool:
     if isinstance(address, tuple) and address:
         host = str(address[0])
-    elif isinstance(address, (str, bytes)):  # AF_UNIX path
-        return True
     else:
-        return False
+        return isinstance(address, (str, bytes))  # an AF_UNIX path is local
     if host in ("localhost", ""):
         return True
     try:
