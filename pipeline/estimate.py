@@ -1,10 +1,12 @@
 """What a run will cost before anything is sent: tokens counted offline, prices from genai-prices.
 
-Input tokens are o200k counts of everything a request carries (system, blocks, output schema) scaled by the
-model family's factor (``pipeline.tokens.estimate_model_tokens``). Output tokens are a typical figure per
-stage. Prompt caching is modelled as the design expects: over one chunk the first stage sent writes the
-transcript prefix (Anthropic: cache-write price; OpenAI: plain input) and the later stages read it
-(cache-read price). Requests already in the cache are free. Batch halves the price.
+Input tokens are o200k counts of everything a request carries (system, blocks, output schema or the shared
+tools' schemas) scaled by the model family's factor (``pipeline.tokens.estimate_model_tokens``). Output
+tokens are a typical figure per stage. Prompt caching is modelled as providers render requests: with shared
+tools ("tools" mode) the first stage sent over a chunk writes the tools + transcript prefix (Anthropic:
+cache-write price; OpenAI: plain input) and the later stages read it (cache-read price); with one schema per
+request ("native", "tool") the schema precedes the prompt, so only a request with the same schema over the
+same chunk could read it. Requests already in the cache are free. Batch halves the price.
 """
 
 from __future__ import annotations
@@ -120,18 +122,28 @@ def price_tokens(
 
 
 def _split_tokens(request: LLMRequest) -> tuple[int, int]:
-    """(cacheable prefix tokens, the rest) as model tokens: system + blocks up to the last cached block."""
+    """(cacheable prefix tokens, the rest) as model tokens. With shared tools (chunk stages) the prefix is
+    the tools' schemas + system + blocks up to the last cached block (providers render tools first); with
+    one schema per request that schema precedes the prompt and differs by stage, so it sits in the rest."""
     last_cached = max((i for i, b in enumerate(request.blocks) if b.cache), default=-1)
     prefix = request.system + "".join(b.text for b in request.blocks[: last_cached + 1])
-    rest = "".join(b.text for b in request.blocks[last_cached + 1 :]) + json.dumps(request.output_schema)
+    rest = "".join(b.text for b in request.blocks[last_cached + 1 :])
+    if request.tools:
+        prefix = json.dumps([t.model_dump() for t in request.tools]) + prefix
+    else:
+        rest += json.dumps(request.output_schema)
     model = request.model
     return estimate_model_tokens(count_tokens(prefix), model), estimate_model_tokens(
         count_tokens(rest), model
     )
 
 
-def _chunk_id(request: LLMRequest) -> tuple[str | None, int | None]:
-    return request.session_id, request.chunk_index
+PrefixId = tuple[str | None, int | None, str | None]
+
+
+def _chunk_id(request: LLMRequest) -> PrefixId:
+    """What identifies a request's cacheable prefix: its chunk, plus its schema when that comes first."""
+    return request.session_id, request.chunk_index, None if request.tools else request.schema_name
 
 
 @dataclass
@@ -143,7 +155,7 @@ class Estimator:
     batch: bool = False
     overrides: Mapping[str, Any] | None = None
     _by_stage: dict[str, StageEstimate] = field(default_factory=dict)
-    _prefix_seen: set[tuple[str | None, int | None]] = field(default_factory=set)
+    _prefix_seen: set[PrefixId] = field(default_factory=set)
 
     def stage(self, name: str) -> StageEstimate:
         return self._by_stage.setdefault(name, StageEstimate(stage=name))
@@ -180,7 +192,7 @@ class Estimator:
         prefix: int,
         rest: int,
         output: int,
-        cid: tuple[str | None, int | None] | None,
+        cid: PrefixId | None,
     ) -> None:
         write = read = 0
         if cid is not None and cid[0] is not None and prefix >= min_cacheable(self.provider, self.model):

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from pipeline import log
-from pipeline.llm.types import LLMRequest
+from pipeline.llm.types import LLMRequest, ToolSpec
 from pipeline.stages.base import LANG_NAMES, PlannedCall, Prompt, SessionInfo, load_prompt
 from schemas.chunk import Chunk
 from schemas.config import Config
@@ -187,6 +187,7 @@ class LLMTarget:
     provider: str
     model: str
     max_tokens: int
+    structured: str = "tools"  # llm.structured: "tools" gives chunk stages their shared tool list
 
 
 def resolve_target(config: Config, opts: RunOptions) -> tuple[LLMTarget, Any]:
@@ -195,11 +196,18 @@ def resolve_target(config: Config, opts: RunOptions) -> tuple[LLMTarget, Any]:
 
     provider = make_provider(config.llm, provider=opts.provider, model=opts.model, base_url=opts.base_url)
     model = model_for(provider, config.llm, model=opts.model, provider=opts.provider)
-    target = LLMTarget(provider=provider.name, model=model, max_tokens=config.llm.max_output_tokens)
+    target = LLMTarget(
+        provider=provider.name,
+        model=model,
+        max_tokens=config.llm.max_output_tokens,
+        structured=config.llm.structured,
+    )
     return target, provider
 
 
 def to_request(call: PlannedCall, *, prompt: Prompt, target: LLMTarget) -> LLMRequest:
+    """The request for ``call``; in "tools" mode a call with shared tools carries them as ToolSpecs."""
+    shared = target.structured == "tools" and bool(call.tools) and call.tool_name is not None
     return LLMRequest(
         stage=call.stage,
         prompt_version=prompt.version,
@@ -214,7 +222,22 @@ def to_request(call: PlannedCall, *, prompt: Prompt, target: LLMTarget) -> LLMRe
         chunk_index=call.chunk_index,
         device=call.device,
         label=call.label,
+        tools=tool_specs(call.tools) if shared else None,
+        tool_name=call.tool_name if shared else None,
     )
+
+
+def tool_specs(tools: Sequence[tuple[str, type[BaseModel]]]) -> list[ToolSpec]:
+    """(name, output model) pairs -> ToolSpecs with the models' JSON schemas (the same schema a single-schema
+    request carries; each provider applies its own strict transform, deterministically)."""
+    return [
+        ToolSpec(
+            name=name,
+            description=f"Record the {name} of the transcript as a {model.__name__}.",
+            input_schema=model.model_json_schema(),
+        )
+        for name, model in tools
+    ]
 
 
 @dataclass

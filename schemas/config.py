@@ -44,9 +44,14 @@ class LLMConfig(BaseModel):
     reasks: int = Field(default=2, description="Validation re-asks after the first answer.")
     replay_dir: Path | None = Field(default=None, description="Where the replay provider reads answers.")
     timeout_s: float = 120.0
-    structured: Literal["native", "tool"] = Field(
-        default="native",
-        description="Anthropic: native structured output, or a forced tool (proxies, Bedrock).",
+    structured: Literal["tools", "native", "tool"] = Field(
+        default="tools",
+        description=(
+            "tools: chunk stages share one tool list (each forces its own tool), so stages 2-5 over a chunk "
+            "read the transcript from the provider's prompt cache; day stages use native output. native: a "
+            "schema per request (constrained decoding, but no cross-stage prompt caching). tool: one forced "
+            "tool per request (Anthropic via proxies, Bedrock; no cross-stage caching either)."
+        ),
     )
     retry_attempts: int = Field(
         default=6, description="Transport attempts per request (429, 529, 5xx, timeouts)."

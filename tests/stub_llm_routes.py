@@ -189,14 +189,40 @@ def example_for(schema: dict[str, Any], root: dict[str, Any] | None = None, name
     return {"string": f"example {name}", "integer": 1, "number": 1.5, "boolean": True, "null": None}[kind]
 
 
+def forced_tool(body: dict[str, Any]) -> str | None:
+    """The tool name a request forces (Anthropic ``{"type": "tool"}``, OpenAI ``{"type": "function"}``)."""
+    choice = body.get("tool_choice")
+    if not isinstance(choice, dict):
+        return None
+    if choice.get("type") == "tool":
+        return str(choice.get("name"))
+    if choice.get("type") == "function":
+        return str((choice.get("function") or {}).get("name"))
+    return None
+
+
 def schema_of(body: dict[str, Any]) -> dict[str, Any] | None:
-    """The JSON schema a request asks for (Anthropic output_config / forced tool, OpenAI response_format)."""
+    """The JSON schema a request asks for (Anthropic output_config / the forced tool, OpenAI response_format
+    / the forced function)."""
     if fmt := (body.get("output_config") or {}).get("format"):
         return fmt.get("schema")
-    if body.get("tools"):
-        return body["tools"][0].get("input_schema")
+    tools = body.get("tools") or []
+    name = forced_tool(body)
+    for tool in tools:
+        function = tool.get("function") or {}
+        if name is None or name in (tool.get("name"), function.get("name")):
+            return tool.get("input_schema") or function.get("parameters")
     rf = body.get("response_format") or {}
     return (rf.get("json_schema") or {}).get("schema")
+
+
+def _block_text(block: dict[str, Any]) -> str:
+    if "text" in block:
+        return str(block["text"])
+    if block.get("type") == "tool_result":
+        content = block.get("content")
+        return content if isinstance(content, str) else json.dumps(content)
+    return json.dumps(block.get("input", ""))
 
 
 def prompt_blocks(body: dict[str, Any]) -> list[tuple[str, bool]]:
@@ -209,9 +235,29 @@ def prompt_blocks(body: dict[str, Any]) -> list[tuple[str, bool]]:
         parts.append((item.get("text", ""), "cache_control" in item))
     for msg in body.get("messages") or []:
         content = msg.get("content")
+        if msg.get("tool_calls"):
+            parts.append((json.dumps(msg["tool_calls"]), False))
         if isinstance(content, str):
             parts.append((content, False))
             continue
         for block in content or []:
-            parts.append((block.get("text") or json.dumps(block.get("input", "")), "cache_control" in block))
+            parts.append((_block_text(block), "cache_control" in block))
     return parts
+
+
+def serialized_parts(body: dict[str, Any]) -> list[tuple[str, bool]]:
+    """(text, has cache_control) of everything a provider renders before the answer, in its order: tool
+    definitions and any output schema first, then system and messages; Anthropic renders ``tool_choice``
+    after the system prompt (a changed tool_choice keeps tools and system cached, not the messages)."""
+    head = json.dumps(body.get("tools") or [], sort_keys=True)
+    schema = (body.get("output_config") or {}).get("format") or body.get("response_format")
+    if schema:
+        head += json.dumps(schema, sort_keys=True)
+    parts = [(head, False)]
+    system = body.get("system")
+    n_system = 1 if isinstance(system, str) else len(system) if isinstance(system, list) else 0
+    blocks = prompt_blocks(body)
+    parts += blocks[:n_system]
+    if isinstance(body.get("tool_choice"), dict) and "system" in body:
+        parts.append((json.dumps(body["tool_choice"], sort_keys=True), False))
+    return parts + blocks[n_system:]

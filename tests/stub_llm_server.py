@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.stub_llm_routes import example_for, prompt_blocks, route, schema_of
+from tests.stub_llm_routes import (
+    example_for,
+    forced_tool,
+    prompt_blocks,
+    route,
+    schema_of,
+    serialized_parts,
+)
 
 AnswerFn = Callable[[dict[str, Any]], dict[str, Any]]
 MESSAGE_PATHS = ("/v1/messages", "/v1/chat/completions")
@@ -167,8 +174,10 @@ class StubLLMServer:
         return example_for(schema) if schema else {"text": "hello"}
 
     def anthropic_usage(self, body: dict[str, Any], output_text: str) -> dict[str, Any]:
-        """Prompt caching simulated: a prefix ending at a cache_control breakpoint seen before is read."""
-        blocks, prefix, read, write, total = prompt_blocks(body), "", 0, 0, 0
+        """Prompt caching simulated on the rendered order (tools and output schema, system, tool_choice,
+        messages): a prefix ending at a cache_control breakpoint seen before is read, so a request whose
+        tools, schema or anything before the breakpoint differs misses."""
+        blocks, prefix, read, write, total = serialized_parts(body), "", 0, 0, 0
         cut = 0
         with self._lock:
             for text, cached in blocks:
@@ -192,10 +201,11 @@ class StubLLMServer:
 
     def openai_usage(self, body: dict[str, Any], output_text: str) -> dict[str, Any] | None:
         """Automatic prefix caching simulated: the longest prefix shared with an earlier prompt, in
-        128-token steps, once a prompt reaches 1024 tokens."""
+        128-token steps, once a prompt reaches 1024 tokens. The prompt is rendered as the tools and the
+        response format (which precede the messages), then the messages."""
         if self.omit_usage:
             return None
-        prompt = "".join(t for t, _ in prompt_blocks(body))
+        prompt = "".join(t for t, _ in serialized_parts(body))
         with self._lock:
             shared = max((_common_prefix(prompt, p) for p in self._prompts[-200:]), default=0)
             self._prompts.append(prompt)
@@ -237,6 +247,12 @@ class StubLLMServer:
         }
 
     def completion(self, body: dict[str, Any], text: str) -> dict[str, Any]:
+        forced = forced_tool(body) if (body.get("tool_choice") or {}).get("type") == "function" else None
+        message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
+        if forced is not None:
+            call: dict[str, Any] = {"id": f"call_{next(self._ids)}", "type": "function"}
+            call["function"] = {"name": forced, "arguments": text}
+            message = {"role": "assistant", "content": None, "refusal": None, "tool_calls": [call]}
         out: dict[str, Any] = {
             "id": f"chatcmpl-{next(self._ids)}",
             "object": "chat.completion",
@@ -245,8 +261,8 @@ class StubLLMServer:
             "choices": [
                 {
                     "index": 0,
-                    "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": text, "refusal": None},
+                    "finish_reason": "tool_calls" if forced else "stop",
+                    "message": message,
                 }
             ],
         }

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
+from tests.stub_llm_routes import forced_tool
 from tests.stub_llm_server import Fault, StubLLMServer
 
 DAY = "2026-03-17"
@@ -257,7 +258,7 @@ def test_stage_option_resends_only_that_stage_and_its_dependents(
 
 
 def _stage_of(body: dict[str, Any]) -> str:
-    """Which stage a stub request came from: the schema's title names the output model."""
+    """Which stage a stub request came from: the forced tool, else the schema's title names the output model."""
     schema = (body.get("output_config") or {}).get("format", {}).get("schema") or {}
     title = json.dumps(body)
     names = {
@@ -272,6 +273,8 @@ def _stage_of(body: dict[str, Any]) -> str:
     for name, stage in names.items():
         if schema.get("title") == name:
             return stage
+    if (tool := forced_tool(body)) in names.values():  # shared tools: the forced tool names the stage
+        return str(tool)
     for name, stage in names.items():
         if name in title:
             return stage

@@ -1,5 +1,14 @@
-"""Anthropic Messages API: native structured output (``output_config.format``) or a forced tool,
-``cache_control`` breakpoints on cached blocks, usage with cache write (5m/1h) and read."""
+"""Anthropic Messages API: shared forced tools for chunk stages, native structured output
+(``output_config.format``) or one forced tool, ``cache_control`` breakpoints on cached blocks, usage with
+cache write (5m/1h) and read.
+
+Modes (``llm.structured``): "tools" (default): a request that carries ``tools`` (chunk stages) offers all
+of them and forces its own, with the transcript in ``system``, so the five requests over a chunk share
+tools + system and stages 2-5 read it from the prompt cache; a request without tools (day stages) uses
+native output. "native": every request has its own ``output_config`` schema: constrained decoding per
+stage, but the schema precedes the prompt, so stages do not share a cached prefix. "tool": one forced
+tool per request (proxies, Bedrock), the same trade as native.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +22,13 @@ import anthropic
 import orjson
 
 from pipeline.errors import MissingKeyError
-from pipeline.llm.base import BatchStatus, RawAnswer
+from pipeline.llm.base import BatchStatus, RawAnswer, ToolCall, split_blocks
 from pipeline.llm.retry import BadResponseError
 from pipeline.llm.types import LLMRequest, Usage
 
 KEY_VAR = "ANTHROPIC_API_KEY"
 DEFAULT_MODEL = "claude-haiku-4-5"
-Structured = Literal["native", "tool"]
+Structured = Literal["native", "tool", "tools"]
 
 
 def missing_key_message(var: str, others: str) -> str:
@@ -39,7 +48,7 @@ class AnthropicProvider:
         api_key: str | None = None,
         base_url: str | None = None,
         timeout_s: float = 120.0,
-        structured: Structured = "native",
+        structured: Structured = "tools",
         tool_name: str = "emit_result",
     ) -> None:
         self.api_key = api_key if api_key is not None else os.environ.get(KEY_VAR)
@@ -62,28 +71,44 @@ class AnthropicProvider:
 
     def params(self, request: LLMRequest, extra_messages: list[dict[str, Any]]) -> dict[str, Any]:
         """The Messages API body for ``request`` (also one batch line's ``params``)."""
-        content = [_text_block(b.text, b.cache) for b in request.blocks]
-        body: dict[str, Any] = {
-            "model": request.model,
-            "max_tokens": request.max_tokens,
-            "system": request.system,
-            "messages": [{"role": "user", "content": content}, *extra_messages],
-        }
-        schema = anthropic.transform_schema(request.output_schema)
-        if self.structured == "tool":
-            body["tools"] = [
-                {
-                    "name": self.tool_name,
-                    "description": f"Return the {request.schema_name}.",
-                    "input_schema": schema,
-                }
-            ]
-            body["tool_choice"] = {"type": "tool", "name": self.tool_name}
+        if request.tools and request.tool_name:
+            body = _shared_tools_body(request)
         else:
-            body["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
+            body = {
+                "model": request.model,
+                "max_tokens": request.max_tokens,
+                "system": request.system,
+                "messages": [
+                    {"role": "user", "content": [_text_block(b.text, b.cache) for b in request.blocks]}
+                ],
+            }
+            body.update(self._one_schema(request))
+        body["messages"] = [*body["messages"], *extra_messages]
         if request.temperature is not None:
             body["temperature"] = request.temperature
         return body
+
+    def _one_schema(self, request: LLMRequest) -> dict[str, Any]:
+        """A request without shared tools: native output_config, or (mode "tool") one forced tool."""
+        schema = anthropic.transform_schema(request.output_schema)
+        if self.structured == "tool":
+            tool = {
+                "name": self.tool_name,
+                "description": f"Return the {request.schema_name}.",
+                "input_schema": schema,
+            }
+            return {"tools": [tool], "tool_choice": {"type": "tool", "name": self.tool_name}}
+        return {"output_config": {"format": {"type": "json_schema", "schema": schema}}}
+
+    def reask_turns(self, answer: RawAnswer, message: str) -> list[dict[str, Any]]:
+        """An invalid tool call goes back as the assistant's tool_use and a user tool_result (is_error)
+        carrying the errors; a text answer as assistant text and a user message."""
+        call = answer.tool_call
+        if call is None:
+            return [{"role": "assistant", "content": answer.text}, {"role": "user", "content": message}]
+        use = {"type": "tool_use", "id": call.id, "name": call.name, "input": _tool_input(call.arguments)}
+        result = {"type": "tool_result", "tool_use_id": call.id, "is_error": True, "content": message}
+        return [{"role": "assistant", "content": [use]}, {"role": "user", "content": [result]}]
 
     def complete(self, request: LLMRequest, extra_messages: list[dict[str, Any]]) -> RawAnswer:
         body = self.params(request, extra_messages)
@@ -122,6 +147,39 @@ class AnthropicProvider:
             yield item.model_dump(mode="json")
 
 
+def _shared_tools_body(request: LLMRequest) -> dict[str, Any]:
+    """Chunk-stage layout: the same tools on every request over a chunk (rendered first), the system text
+    and the cached blocks as ``system`` (breakpoint on the last), only the rest as the user turn. A changed
+    tool_choice invalidates the cached messages but not tools or system, so the transcript survives it."""
+    cached, rest = split_blocks(request)
+    system = [_text_block(request.system, False)]
+    system += [_text_block(b.text, i == len(cached) - 1) for i, b in enumerate(cached)]
+    tools = [
+        {
+            "name": t.name,
+            "description": t.description,
+            "input_schema": anthropic.transform_schema(t.input_schema),
+        }
+        for t in request.tools or []
+    ]
+    return {
+        "model": request.model,
+        "max_tokens": request.max_tokens,
+        "system": system,
+        "messages": [{"role": "user", "content": [_text_block(b.text, False) for b in rest or cached[-1:]]}],
+        "tools": tools,
+        "tool_choice": {"type": "tool", "name": request.tool_name},
+    }
+
+
+def _tool_input(arguments: str) -> Any:
+    try:
+        value = orjson.loads(arguments)
+    except orjson.JSONDecodeError:
+        return {"raw": arguments}
+    return value if isinstance(value, dict) else {"value": value}
+
+
 def _text_block(text: str, cache: bool) -> dict[str, Any]:
     block: dict[str, Any] = {"type": "text", "text": text}
     if cache:
@@ -132,9 +190,13 @@ def _text_block(text: str, cache: bool) -> dict[str, Any]:
 def answer_from_message(message: dict[str, Any], *, latency_s: float = 0.0) -> RawAnswer:
     """A Messages API response (as a dict) -> RawAnswer; a tool_use input becomes its JSON text."""
     parts: list[str] = []
+    call: ToolCall | None = None
     for block in message.get("content") or []:
         if block.get("type") == "tool_use":
             parts = [orjson.dumps(block.get("input") or {}).decode()]
+            call = ToolCall(
+                id=str(block.get("id") or ""), name=str(block.get("name") or ""), arguments=parts[0]
+            )
             break
         if block.get("type") == "text":
             parts.append(block.get("text") or "")
@@ -145,6 +207,7 @@ def answer_from_message(message: dict[str, Any], *, latency_s: float = 0.0) -> R
         model=str(message.get("model") or ""),
         latency_s=latency_s,
         notes=notes,
+        tool_call=call,
     )
 
 

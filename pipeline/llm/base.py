@@ -2,7 +2,7 @@
 
 A provider sends exactly one request per ``complete`` call: it never retries (``retry.py`` does) and never
 validates (``structured.py`` does). Batch support is part of the same interface so vendor quirks stay in the
-vendor's module.
+vendor's module. A provider may also have ``reask_turns(answer, message)`` (see ``reask_turns`` below).
 """
 
 from __future__ import annotations
@@ -11,18 +11,28 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from pipeline.llm.types import LLMRequest, Usage
+from pipeline.llm.types import LLMRequest, TextBlock, Usage
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """The forced tool call an answer came in: what a re-ask sends back (``arguments`` is JSON text)."""
+
+    id: str
+    name: str
+    arguments: str
 
 
 @dataclass(frozen=True)
 class RawAnswer:
-    """The unvalidated text of one answer with its usage."""
+    """The unvalidated text of one answer with its usage (for a tool call: its arguments as JSON text)."""
 
     text: str
     usage: Usage
     model: str
     latency_s: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    tool_call: ToolCall | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,27 @@ class Provider(Protocol):
         ...
 
 
+def reask_turns(provider: object, answer: RawAnswer, message: str) -> list[dict[str, Any]]:
+    """The turns that send an invalid ``answer`` back with ``message``: the provider's own ``reask_turns``
+    when it has one (tool calls need the vendor's tool-result shape), else assistant text + user text."""
+    own = getattr(provider, "reask_turns", None)
+    if callable(own):
+        turns: list[dict[str, Any]] = own(answer, message)
+        return turns
+    return [{"role": "assistant", "content": answer.text}, {"role": "user", "content": message}]
+
+
+def split_blocks(request: LLMRequest) -> tuple[list[TextBlock], list[TextBlock]]:
+    """(the blocks up to and including the last cached one, the rest): the cacheable prefix and the tail."""
+    last = max((i for i, b in enumerate(request.blocks) if b.cache), default=-1)
+    return list(request.blocks[: last + 1]), list(request.blocks[last + 1 :])
+
+
 def user_text(request: LLMRequest) -> str:
     """The request's blocks concatenated in order (for providers without content blocks)."""
-    return "".join(b.text if b.text.endswith("\n") else b.text + "\n" for b in request.blocks).rstrip("\n")
+    return join_blocks(request.blocks)
+
+
+def join_blocks(blocks: Sequence[TextBlock]) -> str:
+    """Blocks as one text, each ending in a newline, without the final one."""
+    return "".join(b.text if b.text.endswith("\n") else b.text + "\n" for b in blocks).rstrip("\n")

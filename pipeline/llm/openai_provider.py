@@ -1,5 +1,10 @@
-"""OpenAI Chat Completions with a strict json_schema response format; also any OpenAI-compatible server
-(vLLM, Ollama, llama.cpp) through ``base_url``: fields such servers omit are never required."""
+"""OpenAI Chat Completions with strict schemas; also any OpenAI-compatible server (vLLM, Ollama, llama.cpp)
+through ``base_url``: fields such servers omit are never required.
+
+A request with ``tools`` (chunk stages, "tools" mode) offers the same strict function tools on every
+request over a chunk and forces its own; the transcript goes in the system message, so the cached prefix
+(tools, system message) is shared. A request without tools gets its own strict json_schema response format.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +21,9 @@ import orjson
 
 from pipeline.errors import MissingKeyError
 from pipeline.llm.anthropic_provider import missing_key_message
-from pipeline.llm.base import BatchStatus, RawAnswer, user_text
+from pipeline.llm.base import BatchStatus, RawAnswer, ToolCall, join_blocks, split_blocks, user_text
 from pipeline.llm.retry import BadResponseError
-from pipeline.llm.types import LLMRequest, Usage
+from pipeline.llm.types import LLMRequest, TextBlock, Usage
 
 KEY_VAR = "OPENAI_API_KEY"
 DEFAULT_MODEL = "gpt-5-mini"
@@ -62,29 +67,48 @@ class OpenAIProvider:
 
     def params(self, request: LLMRequest, extra_messages: list[dict[str, Any]]) -> dict[str, Any]:
         """The Chat Completions body for ``request`` (also one batch line's ``body``)."""
-        body: dict[str, Any] = {
-            "model": request.model,
-            "messages": [
-                {"role": "system", "content": request.system},
-                {"role": "user", "content": user_text(request)},
-                *extra_messages,
-            ],
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {
-                    "name": schema_name(request.schema_name),
-                    "strict": True,
-                    "schema": strict_schema(request.output_schema),
+        if request.tools and request.tool_name:
+            body = _shared_tools_body(request)
+        else:
+            body = {
+                "model": request.model,
+                "messages": [
+                    {"role": "system", "content": request.system},
+                    {"role": "user", "content": user_text(request)},
+                ],
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {
+                        "name": schema_name(request.schema_name),
+                        "strict": True,
+                        "schema": strict_schema(request.output_schema),
+                    },
                 },
-            },
-            self.token_param: request.max_tokens,
-        }
+            }
+        body["messages"] = [*body["messages"], *extra_messages]
+        body[self.token_param] = request.max_tokens
         if request.temperature is not None:
             body["temperature"] = request.temperature
         cached = [b.text for b in request.blocks if b.cache]
         if self.prompt_cache_key and cached:
             body["prompt_cache_key"] = "dr-" + hashlib.sha256(cached[0].encode()).hexdigest()[:40]
         return body
+
+    def reask_turns(self, answer: RawAnswer, message: str) -> list[dict[str, Any]]:
+        """An invalid tool call goes back as the assistant's tool_calls and a tool message with the errors;
+        a text answer as assistant text and a user message."""
+        call = answer.tool_call
+        if call is None:
+            return [{"role": "assistant", "content": answer.text}, {"role": "user", "content": message}]
+        function = {"name": call.name, "arguments": call.arguments}
+        return [
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"id": call.id, "type": "function", "function": function}],
+            },
+            {"role": "tool", "tool_call_id": call.id, "content": message},
+        ]
 
     def complete(self, request: LLMRequest, extra_messages: list[dict[str, Any]]) -> RawAnswer:
         body = self.params(request, extra_messages)
@@ -132,11 +156,54 @@ class OpenAIProvider:
                     yield orjson.loads(line)
 
 
+def _shared_tools_body(request: LLMRequest) -> dict[str, Any]:
+    """Chunk-stage layout: the same strict function tools on every request over a chunk, the system text
+    and the cached blocks as the system message, only the rest as the user message, its own tool forced.
+    (A per-stage response_format would precede the prompt and break the shared prefix.)"""
+    cached, rest = split_blocks(request)
+    system = join_blocks([TextBlock(text=request.system), *cached])
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": t.name,
+                "description": t.description,
+                "parameters": strict_schema(t.input_schema),
+                "strict": True,
+            },
+        }
+        for t in request.tools or []
+    ]
+    return {
+        "model": request.model,
+        "messages": [
+            {"role": "system", "content": system},
+            {"role": "user", "content": join_blocks(rest)},
+        ],
+        "tools": tools,
+        "tool_choice": {"type": "function", "function": {"name": request.tool_name}},
+        "parallel_tool_calls": False,
+    }
+
+
+def _tool_call(message: dict[str, Any]) -> ToolCall | None:
+    calls = message.get("tool_calls") or []
+    if not calls:
+        return None
+    function = calls[0].get("function") or {}
+    return ToolCall(
+        id=str(calls[0].get("id") or ""),
+        name=str(function.get("name") or ""),
+        arguments=str(function.get("arguments") or ""),
+    )
+
+
 def answer_from_completion(completion: dict[str, Any], *, latency_s: float = 0.0) -> RawAnswer:
     """A ChatCompletion (as a dict) -> RawAnswer. Missing usage -> zero usage and a note."""
     choices = completion.get("choices") or [{}]
     message = choices[0].get("message") or {}
-    text = message.get("content") or ""
+    call = _tool_call(message)
+    text = call.arguments if call is not None else message.get("content") or ""
     notes: list[str] = []
     if message.get("refusal"):
         notes.append(f"refusal: {message['refusal']}")
@@ -152,6 +219,7 @@ def answer_from_completion(completion: dict[str, Any], *, latency_s: float = 0.0
         model=str(completion.get("model") or ""),
         latency_s=latency_s,
         notes=tuple(notes),
+        tool_call=call,
     )
 
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from pipeline import log
 from pipeline.errors import LLMError
-from pipeline.llm.base import Provider, RawAnswer
+from pipeline.llm.base import Provider, RawAnswer, reask_turns
 from pipeline.llm.cache import Cache
 from pipeline.llm.costing import cost_of
 from pipeline.llm.retry import TRANSPORT_ERRORS, RetryPolicy, status_of, with_retries
@@ -124,11 +124,7 @@ def call_structured(
         except (ValueError, ValidationError) as exc:
             errors = describe_errors(exc)
             call.report(raw, error=f"invalid output: {errors}")
-            extra = [
-                *extra,
-                {"role": "assistant", "content": raw.text},
-                {"role": "user", "content": reask_message(errors)},
-            ]
+            extra = [*extra, *reask_turns(provider, raw, reask_message(errors))]
             continue
         cost = cost_of(provider=provider.name, model=raw.model, usage=call.usage, overrides=price_overrides)
         response = LLMResponse(

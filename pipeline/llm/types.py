@@ -4,6 +4,11 @@ A request is rendered as: ``system`` text, then one user message whose content i
 A block with ``cache=True`` ends a cacheable prefix (Anthropic: a ``cache_control`` breakpoint; OpenAI:
 automatic prefix caching, blocks concatenated in order). Chunk stages put the transcript first with
 ``cache=True`` and the stage instructions after it, so stages over one chunk share a prefix.
+
+With ``tools`` set (the default "tools" structured mode for chunk stages) every request over a chunk offers
+the same tools and forces its own (``tool_name``); providers then render the system text and the cached
+blocks as the system prompt and only the rest as the user turn, so the prefix providers cache (tools,
+system) is identical over the chunk's five requests.
 """
 
 from __future__ import annotations
@@ -23,6 +28,17 @@ class TextBlock(BaseModel):
     cache: bool = False
 
 
+class ToolSpec(BaseModel):
+    """One tool a request offers: its name, a description and the JSON schema of its input (the pydantic
+    schema of a stage's output model; each provider applies its own strict-schema transform)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+
+
 class LLMRequest(BaseModel):
     """Everything that decides an answer, plus labels (not part of the key) for messages and the ledger."""
 
@@ -38,16 +54,23 @@ class LLMRequest(BaseModel):
     output_schema: dict[str, Any] = Field(description="JSON schema of the pydantic output model.")
     max_tokens: int = 4096
     temperature: float | None = None
+    tools: list[ToolSpec] | None = Field(
+        default=None,
+        description="Shared tools of the chunk stages (identical over a chunk's requests); None: one schema.",
+    )
+    tool_name: str | None = Field(default=None, description="The tool this request forces (one of tools).")
     # labels: not part of the key
     session_id: str | None = None
     chunk_index: int | None = None
     device: str | None = None
-    label: str = Field(default="", description="Human-readable id: 'tasks/<session>/chunk-2', 'overview/day'.")
+    label: str = Field(
+        default="", description="Human-readable id: 'tasks/<session>/chunk-2', 'overview/day'."
+    )
     sample: int = Field(default=0, description="Repeat number for eval --repeat; 0 for normal runs.")
 
     def key(self) -> str:
         """sha256 of the canonical JSON of everything that decides the answer."""
-        payload = {
+        payload: dict[str, Any] = {
             "provider": self.provider,
             "model": self.model,
             "stage": self.stage,
@@ -60,6 +83,9 @@ class LLMRequest(BaseModel):
             "temperature": self.temperature,
             "sample": self.sample,
         }
+        if self.tools is not None:  # only when set: keys of requests without tools are unchanged
+            payload["tools"] = [t.model_dump() for t in self.tools]
+            payload["tool_name"] = self.tool_name
         return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
     def replay_id(self) -> str:

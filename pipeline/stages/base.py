@@ -76,6 +76,8 @@ class PlannedCall:
     session_id: str | None = None
     chunk_index: int | None = None
     device: str | None = None
+    tools: tuple[tuple[str, type[BaseModel]], ...] = ()  # (tool name, output model): shared by chunk stages
+    tool_name: str | None = None  # the tool this call forces (one of ``tools``)
 
 
 @dataclass
@@ -127,6 +129,8 @@ class ChunkStage:
             session_id=chunk.session_id,
             chunk_index=chunk.index,
             device=chunk.device,
+            tools=shared_tools(),
+            tool_name=self.name,
         )
 
     def merge(self, session: SessionInfo, outputs: Sequence[tuple[Chunk, BaseModel]]) -> Any:
@@ -147,12 +151,20 @@ class DayStage:
         raise NotImplementedError
 
 
+def shared_tools() -> tuple[tuple[str, type[BaseModel]], ...]:
+    """Every chunk stage's (name, output model), in registry order: the tool list all chunk-stage requests
+    over a chunk share, so providers cache it with the transcript."""
+    from pipeline.stages.registry import STAGES
+
+    return tuple((name, cls.output_model) for name, cls in STAGES.items() if issubclass(cls, ChunkStage))
+
+
 def transcript_block(chunk: Chunk) -> str:
     """The shared prefix: identical for every chunk stage over one chunk."""
     head = (
-        f"<session id=\"{chunk.session_id}\" agent=\"{chunk.agent}\" device=\"{chunk.device}\" "
-        f"project=\"{chunk.project}\" part=\"{chunk.index + 1} of {chunk.count}\" "
-        f"turns=\"{chunk.turn_start}-{chunk.turn_end}\">\n"
+        f'<session id="{chunk.session_id}" agent="{chunk.agent}" device="{chunk.device}" '
+        f'project="{chunk.project}" part="{chunk.index + 1} of {chunk.count}" '
+        f'turns="{chunk.turn_start}-{chunk.turn_end}">\n'
     )
     digest = f"<earlier_parts>\n{chunk.digest}\n</earlier_parts>\n" if chunk.digest else ""
     return f"{head}{digest}<transcript>\n{chunk.text}\n</transcript>\n</session>"
