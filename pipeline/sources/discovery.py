@@ -4,73 +4,84 @@ Claude roots hold ``projects/`` (or are a ``projects/`` dir): ``projects/**/*.js
 ``<session>/subagents/agent-*.jsonl`` and old ``agent-*.jsonl`` beside the sessions. Codex roots hold
 ``sessions/`` (or are one): ``rollout-*.jsonl``, ``.jsonl.zst`` (a plain sibling wins) and old
 ``rollout-*.json``; ``archived_sessions/`` too, where the active ``sessions/`` copy wins.
+
+The walk uses ``os.scandir`` (one ``stat`` per file, no per-file path resolution) and does what
+``Path.rglob`` does: symlinked files are taken, symlinked directories are not entered, an unreadable
+subdirectory is passed over. This module imports neither pydantic nor the readers, so that a warm
+``usage`` run can list the files cheaply.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-import orjson
+from typing import TYPE_CHECKING
 
 from pipeline.errors import NoSourcesError
-from pipeline.log import warn
-from pipeline.sources.types import DiscoveryResult, SourceFile
-from schemas.config import Config
-from schemas.transcript import Agent
+from pipeline.sources.files import Agent, DiscoveryResult, SourceFile
+
+if TYPE_CHECKING:
+    from schemas.config import Config
 
 _SKIP_NAMES = frozenset({"journal.jsonl", "history.jsonl", "sessions-index.json"})
 _HOME_PARENTS = frozenset({"home", "Users", "users"})
 
+Root = tuple[str, Agent, Path]  # (device, agent, root dir) in config order
+Found = tuple[Path, str, str | None, os.stat_result, str]  # (path, kind, parent session, stat, real path)
+
+
+def config_roots(config: Config) -> list[Root]:
+    """Every configured root, device by device in config order (Claude roots before Codex roots)."""
+    out: list[Root] = []
+    for device in config.devices.values():
+        for agent, roots in (("claude_code", device.claude), ("codex", device.codex)):
+            out += [(device.name, agent, Path(root).expanduser()) for root in roots]  # type: ignore[misc]
+    return out
+
 
 def discover(config: Config) -> DiscoveryResult:
     """Every transcript file of every configured device; unreadable roots become warnings."""
+    return discover_roots(config_roots(config))
+
+
+def discover_roots(roots: Sequence[Root], *, emit: bool = True) -> DiscoveryResult:
+    """``discover`` over roots given directly; with ``emit=False`` warnings are only collected."""
     result = DiscoveryResult()
-    seen: set[Path] = set()
-    tried = 0
-    for device in config.devices.values():
-        for agent, roots in (("claude_code", device.claude), ("codex", device.codex)):
-            for root in roots:
-                tried += 1
-                _scan_root(result, seen, agent=agent, device=device.name, root=Path(root).expanduser())  # type: ignore[arg-type]
+    seen: set[str] = set()
+    for device, agent, root in roots:
+        _scan_root(result, seen, agent=agent, device=device, root=root, emit=emit)
     if result.roots_read == 0:
-        if tried == 0:
+        if not roots:
             raise NoSourcesError("no transcript roots configured: add [devices.NAME] claude/codex paths")
         raise NoSourcesError(
-            f"none of the {tried} transcript roots could be read ({'; '.join(result.warnings[:3])}); "
+            f"none of the {len(roots)} transcript roots could be read ({'; '.join(result.warnings[:3])}); "
             "check the [devices] paths in daily-report.toml"
         )
     return result
 
 
-def _scan_root(result: DiscoveryResult, seen: set[Path], *, agent: Agent, device: str, root: Path) -> None:
+def _scan_root(
+    result: DiscoveryResult, seen: set[str], *, agent: Agent, device: str, root: Path, emit: bool
+) -> None:
     base = _base_dir(root, agent)
     if base is None:
         msg = f"{agent} root {root} does not exist or holds no {'projects/' if agent == 'claude_code' else 'sessions/'}"
         if not root.is_dir():
             msg = f"{agent} root {root} does not exist or cannot be read"
-        result.warnings.append(msg)
-        warn(msg)
+        _warning(result, msg, emit)
         return
     try:
         found = list(_claude_files(base) if agent == "claude_code" else _codex_files(base))
     except OSError as e:
-        msg = f"{agent} root {root} cannot be read: {e.strerror or e}"
-        result.warnings.append(msg)
-        warn(msg)
+        _warning(result, f"{agent} root {root} cannot be read: {e.strerror or e}", emit)
         return
     result.roots_read += 1
     user = guess_user(root)
-    for path, kind, parent in found:
-        real = path.resolve()
+    for path, kind, parent, st, real in found:
         if real in seen:
             continue
         seen.add(real)
-        try:
-            st = path.stat()
-        except OSError:
-            continue
         result.files.append(
             SourceFile(
                 path=path,
@@ -86,6 +97,118 @@ def _scan_root(result: DiscoveryResult, seen: set[Path], *, agent: Agent, device
         )
 
 
+def _warning(result: DiscoveryResult, msg: str, emit: bool) -> None:
+    result.warnings.append(msg)
+    if emit:
+        from pipeline.log import warn  # logging is imported only when there is something to say
+
+        warn(msg)
+
+
+Walked = tuple[Path, os.stat_result, str]  # (path, stat, resolved path)
+
+
+def _walk(top: Path, match: str, *, prefix: bool) -> list[Walked]:
+    """Files under ``top`` whose name ends with (or, with ``prefix``, starts with) ``match``, with their
+    stat and resolved path, sorted as ``sorted(top.rglob(...))`` would be. The walk never enters a
+    symlinked dir, so only a symlinked file needs resolving (``Path.resolve`` per file costs an lstat per
+    path component)."""
+    real_top = os.path.realpath(top)
+    found: list[tuple[tuple[str, ...], os.stat_result, str | None]] = []
+    stack: list[tuple[str, tuple[str, ...]]] = [(str(top), ())]
+    while stack:
+        where, rel = stack.pop()
+        try:
+            with os.scandir(where) as it:
+                entries = list(it)
+        except PermissionError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if _is_real_dir(entry):
+                stack.append((entry.path, (*rel, name)))
+            if not (name.startswith(match) if prefix else name.endswith(match)):
+                continue
+            try:
+                if entry.is_file():
+                    link = os.path.realpath(entry.path) if entry.is_symlink() else None
+                    found.append(((*rel, name), entry.stat(), link))
+            except OSError:
+                continue  # vanished or a dangling link
+    found.sort(key=lambda item: item[0])
+    return [(top.joinpath(*parts), st, link or os.path.join(real_top, *parts)) for parts, st, link in found]
+
+
+def _is_real_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir() and not entry.is_symlink()
+    except OSError:
+        return False
+
+
+def _claude_files(projects: Path) -> Iterator[Found]:
+    for path, st, real in _walk(projects, ".jsonl", prefix=False):
+        if path.name in _SKIP_NAMES:
+            continue
+        if path.parent.name == "subagents":
+            if not path.name.startswith("agent-"):
+                continue
+            yield path, "subagent", path.parent.parent.name, st, real
+        elif path.name.startswith("agent-"):
+            yield path, "subagent", _first_session_id(path), st, real
+        elif path.parent.parent == projects:
+            yield path, "main", None, st, real
+
+
+def _first_session_id(path: Path) -> str | None:
+    """Old-layout subagent files sit beside the sessions: their first line names the parent."""
+    import orjson
+
+    try:
+        with path.open("rb") as f:
+            line = f.readline(1 << 20)
+        value = orjson.loads(line)
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    sid = value.get("sessionId") if isinstance(value, dict) else None
+    return sid if isinstance(sid, str) else None
+
+
+def _codex_files(base: Path) -> Iterator[Found]:
+    dirs = (
+        [base]
+        if base.name in ("sessions", "archived_sessions")
+        else [base / "sessions", base / "archived_sessions"]
+    )
+    taken: set[str] = set()
+    for d in dirs:
+        if not d.is_dir():
+            continue
+        for path, st, real in _rollouts(d):
+            key = _rollout_key(path)
+            if key in taken:
+                continue  # active sessions/ beats archived_sessions/; .jsonl beats .jsonl.zst
+            taken.add(key)
+            yield path, "main", None, st, real
+
+
+def _rollouts(d: Path) -> list[Walked]:
+    out = []
+    for path, st, real in _walk(d, "rollout-", prefix=True):
+        name = path.name
+        if not name.endswith((".jsonl", ".jsonl.zst", ".json")):
+            continue
+        if name.endswith(".jsonl.zst") and path.with_name(name[: -len(".zst")]).exists():
+            continue
+        out.append((path, st, real))
+    return out
+
+
+def _rollout_key(path: Path) -> str:
+    name = path.name
+    return name[: -len(".zst")] if name.endswith(".zst") else name
+
+
 def _base_dir(root: Path, agent: Agent) -> Path | None:
     """The projects/ (Claude) or the root holding sessions/ (Codex), or None."""
     if not os.access(root, os.R_OK | os.X_OK) or not root.is_dir():
@@ -99,67 +222,6 @@ def _base_dir(root: Path, agent: Agent) -> Path | None:
     if (root / "sessions").is_dir() or (root / "archived_sessions").is_dir():
         return root
     return None
-
-
-def _claude_files(projects: Path) -> Iterator[tuple[Path, str, str | None]]:
-    for path in sorted(projects.rglob("*.jsonl")):
-        if path.name in _SKIP_NAMES or not path.is_file():
-            continue
-        if path.parent.name == "subagents":
-            if not path.name.startswith("agent-"):
-                continue
-            yield path, "subagent", path.parent.parent.name
-        elif path.name.startswith("agent-"):
-            yield path, "subagent", _first_session_id(path)
-        elif path.parent.parent == projects:
-            yield path, "main", None
-
-
-def _first_session_id(path: Path) -> str | None:
-    """Old-layout subagent files sit beside the sessions: their first line names the parent."""
-    try:
-        with path.open("rb") as f:
-            line = f.readline(1 << 20)
-        value = orjson.loads(line)
-    except (OSError, orjson.JSONDecodeError):
-        return None
-    sid = value.get("sessionId") if isinstance(value, dict) else None
-    return sid if isinstance(sid, str) else None
-
-
-def _codex_files(base: Path) -> Iterator[tuple[Path, str, str | None]]:
-    dirs = (
-        [base]
-        if base.name in ("sessions", "archived_sessions")
-        else [base / "sessions", base / "archived_sessions"]
-    )
-    taken: set[str] = set()
-    for d in dirs:
-        if not d.is_dir():
-            continue
-        for path in sorted(_rollouts(d)):
-            key = _rollout_key(path)
-            if key in taken:
-                continue  # active sessions/ beats archived_sessions/; .jsonl beats .jsonl.zst
-            taken.add(key)
-            yield path, "main", None
-
-
-def _rollouts(d: Path) -> list[Path]:
-    out: list[Path] = []
-    for path in d.rglob("rollout-*"):
-        name = path.name
-        if not path.is_file() or not name.endswith((".jsonl", ".jsonl.zst", ".json")):
-            continue
-        if name.endswith(".jsonl.zst") and path.with_name(name[: -len(".zst")]).exists():
-            continue
-        out.append(path)
-    return out
-
-
-def _rollout_key(path: Path) -> str:
-    name = path.name
-    return name[: -len(".zst")] if name.endswith(".zst") else name
 
 
 def guess_user(root: Path) -> str | None:
