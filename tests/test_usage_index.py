@@ -153,3 +153,15 @@ def test_renamed_device_is_not_taken_from_the_index(tree: Path) -> None:
     assert {e.device for f in load_file_usages(files, workers=1) for e in f.events} == {"A"}
     renamed = discover(Config(devices={"laptop": DeviceConfig(name="laptop", claude=[tree])})).files
     assert {e.device for f in load_file_usages(renamed, workers=1) for e in f.events} == {"laptop"}
+
+
+def test_pool_chunks_cover_every_file_once_and_balance_bytes() -> None:
+    from pipeline.usage.load import chunks_by_bytes
+
+    sizes = [5_000_000, 10, 3_000_000, 7, 2_500_000, 400_000, *([100_000] * 60)]
+    chunks = chunks_by_bytes(sizes, 2)
+    assert sorted(i for c in chunks for i in c) == list(range(len(sizes)))
+    assert chunks[0] == [0]  # the biggest file goes out first
+    target = sum(sizes) // 16
+    assert all(sum(sizes[i] for i in c) < target + max(sizes[i] for i in c) for c in chunks)
+    assert chunks_by_bytes([], 2) == []

@@ -11,15 +11,18 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import orjson
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from pipeline.errors import ConfigError, DailyReportError
-from schemas.usage import UsageReport
+
+if TYPE_CHECKING:  # rich and the report schema are imported when needed (a warm --json run needs neither)
+    from rich.console import Console
+    from rich.table import Table
+
+    from schemas.usage import UsageReport
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -39,6 +42,8 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except DailyReportError as e:
             if _debug():
                 raise
+            from rich.console import Console
+
             Console(stderr=True, file=sys.stderr).print(
                 f"[red]error:[/red] {e}", highlight=False, soft_wrap=True
             )
@@ -77,6 +82,8 @@ def pct(v: float | None) -> str:
 
 def _out() -> Console:
     """stdout; when it is not a terminal (a pipe, a test) wide enough that model names are never cut."""
+    from rich.console import Console
+
     return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
 
 
@@ -93,6 +100,8 @@ def _context(config_path: Path | None, tz: str | None) -> tuple[Any, Any]:
 
 def _table(title: str, *cols: str, text_cols: int = 1) -> Table:
     """Text in the first ``text_cols`` columns (left), figures after them (right)."""
+    from rich.table import Table
+
     t = Table(title=title, title_justify="left", show_lines=False)
     for i, c in enumerate(cols):
         t.add_column(c, justify="left" if i < text_cols else "right")

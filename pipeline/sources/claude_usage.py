@@ -225,12 +225,24 @@ def tail_time(path: Path) -> str:
 
 def _edge_stamp(block: bytes, *, first: bool) -> list[bytes]:
     """The timestamp of the first (or last) line of a block that has one, looking at a few lines."""
-    lines = block.split(b"\n", 8)[:8] if first else block[-1 << 16 :].rsplit(b"\n", 8)[::-1]
+    lines = _first_lines(block, 8) if first else block[-1 << 16 :].rsplit(b"\n", 8)[::-1]
     for line in lines:
         stamp = _ts_bytes(line)
         if stamp is not None:
             return [stamp]
     return []
+
+
+def _first_lines(block: bytes, n: int) -> list[bytes]:
+    """The first ``n`` lines (without copying the rest of the block, as ``split`` would)."""
+    out: list[bytes] = []
+    pos = 0
+    while len(out) < n and pos < len(block):
+        end = block.find(b"\n", pos)
+        end = len(block) if end < 0 else end
+        out.append(block[pos:end])
+        pos = end + 1
+    return out
 
 
 def _ts_bytes(raw: bytes) -> bytes | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -25,7 +26,9 @@ from pipeline.usage.events import Ev
 from pipeline.usage.index import FileEvents, UsageIndex, code_hash
 from pipeline.usage.load import load_file_usages
 from schemas.config import Config
-from schemas.usage import UsageReport
+
+if TYPE_CHECKING:
+    from schemas.usage import UsageReport
 
 REPORT_FORMAT = "usage-report-1"
 
@@ -54,9 +57,14 @@ def collect(
 ) -> Collected:
     lo = datetime.combine(since, datetime.min.time(), zone) - WINDOW
     hi = datetime.combine(until, datetime.max.time(), zone) + WINDOW
-    kept = load_file_usages(files, window=(lo, hi))
+    kept = load_file_usages(files, window=(lo, hi), meanwhile=_preload)
     events = dedup_events(e for fu in kept for e in fu.events)
     return Collected(events=events, files=kept)
+
+
+def _preload() -> None:
+    """Pricing and the report schema take a noticeable time to import: done while the workers read."""
+    import pipeline.usage.aggregate  # noqa: F401
 
 
 def _skipped(report: UsageReport, files: list[FileEvents], day: date, zone: ZoneInfo) -> None:
@@ -125,6 +133,8 @@ def _build(
         key = _memo_key(files, since=since, until=until, zone=zone, config=config, index_version=idx.version)
         memo = idx.get_memo(key)
     if memo is not None:
+        from schemas.usage import UsageReport
+
         return [UsageReport.model_validate(r) for r in orjson.loads(memo)]
     got = collect(config, since=since, until=until, zone=zone, files=files)
     reports = _reports(got, config=config, since=since, until=until, zone=zone)

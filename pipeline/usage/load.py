@@ -4,8 +4,8 @@ work is big enough) and written back to the index."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +29,10 @@ def _read_encoded(f: SourceFile) -> bytes | str:
         return f"{type(e).__name__}: {e}"
 
 
+def _read_chunk(files: list[SourceFile]) -> list[bytes | str]:
+    return [_read_encoded(f) for f in files]
+
+
 def _unreadable(f: SourceFile, error: str) -> FileEvents:
     log.warn(f"cannot read {f.path}: {error}; its usage is not counted")
     skipped = SkippedLines(path=str(f.path), first_error=f"unreadable: {error}")
@@ -43,13 +47,44 @@ def _workers(todo: Sequence[SourceFile], workers: int | None) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _read_all(todo: Sequence[SourceFile], n: int) -> Iterator[bytes | str]:
-    """Blobs in order, as they arrive: the caller decodes while the workers go on reading."""
+def chunks_by_bytes(sizes: Sequence[int], n: int) -> list[list[int]]:
+    """Indices grouped into about ``8 n`` chunks of similar byte totals, biggest files first, so that the
+    workers finish together (small files last fill the gaps)."""
+    order = sorted(range(len(sizes)), key=lambda i: -sizes[i])
+    target = max(1, sum(sizes) // (n * 8))
+    out: list[list[int]] = []
+    cur: list[int] = []
+    acc = 0
+    for i in order:
+        cur.append(i)
+        acc += sizes[i]
+        if acc >= target:
+            out.append(cur)
+            cur, acc = [], 0
+    if cur:
+        out.append(cur)
+    return out
+
+
+def _read_all(
+    todo: Sequence[SourceFile], n: int, meanwhile: Callable[[], object] | None = None
+) -> Iterator[tuple[int, bytes | str]]:
+    """(index in ``todo``, blob) as they arrive: the caller decodes while the workers go on reading.
+    ``meanwhile`` runs in this process once the workers have their work (before any result is awaited)."""
     if n <= 1:
-        yield from map(_read_encoded, todo)
+        if meanwhile is not None:
+            meanwhile()
+        yield from enumerate(map(_read_encoded, todo))
         return
     with ProcessPoolExecutor(max_workers=n) as pool:
-        yield from pool.map(_read_encoded, todo, chunksize=max(1, len(todo) // (n * 16)))
+        futures = {
+            pool.submit(_read_chunk, [todo[i] for i in chunk]): chunk
+            for chunk in chunks_by_bytes([f.size for f in todo], n)
+        }
+        if meanwhile is not None:
+            meanwhile()
+        for fut in as_completed(futures):
+            yield from zip(futures[fut], fut.result(), strict=True)
 
 
 def _ts(d: datetime | None) -> float | None:
@@ -69,20 +104,26 @@ def load_file_usages(
     window: tuple[datetime, datetime] | None = None,
     index_path: Path | None = None,
     workers: int | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[FileEvents]:
     """The usage of every file whose lines meet ``window`` (all files without one), in the order given
-    (config order matters for dedup). Unchanged files outside the window are not even decoded."""
+    (config order matters for dedup). Unchanged files outside the window are not even decoded.
+    ``meanwhile`` is called once, while worker processes read (e.g. to import what comes next)."""
     lo, hi = (window[0].timestamp(), window[1].timestamp()) if window else (None, None)
     with UsageIndex(index_path) as idx:
         stored, outside = idx.get_blobs(files, lo=lo, hi=hi)
         todo = [f for f in files if str(f.path) not in stored and str(f.path) not in outside]
         got: dict[str, FileEvents] = {}
         rows = []
-        for f, b in zip(todo, _read_all(todo, _workers(todo, workers)), strict=True):
-            fe = decode(b) if isinstance(b, bytes) else _unreadable(f, b)
-            got[str(f.path)] = fe
-            if isinstance(b, bytes):
-                rows.append((f, b, _ts(fe.start), _ts(fe.end)))
+        errors: dict[int, str] = {}
+        for i, b in _read_all(todo, _workers(todo, workers), meanwhile):
+            if isinstance(b, str):
+                errors[i] = b
+                continue
+            fe = got[str(todo[i].path)] = decode(b)
+            rows.append((todo[i], b, _ts(fe.start), _ts(fe.end)))
+        for i in sorted(errors):  # warnings in file order, whatever order the workers finished in
+            got[str(todo[i].path)] = _unreadable(todo[i], errors[i])
         idx.put_blobs(rows)
     log.progress("usage_files", cached=len(files) - len(todo), read=len(todo), outside_window=len(outside))
     out: list[FileEvents] = []
