@@ -1,36 +1,41 @@
-"""Bench: how much of each chunk-stage request is a prefix shared with the first stage's request.
+"""Bench: how much of each chunk-stage request a provider can read from the prompt cache written by the
+first stage over the same chunk (issue 4: target >= 90%).
 
-Plans every chunk-stage request over the shared samples (condensed, redacted, chunked with the default
-budget), sends them through the anthropic provider to the stub server (tests/stub_llm_server.py) and
-measures, from the recorded request bodies:
+Plans every chunk-stage request over the shared samples (condensed, redacted, chunked at ``--budget``) in
+two layouts, sends them through the provider to the stub server (tests/stub_llm_server.py), and measures
+on the recorded request bodies, rendered in the provider's serialization order (tools and any output
+schema first, then system, then messages; Anthropic puts tool_choice after system):
 
-- content share: per chunk, o200k tokens of the longest common prefix of the rendered system + user
-  content shared with the first stage's request, summed over stages 2..5, over the total input tokens of
-  stages 2..5 (the figure issue 4 asks for; target >= 90%);
-- stub cache share: cache-read tokens / prompt tokens of stages 2..5 as the stub's cache simulation
-  reports them (a prefix ending at a cache_control breakpoint seen before is read);
-- schema-first share: the same as the content share with the request's output JSON schema put in front,
-  which is where providers inject it (Anthropic adds a system prompt for output_config.format; OpenAI
-  says the schema is a prefix of the system message). Stages with different schemas share nothing then.
+- identical prefix share: per chunk, o200k tokens of the prefix stage k (2..5) shares with stage 1, cut at
+  stage k's last cache breakpoint (Anthropic caches up to a breakpoint; OpenAI has none), summed over
+  stages 2..5, over the total input tokens (the whole rendering) of stages 2..5;
+- cacheable share: the same, but a prefix counts only when it is identical all the way to the breakpoint
+  (what an Anthropic cache hit needs; OpenAI: equal to the identical prefix share);
+- stub cache-read share: cache-read tokens / prompt tokens of stages 2..5 as the stub's simulation reports
+  (OpenAI's stub matches any earlier prompt, so in the native layout a stage reads the schema + system
+  prompt the same stage sent over an earlier chunk).
 
-Without the stub (or with --no-stub) the figures come from the rendered planned requests instead.
+Layouts: "native" (one output schema per stage, today's old single-schema layout: the schema precedes the
+prompt and differs by stage) and "tools" (one shared tool list, the forced tool per stage, the transcript
+in system).
 
-    .venv/bin/python bench/bench_prefix.py [--samples DIR] [--budget 24000] [--lang en] [--no-stub]
+    .venv/bin/python bench/bench_prefix.py [--samples DIR] [--budget 24000] [--provider anthropic|openai]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from pipeline.llm.anthropic_provider import AnthropicProvider  # noqa: E402
+from pipeline.llm.base import Provider  # noqa: E402
+from pipeline.llm.openai_provider import OpenAIProvider  # noqa: E402
 from pipeline.llm.types import LLMRequest  # noqa: E402
 from pipeline.plan import LLMTarget, skip_reason, to_request  # noqa: E402
 from pipeline.redact import Redactor  # noqa: E402
@@ -41,25 +46,24 @@ from pipeline.text import prepare_chunks  # noqa: E402
 from pipeline.tokens import count_tokens  # noqa: E402
 from schemas.chunk import Chunk  # noqa: E402
 from schemas.config import Config, DeviceConfig  # noqa: E402
+from tests.stub_llm_routes import serialized_parts  # noqa: E402
+from tests.stub_llm_server import StubLLMServer  # noqa: E402
 
 SAMPLES = REPO.parent / "shared" / "samples"
-TARGET = LLMTarget(provider="anthropic", model="claude-haiku-4-5", max_tokens=4096)
+MODELS = {"anthropic": "claude-haiku-4-5", "openai": "gpt-5-mini"}
+LAYOUTS = ("native", "tools")
 
 
 @dataclass
 class Tally:
     shared: int = 0
+    cacheable: int = 0
     total: int = 0
-    by_stage: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    read: int = 0
+    prompt: int = 0
 
-    def add(self, stage: str, shared: int, total: int) -> None:
-        self.shared += shared
-        self.total += total
-        self.by_stage[stage][0] += shared
-        self.by_stage[stage][1] += total
-
-    def share(self) -> float:
-        return self.shared / self.total if self.total else 0.0
+    def pct(self, part: int, whole: int) -> str:
+        return f"{part / whole:6.1%}" if whole else "   n/a"
 
 
 def load_chunks(samples: Path, budget: int) -> list[Chunk]:
@@ -80,111 +84,95 @@ def load_chunks(samples: Path, budget: int) -> list[Chunk]:
     return chunks
 
 
-def plan(chunks: list[Chunk], lang: str) -> list[list[LLMRequest]]:
+def plan(chunks: list[Chunk], *, provider: str, layout: str) -> list[list[LLMRequest]]:
     """Per chunk, its requests in stage order."""
-    system = system_prompt(lang=lang).text
+    system = system_prompt().text
     prompts = {name: load_prompt(name) for name in chunk_stages()}
+    target = LLMTarget(provider=provider, model=MODELS[provider], max_tokens=4096, structured=layout)
     groups = []
     for chunk in chunks:
         group = []
         for name in chunk_stages():
             stage = get_stage(name)()
             assert isinstance(stage, ChunkStage)
-            call = stage.plan(chunk, prompts[name], system, lang)
-            group.append(to_request(call, prompt=prompts[name], target=TARGET))
+            call = stage.plan(chunk, prompts[name], system, "en")
+            group.append(to_request(call, prompt=prompts[name], target=target))
         groups.append(group)
     return groups
 
 
-def _rendered(system: str, blocks: list[str]) -> str:
-    return system + "".join(blocks)
+def make_provider(name: str, stub: StubLLMServer, layout: str) -> Provider:
+    if name == "anthropic":
+        return AnthropicProvider(
+            api_key="bench", base_url=stub.url, structured="native" if layout == "native" else "tools"
+        )
+    return OpenAIProvider(api_key="bench", base_url=stub.openai_url, prompt_cache_key=True)
 
 
-def send_through_stub(groups: list[list[LLMRequest]]) -> tuple[list[list[dict[str, Any]]], float] | None:
-    """Request bodies as the stub recorded them (same shape as ``groups``) and the stub's cache share."""
-    try:
-        from pipeline.llm.anthropic_provider import AnthropicProvider
-        from tests.stub_llm_server import StubLLMServer
-    except ImportError:
-        return None
-    bodies: list[list[dict[str, Any]]] = []
-    read = prompt = 0
-    with StubLLMServer() as stub:
-        provider = AnthropicProvider(api_key="bench", base_url=stub.url)
-        for group in groups:
-            bodies.append([])
-            for i, request in enumerate(group):
-                answer = provider.complete(request, [])
-                bodies[-1].append(stub.message_requests()[-1].body)
-                if i:
-                    read += answer.usage.cache_read_tokens
-                    prompt += answer.usage.prompt_tokens
-    return bodies, (read / prompt if prompt else 0.0)
+def rendered(body: dict[str, Any]) -> tuple[str, int | None]:
+    """The body in serialization order, and where its last cache breakpoint ends (None: no breakpoint,
+    automatic prefix caching of any shared prefix, as OpenAI does)."""
+    text, cut = "", None
+    for part, cached in serialized_parts(body):
+        text += part
+        if cached:
+            cut = len(text)
+    return text, cut
 
 
-def body_text(body: dict[str, Any], *, schema_first: bool) -> str:
-    from tests.stub_llm_server import prompt_blocks, schema_of
-
-    text = "".join(t for t, _ in prompt_blocks(body))
-    return (json.dumps(schema_of(body), sort_keys=True) + text) if schema_first else text
-
-
-def request_text(request: LLMRequest, *, schema_first: bool) -> str:
-    text = _rendered(request.system, [b.text for b in request.blocks])
-    return (json.dumps(request.output_schema, sort_keys=True) + text) if schema_first else text
-
-
-def common_prefix(a: str, b: str) -> str:
+def common_prefix(a: str, b: str) -> int:
     n = min(len(a), len(b))
     i = 0
     while i < n and a[i] == b[i]:
         i += 1
-    return a[:i]
+    return i
 
 
-def measure(texts: list[list[str]], stages: list[str]) -> Tally:
+def run_layout(groups: list[list[LLMRequest]], *, provider: str, layout: str) -> Tally:
     tally = Tally()
-    for group in texts:
-        first = group[0]
-        for stage, text in zip(stages[1:], group[1:], strict=True):
-            tally.add(stage, count_tokens(common_prefix(first, text)), count_tokens(text))
+    with StubLLMServer() as stub:
+        client = make_provider(provider, stub, layout)
+        for group in groups:
+            texts = []
+            for i, request in enumerate(group):
+                usage = client.complete(request, []).usage
+                texts.append(rendered(stub.message_requests()[-1].body))
+                if i:
+                    tally.read += usage.cache_read_tokens
+                    tally.prompt += usage.prompt_tokens
+            first = texts[0][0]
+            for text, cut in texts[1:]:
+                same = common_prefix(first, text)
+                shared = count_tokens(text[: same if cut is None else min(same, cut)])
+                tally.shared += shared
+                tally.cacheable += shared if cut is None or same >= cut else 0
+                tally.total += count_tokens(text)
     return tally
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=Path, default=SAMPLES)
-    parser.add_argument("--budget", type=int, default=24_000)
-    parser.add_argument("--lang", default="en")
-    parser.add_argument("--no-stub", action="store_true")
+    parser.add_argument("--budget", type=int, default=Config().chunk.budget_tokens)
+    parser.add_argument("--provider", choices=sorted(MODELS), default="anthropic")
     args = parser.parse_args()
 
     chunks = load_chunks(args.samples, args.budget)
-    groups = plan(chunks, args.lang)
-    stages = chunk_stages()
-    sent = None if args.no_stub else send_through_stub(groups)
-    if sent is None:
-        source, stub_share = "rendered planned requests (stub not used)", None
-        content = measure([[request_text(r, schema_first=False) for r in g] for g in groups], stages)
-        schema = measure([[request_text(r, schema_first=True) for r in g] for g in groups], stages)
-    else:
-        bodies, stub_share = sent
-        source = "request bodies recorded by the stub (anthropic provider, native structured output)"
-        content = measure([[body_text(b, schema_first=False) for b in g] for g in bodies], stages)
-        schema = measure([[body_text(b, schema_first=True) for b in g] for g in bodies], stages)
-
-    transcript = sum(c.tokens for c in chunks)
-    print(f"source: {source}")
-    print(f"chunks: {len(chunks)}  requests: {len(chunks) * len(stages)}  transcript tokens: {transcript:,}")
     print(
-        f"content prefix share, stages 2..5: {content.share():.1%} "
-        f"({content.shared:,} of {content.total:,} o200k tokens)"
+        f"provider: {args.provider}  budget: {args.budget:,}  chunks: {len(chunks)}  "
+        f"requests per layout: {len(chunks) * len(chunk_stages())}  "
+        f"transcript tokens: {sum(c.tokens for c in chunks):,}"
     )
-    for stage, (shared, total) in content.by_stage.items():
-        print(f"  {stage:<10} {shared / total:6.1%}  ({total - shared:,} tokens after the shared prefix)")
-    if stub_share is not None:
-        print(f"stub cache-read share, stages 2..5: {stub_share:.1%}")
-    print(f"schema-first prefix share (schema injected before the prompt): {schema.share():.1%}")
+    print("stages 2..5 vs stage 1 of each chunk, on the request bodies the stub recorded:")
+    print(f"  {'layout':<8} {'identical prefix':>17} {'cacheable':>10} {'stub cache read':>16}  input tokens")
+    for layout in LAYOUTS:
+        t = run_layout(
+            plan(chunks, provider=args.provider, layout=layout), provider=args.provider, layout=layout
+        )
+        print(
+            f"  {layout:<8} {t.pct(t.shared, t.total):>17} {t.pct(t.cacheable, t.total):>10} "
+            f"{t.pct(t.read, t.prompt):>16}  {t.total:,}"
+        )
 
 
 if __name__ == "__main__":
