@@ -13,7 +13,7 @@ The small public surface the engine uses::
 
 from __future__ import annotations
 
-from pipeline.llm.base import BatchStatus, Provider, RawAnswer
+from pipeline.llm.base import BatchStatus, Provider, RawAnswer, ToolCall
 from pipeline.llm.cache import Cache
 from pipeline.llm.factory import make_provider, model_for, retry_policy
 from pipeline.llm.ledger import Ledger, summarize
@@ -25,7 +25,7 @@ from pipeline.llm.structured import (
     call_cached,
     call_structured,
 )
-from pipeline.llm.types import LLMRequest, LLMResponse, TextBlock, Usage
+from pipeline.llm.types import LLMRequest, LLMResponse, TextBlock, ToolSpec, Usage
 
 __all__ = [
     "Attempt",
@@ -39,6 +39,8 @@ __all__ = [
     "RetryPolicy",
     "StructuredOutputError",
     "TextBlock",
+    "ToolCall",
+    "ToolSpec",
     "TransportError",
     "Usage",
     "call_cached",
