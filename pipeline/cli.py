@@ -2,52 +2,83 @@
 
 Each command lives in its own module under ``pipeline/commands`` and registers itself here. Errors from
 the library (``DailyReportError``) become one line on stderr and exit code 2; ``--debug`` shows tracebacks.
+
+Nothing heavy is imported at module level: ``run()`` first lets ``pipeline.usage.quick`` answer a warm
+``usage --json`` (no typer, pydantic or pricing import at all), and the typer ``app`` is built on first
+use (``from pipeline.cli import app`` works as before).
 """
 
 from __future__ import annotations
 
-import logging
 import sys
+from typing import TYPE_CHECKING, Any
 
-import typer
-from rich.console import Console
+if TYPE_CHECKING:
+    import typer
+    from rich.console import Console
 
-from pipeline.commands import eval_cmd, run_cmd, usage_cmd
-from pipeline.errors import DailyReportError
-
-app = typer.Typer(
-    name="daily-report",
-    help="Turn a day of Claude Code and Codex sessions into a daily report, with its cost.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-err_console = Console(stderr=True)
-
-
-@app.callback()
-def main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks and debug logging.")) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="%(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
-    app.info.context_settings = {"obj": {"debug": debug}}
-    _state["debug"] = debug
-
+    app: typer.Typer
+    err_console: Console
 
 _state: dict[str, bool] = {"debug": False}
 
-usage_cmd.register(app)
-run_cmd.register(app)
-eval_cmd.register(app)
+
+def build_app() -> typer.Typer:
+    """The typer app with every command registered."""
+    import logging
+
+    import typer
+
+    from pipeline.commands import eval_cmd, run_cmd, usage_cmd
+
+    new = typer.Typer(
+        name="daily-report",
+        help="Turn a day of Claude Code and Codex sessions into a daily report, with its cost.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+
+    @new.callback()
+    def main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks and debug logging.")) -> None:
+        logging.basicConfig(
+            level=logging.DEBUG if debug else logging.WARNING,
+            format="%(levelname)s: %(message)s",
+            stream=sys.stderr,
+        )
+        new.info.context_settings = {"obj": {"debug": debug}}
+        _state["debug"] = debug
+
+    usage_cmd.register(new)
+    run_cmd.register(new)
+    eval_cmd.register(new)
+    return new
+
+
+def __getattr__(name: str) -> Any:
+    """``app`` and ``err_console`` are made on first use."""
+    if name == "app":
+        globals()["app"] = made = build_app()
+        return made
+    if name == "err_console":
+        from rich.console import Console
+
+        globals()["err_console"] = console = Console(stderr=True)
+        return console
+    raise AttributeError(f"module 'pipeline.cli' has no attribute {name!r}")
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m pipeline`
+    from pipeline.usage.quick import answer
+
+    if answer(sys.argv[1:]):
+        return
+    from pipeline.errors import DailyReportError
+
     try:
-        app()
+        (globals().get("app") or __getattr__("app"))()
     except DailyReportError as e:
         if _state["debug"]:
             raise
-        err_console.print(f"[red]error:[/red] {e}", highlight=False)
+        __getattr__("err_console").print(f"[red]error:[/red] {e}", highlight=False)
         sys.exit(e.exit_code)

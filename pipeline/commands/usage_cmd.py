@@ -87,8 +87,12 @@ def _out() -> Console:
     return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
 
 
+def _json_text(data: Any) -> str:
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
 def _print_json(data: Any) -> None:
-    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+    sys.stdout.write(_json_text(data))
 
 
 def _context(config_path: Path | None, tz: str | None) -> tuple[Any, Any]:
@@ -212,17 +216,16 @@ def render_range(reports: list[UsageReport]) -> None:
     _out().print(t)
 
 
-def _warn_skipped(reports: list[UsageReport]) -> None:
-    from pipeline import log
-
+def skipped_warning(reports: list[UsageReport]) -> str | None:
     files: dict[str, int] = {}
     for r in reports:
         files.update(r.skipped_files)
-    if files:
-        log.warn(
-            f"{sum(files.values())} malformed transcript lines skipped in {len(files)} file(s), e.g. "
-            f"{next(iter(files))}"
-        )
+    if not files:
+        return None
+    return (
+        f"{sum(files.values())} malformed transcript lines skipped in {len(files)} file(s), e.g. "
+        f"{next(iter(files))}"
+    )
 
 
 @cli_errors
@@ -235,7 +238,8 @@ def usage(
     as_json: bool = JSON_OPT,
 ) -> None:
     """The day's Claude Code and Codex token usage and cost (no LLM)."""
-    from pipeline.usage import build_usage_range
+    from pipeline import log
+    from pipeline.usage.build import build_usage_days, discover_files
 
     config, zone = _context(config_path, tz)
     if since or until:
@@ -247,15 +251,36 @@ def usage(
             raise ConfigError(f"--until {last} is before --since {first}")
     else:
         first = last = parse_day(date_, "--date") if date_ else datetime.now(zone).date()
-    reports = build_usage_range(config, since=first, until=last, zone=zone)
-    _warn_skipped(reports)
-    if as_json:
-        dumped = [r.model_dump(mode="json") for r in reports]
-        _print_json(dumped[0] if len(dumped) == 1 and not (since or until) else dumped)
-    elif since or until:
-        render_range(reports)
-    else:
-        render_day(reports[0])
+    files = discover_files(config)
+    built = build_usage_days(config, since=first, until=last, zone=zone, files=files)
+    reports = built.reports
+    warning = skipped_warning(reports)
+    if warning:
+        log.warn(warning)
+    if not as_json:
+        if since or until:
+            render_range(reports)
+        else:
+            render_day(reports[0])
+        return
+    dumped = [r.model_dump(mode="json") for r in reports]
+    text = _json_text(dumped[0] if len(dumped) == 1 and not (since or until) else dumped)
+    sys.stdout.write(text)
+    if built.cacheable and getattr(zone, "key", None):
+        from pipeline.sources.discovery import config_roots
+        from pipeline.usage import quick
+
+        quick.remember(
+            config_option=None if config_path is None else str(config_path),
+            tz_option=tz,
+            roots=config_roots(config),
+            zone_name=zone.key,
+            days=(first, last),
+            ranged=bool(since or until),
+            files=files,
+            stdout=text,
+            warning=warning,
+        )
 
 
 @cli_errors

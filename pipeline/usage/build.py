@@ -87,16 +87,26 @@ def _zone_name(zone: ZoneInfo) -> str:
     return zone.key if getattr(zone, "key", None) else str(zone)
 
 
-def build_usage_range(config: Config, *, since: date, until: date, zone: ZoneInfo) -> list[UsageReport]:
+def build_usage_range(
+    config: Config, *, since: date, until: date, zone: ZoneInfo, files: Sequence[SourceFile] | None = None
+) -> list[UsageReport]:
     """One report per local day from ``since`` to ``until`` inclusive (days without usage included)."""
-    return _build(config, since=since, until=until, zone=zone, files=None)
+    return build_usage_days(config, since=since, until=until, zone=zone, files=files).reports
 
 
 def build_usage_report(
     config: Config, *, date: date, zone: ZoneInfo, files: Sequence[SourceFile] | None = None
 ) -> UsageReport:
     """The Token Usage section of one local day."""
-    return _build(config, since=date, until=date, zone=zone, files=files)[0]
+    return build_usage_days(config, since=date, until=date, zone=zone, files=files).reports[0]
+
+
+@dataclass
+class Built:
+    """Reports of the days asked for; ``cacheable`` is False when a file could not be read."""
+
+    reports: list[UsageReport]
+    cacheable: bool
 
 
 @functools.cache
@@ -125,9 +135,10 @@ def _memo_key(
     return h.hexdigest()
 
 
-def _build(
-    config: Config, *, since: date, until: date, zone: ZoneInfo, files: Sequence[SourceFile] | None
-) -> list[UsageReport]:
+def build_usage_days(
+    config: Config, *, since: date, until: date, zone: ZoneInfo, files: Sequence[SourceFile] | None = None
+) -> Built:
+    """``build_usage_range`` that also says whether the result may be remembered."""
     files = discover_files(config) if files is None else files
     with UsageIndex() as idx:
         key = _memo_key(files, since=since, until=until, zone=zone, config=config, index_version=idx.version)
@@ -135,13 +146,14 @@ def _build(
     if memo is not None:
         from schemas.usage import UsageReport
 
-        return [UsageReport.model_validate(r) for r in orjson.loads(memo)]
+        return Built([UsageReport.model_validate(r) for r in orjson.loads(memo)], cacheable=True)
     got = collect(config, since=since, until=until, zone=zone, files=files)
     reports = _reports(got, config=config, since=since, until=until, zone=zone)
-    if not any((s.first_error or "").startswith("unreadable") for s in (f.skipped for f in got.files)):
+    cacheable = not any((f.skipped.first_error or "").startswith("unreadable") for f in got.files)
+    if cacheable:
         with UsageIndex() as idx:
             idx.put_memo(key, orjson.dumps([r.model_dump(mode="json") for r in reports]))
-    return reports
+    return Built(reports, cacheable=cacheable)
 
 
 def _reports(

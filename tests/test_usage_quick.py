@@ -1,0 +1,146 @@
+"""The warm `usage --json` answer (pipeline.usage.quick): the same bytes as the full path, and only when
+nothing that decides them changed."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.config import find_config
+from pipeline.errors import ConfigError
+from pipeline.usage import quick
+from tests.test_usage_cli import claude_tree, write_config
+
+runner = CliRunner()
+DAY = ["--date", "2026-02-12"]
+
+
+@pytest.fixture
+def cfg(samples: Path, tmp_path: Path) -> Path:
+    tree = claude_tree(samples, tmp_path / "dcc")
+    return write_config(tmp_path, {"DCC": {"claude": [tree], "codex": [samples / "codex"]}})
+
+
+def full(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return result.stdout
+
+
+def quick_out(capsys: pytest.CaptureFixture[str], *args: str) -> str | None:
+    capsys.readouterr()
+    answered = quick.answer(list(args))
+    out = capsys.readouterr().out
+    assert answered or out == ""
+    return out if answered else None
+
+
+def test_parse_args() -> None:
+    assert quick.parse_args(["usage", "--date", "2026-01-02", "--json"]) == quick.Request(
+        date="2026-01-02", as_json=True
+    )
+    assert quick.parse_args(["usage", "--config=a.toml", "--tz", "UTC", "--since", "x"]) == quick.Request(
+        since="x", config="a.toml", tz="UTC"
+    )
+    for argv in (
+        [],
+        ["run", "--json"],
+        ["usage", "--debug"],
+        ["usage", "--help"],
+        ["usage", "--date"],
+        ["usage", "--date", "--json"],
+        ["usage", "--date", "a", "--date", "b"],
+        ["usage", "--date="],
+        ["--debug", "usage", "--json"],
+    ):
+        assert quick.parse_args(argv) is None, argv
+
+
+def test_find_config_agrees_with_the_loader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cfg: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert quick.find_config(None) == find_config(None) == Path.cwd() / "daily-report.toml"
+    assert quick.find_config(str(cfg)) == find_config(cfg) == cfg
+    monkeypatch.setenv("DAILY_REPORT_CONFIG", str(cfg))
+    assert quick.find_config(None) == find_config(None) == cfg
+    monkeypatch.setenv("DAILY_REPORT_CONFIG", str(tmp_path / "missing.toml"))
+    with pytest.raises(FileNotFoundError):
+        quick.find_config(None)
+    with pytest.raises(ConfigError):
+        find_config(None)
+    monkeypatch.delenv("DAILY_REPORT_CONFIG")
+    monkeypatch.chdir(tmp_path / "dcc")
+    assert quick.find_config(None) is None and find_config(None) is None
+
+
+def test_warm_answer_is_the_full_output_and_follows_changes(
+    cfg: Path, samples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["usage", "--config", str(cfg), *DAY, "--json"]
+    assert quick_out(capsys, *args) is None  # nothing remembered yet
+    first = full(*args)
+    assert quick_out(capsys, *args) == first
+    ranged = ["usage", "--config", str(cfg), "--since", "2026-02-11", "--until", "2026-02-12", "--json"]
+    assert quick_out(capsys, *ranged) is None
+    assert quick_out(capsys, *ranged[:-1]) is None  # tables: always the full path
+    assert quick_out(capsys, *args, "--tz", "Asia/Shanghai") is None  # another zone
+    assert quick_out(capsys, *ranged) is None
+    assert quick_out(capsys, *ranged) is None
+    full(*ranged)
+    assert quick_out(capsys, *ranged) == full(*ranged)
+    # a changed transcript (size or mtime) is a miss
+    target = next((tmp_path / "dcc" / "projects").rglob("4d5611e5*.jsonl"))
+    data = target.read_bytes()
+    target.unlink()  # the tree links the samples: write a copy, then give it another mtime
+    target.write_bytes(data)
+    os.utime(target, ns=(1, 2))
+    assert quick_out(capsys, *args) is None
+    assert full(*args) == first  # same figures: the lines did not change
+    assert quick_out(capsys, *args) == first
+    # a changed config (another device name) is a miss
+    cfg.write_text(cfg.read_text().replace("[devices.DCC]", "[devices.laptop]"))
+    assert quick_out(capsys, *args) is None
+    assert '"laptop"' in full(*args) and '"laptop"' in (quick_out(capsys, *args) or "")
+
+
+def test_warnings_are_given_again(
+    samples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    missing = tmp_path / "nowhere" / ".claude"
+    cfg = write_config(tmp_path, {"DCC": {"claude": [missing], "codex": [samples / "codex"]}})
+    args = ["usage", "--config", str(cfg), "--date", "2026-05-11", "--json"]
+    first = full(*args)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="daily_report"):
+        assert quick_out(capsys, *args) == first
+    assert [r.getMessage() for r in caplog.records] == [
+        f"claude_code root {missing} does not exist or cannot be read"
+    ]
+
+
+def test_console_entry_answers_warm_runs_without_typer(
+    cfg: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.cli as cli
+
+    args = ["usage", "--config", str(cfg), *DAY, "--json"]
+    monkeypatch.setattr("sys.argv", ["daily-report", *args])
+    with pytest.raises(SystemExit) as cold:  # the typer app exits
+        cli.run()
+    assert cold.value.code == 0
+    first = capsys.readouterr().out
+    assert '"date": "2026-02-12"' in first
+
+    def no_app() -> None:
+        raise AssertionError("the typer app was built for a warm run")
+
+    monkeypatch.setattr(cli, "build_app", no_app)
+    monkeypatch.delattr(cli, "app", raising=False)
+    cli.run()  # answered by the quick path: returns normally
+    assert capsys.readouterr().out == first
