@@ -53,6 +53,11 @@ class LLMConfig(BaseModel):
             "tool per request (Anthropic via proxies, Bedrock; no cross-stage caching either)."
         ),
     )
+    strict_tools: bool = Field(
+        default=True,
+        description="Anthropic strict tool use (Claude 4.5+): tool arguments constrained to the schema. "
+        "Turn off for older models or gateways that reject the 'strict' key.",
+    )
     retry_attempts: int = Field(
         default=6, description="Transport attempts per request (429, 529, 5xx, timeouts)."
     )

@@ -214,3 +214,14 @@ def test_estimate_counts_the_tools_into_the_shared_prefix() -> None:
     # the shared prefix holds the five tool schemas: larger than system + transcript alone
     assert first.cache_write_tokens > native["facts"].cache_write_tokens
     assert all(native[n].cache_read_tokens == 0 for n in chunk_stages())
+
+
+def test_anthropic_tools_use_strict_tool_use_unless_turned_off() -> None:
+    request, _ = chunk_requests("anthropic")[1]
+    strict = AnthropicProvider(api_key="k").params(request, [])
+    assert strict["tools"] and all(t.get("strict") is True for t in strict["tools"])
+    loose = AnthropicProvider(api_key="k", strict_tools=False).params(request, [])
+    assert all("strict" not in t for t in loose["tools"])
+    # the strict flag is the same on every request over a chunk, so it never breaks the shared prefix
+    bodies = [AnthropicProvider(api_key="k").params(r, []) for r, _ in chunk_requests("anthropic")]
+    assert all(dump(b["tools"]) == dump(bodies[0]["tools"]) for b in bodies)

@@ -50,12 +50,14 @@ class AnthropicProvider:
         timeout_s: float = 120.0,
         structured: Structured = "tools",
         tool_name: str = "emit_result",
+        strict_tools: bool = True,
     ) -> None:
         self.api_key = api_key if api_key is not None else os.environ.get(KEY_VAR)
         self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
         self.timeout_s = timeout_s
         self.structured = structured
         self.tool_name = tool_name
+        self.strict_tools = strict_tools
         self._client: anthropic.Anthropic | None = None
 
     @property
@@ -72,7 +74,7 @@ class AnthropicProvider:
     def params(self, request: LLMRequest, extra_messages: list[dict[str, Any]]) -> dict[str, Any]:
         """The Messages API body for ``request`` (also one batch line's ``params``)."""
         if request.tools and request.tool_name:
-            body = _shared_tools_body(request)
+            body = _shared_tools_body(request, strict=self.strict_tools)
         else:
             body = {
                 "model": request.model,
@@ -97,6 +99,8 @@ class AnthropicProvider:
                 "description": f"Return the {request.schema_name}.",
                 "input_schema": schema,
             }
+            if self.strict_tools:
+                tool["strict"] = True
             return {"tools": [tool], "tool_choice": {"type": "tool", "name": self.tool_name}}
         return {"output_config": {"format": {"type": "json_schema", "schema": schema}}}
 
@@ -147,7 +151,7 @@ class AnthropicProvider:
             yield item.model_dump(mode="json")
 
 
-def _shared_tools_body(request: LLMRequest) -> dict[str, Any]:
+def _shared_tools_body(request: LLMRequest, *, strict: bool) -> dict[str, Any]:
     """Chunk-stage layout: the same tools on every request over a chunk (rendered first), the system text
     and the cached blocks as ``system`` (breakpoint on the last), only the rest as the user turn. A changed
     tool_choice invalidates the cached messages but not tools or system, so the transcript survives it."""
@@ -159,6 +163,7 @@ def _shared_tools_body(request: LLMRequest) -> dict[str, Any]:
             "name": t.name,
             "description": t.description,
             "input_schema": anthropic.transform_schema(t.input_schema),
+            **({"strict": True} if strict else {}),  # strict tool use: arguments constrained to the schema
         }
         for t in request.tools or []
     ]

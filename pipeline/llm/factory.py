@@ -28,7 +28,9 @@ def make_provider(
     name = provider or cfg.provider
     url = base_url or cfg.base_url
     if name == "anthropic":
-        return AnthropicProvider(base_url=url, timeout_s=cfg.timeout_s, structured=cfg.structured)
+        return AnthropicProvider(
+            base_url=url, timeout_s=cfg.timeout_s, structured=cfg.structured, strict_tools=cfg.strict_tools
+        )
     if name == "openai":
         return OpenAIProvider(base_url=url, timeout_s=cfg.timeout_s)
     if name == "replay":
