@@ -4,8 +4,9 @@ Each command lives in its own module under ``pipeline/commands`` and registers i
 the library (``DailyReportError``) become one line on stderr and exit code 2; ``--debug`` shows tracebacks.
 
 Nothing heavy is imported at module level: ``run()`` first lets ``pipeline.usage.quick`` answer a warm
-``usage --json`` (no typer, pydantic or pricing import at all), and the typer ``app`` is built on first
-use (``from pipeline.cli import app`` works as before).
+``usage --json`` (no typer, pydantic or pricing import at all), then runs any other ``usage --json``
+without typer (``pipeline.usage.runner``); the typer ``app`` is built on first use (``from pipeline.cli
+import app`` works as before).
 """
 
 from __future__ import annotations
@@ -72,6 +73,10 @@ def run() -> None:  # pragma: no cover - console entry for `python -m pipeline`
     from pipeline.usage.quick import answer
 
     if answer(sys.argv[1:]):
+        return
+    from pipeline.usage.runner import run_light
+
+    if run_light(sys.argv[1:]):
         return
     from pipeline.errors import DailyReportError
 

@@ -124,23 +124,36 @@ def test_warnings_are_given_again(
     ]
 
 
-def test_console_entry_answers_warm_runs_without_typer(
-    cfg: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+def test_console_entry_runs_usage_json_without_typer(
+    cfg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import pipeline.cli as cli
+    from pipeline.usage import runner
 
     args = ["usage", "--config", str(cfg), *DAY, "--json"]
-    monkeypatch.setattr("sys.argv", ["daily-report", *args])
-    with pytest.raises(SystemExit) as cold:  # the typer app exits
-        cli.run()
-    assert cold.value.code == 0
-    first = capsys.readouterr().out
-    assert '"date": "2026-02-12"' in first
+    expected = full(*args)
 
     def no_app() -> None:
-        raise AssertionError("the typer app was built for a warm run")
+        raise AssertionError("the typer app was built for usage --json")
 
     monkeypatch.setattr(cli, "build_app", no_app)
     monkeypatch.delattr(cli, "app", raising=False)
-    cli.run()  # answered by the quick path: returns normally
-    assert capsys.readouterr().out == first
+    monkeypatch.setattr("sys.argv", ["daily-report", *args])
+    monkeypatch.setenv("DAILY_REPORT_CACHE_DIR", str(tmp_path / "empty-cache"))
+    capsys.readouterr()
+    assert quick_out(capsys, *args) is None
+    cli.run()  # cold: the light runner
+    assert capsys.readouterr().out == expected
+    cli.run()  # the quick answer
+    assert capsys.readouterr().out == expected
+    calls: list[object] = []
+    real = runner.run_usage
+    monkeypatch.setattr(runner, "run_usage", lambda **kw: calls.append(kw))
+    cli.run()
+    assert calls == []  # answered before the runner
+    monkeypatch.setattr(runner, "run_usage", real)
+    bad = ["daily-report", "usage", "--config", str(cfg), "--date", "2026-13-45", "--json"]
+    monkeypatch.setattr("sys.argv", bad)
+    with pytest.raises(SystemExit) as failed:
+        cli.run()
+    assert failed.value.code == 2 and "YYYY-MM-DD" in capsys.readouterr().err

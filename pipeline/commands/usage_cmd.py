@@ -9,14 +9,14 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-import orjson
 import typer
 
-from pipeline.errors import ConfigError, DailyReportError
+from pipeline.errors import DailyReportError
+from pipeline.usage.runner import json_text, parse_day, run_usage
 
 if TYPE_CHECKING:  # rich and the report schema are imported when needed (a warm --json run needs neither)
     from rich.console import Console
@@ -61,13 +61,6 @@ def _debug() -> bool:
         return False
 
 
-def parse_day(value: str, what: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{what} {value!r} is not a date: use YYYY-MM-DD") from None
-
-
 def money(v: float | None) -> str:
     return "unknown" if v is None else f"${v:,.4f}"
 
@@ -87,12 +80,8 @@ def _out() -> Console:
     return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
 
 
-def _json_text(data: Any) -> str:
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
-
-
 def _print_json(data: Any) -> None:
-    sys.stdout.write(_json_text(data))
+    sys.stdout.write(json_text(data))
 
 
 def _context(config_path: Path | None, tz: str | None) -> tuple[Any, Any]:
@@ -216,18 +205,6 @@ def render_range(reports: list[UsageReport]) -> None:
     _out().print(t)
 
 
-def skipped_warning(reports: list[UsageReport]) -> str | None:
-    files: dict[str, int] = {}
-    for r in reports:
-        files.update(r.skipped_files)
-    if not files:
-        return None
-    return (
-        f"{sum(files.values())} malformed transcript lines skipped in {len(files)} file(s), e.g. "
-        f"{next(iter(files))}"
-    )
-
-
 @cli_errors
 def usage(
     date_: str | None = typer.Option(None, "--date", help="Local day, YYYY-MM-DD (default: today)."),
@@ -238,49 +215,21 @@ def usage(
     as_json: bool = JSON_OPT,
 ) -> None:
     """The day's Claude Code and Codex token usage and cost (no LLM)."""
-    from pipeline import log
-    from pipeline.usage.build import build_usage_days, discover_files
+    run_usage(
+        date_=date_,
+        since=since,
+        until=until,
+        config_path=config_path,
+        tz=tz,
+        render=None if as_json else _render,
+    )
 
-    config, zone = _context(config_path, tz)
-    if since or until:
-        if date_:
-            raise ConfigError("give either --date or --since/--until, not both")
-        first = parse_day(since or until or "", "--since")
-        last = parse_day(until or since or "", "--until")
-        if last < first:
-            raise ConfigError(f"--until {last} is before --since {first}")
+
+def _render(reports: list[UsageReport], ranged: bool) -> None:
+    if ranged:
+        render_range(reports)
     else:
-        first = last = parse_day(date_, "--date") if date_ else datetime.now(zone).date()
-    files = discover_files(config)
-    built = build_usage_days(config, since=first, until=last, zone=zone, files=files)
-    reports = built.reports
-    warning = skipped_warning(reports)
-    if warning:
-        log.warn(warning)
-    if not as_json:
-        if since or until:
-            render_range(reports)
-        else:
-            render_day(reports[0])
-        return
-    dumped = [r.model_dump(mode="json") for r in reports]
-    text = _json_text(dumped[0] if len(dumped) == 1 and not (since or until) else dumped)
-    sys.stdout.write(text)
-    if built.cacheable and getattr(zone, "key", None):
-        from pipeline.sources.discovery import config_roots
-        from pipeline.usage import quick
-
-        quick.remember(
-            config_option=None if config_path is None else str(config_path),
-            tz_option=tz,
-            roots=config_roots(config),
-            zone_name=zone.key,
-            days=(first, last),
-            ranged=bool(since or until),
-            files=files,
-            stdout=text,
-            warning=warning,
-        )
+        render_day(reports[0])
 
 
 @cli_errors

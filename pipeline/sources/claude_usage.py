@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
+from orjson import JSONDecodeError, loads
 
-from pipeline.sources.jsonl import iter_blocks, lines_with, parse_line
+from pipeline.sources.jsonl import iter_blocks, parse_line
 from pipeline.sources.text import parse_ts
 from pipeline.sources.types import FileUsage, SourceFile
 from schemas.transcript import SkippedLines, UsageEvent
@@ -64,8 +64,9 @@ def usage_row(
     model = message.get("model")
     if not isinstance(usage, dict) or model == SYNTHETIC or rec.get("isApiErrorMessage"):
         return None
-    write_total = _int(usage.get("cache_creation_input_tokens"))
-    split = usage.get("cache_creation")
+    get = usage.get
+    write_total = _int(get("cache_creation_input_tokens"))
+    split = get("cache_creation")
     write_1h = _int(split.get("ephemeral_1h_input_tokens")) if isinstance(split, dict) else 0
     write_1h = min(write_1h, write_total) if write_total else write_1h
     write_5m = max(write_total - write_1h, 0)
@@ -75,11 +76,11 @@ def usage_row(
         "claude_code",
         str(model or "unknown"),
         ts,
-        _int(usage.get("input_tokens")),
-        _int(usage.get("output_tokens")),
+        _int(get("input_tokens")),
+        _int(get("output_tokens")),
         write_5m,
         write_1h,
-        _int(usage.get("cache_read_input_tokens")),
+        _int(get("cache_read_input_tokens")),
         0,
         0,
         dedup_key(rec, message),
@@ -158,14 +159,12 @@ def scan_claude_usage(f: SourceFile) -> ClaudeScan:
         previous = block
         if not stamps:
             stamps += _edge_stamp(block, first=True)
-        for offset, raw in lines_with(block, _ASSISTANT):
-            if _USAGE not in raw or _PROGRESS in raw:
-                continue
+        for offset, raw in _candidates(block):
             try:
-                rec = orjson.loads(raw)
-            except orjson.JSONDecodeError:
+                rec = loads(raw)
+            except JSONDecodeError:
                 rec = None
-            if not isinstance(rec, dict):  # line numbers are counted only on errors: O(offset)
+            if type(rec) is not dict:  # line numbers are counted only on errors: O(offset)
                 lineno = base_line + block.count(b"\n", 0, offset) + 1
                 rec = parse_line(raw, lineno=lineno, partial=not complete, skipped=skipped)
                 if rec is None:
@@ -190,6 +189,24 @@ def scan_claude_usage(f: SourceFile) -> ClaudeScan:
         end=max(times) if times else None,
         skipped=skipped,
     )
+
+
+def _candidates(block: bytes) -> list[tuple[int, bytes]]:
+    """(offset, line) of the lines holding ``"type":"assistant"`` and ``"usage"`` that are not progress
+    lines, each once; ``lines_with`` unrolled, as this loop sees every assistant line of every file."""
+    out: list[tuple[int, bytes]] = []
+    find, rfind, size = block.find, block.rfind, len(block)
+    i = find(_ASSISTANT)
+    while i >= 0:
+        start = rfind(b"\n", 0, i) + 1
+        end = find(b"\n", i)
+        if end < 0:
+            end = size
+        raw = block[start:end]
+        if _USAGE in raw and _PROGRESS not in raw:
+            out.append((start, raw.rstrip(b"\r") if raw.endswith(b"\r") else raw))
+        i = find(_ASSISTANT, end)
+    return out
 
 
 def read_claude_usage(f: SourceFile) -> FileUsage:

@@ -72,11 +72,11 @@ class Ev(NamedTuple):
 
     @property
     def cache_write_tokens(self) -> int:
-        return self.cache_write_5m_tokens + self.cache_write_1h_tokens
+        return self[5] + self[6]  # cache_write_5m_tokens + cache_write_1h_tokens
 
     @property
     def line_total(self) -> int:
-        return self.input_tokens + self.output_tokens + self.cache_write_tokens + self.cache_read_tokens
+        return self[3] + self[4] + self[5] + self[6] + self[7]  # input, output, both writes, read
 
     def to_event(self) -> UsageEvent:
         return UsageEvent(**self._asdict())
@@ -85,6 +85,7 @@ class Ev(NamedTuple):
 FIELDS: tuple[str, ...] = Ev._fields  # tests check that these mirror UsageEvent's fields
 TS_INDEX = FIELDS.index("timestamp")
 _FIELD_SET = set(FIELDS)
+_SESSION = FIELDS.index("session_id")  # session_id, device, source_path: the last three fields
 
 
 def from_event(e: EventLike) -> Ev:
@@ -98,12 +99,19 @@ def from_event(e: EventLike) -> Ev:
 
 def with_origin(e: Any, first: Any) -> Any:
     """``e`` (the kept line) placed where ``first`` (the key's first line) was: time, device, session, file."""
+    if isinstance(e, Ev):  # by position (session_id, device, source_path are last): _replace costs more
+        origin = (
+            first.timestamp,
+            *e[TS_INDEX + 1 : _SESSION],
+            first.session_id,
+            first.device,
+            first.source_path,
+        )
+        return Ev._make((*e[:TS_INDEX], *origin))
     update = {
         "timestamp": first.timestamp,
         "device": first.device,
         "session_id": first.session_id,
         "source_path": first.source_path,
     }
-    if isinstance(e, Ev):
-        return e._replace(**update)
     return e.model_copy(update=update)

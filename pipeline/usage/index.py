@@ -105,9 +105,10 @@ def decode(blob: bytes) -> FileEvents:
     data = orjson.loads(blob)
     head: dict[str, Any] = data["head"]
     events = []
+    parse = datetime.fromisoformat
     for row in data["events"]:
-        row[TS_INDEX] = datetime.fromisoformat(row[TS_INDEX])
-        events.append(Ev(*row))
+        row[TS_INDEX] = parse(row[TS_INDEX])
+        events.append(Ev._make(row))
     return FileEvents(
         path=head["path"],
         start=_dt(head["start"]),
