@@ -63,7 +63,10 @@ def collect(
 
 
 def _preload() -> None:
-    """Pricing and the report schema take a noticeable time to import: done while the workers read."""
+    """Pricing, its bundled price tables and the report schema take a noticeable time to import: done
+    while the workers read."""
+    import genai_prices.data  # noqa: F401  (loaded on the first price lookup otherwise)
+
     import pipeline.usage.aggregate  # noqa: F401
 
 
