@@ -105,7 +105,7 @@ def _warning(result: DiscoveryResult, msg: str, emit: bool) -> None:
         warn(msg)
 
 
-Walked = tuple[Path, os.stat_result, str]  # (path, stat, resolved path)
+Walked = tuple[tuple[str, ...], os.stat_result, str]  # (path parts below the top, stat, resolved path)
 
 
 def _walk(top: Path, match: str, *, prefix: bool) -> list[Walked]:
@@ -136,7 +136,7 @@ def _walk(top: Path, match: str, *, prefix: bool) -> list[Walked]:
             except OSError:
                 continue  # vanished or a dangling link
     found.sort(key=lambda item: item[0])
-    return [(top.joinpath(*parts), st, link or os.path.join(real_top, *parts)) for parts, st, link in found]
+    return [(parts, st, link or os.path.join(real_top, *parts)) for parts, st, link in found]
 
 
 def _is_real_dir(entry: os.DirEntry[str]) -> bool:
@@ -147,17 +147,22 @@ def _is_real_dir(entry: os.DirEntry[str]) -> bool:
 
 
 def _claude_files(projects: Path) -> Iterator[Found]:
-    for path, st, real in _walk(projects, ".jsonl", prefix=False):
-        if path.name in _SKIP_NAMES:
+    """Classified by the parts below projects/ (``path.parent.name`` is ``parts[-2]``, or the name of
+    projects/ itself for a file directly in it)."""
+    above = (projects.parent.name, projects.name)
+    for parts, st, real in _walk(projects, ".jsonl", prefix=False):
+        name = parts[-1]
+        if name in _SKIP_NAMES:
             continue
-        if path.parent.name == "subagents":
-            if not path.name.startswith("agent-"):
-                continue
-            yield path, "subagent", path.parent.parent.name, st, real
-        elif path.name.startswith("agent-"):
+        dirs = (*above, *parts[:-1])  # names of the dirs above the file, nearest last
+        if dirs[-1] == "subagents":
+            if name.startswith("agent-"):
+                yield projects.joinpath(*parts), "subagent", dirs[-2], st, real
+        elif name.startswith("agent-"):
+            path = projects.joinpath(*parts)
             yield path, "subagent", _first_session_id(path), st, real
-        elif path.parent.parent == projects:
-            yield path, "main", None, st, real
+        elif len(parts) == 2:  # projects/<project>/<session>.jsonl
+            yield projects.joinpath(*parts), "main", None, st, real
 
 
 def _first_session_id(path: Path) -> str | None:
@@ -192,9 +197,10 @@ def _codex_files(base: Path) -> Iterator[Found]:
             yield path, "main", None, st, real
 
 
-def _rollouts(d: Path) -> list[Walked]:
+def _rollouts(d: Path) -> list[tuple[Path, os.stat_result, str]]:
     out = []
-    for path, st, real in _walk(d, "rollout-", prefix=True):
+    for parts, st, real in _walk(d, "rollout-", prefix=True):
+        path = d.joinpath(*parts)
         name = path.name
         if not name.endswith((".jsonl", ".jsonl.zst", ".json")):
             continue
