@@ -1,18 +1,17 @@
-"""What discovery hands out: plain dataclasses, importable without pydantic (the warm ``usage`` path)."""
+"""What discovery hands out: plain data, importable without pydantic or even ``dataclasses`` (whose import
+alone is a tenth of a warm ``usage`` run)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Agent = Literal["claude_code", "codex"]  # the same values as schemas.transcript.Agent
 FileKind = Literal["main", "subagent"]
 
 
-@dataclass(frozen=True)
-class SourceFile:
-    """One transcript file found under a configured root."""
+class SourceFile(NamedTuple):
+    """One transcript file found under a configured root (immutable; compares and hashes by value)."""
 
     path: Path
     agent: Agent
@@ -30,8 +29,27 @@ class SourceFile:
         return (str(self.path), self.size, self.mtime_ns)
 
 
-@dataclass
 class DiscoveryResult:
-    files: list[SourceFile] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    roots_read: int = 0
+    """Files found in config order, the warnings given, and how many roots could be read."""
+
+    def __init__(
+        self,
+        files: list[SourceFile] | None = None,
+        warnings: list[str] | None = None,
+        roots_read: int = 0,
+    ) -> None:
+        self.files: list[SourceFile] = [] if files is None else files
+        self.warnings: list[str] = [] if warnings is None else warnings
+        self.roots_read = roots_read
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DiscoveryResult):
+            return NotImplemented
+        return (self.files, self.warnings, self.roots_read) == (other.files, other.warnings, other.roots_read)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return (
+            f"DiscoveryResult(files={self.files!r}, warnings={self.warnings!r}, roots_read={self.roots_read})"
+        )
