@@ -198,9 +198,17 @@ def _day_calls(stage: str, run: RunState) -> int:
 def _check_budget(run: RunState, estimate: Estimate) -> None:
     limit = _limit(run)
     cost = estimate.cost_usd
-    if limit is None or cost is None or run.opts.offline:
+    if limit is None or run.opts.offline:
         return
-    if cost > limit:
+    total = estimate.total()
+    if cost is None and total.requests > total.cached:
+        model = run.target.model
+        raise BudgetExceededError(
+            f"--max-cost / llm.max_cost_usd is set but the price of {run.target.provider} model {model!r} "
+            f'is unknown, so the budget cannot be kept: add [prices."{model}"] to the config '
+            "(input/output USD per million tokens) or run without a budget"
+        )
+    if cost is not None and cost > limit:
         raise BudgetExceededError(
             f"the estimate for {run.opts.date} is ${cost:.4f}, above the budget of ${limit:.4f} "
             f"({estimate.total().requests} requests, {estimate.total().input_tokens:,} input tokens); "

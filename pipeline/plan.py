@@ -188,6 +188,18 @@ class LLMTarget:
     model: str
     max_tokens: int
     structured: str = "tools"  # llm.structured: "tools" gives chunk stages their shared tool list
+    endpoint: str = ""  # normalized base_url; "" for the provider's default API (keys stay unchanged)
+
+
+def normalize_endpoint(base_url: str | None) -> str:
+    """A base_url as a cache-key part: scheme and host lower-cased, no trailing slash; "" for none."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if not base_url or not base_url.strip():
+        return ""
+    parts = urlsplit(base_url.strip())
+    path = parts.path.rstrip("/")
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
 
 def resolve_target(config: Config, opts: RunOptions) -> tuple[LLMTarget, Any]:
@@ -201,6 +213,7 @@ def resolve_target(config: Config, opts: RunOptions) -> tuple[LLMTarget, Any]:
         model=model,
         max_tokens=config.llm.max_output_tokens,
         structured=config.llm.structured,
+        endpoint=normalize_endpoint(getattr(provider, "base_url", None)),
     )
     return target, provider
 
@@ -224,6 +237,7 @@ def to_request(call: PlannedCall, *, prompt: Prompt, target: LLMTarget) -> LLMRe
         label=call.label,
         tools=tool_specs(call.tools) if shared else None,
         tool_name=call.tool_name if shared else None,
+        endpoint=target.endpoint,
     )
 
 

@@ -135,7 +135,9 @@ def _errors() -> Iterator[None]:
     except DailyReportError as e:
         if logging.getLogger().isEnabledFor(logging.DEBUG):
             raise
-        err.print(f"[red]error:[/red] {e}")
+        from rich.markup import escape
+
+        err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(e.exit_code) from None
     except KeyboardInterrupt:
         err.print(

@@ -59,6 +59,10 @@ class LLMRequest(BaseModel):
         description="Shared tools of the chunk stages (identical over a chunk's requests); None: one schema.",
     )
     tool_name: str | None = Field(default=None, description="The tool this request forces (one of tools).")
+    endpoint: str = Field(
+        default="",
+        description="The normalized base_url of an explicit endpoint; empty for the provider's default API.",
+    )
     # labels: not part of the key
     session_id: str | None = None
     chunk_index: int | None = None
@@ -86,6 +90,8 @@ class LLMRequest(BaseModel):
         if self.tools is not None:  # only when set: keys of requests without tools are unchanged
             payload["tools"] = [t.model_dump() for t in self.tools]
             payload["tool_name"] = self.tool_name
+        if self.endpoint:  # only when set: keys of default-endpoint requests are unchanged
+            payload["endpoint"] = self.endpoint
         return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
     def replay_id(self) -> str:
