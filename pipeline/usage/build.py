@@ -13,7 +13,6 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -129,7 +128,9 @@ def _memo_key(
     index_version: str,
 ) -> str:
     h = hashlib.sha256()
-    head = [REPORT_FORMAT, index_version, _report_code(), version("genai-prices")]
+    from pipeline.usage.quick import prices_stamp
+
+    head = [REPORT_FORMAT, index_version, _report_code(), prices_stamp()]
     head += [since.isoformat(), until.isoformat()]
     head += [_zone_name(zone), *config.devices]
     h.update(orjson.dumps([head, {k: v.model_dump() for k, v in sorted(config.prices.items())}]))

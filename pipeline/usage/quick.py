@@ -129,9 +129,17 @@ def code_digest() -> str:
     for p in paths:
         h.update(p.name.encode())
         h.update(p.read_bytes())
+    h.update(prices_stamp().encode())
+    return h.hexdigest()
+
+
+def prices_stamp() -> str:
+    """The installed genai-prices, by its files' names, sizes and mtimes: no ``importlib.metadata`` import
+    (a tenth of a warm run) and no metadata lookup."""
     from importlib.util import find_spec
 
     spec = find_spec("genai_prices")
+    h = hashlib.sha1()
     for loc in list(spec.submodule_search_locations or []) if spec else []:
         for name in sorted(os.listdir(loc)):
             if name.endswith(".py"):
