@@ -118,6 +118,20 @@ def decode(blob: bytes) -> FileEvents:
     )
 
 
+def wal_mode(db: sqlite3.Connection, *, tries: int = 300) -> None:
+    """Switch a connection's database to WAL. Two processes creating the database at once can get "database
+    is locked" here without the busy timeout being honoured, so the switch is retried (up to ~30 s)."""
+    for _ in range(tries - 1):
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e):
+                raise
+            time.sleep(0.1)
+    db.execute("PRAGMA journal_mode=WAL")
+
+
 class UsageIndex:
     """Open with ``with UsageIndex(path) as idx``; lookups by SourceFile, writes in one transaction."""
 
@@ -126,7 +140,7 @@ class UsageIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.version = _version()
         self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        wal_mode(self.db)
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=30000")
         self.db.execute(

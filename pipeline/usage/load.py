@@ -17,6 +17,7 @@ from schemas.transcript import SkippedLines
 
 # below this many bytes to read, a process pool costs more than it saves
 POOL_MIN_BYTES = 32 * 1024 * 1024
+_WRITE_BATCH = 64
 
 
 def _read_encoded(f: SourceFile) -> bytes | str:
@@ -122,6 +123,9 @@ def load_file_usages(
                 continue
             fe = got[str(todo[i].path)] = decode(b)
             rows.append((todo[i], b, _ts(fe.start), _ts(fe.end)))
+            if len(rows) >= _WRITE_BATCH:  # written while the workers go on (each row stands alone)
+                idx.put_blobs(rows)
+                rows = []
         for i in sorted(errors):  # warnings in file order, whatever order the workers finished in
             got[str(todo[i].path)] = _unreadable(todo[i], errors[i])
         idx.put_blobs(rows)

@@ -268,7 +268,9 @@ def remember(
     path.parent.mkdir(parents=True, exist_ok=True)
     db = _connect(path)
     try:
-        db.execute("PRAGMA journal_mode=WAL")
+        from pipeline.usage.index import wal_mode
+
+        wal_mode(db)
         for table, data in (("quick_ctx", "data TEXT"), ("quick_out", "stdout TEXT, warning TEXT")):
             db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, created REAL, {data})")
         db.execute("BEGIN IMMEDIATE")
