@@ -10,8 +10,9 @@ For each size: generate the tree once (bench/out/tree<N>, deterministic), then
 - ours warm: nothing changed, the same command again (answered from the memo);
 - ccusage 20.0.24 (`npm install --prefix bench ccusage@20.0.24`), `claude daily --json --offline -z UTC`
   with CLAUDE_CONFIG_DIR at the tree, when installed.
-Wall times are the best of ``--runs`` (the machine is shared); peak RSS is the largest process of the run,
-pool workers included. Our figures are checked against the generator's expected.json.
+Each round runs ours cold, ccusage, ours warm-index and ours warm back to back, so that both tools see the
+same load on a shared machine; wall times are the best of ``--runs`` rounds. Peak RSS is the largest
+process of the run, pool workers included. Our figures are checked against the generator's expected.json.
 """
 
 from __future__ import annotations
@@ -115,14 +116,20 @@ def bench_size(mb: int, *, out: Path, day: str, runs: int) -> dict[str, Any]:
     config.write_text(f'timezone = "UTC"\n[devices.bench]\nclaude = ["{tree}"]\n')
     cache = out / f"cache{mb}"
     env = dict(os.environ, DAILY_REPORT_CACHE_DIR=str(cache), PYTHONPATH=str(REPO))
-    cold = []
-    for _ in range(runs):
+    compact = day.replace("-", "")
+    cc_cmd = [str(CCUSAGE), "claude", "daily", "--json", "--offline", "-z", "UTC", "--since", compact]
+    cc_cmd += ["--until", compact]
+    cc_env = dict(os.environ, CLAUDE_CONFIG_DIR=str(tree))
+    # One round: cold (empty cache), ccusage, warm-index (another alias of UTC), warm (same command).
+    # Rounds interleave our runs with ccusage's, so both see the same load on a shared machine.
+    cold, warm_index, warm, cc = [], [], [], []
+    for i in range(runs):
         shutil.rmtree(cache, ignore_errors=True)
         cold.append(measured(ours_cmd(config, day), env))
-    warm_index = [
-        measured(ours_cmd(config, day, UTC_ALIASES[i % len(UTC_ALIASES)]), env) for i in range(runs)
-    ]
-    warm = [measured(ours_cmd(config, day), env) for _ in range(runs)]
+        if CCUSAGE.exists():
+            cc.append(measured(cc_cmd, cc_env))
+        warm_index.append(measured(ours_cmd(config, day, UTC_ALIASES[i % len(UTC_ALIASES)]), env))
+        warm.append(measured(ours_cmd(config, day), env))
     expected = json.loads((tree / "expected.json").read_text())[day]
     row: dict[str, Any] = {
         "mb": size / 1e6,
@@ -135,22 +142,7 @@ def bench_size(mb: int, *, out: Path, day: str, runs: int) -> dict[str, Any]:
         "check": check(json.loads(cold[0]["out"]), expected),
         "ccusage": None,
     }
-    if CCUSAGE.exists():
-        compact = day.replace("-", "")
-        cc_cmd = [
-            str(CCUSAGE),
-            "claude",
-            "daily",
-            "--json",
-            "--offline",
-            "-z",
-            "UTC",
-            "--since",
-            compact,
-            "--until",
-            compact,
-        ]
-        cc = [measured(cc_cmd, dict(os.environ, CLAUDE_CONFIG_DIR=str(tree))) for _ in range(runs)]
+    if cc:
         row["ccusage"] = min(r["wall"] for r in cc)
         row["ccusage_cpu"] = min(r["cpu"] for r in cc)
         row["ccusage_peak_mb"] = max(r["rss_kb"] for r in cc) / 1024
