@@ -35,12 +35,10 @@ Everything passes through the Redactor before it is counted or returned.
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
-import orjson
-
+from pipeline.condense_tools import format_call
 from pipeline.redact import Redactor
 from pipeline.tokens import count_tokens, get_encoding, truncate_tokens
 from schemas.transcript import Session, ToolCall, Turn
@@ -290,113 +288,3 @@ def condense_session(
         if condensed is not None:
             out.append(condensed)
     return out
-
-
-# --- tool calls: the arguments that matter -------------------------------------------------------
-
-ARG_CHARS = 300
-_PATCH_FILE_RE = re.compile(r"^\*\*\* (Add|Update|Delete) File: (.+)$", re.MULTILINE)
-
-
-def _q(value: object, limit: int = ARG_CHARS) -> str:
-    text = str(value).strip().replace("\n", " ⏎ ")
-    if len(text) > limit:
-        text = f"{text[:limit]}…(+{len(text) - limit} chars)"
-    return f'"{text}"'
-
-
-def _lines(value: object) -> int:
-    return len(value.splitlines()) if isinstance(value, str) else 0
-
-
-def _command(args: dict[str, object]) -> str:
-    cmd = args.get("command", args.get("cmd", ""))
-    if isinstance(cmd, list):
-        parts = [str(p) for p in cmd]
-        if (
-            len(parts) >= 3
-            and parts[0].rsplit("/", 1)[-1] in ("bash", "sh", "zsh")
-            and parts[1].startswith("-")
-        ):
-            return parts[-1]
-        return shlex.join(parts)
-    return str(cmd)
-
-
-def _path(args: dict[str, object]) -> str:
-    return str(args.get("file_path") or args.get("path") or args.get("notebook_path") or "")
-
-
-def _patch_summary(patch: str) -> str:
-    files = [f"{op.lower()} {path.strip()}" for op, path in _PATCH_FILE_RE.findall(patch)]
-    added = sum(1 for line in patch.splitlines() if line.startswith("+") and not line.startswith("+++"))
-    removed = sum(1 for line in patch.splitlines() if line.startswith("-") and not line.startswith("---"))
-    shown = ", ".join(files[:8]) + (f", +{len(files) - 8} more" if len(files) > 8 else "")
-    return f"{shown or 'no files'}; +{added}/-{removed} lines"
-
-
-def _todos(items: object) -> str:
-    if not isinstance(items, list):
-        return ""
-    marks = {"completed": "✓", "in_progress": "→", "pending": "○"}
-    shown = []
-    for item in items[:12]:
-        if isinstance(item, dict):
-            label = item.get("content") or item.get("step") or ""
-            shown.append(f"{marks.get(str(item.get('status')), '·')} {' '.join(str(label).split())[:80]}")
-    return "; ".join(shown)
-
-
-def _args_text(name: str, args: dict[str, object]) -> str:
-    if name in ("Bash", "shell", "exec_command", "local_shell", "shell_command"):
-        return f"cmd={_q(_command(args))}"
-    if name in ("Edit", "MultiEdit"):
-        edits = args.get("edits")
-        if isinstance(edits, list):
-            return f"{_path(args)}, {len(edits)} edits"
-        return f"{_path(args)}, -{_lines(args.get('old_string'))}/+{_lines(args.get('new_string'))} lines"
-    if name == "Write":
-        return f"{_path(args)}, {_lines(args.get('content'))} lines"
-    if name in ("Read", "NotebookEdit", "NotebookRead", "view_image"):
-        span = f", from line {args['offset']}" if args.get("offset") else ""
-        return f"{_path(args)}{span}"
-    if name in ("Grep", "Glob"):
-        bits = [f"pattern={_q(args.get('pattern', ''), 120)}"]
-        bits += [f"{k}={_q(args[k], 120)}" for k in ("path", "glob", "type") if args.get(k)]
-        return ", ".join(bits)
-    if name in ("Task", "Agent"):
-        kind = args.get("subagent_type") or "agent"
-        return f"{kind}: {_q(args.get('description', ''), 120)}, prompt={_q(args.get('prompt', ''), 400)}"
-    if name == "write_stdin":
-        chars = args.get("chars")
-        return f"session {args.get('session_id')}" + (f", chars={_compact_json(chars)}" if chars else "")
-    if name == "apply_patch":
-        return _patch_summary(str(args.get("input") or args.get("patch") or ""))
-    if name in ("TodoWrite", "update_plan"):
-        return _todos(args.get("todos") or args.get("plan"))
-    if name in ("WebFetch", "WebSearch", "web_search"):
-        return _q(args.get("url") or args.get("query") or "", 200)
-    return _compact_json(args)
-
-
-def _compact_json(args: object) -> str:
-    try:
-        text = orjson.dumps(args, default=str).decode()
-    except TypeError:
-        text = str(args)
-    return text if len(text) <= 200 else f"{text[:200]}…(+{len(text) - 200} chars)"
-
-
-def format_call(call: ToolCall, *, redactor: Redactor | None = None) -> str:
-    """``Bash(cmd="pytest -x")``: the tool name and the arguments that matter, on one line.
-
-    With a redactor, the arguments are redacted before anything is cut, so no cut can split a secret.
-    """
-    args = call.arguments
-    if redactor is not None:
-        args = redactor.redact(args) if isinstance(args, str) else redactor.redact_dict(args)
-    if isinstance(args, str):
-        inner = _patch_summary(args) if call.name == "apply_patch" else _q(args, 200)
-    else:
-        inner = _args_text(call.name, args)
-    return f"{call.name}({clean_text(inner)})"

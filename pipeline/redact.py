@@ -16,199 +16,25 @@ Design, for speed with stdlib ``re`` (google-re2 is not a dependency):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import partial
 
 from pipeline.errors import ConfigError
+from pipeline.redact_rules import (
+    _NOT_A_SECRET,
+    BUILTIN_RULES,
+    PLACEHOLDER_PREFIX,
+    Rule,
+    _bare_ok,
+    _is_word,
+    is_value_reference,
+    secret_key_rule,
+)
 from schemas.config import RedactionConfig
 
-PLACEHOLDER_PREFIX = "[REDACTED:"
+__all__ = ["BUILTIN_RULES", "PLACEHOLDER_PREFIX", "Redactor", "Rule"]
+
 MAX_PASSES = 5
-
-# Values that look like references or examples, not secrets: never redacted by the assignment rules.
-_NOT_A_SECRET = re.compile(
-    r"""^(?:
-        \[REDACTED:.*
-      | [A-Z][A-Z0-9_]*                      # an env var NAME: API_KEY = "OPENAI_API_KEY"
-      | \$.* | .*(?:\$\{|\{\{|[<>`\s]).*        # references and templates: $VAR, ${VAR}, <your-key>, prose
-      | (?i:your[-_].*|.*[-_]here|x{4,}|\*{3,}|\.{3,}|none|null|nil|true|false|undefined|changeme|example|
-             placeholder|redacted|string|password|secret|token|dummy|test|sample)
-      | \d+(?:\.\d+)?                         # plain numbers: max_token = 40960000
-    )$""",
-    re.VERBOSE,
-)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One redaction rule. ``group`` names the part to replace (the whole match when None)."""
-
-    name: str
-    pattern: re.Pattern[str]
-    needles: tuple[str, ...] = ()
-    lower_needles: bool = False
-    group: str | None = None
-    check_value: bool = False
-    name_of: Callable[[re.Match[str]], str] | None = None
-    boundary: bool = False  # the match must not follow a word character
-
-
-def _c(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    return re.compile(pattern, flags)
-
-
-_ASSIGN_KEYWORDS = (
-    r"(?P<kw>PASSWORD|Password|password|PASSWD|passwd|_PASS|_PWD|"
-    r"TOKEN|Token|token|SECRET|Secret|secret|"
-    r"_KEY|APIKEY|ApiKey|apiKey|apikey|api_key|api-key|access_key|private_key|secret_key|auth_key|"
-    r"signing_key|encryption_key|master_key|AccessKey)"
-)
-# quoted: any case, value must be quoted; unquoted: value directly after =/:, secret-looking
-_ASSIGN_QUOTED = (
-    _ASSIGN_KEYWORDS
-    + r"""(?![A-Za-z0-9])["']?\s{0,3}(?::|=|:=|=>)\s{0,3}(?P<q>["'])(?P<v>[^"'\n]{6,300})(?P=q)"""
-)
-_ASSIGN_BARE = (
-    _ASSIGN_KEYWORDS
-    + r"""(?![A-Za-z0-9])["']?[ \t]{0,3}(?::|=)[ \t]{0,3}(?P<v>[A-Za-z0-9_\-+/=.~!@#%^&*]{6,300})(?![\w(\[."'])"""
-)
-_CLI_FLAG = r"--(?P<kw>password|passwd|token|api-key|apikey|secret|access-token|auth-token)[= ](?P<v>[^\s\"'$<>{}]{6,300})"
-
-
-def _assignment_rule(m: re.Match[str]) -> str:
-    kw = m.group("kw").lower()
-    if "pass" in kw or "pwd" in kw:
-        return "password-assignment"
-    if "token" in kw:
-        return "token-assignment"
-    if "secret" in kw:
-        return "secret-assignment"
-    return "key-assignment"
-
-
-_DOTTED_NAME = re.compile(r"[A-Za-z_]+(?:\.[A-Za-z_]+)+")
-
-
-def _is_word(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
-
-
-def _bare_ok(m: re.Match[str]) -> bool:
-    """Unquoted values. Env/shell style (``NAME_TOKEN=value``: upper-case name, no space before the value)
-    takes any value but a dotted name; code style (``token = self.token``) needs letters and digits."""
-    value = m.group("v")
-    kw = m.group("kw")
-    operator = m.string[m.end("kw") : m.start("v")]
-    if kw.upper() == kw and " " not in operator and "\t" not in operator and "=" in operator:
-        return _DOTTED_NAME.fullmatch(value) is None
-    return any(ch.isdigit() for ch in value) and any(ch.isalpha() for ch in value)
-
-
-BUILTIN_RULES: tuple[Rule, ...] = (
-    Rule(
-        "private-key",
-        _c(
-            r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{1,20000}?-----END[ A-Z0-9_-]{0,100}"
-            r"PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\]*)"
-        ),
-        needles=("PRIVATE KEY",),
-    ),
-    Rule("anthropic-key", _c(r"sk-ant-[A-Za-z0-9_-]{20,300}"), needles=("sk-ant-",), boundary=True),
-    Rule(
-        "openai-key",
-        _c(r"sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{32,300}"),
-        needles=("sk-",),
-        boundary=True,
-    ),
-    Rule(
-        "aws-access-key",
-        _c(r"A(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}\b"),
-        boundary=True,
-        needles=("AKIA", "ASIA", "ABIA", "ACCA"),
-    ),
-    Rule(
-        "aws-secret-key",
-        _c(
-            r"(?:aws_?secret_?access_?key|AWS_?SECRET_?ACCESS_?KEY|SecretAccessKey|secretAccessKey)[\"']?\s*[:=]\s*"
-            r"[\"']?(?P<v>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"
-        ),
-        needles=("secret_access_key", "secretaccesskey", "secretaccess"),
-        lower_needles=True,
-        group="v",
-    ),
-    Rule(
-        "github-token",
-        _c(r"gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}"),
-        boundary=True,
-        needles=("gh", "github_pat_"),
-    ),
-    Rule(
-        "slack-token",
-        _c(
-            r"xox[abposre]-[A-Za-z0-9-]{10,250}|xapp-\d-[A-Za-z0-9-]{10,250}|hooks\.slack\.com/services/[A-Za-z0-9/]{20,}"
-        ),
-        needles=("xox", "xapp-", "hooks.slack.com"),
-    ),
-    Rule("huggingface-token", _c(r"hf_[A-Za-z0-9]{30,100}\b"), needles=("hf_",), boundary=True),
-    Rule(
-        "wandb-key",
-        _c(
-            r"(?:(?:WANDB_API_KEY|wandb_api_key)[\"']?\s*[:=]\s*[\"']?|wandb login\s+(?:--?[a-z-]+\s+)*"
-            r"|wandb\.login\([^)\n]{0,60}?key\s*=\s*[\"']|api\.wandb\.ai\s+login\s+\S+\s+password\s+)"
-            r"(?P<v>[0-9a-f]{40})(?![0-9a-fA-F])"
-        ),
-        needles=("wandb",),
-        lower_needles=True,
-        group="v",
-    ),
-    Rule(
-        "jwt",
-        _c(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
-        needles=("eyJ",),
-        boundary=True,
-    ),
-    Rule(
-        "bearer-token",
-        _c(r"(?:Bearer|bearer|BEARER)\s+(?P<v>[A-Za-z0-9._~+/-]{20,}=*)"),
-        needles=("bearer",),
-        lower_needles=True,
-        group="v",
-        boundary=True,
-    ),
-    Rule(
-        "url-password",
-        _c(r"://[^/\s:@\[\]]{1,100}:(?P<v>[^/\s:@\[\]]{1,200})@"),
-        needles=("://",),
-        group="v",
-    ),
-    Rule(
-        "assignment",
-        _c(_ASSIGN_QUOTED),
-        needles=("pass", "pwd", "token", "secret", "key"),
-        lower_needles=True,
-        group="v",
-        check_value=True,
-        name_of=_assignment_rule,
-    ),
-    Rule(
-        "assignment-bare",
-        _c(_ASSIGN_BARE),
-        needles=("pass", "pwd", "token", "secret", "key"),
-        lower_needles=True,
-        group="v",
-        check_value=True,
-        name_of=_assignment_rule,
-    ),
-    Rule(
-        "cli-flag",
-        _c(_CLI_FLAG),
-        needles=("--pass", "--token", "--api", "--secret", "--access-token", "--auth-token"),
-        group="v",
-        check_value=True,
-        name_of=_assignment_rule,
-    ),
-)
 
 
 def _extra_rule(name: str, regex: str) -> Rule:
@@ -316,15 +142,35 @@ class Redactor:
         return whole[:a] + self.placeholder(name, value) + whole[b:]
 
     def redact_dict(self, value: dict[str, object]) -> dict[str, object]:
-        """Redact every string inside a dict of tool arguments (nested dicts and lists too)."""
-        return {k: self.redact_obj(v) for k, v in value.items()}
+        """Redact every string inside a dict of tool arguments (nested dicts and lists too).
+
+        Key-aware: a string under a key that names a secret (``api_key``, ``password``, ``authToken``…) is
+        replaced whole, whatever its shape, since the value alone (without its key) matches no rule.
+        """
+        return {k: self._redact_item(k, v) for k, v in value.items()}
 
     def redact_obj(self, value: object) -> object:
-        """Redact every string inside nested dicts/lists (tool arguments)."""
+        """Redact every string inside nested dicts/lists (tool arguments), key-aware inside dicts."""
         if isinstance(value, str):
             return self.redact(value)
         if isinstance(value, dict):
-            return {k: self.redact_obj(v) for k, v in value.items()}
+            return {k: self._redact_item(k, v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.redact_obj(v) for v in value]
+        return value
+
+    def _redact_item(self, key: object, value: object) -> object:
+        rule = secret_key_rule(key)
+        return self.redact_obj(value) if rule is None else self._redact_all(rule, value)
+
+    def _redact_all(self, rule: str, value: object) -> object:
+        """Every string under a secret-naming key replaced whole (lists and dicts below it too)."""
+        if isinstance(value, str):
+            if is_value_reference(value) or value in self.allowlist:
+                return self.redact(value)
+            return self.placeholder(rule, value)
+        if isinstance(value, dict):
+            return {k: self._redact_all(secret_key_rule(k) or rule, v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._redact_all(rule, v) for v in value]
         return value
