@@ -23,7 +23,7 @@ def mcp(args: dict[str, object]) -> ToolCall:
 
 def test_reviewer_reproduction_api_key_cut_by_the_json_cap() -> None:
     # the key sits across the 200-char cap of the compact JSON: before the fix 27 chars of it leaked
-    args = {"query": "q" * 170, "api_key": API_KEY}
+    args: dict[str, object] = {"query": "q" * 170, "api_key": API_KEY}
     line = format_call(mcp(args), redactor=Redactor())
     assert leaked(API_KEY, line) == []
     assert "[REDACTED:key-assignment#1]" in line
@@ -58,7 +58,7 @@ def test_nested_dicts_and_lists_are_key_aware() -> None:
 
 
 def test_keys_that_only_look_secret_are_kept() -> None:
-    args = {
+    args: dict[str, object] = {
         "author": "bob",
         "max_tokens": "4000",
         "tokenizer": "o200k",
@@ -102,7 +102,11 @@ def test_condensed_session_never_holds_the_secret() -> None:
 
 
 def test_cap_never_splits_a_placeholder() -> None:
-    args = {"query": "q" * 170, "password": PASSWORD, "more": "m" * 100}  # the cap falls inside it
+    args: dict[str, object] = {
+        "query": "q" * 170,
+        "password": PASSWORD,
+        "more": "m" * 100,
+    }  # the cap falls inside it
     line = format_call(mcp(args), redactor=Redactor())
     assert "[REDACTED:password-assignment#1]" in line
 
