@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date as Date
 from pathlib import Path
@@ -106,7 +107,7 @@ def write_day_report(
     from pipeline.report import build_report, write_report
     from pipeline.usage import build_usage_report
 
-    usage = build_usage_report(run.config, date=Date.fromisoformat(run.opts.date), zone=run.day.zone)
+    usage = _usage(run, build_usage_report)
     report = build_report(
         date=run.opts.date,
         timezone=run.day.timezone,
@@ -121,7 +122,69 @@ def write_day_report(
         skipped_lines=run.day.skipped_lines,
         skipped_sessions=run.day.skipped_sessions,
     )
+    _annotate(report, run)
     out_dir = run.opts.out_dir or run.config.out_dir
-    paths = write_report(report, out_dir)
+    paths = write_report(report, out_dir, variant=report_variant(run.opts, default_lang=run.config.lang))
     log.progress("report_written", paths={k: str(v) for k, v in paths.items()})
     return report, paths
+
+
+# ---------------------------------------------------------------- filtered runs
+
+
+def _name_part(value: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", value).strip("_") or "_"
+
+
+def report_variant(opts: Any, *, default_lang: str) -> str:
+    """The file-name suffix of a filtered run ("" for the full day): ``session-7c1e``, ``device-DCC``,
+    ``zh``, combined in that order with "." (ids and names sorted, several joined with "+")."""
+    parts = []
+    if opts.session_ids:
+        parts.append("session-" + "+".join(sorted({_name_part(s) for s in opts.session_ids})))
+    if opts.devices:
+        parts.append("device-" + "+".join(sorted({_name_part(d) for d in opts.devices})))
+    if opts.lang and opts.lang != default_lang:
+        parts.append(_name_part(opts.lang))
+    return ".".join(parts)
+
+
+def run_filters(opts: Any, *, default_lang: str) -> dict[str, Any]:
+    """What narrowed this run, for ``report.extra["filters"]`` ({} for the full day)."""
+    out: dict[str, Any] = {}
+    if opts.session_ids:
+        out["sessions"] = sorted(set(opts.session_ids))
+    if opts.devices:
+        out["devices"] = sorted(set(opts.devices))
+    if opts.lang and opts.lang != default_lang:
+        out["lang"] = opts.lang
+    return out
+
+
+SESSION_FILTER_NOTE = "This report covers only the chosen sessions; the token usage covers the whole day."
+
+
+def _usage(run: RunState, build: Callable[..., Any]) -> Any:
+    """The day's Token Usage; a --device run counts only that device's files, a --session run says it
+    shows the whole day."""
+    day = Date.fromisoformat(run.opts.date)
+    files = None
+    if run.opts.devices:
+        from pipeline.usage.build import discover_files
+
+        files = [f for f in discover_files(run.config) if f.device in set(run.opts.devices)]
+    usage = build(run.config, date=day, zone=run.day.zone, files=files)
+    if run.opts.session_ids:
+        usage = usage.model_copy(update={"notes": [*usage.notes, SESSION_FILTER_NOTE]})
+    return usage
+
+
+def _annotate(report: DailyReport, run: RunState) -> None:
+    """Filters and day notes (e.g. no sessions found) go into the report's metadata and its summary."""
+    filters = run_filters(run.opts, default_lang=run.config.lang)
+    if filters:
+        report.extra["filters"] = filters
+    if run.day.notes:
+        report.extra["notes"] = list(run.day.notes)
+        if not report.summary.strip():
+            report.summary = " ".join(run.day.notes)

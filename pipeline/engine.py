@@ -23,6 +23,7 @@ from pipeline.execute import Budget, Executor, LLMSender, progress_counter
 from pipeline.plan import (
     Planned,
     RunOptions,
+    check_lang,
     load_prompts,
     plan_chunk_stage,
     plan_day_stage,
@@ -74,8 +75,9 @@ def prepare_run(opts: RunOptions, config: Config | None = None) -> RunState:
     """Everything before the cache: stages, the day's sessions and chunks, provider, model and prompts."""
     config = config or load_run_config(opts)
     stages, refresh = select_stages(opts)
+    check_lang(opts.lang or config.lang)
+    target, provider = resolve_target(config, opts)  # an unknown provider fails before any reading
     day = prepare_day(opts, config)
-    target, provider = resolve_target(config, opts)
     prompts = load_prompts([s.name for s in stages], opts, lang=day.lang)
     return RunState(
         opts, config, day, target, prompts, stages, refresh, run_id=uuid.uuid4().hex, provider=provider

@@ -78,6 +78,7 @@ class DayPlan:
     redaction: dict[str, int]
     all_sessions: list[Session] = field(default_factory=list)
     redactor: Any = None  # the run's one Redactor: also for any transcript text the report shows directly
+    notes: list[str] = field(default_factory=list)  # said on stderr and in the report (e.g. no sessions)
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -143,6 +144,9 @@ def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
 
     zone = resolve_zone(config)
     read = load_sessions(config, date=Date.fromisoformat(opts.date), zone=zone)
+    notes = [] if read.sessions else [no_sessions_note(opts.date, config)]
+    for note in notes:
+        log.progress("note", message=note)
     chosen = select_sessions(read.sessions, opts)
     redactor = Redactor(config.redaction.extra_patterns, config.redaction.allowlist)
     skipped: Counter[str] = Counter()
@@ -177,7 +181,23 @@ def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
         redaction=dict(getattr(redactor, "counts", {}) or {}),
         all_sessions=list(read.sessions),
         redactor=redactor,
+        notes=notes,
     )
+
+
+def no_sessions_note(date: str, config: Config) -> str:
+    roots = [str(p) for d in config.devices.values() for p in (*d.claude, *d.codex)]
+    where = ", ".join(roots) if roots else "no configured roots"
+    return f"no sessions found for {date} in {where}"
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if we have a language name for it, else a ConfigError listing the ones we have."""
+    from pipeline.errors import ConfigError
+
+    if lang not in LANG_NAMES:
+        raise ConfigError(f"--lang {lang!r} is not supported: use one of {', '.join(sorted(LANG_NAMES))}")
+    return lang
 
 
 @dataclass(frozen=True)

@@ -188,10 +188,10 @@ def run_args(config: Path, *more: str) -> list[str]:
     return ["run", "--date", DAY, "--config", str(config), *more]
 
 
-def report_json(tmp_path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(
-        (tmp_path / "reports" / DAY / "report.json").read_text(encoding="utf-8")
-    )
+def report_json(tmp_path: Path, variant: str = "") -> dict[str, Any]:
+    """The day's report.json, or a filtered run's report.<variant>.json."""
+    name = f"report.{variant}.json" if variant else "report.json"
+    data: dict[str, Any] = json.loads((tmp_path / "reports" / DAY / name).read_text(encoding="utf-8"))
     return data
 
 
@@ -337,12 +337,12 @@ def test_session_and_device_filters(tmp_path: Path, stub: StubLLMServer, keys: N
     config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
     result = invoke(*run_args(config, "--device", "server"))
     assert result.exit_code == 0, result.output
-    assert [s["session_id"] for s in report_json(tmp_path)["sessions"]] == [
+    assert [s["session_id"] for s in report_json(tmp_path, "device-server")["sessions"]] == [
         "cccccccc-0000-4000-8000-000000000003"
     ]
     result = invoke(*run_args(config, "--session", "bbbbbbbb"))
     assert result.exit_code == 0, result.output
-    assert [s["session_id"] for s in report_json(tmp_path)["sessions"]] == [
+    assert [s["session_id"] for s in report_json(tmp_path, "session-bbbbbbbb")["sessions"]] == [
         "bbbbbbbb-0000-4000-8000-000000000002"
     ]
 
@@ -352,7 +352,7 @@ def test_lang_reaches_every_request(tmp_path: Path, stub: StubLLMServer, keys: N
     assert invoke(*run_args(config, "--lang", "zh", "--device", "server")).exit_code == 0
     bodies = [json.dumps(r.body, ensure_ascii=False) for r in stub.message_requests()]
     assert bodies and all("简体中文" in b for b in bodies)
-    assert report_json(tmp_path)["lang"] == "zh"
+    assert report_json(tmp_path, "device-server.zh")["lang"] == "zh"
 
 
 def test_a_missing_key_is_one_line_and_exit_2(tmp_path: Path, stub: StubLLMServer) -> None:

@@ -111,6 +111,8 @@ def _progress_line(event: str, f: dict[str, Any]) -> str | None:
             f"calls {f['done']}/{f['total']}  cache hits {f['cache_hits']}  failed {f['failed']}  "
             f"spent {_money(f['spent_usd'])}{tail}"
         )
+    if event == "note":
+        return str(f["message"])
     if event in ("stage_waiting", "pending", "exported", "batch_submitted", "batch_poll", "batch_running"):
         return f"{event.replace('_', ' ')}: " + ", ".join(f"{k}={v}" for k, v in f.items())
     return None

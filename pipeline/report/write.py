@@ -12,10 +12,11 @@ from pipeline.report.markdown import render_markdown
 from schemas.report import DailyReport
 
 
-def write_report(report: DailyReport, out_dir: Path) -> dict[str, Path]:
+def write_report(report: DailyReport, out_dir: Path, *, variant: str = "") -> dict[str, Path]:
     """Render all three formats first (a render error writes nothing), then write each atomically.
 
-    Returns {"md", "html", "json", "index"} -> path.
+    A filtered run passes its ``variant`` (e.g. ``session-7c1e``): it writes ``report.<variant>.<kind>``
+    beside the full day's report and never replaces it. Returns {"md", "html", "json", "index"} -> path.
     """
     rendered = {
         "md": render_markdown(report).encode("utf-8"),
@@ -23,7 +24,8 @@ def write_report(report: DailyReport, out_dir: Path) -> dict[str, Path]:
         "json": render_json(report),
     }
     day = Path(out_dir) / report.date
-    paths = {kind: day / f"report.{kind}" for kind in rendered}
+    stem = f"report.{variant}" if variant else "report"
+    paths = {kind: day / f"{stem}.{kind}" for kind in rendered}
     for kind, data in rendered.items():
         atomic_write(paths[kind], data)
     paths["index"] = write_index(Path(out_dir))
