@@ -159,12 +159,38 @@ def shared_tools() -> tuple[tuple[str, type[BaseModel]], ...]:
     return tuple((name, cls.output_model) for name, cls in STAGES.items() if issubclass(cls, ChunkStage))
 
 
+# Our own structural tags: transcript-derived and model-written text must never open or close one.
+_STRUCTURAL_TAG = re.compile(
+    r"<(?=/?\s*(?:transcript|session|earlier_parts|project|day|device|notes)\b)", re.I
+)
+
+
+def neutralize_tags(text: str) -> str:
+    """``text`` with the ``<`` of our structural tags (``</transcript>``, ``<session …>``…) replaced by ``‹``,
+    so text inside a block cannot close it or open a new one. Deterministic: same input, same bytes."""
+    return _STRUCTURAL_TAG.sub("‹", text) if "<" in text else text
+
+
+def escape_attr(value: object) -> str:
+    """A value for a double-quoted attribute of our tags: ``& " < >`` escaped, line breaks as spaces."""
+    text = str(value)
+    if not any(c in text for c in '&"<>\n\r'):
+        return text
+    text = text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(text.splitlines())
+
+
 def transcript_block(chunk: Chunk) -> str:
-    """The shared prefix: identical for every chunk stage over one chunk."""
+    """The shared prefix: identical for every chunk stage over one chunk.
+
+    The transcript and digest are text from the session: our own tags inside them are neutralized and the
+    attribute values escaped, so a turn cannot close ``<transcript>`` and pose as structure (injection).
+    """
+    a = escape_attr
     head = (
-        f'<session id="{chunk.session_id}" agent="{chunk.agent}" device="{chunk.device}" '
-        f'project="{chunk.project}" part="{chunk.index + 1} of {chunk.count}" '
+        f'<session id="{a(chunk.session_id)}" agent="{a(chunk.agent)}" device="{a(chunk.device)}" '
+        f'project="{a(chunk.project)}" part="{chunk.index + 1} of {chunk.count}" '
         f'turns="{chunk.turn_start}-{chunk.turn_end}">\n'
     )
-    digest = f"<earlier_parts>\n{chunk.digest}\n</earlier_parts>\n" if chunk.digest else ""
-    return f"{head}{digest}<transcript>\n{chunk.text}\n</transcript>\n</session>"
+    digest = f"<earlier_parts>\n{neutralize_tags(chunk.digest)}\n</earlier_parts>\n" if chunk.digest else ""
+    return f"{head}{digest}<transcript>\n{neutralize_tags(chunk.text)}\n</transcript>\n</session>"

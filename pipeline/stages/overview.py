@@ -9,7 +9,16 @@ from pydantic import BaseModel
 
 from pipeline import log
 from pipeline.llm.types import TextBlock
-from pipeline.stages.base import LANG_NAMES, DayInputs, DayStage, PlannedCall, Prompt, SessionInfo
+from pipeline.stages.base import (
+    LANG_NAMES,
+    DayInputs,
+    DayStage,
+    PlannedCall,
+    Prompt,
+    SessionInfo,
+    escape_attr,
+    neutralize_tags,
+)
 from pipeline.stages.merge import as_model
 from pipeline.stages.projects import session_facts, session_notes, sessions_by_project
 from schemas.overview import DeviceOverview, OverviewOutput
@@ -31,16 +40,16 @@ def _projects(day: DayInputs) -> dict[str, ProjectEntry]:
 def device_notes(device: str, day: DayInputs) -> str:
     """Projects of one device with their day state, then its sessions' compact notes."""
     projects = _projects(day)
-    lines = [f'<device name="{device}">']
+    lines = [f'<device name="{escape_attr(device)}">']
     for project, infos in sessions_by_project(day).items():
         here = [i for i in infos if i.device == device]
         if not here:
             continue
         entry = projects.get(project)
-        state = f' status="{entry.status}"' if entry else ""
-        lines.append(f'<project name="{project}"{state}>')
-        if entry is not None:
-            lines += [f"headline: {entry.headline}", f"project summary: {entry.summary}"]
+        state = f' status="{escape_attr(entry.status)}"' if entry else ""
+        lines.append(f'<project name="{escape_attr(project)}"{state}>')
+        if entry is not None:  # model-written: our tags inside it are neutralized
+            lines += [neutralize_tags(f"headline: {entry.headline}\nproject summary: {entry.summary}")]
         lines += [session_notes(i, day, max_tasks=MAX_TASKS_PER_SESSION) for i in here]
         lines.append("</project>")
     lines.append("</device>")
@@ -68,7 +77,7 @@ class OverviewStage(DayStage):
         if not devices:
             return []
         notes = "\n".join(device_notes(d, day) for d in devices)
-        block = f'<day date="{day.date}">\n{notes}\n</day>'
+        block = f'<day date="{escape_attr(day.date)}">\n{notes}\n</day>'
         instructions = prompt.render(
             lang=day.lang,
             lang_name=LANG_NAMES.get(day.lang, day.lang),

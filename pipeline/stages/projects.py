@@ -13,7 +13,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel
 
 from pipeline.llm.types import TextBlock
-from pipeline.stages.base import LANG_NAMES, DayInputs, DayStage, PlannedCall, Prompt, SessionInfo
+from pipeline.stages.base import (
+    LANG_NAMES,
+    DayInputs,
+    DayStage,
+    PlannedCall,
+    Prompt,
+    SessionInfo,
+    escape_attr,
+    neutralize_tags,
+)
 from pipeline.stages.merge import as_model
 from schemas.facts import SessionFacts
 from schemas.projects import ProjectSummary
@@ -101,14 +110,19 @@ def important_issues(issues: Sequence[ReportIssue], limit: int = MAX_ISSUES) -> 
 
 
 def session_notes(info: SessionInfo, day: DayInputs, *, max_tasks: int = MAX_TASKS) -> str:
-    """Compact text of one session: header, facts, tasks with status, issues."""
+    """Compact text of one session: header, facts, tasks with status, issues.
+
+    The body is model-written (titles, summaries) or transcript-derived: our tags inside it are neutralized
+    and the header's attribute values escaped, so no note can close its block or pose as another session.
+    """
     facts = session_facts(day, info.session_id)
-    models = ",".join(info.models)
-    lines = [
-        f'<session id="{info.session_id}" device="{info.device}" agent="{info.agent}" '
-        f'time="{local_span(info, day)}" prompts="{info.human_prompts}" tool_calls="{info.tool_calls}" '
-        f'tool_errors="{info.tool_errors}" models="{models}">'
-    ]
+    a = escape_attr
+    header = (
+        f'<session id="{a(info.session_id)}" device="{a(info.device)}" agent="{a(info.agent)}" '
+        f'time="{a(local_span(info, day))}" prompts="{info.human_prompts}" tool_calls="{info.tool_calls}" '
+        f'tool_errors="{info.tool_errors}" models="{a(",".join(info.models))}">'
+    )
+    lines: list[str] = []
     if facts is None:
         lines.append(f"facts: unavailable (title from the agent: {info.title or 'none'})")
     else:
@@ -117,8 +131,7 @@ def session_notes(info: SessionInfo, day: DayInputs, *, max_tasks: int = MAX_TAS
         lines += ["tasks:", *(task_line(t) for t in tasks)]
     if issues := important_issues(session_issues(day, info.session_id)):
         lines += ["issues:", *(issue_line(i) for i in issues)]
-    lines.append("</session>")
-    return "\n".join(lines)
+    return "\n".join([header, *(neutralize_tags(line) for line in lines), "</session>"])
 
 
 def sessions_by_project(day: DayInputs) -> dict[str, list[SessionInfo]]:
@@ -148,7 +161,9 @@ class ProjectsStage(DayStage):
         for project, infos in sessions_by_project(day).items():
             devices = sorted({i.device for i in infos})
             notes = "\n".join(session_notes(i, day) for i in infos)
-            block = f'<project name="{project}" date="{day.date}">\n{notes}\n</project>'
+            block = (
+                f'<project name="{escape_attr(project)}" date="{escape_attr(day.date)}">\n{notes}\n</project>'
+            )
             instructions = prompt.render(
                 lang=day.lang,
                 lang_name=LANG_NAMES.get(day.lang, day.lang),
