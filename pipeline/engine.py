@@ -130,7 +130,7 @@ def _run_with_cache(run: RunState, cache: Any) -> RunResult:
     if opts.dry_run:
         return result
     _check_budget(run, estimate)
-    run.ledger = Ledger.beside(cache, price_overrides=run.config.prices or None)
+    run.ledger = Ledger.beside(cache, price_overrides=run.config.prices or None, kind=opts.ledger_kind)
     run.executor = _executor(run, cache, run.ledger, total=_expected_calls(estimate))
     _execute(run, chunk_planned, batch=opts.batch and not opts.offline)
     merge_chunk_stages(run, chunk_planned)

@@ -49,6 +49,7 @@ class RunOptions:
     prompt_versions: dict[str, str] = field(default_factory=dict)
     cache_path: Path | None = None
     write: bool = True
+    ledger_kind: str = "run"  # what the ledger rows are for: "run", "eval" or "demo" (`cost` shows "run")
 
     @property
     def offline(self) -> bool:

@@ -300,20 +300,25 @@ def cost(
     date: Annotated[str | None, typer.Option("--date", help="Only calls made for this report date.")] = None,
     config: Annotated[Path | None, typer.Option("--config")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    every: Annotated[
+        bool, typer.Option("--all", help="Also count eval and demo calls (default: report runs only).")
+    ] = False,
 ) -> None:
-    """What the LLM calls cost, per stage and model (from the ledger)."""
+    """What the LLM calls of report runs cost, per stage and model (from the ledger)."""
     from pipeline.config import load_config
     from pipeline.ledger_table import cost_rows
     from pipeline.llm.ledger import Ledger
 
     with _errors():
+        date = None if date is None else _check_date(date)
         cfg = load_config(config)
         ledger = Ledger(cfg.cache_path)
-        rows = cost_rows(ledger.rows(date))
+        rows = cost_rows(ledger.rows(date, kinds=None if every else ("run",)))
     if as_json:
-        sys.stdout.write(json.dumps({"date": date, "rows": rows}, indent=2) + "\n")
+        sys.stdout.write(json.dumps({"date": date, "all": every, "rows": rows}, indent=2) + "\n")
         return
-    t = Table(title=f"LLM cost{f' for {date}' if date else ''} (ledger)", title_justify="left")
+    kinds = "runs, evals and demos" if every else "report runs; --all adds evals and demos"
+    t = Table(title=f"LLM cost{f' for {date}' if date else ''} (ledger: {kinds})", title_justify="left")
     for col in (
         "stage",
         "model",
@@ -364,6 +369,7 @@ def run_demo(out_dir: Path) -> Any:
         out_dir=out_dir,
         provider="replay",
         cache_path=out_dir / ".cache" / "cache.sqlite3",
+        ledger_kind="demo",
     )
     with _progress():
         result = run_day(opts)

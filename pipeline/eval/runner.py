@@ -111,6 +111,7 @@ def run_eval(
     side.result.repeat = settings.repeat
     cache_file = settings.samples_cache_file() if settings.repeat > 1 else settings.cache_file()
     cache = Cache(cache_file)
+    cache.ledger_kind = "eval"  # type: ignore[attr-defined]  # the judge's Ledger.beside(cache) rows too
     try:
         for case in cases:
             log.progress("eval_case", case=case.name, prompts=side.label)
@@ -182,6 +183,7 @@ def run_case(case: Case, settings: EvalSettings, *, prompts_dir: Path, cache: An
         base_url=settings.base_url,
         prompts_dir=prompts_dir,
         write=False,
+        ledger_kind="eval",
     )
     run = prepare_run(opts, config)
     if not run.day.sessions:

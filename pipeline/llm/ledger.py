@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,22 @@ from pipeline.llm.types import LLMRequest, LLMResponse, Usage
 from schemas.report import Failure, Generation, StageGeneration
 
 _TOKENS = ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens")
+KINDS = ("run", "eval", "demo")
+"""What a ledger row was spent for: a report run, an eval, the demo. ``cost`` shows "run" by default."""
+
+
+def _migrate(db: Database) -> None:
+    """Ledgers made before rows had a ``kind`` get the column (old rows count as "run")."""
+    import sqlite3
+
+    if any(r["name"] == "kind" for r in db.query("PRAGMA table_info(ledger)")):
+        return
+    try:
+        with db.tx() as conn:
+            conn.execute("ALTER TABLE ledger ADD COLUMN kind TEXT NOT NULL DEFAULT 'run'")
+    except sqlite3.OperationalError as exc:  # another process added it first
+        if "duplicate column" not in str(exc):
+            raise
 
 
 class Ledger:
@@ -28,14 +44,23 @@ class Ledger:
         *,
         db: Database | None = None,
         price_overrides: Mapping[str, Any] | None = None,
+        kind: str = "run",
     ) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"ledger kind {kind!r}: use one of {', '.join(KINDS)}")
         self.db = db or Database(path)
         self.price_overrides = price_overrides
+        self.kind = kind
+        _migrate(self.db)
 
     @classmethod
-    def beside(cls, cache: Cache, *, price_overrides: Mapping[str, Any] | None = None) -> Ledger:
-        """A ledger sharing the cache's connection."""
-        return cls(db=cache.db, price_overrides=price_overrides)
+    def beside(
+        cls, cache: Cache, *, price_overrides: Mapping[str, Any] | None = None, kind: str | None = None
+    ) -> Ledger:
+        """A ledger sharing the cache's connection. Its rows' kind is ``kind``, else the one the cache's
+        owner set (``cache.ledger_kind``: the eval marks its cache "eval"), else "run"."""
+        kind = kind or getattr(cache, "ledger_kind", None) or "run"
+        return cls(db=cache.db, price_overrides=price_overrides, kind=kind)
 
     def record(
         self,
@@ -65,8 +90,8 @@ class Ledger:
             conn.execute(
                 "INSERT INTO ledger (ts, run_id, date, stage, prompt_version, label, session_id, chunk_index,"
                 " provider, model, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens,"
-                " cost_usd, priced, latency_s, attempt, cache_hit, batch, error, request_key)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " cost_usd, priced, latency_s, attempt, cache_hit, batch, error, request_key, kind)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     time.time(),
                     run_id,
@@ -90,6 +115,7 @@ class Ledger:
                     int(batch),
                     error,
                     request.key(),
+                    self.kind,
                 ),
             )
 
@@ -108,9 +134,16 @@ class Ledger:
             date=date,
         )
 
-    def rows(self, date: str | None = None, *, run_id: str | None = None) -> list[dict[str, Any]]:
-        """Ledger rows (oldest first) for the ``cost`` command; ``cost_usd`` is a Decimal or None."""
-        clauses, params = [], []
+    def rows(
+        self, date: str | None = None, *, run_id: str | None = None, kinds: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Ledger rows (oldest first) for the ``cost`` command; ``cost_usd`` is a Decimal or None.
+        ``kinds`` limits them to rows of those kinds (None: every kind)."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if kinds is not None:
+            clauses.append(f"kind IN ({','.join('?' * len(kinds))})")
+            params += list(kinds)
         if date is not None:
             clauses.append("date = ?")
             params.append(date)
