@@ -127,4 +127,7 @@ def run_light(argv: Sequence[str]) -> bool:
 
         Console(stderr=True, file=sys.stderr).print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
         raise SystemExit(e.exit_code) from None
+    except KeyboardInterrupt:  # as click does
+        sys.stderr.write("Aborted!\n")
+        raise SystemExit(1) from None
     return True
