@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from pipeline import log
+from pipeline.redact import safe_cut
 from schemas.facts import SessionFacts
 from schemas.report import DailyReport, Failure, Generation, SessionSummary
 from schemas.transcript import Session, UsageEvent
@@ -57,7 +58,7 @@ def session_summary(
         device=session.device,
         agent=session.agent,
         project=session.project,
-        title=redact((facts.title if facts else None) or session.title or _first_prompt(session)),
+        title=session_title(session, facts, redact=redact),
         status=facts.status if facts else None,
         summary=facts.summary if facts else "",
         start=session.start,
@@ -74,10 +75,23 @@ def session_summary(
     )
 
 
-def _first_prompt(session: Session) -> str:
+TITLE_CHARS = 80
+
+
+def session_title(session: Session, facts: SessionFacts | None, *, redact: Callable[[str], str] = str) -> str:
+    """The facts stage's title, else the agent's, else the first line of the first prompt cut to 80 chars.
+
+    Redacted BEFORE the cut: a cut first could split a secret so that no rule matches what is left
+    (``postgres://admin:pw…`` without its ``@``).
+    """
+    given = (facts.title if facts else None) or session.title
+    if given:
+        return redact(given)
     prompts = session.human_prompts
-    text = prompts[0].text.strip().splitlines()[0] if prompts and prompts[0].text.strip() else ""
-    return (text[:80] + "…") if len(text) > 80 else (text or session.id)
+    text = redact(prompts[0].text).strip() if prompts else ""
+    line = text.splitlines()[0] if text else ""
+    end = safe_cut(line, TITLE_CHARS)
+    return (line[:end] + "…") if end < len(line) else (line or session.id)
 
 
 def session_summaries(run: RunState, failures: Sequence[Failure]) -> list[SessionSummary]:
@@ -94,7 +108,7 @@ def session_summaries(run: RunState, failures: Sequence[Failure]) -> list[Sessio
             chunks=len(sp.chunks),
             failed=sp.session.id in failed,
             overrides=run.config.prices or None,
-            redact=run.day.redactor.redact if run.day.redactor is not None else str,
+            redact=run.day.redactor.fork().redact if run.day.redactor is not None else str,
         )
         for sp in run.day.sessions
     ]

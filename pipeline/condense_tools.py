@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import orjson
 
-from pipeline.redact import PLACEHOLDER_PREFIX, Redactor
+from pipeline.redact import Redactor, safe_cut
 from schemas.transcript import ToolCall
 
 ARG_CHARS = 300
@@ -28,16 +28,11 @@ def _same(text: str) -> str:
 
 
 def _cut(text: str, limit: int) -> str:
-    """``text`` capped at ``limit`` chars with the count of what was left out; a placeholder the cap would
-    split is kept whole (the cap runs after redaction, so only placeholders can be split, never secrets)."""
-    if len(text) <= limit:
-        return text
-    start = text.rfind(PLACEHOLDER_PREFIX, 0, limit + len(PLACEHOLDER_PREFIX) - 1)
-    if start >= 0 and (close := text.find("]", start)) >= limit:
-        limit = close + 1
-        if limit >= len(text):
-            return text
-    return f"{text[:limit]}…(+{len(text) - limit} chars)"
+    """``text`` capped at about ``limit`` chars with the count of what was left out; a placeholder the cap
+    would split is kept whole (the cap runs after redaction, so only placeholders can be split, never
+    secrets)."""
+    end = safe_cut(text, limit)
+    return text if end >= len(text) else f"{text[:end]}…(+{len(text) - end} chars)"
 
 
 def _q(value: object, limit: int = ARG_CHARS, *, red: Redact = _same) -> str:

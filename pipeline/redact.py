@@ -32,9 +32,20 @@ from pipeline.redact_rules import (
 )
 from schemas.config import RedactionConfig
 
-__all__ = ["BUILTIN_RULES", "PLACEHOLDER_PREFIX", "Redactor", "Rule"]
+__all__ = ["BUILTIN_RULES", "PLACEHOLDER_PREFIX", "Redactor", "Rule", "safe_cut"]
 
 MAX_PASSES = 5
+
+
+def safe_cut(text: str, limit: int) -> int:
+    """Where to cut ``text`` to keep about ``limit`` chars without splitting a placeholder: ``limit``, or the
+    end of a placeholder that straddles it. Cut only redacted text: then no cut can split a secret."""
+    if limit >= len(text):
+        return len(text)
+    start = text.rfind(PLACEHOLDER_PREFIX, 0, limit + len(PLACEHOLDER_PREFIX) - 1)
+    if start >= 0 and start < limit and (close := text.find("]", start)) >= limit:
+        return close + 1
+    return limit
 
 
 def _extra_rule(name: str, regex: str) -> Rule:

@@ -29,12 +29,18 @@ T = TypeVar("T")
 _TAG = re.compile(r"<(?=[A-Za-z/!?])")
 _BLOCK_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}[.)](?=\s|$)|`{3,}|~{3,}|=+\s*$)")
 _WS = re.compile(r"\s+")
+# link and image syntax: `![alt](url)` would make a viewer fetch the url, `[x](javascript:…)` is a link
+_LINK = re.compile(r"!\[|\]\(|\]\[|^\[(?=[^\]]*\]:)")
+_LINK_ESCAPE = {"![": "!\\[", "](": "\\](", "][": "\\][", "[": "\\["}
 
 
 def inline(text: str) -> str:
-    """One line: whitespace collapsed, HTML-looking tags neutralized, a leading block marker escaped."""
+    """One line: whitespace collapsed, HTML-looking tags and autolinks (``<https://…>``) neutralized, image and
+    link syntax (``![``, ``](``, ``][``, a leading ``[ref]:``) escaped, a leading block marker escaped."""
     one = _WS.sub(" ", text).strip()
     one = _TAG.sub("&lt;", one)
+    if "[" in one or "](" in one:
+        one = _LINK.sub(lambda m: _LINK_ESCAPE[m.group(0)], one)
     return _BLOCK_START.sub(_escape_marker, one)
 
 
