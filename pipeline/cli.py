@@ -85,5 +85,7 @@ def run() -> None:  # pragma: no cover - console entry for `python -m pipeline`
     except DailyReportError as e:
         if _state["debug"]:
             raise
-        __getattr__("err_console").print(f"[red]error:[/red] {e}", highlight=False)
+        from rich.markup import escape
+
+        __getattr__("err_console").print(f"[red]error:[/red] {escape(str(e))}", highlight=False)
         sys.exit(e.exit_code)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from pipeline import log
 from pipeline.commands.run_cmd import _errors, err, out
@@ -139,4 +140,4 @@ def _show(outcome: Any, *, json_out: Path | None, html_out: Path | None) -> None
     if outcome.accepted is not None:
         out.print(f"accepted as the baseline: {outcome.accepted}")
     for p in outcome.problems:
-        out.print(f"[red]gate:[/red] {p}")
+        out.print(Text("gate:", style="red"), str(p))

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from pipeline import log
 from pipeline.errors import DailyReportError
@@ -39,9 +40,11 @@ class _Out:
         self.stderr = stderr
 
     def console(self) -> Console:
-        c = Console(stderr=self.stderr, highlight=False, soft_wrap=True)
+        """Markup off: labels, errors and paths ([/tmp], pydantic's [type=missing]) print as they are;
+        colour comes from ``Text`` styles."""
+        c = Console(stderr=self.stderr, highlight=False, soft_wrap=True, markup=False)
         if not c.is_terminal:
-            c = Console(stderr=self.stderr, highlight=False, soft_wrap=True, width=WIDE)
+            c = Console(stderr=self.stderr, highlight=False, soft_wrap=True, width=WIDE, markup=False)
         return c
 
     def print(self, *args: Any, **kwargs: Any) -> None:
@@ -137,9 +140,7 @@ def _errors() -> Iterator[None]:
     except DailyReportError as e:
         if logging.getLogger().isEnabledFor(logging.DEBUG):
             raise
-        from rich.markup import escape
-
-        err.print(f"[red]error:[/red] {escape(str(e))}")
+        err.print(Text("error:", style="red"), str(e))
         raise typer.Exit(e.exit_code) from None
     except KeyboardInterrupt:
         err.print(
@@ -185,7 +186,7 @@ def print_summary(result: Any) -> None:
         f"sessions {result.sessions}, chunks {result.chunks}" + (f", skipped: {skipped}" if skipped else "")
     )
     if result.failures:
-        out.print(f"[red]{len(result.failures)} failed requests:[/red]")
+        out.print(Text(f"{len(result.failures)} failed requests:", style="red"))
         for f in result.failures:
             out.print(f"  {f.label}: {f.error}")
     if result.imported:

@@ -43,9 +43,10 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
             if _debug():
                 raise
             from rich.console import Console
+            from rich.markup import escape
 
             Console(stderr=True, file=sys.stderr).print(
-                f"[red]error:[/red] {e}", highlight=False, soft_wrap=True
+                f"[red]error:[/red] {escape(str(e))}", highlight=False, soft_wrap=True
             )
             raise typer.Exit(e.exit_code) from None
 
@@ -77,7 +78,8 @@ def _out() -> Console:
     """stdout; when it is not a terminal (a pipe, a test) wide enough that model names are never cut."""
     from rich.console import Console
 
-    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+    # markup off: device and model names and notes are printed as they are ([lab] is not a tag)
+    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, markup=False)
 
 
 def _print_json(data: Any) -> None:
@@ -173,13 +175,15 @@ def render_codex(r: UsageReport, out: Console) -> None:
 
 
 def render_day(r: UsageReport) -> None:
+    from rich.text import Text
+
     out = _out()
-    out.print(f"[bold]Token Usage[/bold] {r.date} ({r.timezone})")
+    out.print(Text("Token Usage", style="bold"), f"{r.date} ({r.timezone})")
     render_claude(r, out)
     render_codex(r, out)
     out.print(f"Total cost (USD): {money(r.total_cost_usd)}")
     for note in r.notes:
-        out.print(f"[dim]note: {note}[/dim]", highlight=False)
+        out.print(Text(f"note: {note}", style="dim"), highlight=False)
 
 
 def render_range(reports: list[UsageReport]) -> None:
