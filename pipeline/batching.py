@@ -31,12 +31,25 @@ def _missing(cache: Any, planned: Sequence[Planned]) -> set[str]:
 
 
 def run_batch(
-    planned: Sequence[Planned], *, provider: Any, cache: Any, ledger: Any, run_id: str, date: str
+    planned: Sequence[Planned],
+    *,
+    provider: Any,
+    cache: Any,
+    ledger: Any,
+    run_id: str,
+    date: str,
+    resubmit: bool = False,
 ) -> tuple[set[str], set[str]]:
     """Resume open batches, submit what is unanswered, poll until done (or POLL_MAX_WAIT_S).
 
-    Returns (the keys answered here, the keys still in a running batch: they must not be sent live)."""
-    from pipeline.llm.batch import keys_in_open_batches, poll_batches, submit_batch
+    Returns (the keys answered here, the keys still in a running batch or in a submission that never got
+    an answer: they must not be sent live). ``resubmit`` submits the latter again."""
+    from pipeline.llm.batch import (
+        keys_in_open_batches,
+        poll_batches,
+        submit_batch,
+        unconfirmed_submissions,
+    )
 
     before = _missing(cache, planned)
     pairs = _pairs(planned)
@@ -54,12 +67,13 @@ def run_batch(
         )
 
     poll()  # a batch left open by an interrupted run: its answers first, so nothing is submitted twice
-    batch_id = submit_batch(provider, [p.request for p in planned], cache=cache)
+    batch_id = submit_batch(provider, [p.request for p in planned], cache=cache, resubmit=resubmit)
     if batch_id is not None:
         summary = poll()
         for problem in [*summary.invalid, *summary.errored]:
             log.warn(f"batch answer not usable, it will be sent live: {problem}")
-    running = keys_in_open_batches(cache, provider.name) & _missing(cache, planned)
+    unconfirmed = {k for u in unconfirmed_submissions(cache, provider.name) for k in u.keys}
+    running = (keys_in_open_batches(cache, provider.name) | unconfirmed) & _missing(cache, planned)
     if running:
         log.progress("batch_running", requests=len(running))
     return before - _missing(cache, planned), running

@@ -259,7 +259,7 @@ def _execute(run: RunState, planned: Sequence[Planned], *, batch: bool = False) 
         run.fresh |= got
     hold: set[str] = set()
     if batch:
-        got, hold = run_batch(planned, provider=run.provider, **where)
+        got, hold = run_batch(planned, provider=run.provider, resubmit=run.opts.batch_resubmit, **where)
         run.fresh |= got
         run.batch_running = run.batch_running or bool(hold)
     run.outcomes.update(run.executor.run(planned, hold=frozenset(hold)))

@@ -42,6 +42,7 @@ class RunOptions:
     base_url: str | None = None
     dry_run: bool = False
     batch: bool = False
+    batch_resubmit: bool = False  # submit requests whose earlier batch create never got an answer
     export_requests: Path | None = None
     import_results: Path | None = None
     max_cost: float | None = None

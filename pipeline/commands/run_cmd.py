@@ -251,6 +251,13 @@ def run(
     batch: Annotated[
         bool, typer.Option("--batch", help="Use the provider's batch API (half price).")
     ] = False,
+    batch_resubmit: Annotated[
+        bool,
+        typer.Option(
+            "--batch-resubmit",
+            help="With --batch: submit again requests whose earlier batch submission got no answer.",
+        ),
+    ] = False,
     export_requests: Annotated[
         Path | None, typer.Option("--export-requests", help="Write unanswered requests.")
     ] = None,
@@ -277,6 +284,7 @@ def run(
             base_url=base_url,
             dry_run=dry_run,
             batch=batch,
+            batch_resubmit=batch_resubmit,
             export_requests=export_requests,
             import_results=import_results,
             max_cost=max_cost,

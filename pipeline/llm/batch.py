@@ -9,17 +9,20 @@ each of its answers is stored or failed; answers for requests the caller did not
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from pipeline import log
+from pipeline.errors import LLMError
 from pipeline.llm.answers import AnswerTally, PlannedPair, Sink, accept, custom_id_for
 from pipeline.llm.base import BatchStatus, Provider
 from pipeline.llm.cache import Cache
 from pipeline.llm.ledger import Ledger
-from pipeline.llm.retry import RetryPolicy, with_retries
+from pipeline.llm.retry import RetryPolicy, is_refused_with_hint, status_of, with_retries
 from pipeline.llm.types import LLMRequest
 
 
@@ -35,9 +38,31 @@ class BatchSummary:
     open_batches: list[str] = field(default_factory=list)
 
 
+SUBMITTING = "submitting"  # the status of a batch whose create call has not (yet) returned an id
+
+
+@dataclass
+class Unconfirmed:
+    """A batch create that never returned an id (a timeout, a lost connection, a 5xx): the batch may
+    exist at the provider and be billed, so its requests are not submitted again unless asked to."""
+
+    placeholder: str
+    created: float
+    keys: set[str]
+
+    def warning(self, provider_name: str) -> str:
+        when = datetime.fromtimestamp(self.created, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return (
+            f"a {provider_name} batch of {len(self.keys)} requests submitted at {when} got no answer: it may "
+            f"exist and be billed; check the provider's batch console. Those requests are skipped (pending); "
+            "run again with --batch-resubmit to submit them anyway"
+        )
+
+
 def open_batches(cache: Cache, provider_name: str) -> list[str]:
     rows = cache.db.query(
-        "SELECT batch_id FROM batches WHERE provider = ? AND closed = 0 ORDER BY created", (provider_name,)
+        "SELECT batch_id FROM batches WHERE provider = ? AND closed = 0 AND status != ? ORDER BY created",
+        (provider_name, SUBMITTING),
     )
     return [r["batch_id"] for r in rows]
 
@@ -45,17 +70,40 @@ def open_batches(cache: Cache, provider_name: str) -> list[str]:
 def keys_in_open_batches(cache: Cache, provider_name: str) -> set[str]:
     rows = cache.db.query(
         "SELECT i.key FROM batch_items i JOIN batches b ON b.batch_id = i.batch_id"
-        " WHERE b.provider = ? AND b.closed = 0",
-        (provider_name,),
+        " WHERE b.provider = ? AND b.closed = 0 AND b.status != ?",
+        (provider_name, SUBMITTING),
     )
     return {r["key"] for r in rows}
 
 
+def unconfirmed_submissions(cache: Cache, provider_name: str) -> list[Unconfirmed]:
+    """Batch creates of this provider that were started and never confirmed, oldest first."""
+    rows = cache.db.query(
+        "SELECT b.batch_id, b.created, i.key FROM batches b JOIN batch_items i ON i.batch_id = b.batch_id"
+        " WHERE b.provider = ? AND b.status = ? AND b.closed = 0 ORDER BY b.created",
+        (provider_name, SUBMITTING),
+    )
+    out: dict[str, Unconfirmed] = {}
+    for r in rows:
+        out.setdefault(r["batch_id"], Unconfirmed(r["batch_id"], r["created"], set())).keys.add(r["key"])
+    return list(out.values())
+
+
 def submit_batch(
-    provider: Provider, requests: Sequence[LLMRequest], *, cache: Cache, policy: RetryPolicy | None = None
+    provider: Provider,
+    requests: Sequence[LLMRequest],
+    *,
+    cache: Cache,
+    policy: RetryPolicy | None = None,
+    resubmit: bool = False,
 ) -> str | None:
-    """Submit every request that has no cached answer and is in no open batch; None when there is none."""
-    busy = keys_in_open_batches(cache, provider.name)
+    """Submit every request that has no cached answer and is in no open batch; None when there is none.
+
+    The create call is never retried after a timeout, a lost connection or a 5xx (the batch may exist:
+    a second one would be billed twice), only after a 429 with retry-after. A "submitting" row holds the
+    keys while the call runs; if it never returns an id, later runs warn and skip those keys unless
+    ``resubmit``."""
+    busy = keys_in_open_batches(cache, provider.name) | _unconfirmed_keys(cache, provider.name, resubmit)
     todo: dict[str, LLMRequest] = {}
     for request in requests:
         key = request.key()
@@ -64,18 +112,73 @@ def submit_batch(
     if not todo:
         return None
     lines = [provider.batch_request(r, custom_id_for(r)) for r in todo.values()]
-    batch_id = with_retries(lambda: provider.submit_batch_lines(lines), policy=policy or RetryPolicy())
+    placeholder = _mark_submitting(cache, provider.name, todo)
+    try:
+        batch_id = with_retries(
+            lambda: provider.submit_batch_lines(lines),
+            policy=policy or RetryPolicy(),
+            retry_if=is_refused_with_hint,
+        )
+    except Exception as exc:
+        raise _create_failed(exc, cache=cache, provider_name=provider.name, placeholder=placeholder) from exc
+    with cache.db.tx() as conn:
+        conn.execute(
+            "UPDATE batches SET batch_id = ?, status = ? WHERE batch_id = ?",
+            (batch_id, "submitted", placeholder),
+        )
+        conn.execute("UPDATE batch_items SET batch_id = ? WHERE batch_id = ?", (batch_id, placeholder))
+    log.progress("batch_submitted", batch_id=batch_id, provider=provider.name, requests=len(todo))
+    return batch_id
+
+
+def _unconfirmed_keys(cache: Cache, provider_name: str, resubmit: bool) -> set[str]:
+    found = unconfirmed_submissions(cache, provider_name)
+    if resubmit:
+        _forget(cache, [u.placeholder for u in found])
+        return set()
+    for u in found:
+        log.warn(u.warning(provider_name))
+    return {k for u in found for k in u.keys}
+
+
+def _mark_submitting(cache: Cache, provider_name: str, todo: Mapping[str, LLMRequest]) -> str:
+    placeholder = f"{SUBMITTING}-{uuid.uuid4().hex}"
     with cache.db.tx() as conn:
         conn.execute(
             "INSERT INTO batches (batch_id, provider, created, status) VALUES (?,?,?,?)",
-            (batch_id, provider.name, time.time(), "submitted"),
+            (placeholder, provider_name, time.time(), SUBMITTING),
         )
         conn.executemany(
             "INSERT INTO batch_items (custom_id, batch_id, key, request) VALUES (?,?,?,?)",
-            [(custom_id_for(r), batch_id, k, r.model_dump_json().encode()) for k, r in todo.items()],
+            [(custom_id_for(r), placeholder, k, r.model_dump_json().encode()) for k, r in todo.items()],
         )
-    log.progress("batch_submitted", batch_id=batch_id, provider=provider.name, requests=len(todo))
-    return batch_id
+    return placeholder
+
+
+def _create_failed(exc: BaseException, *, cache: Cache, provider_name: str, placeholder: str) -> LLMError:
+    """The error for a failed create; a refused one (4xx) forgets its "submitting" row."""
+    what = f"{type(exc).__name__}: {exc}"[:300]
+    if _refused(exc):  # the server said no: nothing was created
+        _forget(cache, [placeholder])
+        return LLMError(f"{provider_name} refused the batch ({what}); nothing was submitted")
+    return LLMError(
+        f"{provider_name} batch submission got no answer ({what}); it was not retried because the batch may "
+        "exist and be billed: check the provider's batch console, then run again (add --batch-resubmit "
+        "to submit those requests anyway)"
+    )
+
+
+def _refused(exc: BaseException) -> bool:
+    """A 4xx answer: the server refused the create, so no batch exists."""
+    code = status_of(exc)
+    return code is not None and 400 <= code < 500 and code != 408
+
+
+def _forget(cache: Cache, placeholders: Sequence[str]) -> None:
+    with cache.db.tx() as conn:
+        for p in placeholders:
+            conn.execute("DELETE FROM batch_items WHERE batch_id = ?", (p,))
+            conn.execute("DELETE FROM batches WHERE batch_id = ?", (p,))
 
 
 def poll_batches(

@@ -115,13 +115,21 @@ def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
     return wait
 
 
+def is_refused_with_hint(exc: BaseException) -> bool:
+    """A 429 carrying a retry-after hint: the server refused the call, so sending it again is safe even
+    for calls that must never run twice (creating a paid batch)."""
+    return status_of(exc) == 429 and retry_after_s(exc) is not None and is_retryable(exc)
+
+
 def with_retries(
     fn: Callable[[], T],
     *,
     policy: RetryPolicy,
     on_failure: Callable[[int, BaseException], None] | None = None,
+    retry_if: Callable[[BaseException], bool] = is_retryable,
 ) -> T:
-    """Call ``fn`` under the policy. ``on_failure(attempt, exc)`` sees every failed transport attempt."""
+    """Call ``fn`` under the policy. ``on_failure(attempt, exc)`` sees every failed transport attempt;
+    ``retry_if`` picks the failures worth another attempt (default: every transient one)."""
     attempt = 0
 
     def one_attempt() -> T:
@@ -135,7 +143,7 @@ def with_retries(
             raise
 
     retrying = Retrying(
-        retry=retry_if_exception(is_retryable),
+        retry=retry_if_exception(retry_if),
         wait=_wait(policy),
         stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.max_total_s),
         sleep=policy.sleep,
