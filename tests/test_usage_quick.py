@@ -157,3 +157,7 @@ def test_console_entry_runs_usage_json_without_typer(
     with pytest.raises(SystemExit) as failed:
         cli.run()
     assert failed.value.code == 2 and "YYYY-MM-DD" in capsys.readouterr().err
+    monkeypatch.setattr("sys.argv", ["daily-report", "usage", "--config", "[x]/none.toml", "--json"])
+    with pytest.raises(SystemExit) as missing:
+        cli.run()  # the message holds rich markup characters: printed as they are
+    assert missing.value.code == 2 and "[x]/none.toml" in capsys.readouterr().err

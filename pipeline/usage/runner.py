@@ -124,8 +124,10 @@ def run_light(argv: Sequence[str]) -> bool:
         )
     except DailyReportError as e:  # as usage_cmd.cli_errors does
         from rich.console import Console
+        from rich.markup import escape
 
-        Console(stderr=True, file=sys.stderr).print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
+        message = f"[red]error:[/red] {escape(str(e))}"
+        Console(stderr=True, file=sys.stderr).print(message, highlight=False, soft_wrap=True)
         raise SystemExit(e.exit_code) from None
     except KeyboardInterrupt:  # as click does
         sys.stderr.write("Aborted!\n")
