@@ -80,6 +80,23 @@ def _authorization_rule(m: re.Match[str]) -> str:
     return "basic-auth" if (m.group("scheme") or "").lower() == "basic" else "authorization-header"
 
 
+def _authorization(word: str) -> Rule:
+    """``Authorization: Basic|Token|Digest <value>`` (Bearer is its own rule). ``word`` starts with a literal
+    (``uthorization`` checked back for its ``A``) so that the scan is fast."""
+    return Rule(
+        "authorization-header",
+        _c(
+            word + r"[\"']?[ \t]{0,3}[:=][ \t]{0,3}[\"']?(?:(?P<scheme>(?i:basic|token|digest))[ \t]+)?"
+            r"(?P<v>[A-Za-z0-9._~+/-]{8,}=*)"
+        ),
+        needles=("authorization",),
+        lower_needles=True,
+        group="v",
+        check_value=True,
+        name_of=_authorization_rule,
+    )
+
+
 _DOTTED_NAME = re.compile(r"[A-Za-z_]+(?:\.[A-Za-z_]+)+")
 
 
@@ -146,7 +163,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     Rule("huggingface-token", _c(r"hf_[A-Za-z0-9]{30,100}\b"), needles=("hf_",), boundary=True),
     Rule(
         "stripe-key",
-        _c(r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,250}(?![A-Za-z0-9])"),
+        _c(r"[rs]k_(?:live|test)_[A-Za-z0-9]{16,250}(?![A-Za-z0-9])"),
         needles=("_live_", "_test_"),
         boundary=True,
     ),
@@ -189,23 +206,13 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         needles=("://",),
         group="v",
     ),
-    Rule(
-        "authorization-header",
-        _c(
-            r"(?i:authorization)[\"']?[ \t]{0,3}[:=][ \t]{0,3}[\"']?(?:(?P<scheme>(?i:basic|token|digest))[ \t]+)?"
-            r"(?P<v>[A-Za-z0-9._~+/-]{8,}=*)"
-        ),
-        needles=("authorization",),
-        lower_needles=True,
-        group="v",
-        check_value=True,
-        name_of=_authorization_rule,
-    ),
+    _authorization("uthorization(?<=[Aa]uthorization)"),
+    _authorization("UTHORIZATION(?<=AUTHORIZATION)"),
     Rule(
         "api-key-header",
         _c(
-            r"(?i:x-api-key|api-key|x-auth-token|x-access-token|private-token|x-goog-api-key)"
-            r"[\"']?[ \t]{0,3}:[ \t]{0,3}[\"']?(?P<v>[A-Za-z0-9._~+/=-]{8,300})"
+            r"-(?:(?:[Kk]ey|KEY)(?<=(?i:api-key))|(?:[Tt]oken|TOKEN)(?:(?<=(?i:auth-token))|(?<=(?i:access-token))"
+            r"|(?<=(?i:private-token))))[\"']?[ \t]{0,3}:[ \t]{0,3}[\"']?(?P<v>[A-Za-z0-9._~+/=-]{8,300})"
         ),
         needles=("api-key", "-token"),
         lower_needles=True,
@@ -241,17 +248,19 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     Rule(
         "cli-password",
         _c(
-            r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlsh|mariadb|mariadb-dump)\b"
-            r"[^\n|;&]{0,200}?[ \t]-p" + _CLI_VALUE
+            r"(?:mysql(?:dump|admin|import|check|sh)?|mariadb(?:-dump)?)\b[^\n|;&]{0,200}?[ \t]-p"
+            + _CLI_VALUE
         ),
         needles=("mysql", "mariadb"),
         group="v",
+        boundary=True,
     ),
     Rule(
         "cli-password",
-        _c(r"\bsshpass[ \t]+(?:-[de][^\s]*[ \t]+)*-p[ \t]*" + _CLI_VALUE),
+        _c(r"sshpass[ \t]+(?:-[de][^\s]*[ \t]+)*-p[ \t]*" + _CLI_VALUE),
         needles=("sshpass",),
         group="v",
+        boundary=True,
     ),
 )
 
