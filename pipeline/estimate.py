@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from pipeline.llm.costing import cost_of
+from pipeline.llm.costing import call_cost
 from pipeline.llm.types import LLMRequest, Usage
 from pipeline.tokens import count_tokens, estimate_model_tokens
 
@@ -85,19 +85,6 @@ class Estimate:
     def cost_usd(self) -> Decimal | None:
         return self.total().cost_usd
 
-    def to_dict(self) -> dict[str, Any]:
-        rows = [*self.stages, self.total()]
-        return {
-            "provider": self.provider,
-            "model": self.model,
-            "batch": self.batch,
-            "stages": [{**r.__dict__, "cost_usd": _num(r.cost_usd)} for r in rows],
-            "notes": self.notes,
-        }
-
-
-def _num(v: Decimal | None) -> float | None:
-    return None if v is None else float(v)
 
 
 def price_tokens(
@@ -118,7 +105,7 @@ def price_tokens(
         cache_read_tokens=cache_read_tokens,
         output_tokens=output_tokens,
     )
-    return cost_of(provider=provider, model=model, usage=usage, batch=batch, overrides=overrides)
+    return call_cost(provider=provider, model=model, usage=usage, batch=batch, overrides=overrides)
 
 
 def _split_tokens(request: LLMRequest) -> tuple[int, int]:

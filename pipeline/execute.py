@@ -183,12 +183,12 @@ class Executor:
 
 def _failed_cost(p: Planned, exc: BaseException) -> Decimal:
     """What a failed call spent (invalid answers are billed); an unknown price counts as nothing."""
-    from pipeline.llm.costing import cost_of
+    from pipeline.llm.costing import call_cost
 
     usage = getattr(exc, "usage", None)
     if usage is None:
         return Decimal(0)
-    cost = cost_of(provider=p.request.provider, model=p.request.model, usage=usage)
+    cost = call_cost(provider=p.request.provider, model=p.request.model, usage=usage)
     return cost if cost is not None else Decimal(0)
 
 

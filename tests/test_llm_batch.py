@@ -13,7 +13,7 @@ from pipeline.llm.anthropic_provider import AnthropicProvider
 from pipeline.llm.base import BatchStatus, Provider
 from pipeline.llm.batch import open_batches, poll_batches, submit_batch
 from pipeline.llm.cache import Cache
-from pipeline.llm.costing import cost_of
+from pipeline.llm.costing import call_cost
 from pipeline.llm.exchange import export_requests, import_results
 from pipeline.llm.ledger import Ledger
 from pipeline.llm.openai_provider import OpenAIProvider
@@ -83,7 +83,7 @@ def test_batch_submit_poll_stores_answers_at_batch_prices(
     live_cost = rows[0]["cost_usd"] * 2  # batch results are priced at half the live rate
     hit = cache.get(requests[0].key())
     assert hit is not None
-    assert cost_of(provider=name, model=hit.model, usage=hit.usage) == pytest.approx(live_cost)
+    assert call_cost(provider=name, model=hit.model, usage=hit.usage) == pytest.approx(live_cost)
     assert submit_batch(provider, requests, cache=cache) is None  # all answered: nothing to submit
     cache.close()
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from pipeline.llm.base import RawAnswer
 from pipeline.llm.cache import Cache
-from pipeline.llm.costing import cost_of
+from pipeline.llm.costing import call_cost
 from pipeline.llm.ledger import Ledger
 from pipeline.llm.structured import describe_errors, parse_output
 from pipeline.llm.types import LLMRequest, LLMResponse
@@ -69,7 +69,7 @@ def accept(sink: Sink, pair: PlannedPair, *, answer: RawAnswer | str, tally: Ans
         tally.invalid.append(f"{label}: {errors}")
         _record(sink, request, error=f"invalid output: {errors}", answer=answer)
         return False
-    cost = cost_of(
+    cost = call_cost(
         provider=request.provider,
         model=answer.model or request.model,
         usage=answer.usage,

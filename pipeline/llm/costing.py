@@ -11,7 +11,7 @@ from pipeline.llm.types import Usage
 FREE_PROVIDERS = frozenset({"replay"})
 
 
-def cost_of(
+def call_cost(
     *,
     provider: str,
     model: str,
@@ -22,10 +22,8 @@ def cost_of(
     """Price ``usage`` with ``pipeline.pricing.price``; replay answers cost nothing."""
     if provider in FREE_PROVIDERS:
         return Decimal(0)
-    try:
-        from pipeline.pricing import price
-    except ImportError:  # the pricing module is not there yet: the cost is unknown
-        return None
+    from pipeline.pricing import price  # a broken genai-prices fails loudly here
+
     return price(
         model=model,
         provider=provider,

@@ -10,7 +10,7 @@ from typing import Any
 
 from pipeline import log
 from pipeline.llm.cache import Cache
-from pipeline.llm.costing import cost_of
+from pipeline.llm.costing import call_cost
 from pipeline.llm.db import Database
 from pipeline.llm.structured import Attempt
 from pipeline.llm.types import LLMRequest, LLMResponse, Usage
@@ -81,7 +81,7 @@ class Ledger:
         if usage is None:
             usage = response.usage if response is not None and not cache_hit else Usage()
         model = model or (response.model if response is not None else request.model)
-        cost = cost_of(
+        cost = call_cost(
             provider=request.provider, model=model, usage=usage, batch=batch, overrides=self.price_overrides
         )
         if cache_hit:

@@ -21,7 +21,7 @@ from pipeline import log
 from pipeline.errors import LLMError
 from pipeline.llm.base import Provider, RawAnswer, reask_turns
 from pipeline.llm.cache import Cache
-from pipeline.llm.costing import cost_of
+from pipeline.llm.costing import call_cost
 from pipeline.llm.retry import TRANSPORT_ERRORS, RetryPolicy, status_of, with_retries
 from pipeline.llm.types import LLMRequest, LLMResponse, Usage
 from pipeline.paths import PROMPTS_DIR
@@ -126,7 +126,7 @@ def call_structured(
             call.report(raw, error=f"invalid output: {errors}")
             extra = [*extra, *reask_turns(provider, raw, reask_message(errors))]
             continue
-        cost = cost_of(provider=provider.name, model=raw.model, usage=call.usage, overrides=price_overrides)
+        cost = call_cost(provider=provider.name, model=raw.model, usage=call.usage, overrides=price_overrides)
         response = LLMResponse(
             output=parsed.model_dump(mode="json"),
             raw_text=raw.text,

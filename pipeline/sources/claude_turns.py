@@ -146,9 +146,6 @@ class TurnBuilder:
                 return call
         return candidates[-1] if candidates else None
 
-    def unmatched_results(self) -> int:
-        return len(self._early)
-
 
 def renumber(turns: list[Turn]) -> list[Turn]:
     for i, t in enumerate(turns):
