@@ -25,6 +25,11 @@ Status = Literal["ok", "cached", "failed", "pending"]
 BUDGET_REACHED = "budget reached"
 
 
+class Abandoned(KeyboardInterrupt):
+    """A second Ctrl-C while requests in flight were being waited for: leave now (answers stored so far
+    stay stored; the rest of what was in flight is lost)."""
+
+
 @dataclass
 class Outcome:
     planned: Planned
@@ -98,6 +103,9 @@ class Sender:
     def cost_estimate(self, planned: Planned) -> Decimal:
         raise NotImplementedError
 
+    def bind_stop(self, stop: threading.Event) -> None:
+        """The executor's stop event (set on Ctrl-C): a sender's retries and re-asks check it."""
+
 
 @dataclass
 class Executor:
@@ -108,6 +116,11 @@ class Executor:
     budget: Budget | None = None
     on_outcome: Callable[[Outcome], None] | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        bind = getattr(self.sender, "bind_stop", None)  # test fakes may not derive from Sender
+        if bind is not None:
+            bind(self._stop)
 
     def run(self, planned: Sequence[Planned], *, hold: frozenset[str] = frozenset()) -> dict[str, Outcome]:
         """Outcome per request key (duplicates share one). Keys in ``hold`` (e.g. in a batch that is still
@@ -148,12 +161,29 @@ class Executor:
                     out[outcome.planned.key] = self._done(outcome)
                     for p in rest:
                         running[pool.submit(self._one, p)] = []
+        except KeyboardInterrupt:
+            self._stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            self._drain(list(running))
+            raise
         except BaseException:
             self._stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
         return out
+
+    def _drain(self, futures: list[Future[Outcome]]) -> None:
+        """After Ctrl-C: wait for the requests already in flight (their answers are paid for; the stop
+        event keeps them from retrying or re-asking). A second Ctrl-C raises Abandoned at once."""
+        busy = [f for f in futures if f.running()]
+        if not busy:
+            return
+        try:
+            log.progress("waiting", requests=len(busy))
+            wait(busy)
+        except KeyboardInterrupt:
+            raise Abandoned from None
 
     def _one(self, p: Planned) -> Outcome:
         if self._stop.is_set():
@@ -259,6 +289,18 @@ class LLMSender(Sender):
     price_overrides: Any = None
     policy: Any = None
     fresh: set[str] = field(default_factory=set)  # answered this run by a batch or an import: ledgered there
+    stop: threading.Event | None = None  # the executor's: set on Ctrl-C, checked before every attempt
+
+    def bind_stop(self, stop: threading.Event) -> None:
+        self.stop = stop
+
+    def _policy(self) -> Any:
+        import dataclasses
+
+        from pipeline.llm.retry import RetryPolicy
+
+        policy = self.policy or RetryPolicy()
+        return dataclasses.replace(policy, stop=self.stop) if self.stop is not None else policy
 
     def cached(self, planned: Planned) -> LLMResponse | None:
         resp: LLMResponse | None = self.cache.get(planned.key)
@@ -276,7 +318,7 @@ class LLMSender(Sender):
             planned.output_model,
             reasks=self.reasks,
             on_attempt=on_attempt,
-            policy=self.policy,
+            policy=self._policy(),
             price_overrides=self.price_overrides,
         )
 

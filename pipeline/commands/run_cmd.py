@@ -116,6 +116,8 @@ def _progress_line(event: str, f: dict[str, Any]) -> str | None:
         )
     if event == "note":
         return str(f["message"])
+    if event == "waiting":
+        return f"interrupted: waiting for {f['requests']} requests in flight (Ctrl-C again to abandon)"
     if event in ("stage_waiting", "pending", "exported", "batch_submitted", "batch_poll", "batch_running"):
         return f"{event.replace('_', ' ')}: " + ", ".join(f"{k}={v}" for k, v in f.items())
     return None
@@ -142,11 +144,29 @@ def _errors() -> Iterator[None]:
             raise
         err.print(Text("error:", style="red"), str(e))
         raise typer.Exit(e.exit_code) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         err.print(
             "interrupted: every answer received is in the cache; run the same command again to carry on"
         )
+        if _abandoned(e):
+            _exit_now(130)
         raise typer.Exit(130) from None
+
+
+def _abandoned(e: BaseException) -> bool:
+    from pipeline.execute import Abandoned
+
+    return isinstance(e, Abandoned)
+
+
+def _exit_now(code: int) -> None:
+    """A second Ctrl-C: leave without joining the worker threads still waiting on the network (what they
+    stored is committed; SQLite's WAL keeps it)."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 # ---------------------------------------------------------------- tables

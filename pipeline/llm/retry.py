@@ -8,6 +8,7 @@ stops, bounded in attempts and total time. Other 4xx are never retried. The SDKs
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,14 @@ from typing import Any, TypeVar
 
 import anthropic
 import openai
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+)
+from tenacity.stop import stop_base
 from tenacity.wait import wait_exponential_jitter
 
 from pipeline.errors import LLMError
@@ -26,6 +34,10 @@ RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504, 529})
 
 class BadResponseError(LLMError):
     """The server answered 2xx with a body that is not JSON (a broken proxy, a cut connection): retried."""
+
+
+class StoppedError(LLMError):
+    """The run was interrupted (Ctrl-C): no new attempt starts, not even a retry or a re-ask."""
 
 
 TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
@@ -52,6 +64,18 @@ class RetryPolicy:
     max_wait_s: float = 60.0
     max_hint_s: float = 120.0
     sleep: Callable[[float], None] = field(default=time.sleep)
+    stop: threading.Event | None = None  # set (Ctrl-C): waits end early and no further attempt starts
+
+    def pause(self, seconds: float) -> None:
+        """The wait between attempts; with a stop event and the real clock it ends when the event is set."""
+        if self.stop is not None and self.sleep is time.sleep:
+            self.stop.wait(seconds)
+        else:
+            self.sleep(seconds)
+
+    def check(self) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise StoppedError("interrupted: no new attempt after Ctrl-C")
 
 
 def _headers(exc: BaseException) -> Any:
@@ -121,6 +145,16 @@ def is_refused_with_hint(exc: BaseException) -> bool:
     return status_of(exc) == 429 and retry_after_s(exc) is not None and is_retryable(exc)
 
 
+class stop_when_event_set(stop_base):  # tenacity's naming
+    """Stop retrying once the run's stop event is set (Ctrl-C)."""
+
+    def __init__(self, event: threading.Event | None) -> None:
+        self.event = event
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.event is not None and self.event.is_set()
+
+
 def with_retries(
     fn: Callable[[], T],
     *,
@@ -134,6 +168,7 @@ def with_retries(
 
     def one_attempt() -> T:
         nonlocal attempt
+        policy.check()
         attempt += 1
         try:
             return fn()
@@ -143,10 +178,12 @@ def with_retries(
             raise
 
     retrying = Retrying(
-        retry=retry_if_exception(retry_if),
+        retry=retry_if_exception(lambda e: not isinstance(e, StoppedError) and retry_if(e)),
         wait=_wait(policy),
-        stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.max_total_s),
-        sleep=policy.sleep,
+        stop=stop_after_attempt(policy.max_attempts)
+        | stop_after_delay(policy.max_total_s)
+        | stop_when_event_set(policy.stop),
+        sleep=policy.pause,
         reraise=True,
     )
     return retrying(one_attempt)
