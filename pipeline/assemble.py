@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC
 from datetime import date as Date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,11 +18,6 @@ from schemas.transcript import Session, UsageEvent
 
 if TYPE_CHECKING:
     from pipeline.runstate import RunState
-
-
-def local_dates(session: Session, zone: ZoneInfo) -> list[str]:
-    """Every local date with activity in the session, sorted."""
-    return sorted({t.astimezone(zone).date().isoformat() for t in session.active_times()})
 
 
 def day_events(events: Iterable[UsageEvent], *, day: str, zone: ZoneInfo) -> dict[str, list[UsageEvent]]:
@@ -47,12 +43,12 @@ def session_summary(
     overrides: Any = None,
     redact: Callable[[str], str] = str,
 ) -> SessionSummary:
-    """One session's line in the report. Text taken straight from the transcript goes through ``redact``."""
-    from pipeline.usage.aggregate import cost_of
+    """One session's line in the report. Text taken straight from the transcript goes through ``redact``.
 
-    tokens, cost = cost_of(events, overrides=overrides)
-    dates = local_dates(session, zone)
-    tools = [t.tool for t in session.turns if t.role == "tool" and t.tool is not None]
+    Its figures come from ``session_stats``, the same as ``daily-report sessions`` shows."""
+    from pipeline.usage.sessions import session_stats
+
+    st = session_stats(session, events, zone=zone, overrides=overrides)
     return SessionSummary(
         session_id=session.id,
         device=session.device,
@@ -61,15 +57,16 @@ def session_summary(
         title=session_title(session, facts, redact=redact),
         status=facts.status if facts else None,
         summary=facts.summary if facts else "",
-        start=session.start,
-        end=session.end,
-        spans_days=dates if len(dates) > 1 else [],
-        models=list(session.models),
-        human_prompts=len(session.human_prompts),
-        tool_calls=len(tools),
-        tool_errors=sum(1 for t in tools if t.is_error),
-        tokens=tokens,
-        cost_usd=None if cost is None else float(cost),
+        start=st.start.astimezone(UTC) if st.start else session.start,
+        end=st.end.astimezone(UTC) if st.end else session.end,
+        spans_days=st.local_dates if len(st.local_dates) > 1 else [],
+        models=st.models,
+        human_prompts=st.human_prompts,
+        tool_calls=st.tool_calls,
+        subagent_tool_calls=st.subagent_tool_calls,
+        tool_errors=st.tool_errors,
+        tokens=st.tokens,
+        cost_usd=None if st.cost is None else float(st.cost),
         chunks=chunks,
         failed=failed,
     )

@@ -73,7 +73,8 @@ class SessionSummary(BaseModel):
     spans_days: list[str] = Field(default_factory=list, description="Local dates with activity, when > 1.")
     models: list[str] = Field(default_factory=list)
     human_prompts: int = 0
-    tool_calls: int = 0
+    tool_calls: int = Field(default=0, description="Tool calls, the subagents' included.")
+    subagent_tool_calls: int = Field(default=0, description="Of tool_calls, those made by subagents.")
     tool_errors: int = 0
     tokens: int = 0
     cost_usd: float | None = None

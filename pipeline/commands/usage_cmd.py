@@ -267,12 +267,14 @@ def sessions(
         "Start",
         "End",
         "Prompts",
-        "Tools (err)",
+        "Tool calls",
+        "Errors",
         "Models",
         "Tokens",
         "Cost",
         text_cols=6,
     )
+    t.columns[7].no_wrap = True  # "44 (+3 in subagents)" on one line
     for r in rows:
         t.add_row(
             r.agent,
@@ -282,7 +284,8 @@ def sessions(
             r.start_local or "-",
             r.span_end_label(),
             str(r.human_prompts),
-            f"{r.tool_calls} ({r.tool_errors})",
+            r.tools_label(),
+            str(r.tool_errors),
             "\n".join(r.models),
             n(r.tokens),
             money(r.cost_usd),

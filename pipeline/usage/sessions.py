@@ -3,15 +3,76 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
-from pipeline.usage.aggregate import cost_of, local_date
+from pipeline.usage.aggregate import Overrides, cost_of, local_date
 from pipeline.usage.dedup import dedup_events
 from schemas.config import Config
 from schemas.transcript import Session, Turn, UsageEvent
+
+
+class SessionStats(NamedTuple):
+    """A session's figures, computed once for ``daily-report sessions`` and the report's session list.
+
+    Tool calls count the subagents' calls too (``subagent_tool_calls`` says how many of them there are);
+    start and end are the first and last activity in local time; tokens and cost are the day's usage.
+    """
+
+    human_prompts: int
+    tool_calls: int
+    subagent_tool_calls: int
+    tool_errors: int
+    models: list[str]
+    start: datetime | None
+    end: datetime | None
+    local_dates: list[str]
+    tokens: int
+    cost: Decimal | None
+
+
+def _tools(turns: list[Turn], *, nested: bool = False) -> tuple[int, int, int]:
+    """(calls, of them in subagents, errors) over the turns and their subagents' turns."""
+    calls = sub = errors = 0
+    for t in turns:
+        if t.tool is not None:
+            calls += 1
+            sub += nested
+            errors += t.tool.is_error
+            c, s, e = _tools(t.tool.subagent_turns, nested=True)
+            calls, sub, errors = calls + c, sub + s, errors + e
+    return calls, sub, errors
+
+
+def session_stats(
+    s: Session, events: Iterable[UsageEvent], *, zone: ZoneInfo, overrides: Overrides = None
+) -> SessionStats:
+    """The one computation of a session's figures (``events``: its deduped usage of the day)."""
+    times = sorted(t.astimezone(zone) for t in s.active_times())
+    calls, sub, errors = _tools(s.turns)
+    tokens, cost = cost_of(events, overrides=overrides or None)
+    return SessionStats(
+        human_prompts=len(s.human_prompts),
+        tool_calls=calls,
+        subagent_tool_calls=sub,
+        tool_errors=errors,
+        models=[m for m in s.models if m != "<synthetic>"],
+        start=times[0] if times else None,
+        end=times[-1] if times else None,
+        local_dates=sorted({t.date().isoformat() for t in times}),
+        tokens=tokens,
+        cost=cost,
+    )
+
+
+def tools_label(calls: int, subagent_calls: int) -> str:
+    """``44 (+3 in subagents)`` means 44 calls, 3 of them made by subagents; ``41`` when none were."""
+    return f"{calls} (+{subagent_calls} in subagents)" if subagent_calls else str(calls)
 
 
 class SessionRow(BaseModel):
@@ -26,7 +87,8 @@ class SessionRow(BaseModel):
     end_local: str | None = None
     spans_days: int = Field(default=1, description="Local dates between start and end, inclusive.")
     human_prompts: int = 0
-    tool_calls: int = 0
+    tool_calls: int = Field(default=0, description="Tool calls, the subagents' included.")
+    subagent_tool_calls: int = Field(default=0, description="Of tool_calls, those made by subagents.")
     tool_errors: int = 0
     models: list[str] = Field(default_factory=list)
     tokens: int = Field(default=0, description="Tokens of this session's usage on the day (deduped).")
@@ -37,26 +99,15 @@ class SessionRow(BaseModel):
             return "-"
         return self.end_local if self.spans_days <= 1 else f"{self.end_local} (+{self.spans_days - 1}d)"
 
-
-def _tools(turns: list[Turn]) -> tuple[int, int]:
-    calls = errors = 0
-    for t in turns:
-        if t.tool is not None:
-            calls += 1
-            errors += t.tool.is_error
-            c, e = _tools(t.tool.subagent_turns)
-            calls, errors = calls + c, errors + e
-    return calls, errors
+    def tools_label(self) -> str:
+        return tools_label(self.tool_calls, self.subagent_tool_calls)
 
 
 def session_row(
     s: Session, events: list[UsageEvent], *, zone: ZoneInfo, overrides: Config | None = None
 ) -> SessionRow:
-    times = sorted(s.active_times())
-    start = times[0].astimezone(zone) if times else None
-    end = times[-1].astimezone(zone) if times else None
-    calls, errors = _tools(s.turns)
-    tokens, cost = cost_of(events, overrides=overrides.prices if overrides else None)
+    st = session_stats(s, events, zone=zone, overrides=overrides.prices if overrides else None)
+    start, end = st.start, st.end
     return SessionRow(
         agent=s.agent,
         device=s.device,
@@ -70,12 +121,13 @@ def session_row(
         if end
         else None,
         spans_days=(end.date() - start.date()).days + 1 if start and end else 1,
-        human_prompts=len(s.human_prompts),
-        tool_calls=calls,
-        tool_errors=errors,
-        models=[m for m in s.models if m != "<synthetic>"],
-        tokens=tokens,
-        cost_usd=None if cost is None else float(cost),
+        human_prompts=st.human_prompts,
+        tool_calls=st.tool_calls,
+        subagent_tool_calls=st.subagent_tool_calls,
+        tool_errors=st.tool_errors,
+        models=st.models,
+        tokens=st.tokens,
+        cost_usd=None if st.cost is None else float(st.cost),
     )
 
 
