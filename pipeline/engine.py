@@ -126,7 +126,7 @@ def _run_with_cache(run: RunState, cache: Any) -> RunResult:
         stages=[s.name for s in run.stages],
         prompt_versions=run.prompts.versions(),
     )
-    log.progress("estimate", estimate=estimate)
+    log.progress("estimate", estimate=estimate, answers_from=_answers_from(run))
     if opts.dry_run:
         return result
     _check_budget(run, estimate)
@@ -137,6 +137,12 @@ def _run_with_cache(run: RunState, cache: Any) -> RunResult:
     _run_day_stages(run)
     result.imported = run.imported
     return _finish(run, result, run.ledger)
+
+
+def _answers_from(run: RunState) -> str | None:
+    """Where a replay run's answers come from (None for a real provider)."""
+    where = getattr(run.provider, "replay_dir", None)
+    return None if where is None else str(Path(where).resolve())
 
 
 def _expected_calls(estimate: Estimate) -> int:

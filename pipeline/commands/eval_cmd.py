@@ -77,9 +77,12 @@ def eval_command(
         float, typer.Option("--tolerance", min=0.0, max=1.0, help="Allowed drop against the baseline.")
     ] = 0.05,
     accept: Annotated[
-        bool, typer.Option("--accept", help="Store this run as the baseline later runs compare with.")
+        bool,
+        typer.Option("--accept", help="Store this run as the baseline later runs compare with.", metavar=""),
     ] = False,
-    judge: Annotated[bool, typer.Option("--judge", help="Add an LLM judge score (prompts/judge).")] = False,
+    judge: Annotated[
+        bool, typer.Option("--judge", help="Add an LLM judge score (prompts/judge).", metavar="")
+    ] = False,
 ) -> None:
     """Score the stage prompts on the eval cases; compare with a baseline; exit 1 on a regression."""
     from pipeline.config import load_config

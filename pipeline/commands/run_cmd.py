@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -70,15 +71,17 @@ class _Display:
         self.console = console
         self.bar: Progress | None = None
         self.task: TaskID | None = None
+        self.throttle = Throttle()
 
     def __call__(self, event: str, fields: dict[str, Any]) -> None:
         if event == "estimate":
-            est = fields["estimate"]
-            title = f"estimate: {est.provider} {est.model}" + (" (batch: half price)" if est.batch else "")
-            out.print(estimate_table(est, title))
+            _print_estimate(fields)
             return
         if event == "request_done" and self.console.is_terminal:
             self._bar(fields)
+            if fields["status"] != "failed":
+                return
+        elif event == "request_done" and not self.throttle.due(fields):
             return
         line = _progress_line(event, fields)
         if line is not None:
@@ -105,11 +108,46 @@ class _Display:
             self.bar.stop()
 
 
+class Throttle:
+    """Which request_done events a plain (non-terminal) stderr gets: every failure at once, otherwise a
+    line per 10% of the calls or per 10 s, and the last one."""
+
+    def __init__(self, *, every_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every_s, self.clock = every_s, clock
+        self.last_done = 0
+        self.last_time = clock()
+
+    def due(self, f: dict[str, Any]) -> bool:
+        done, total, now = f["done"], max(f["total"], 1), self.clock()
+        step = max(1, -(-total // 10))
+        if not (
+            f["status"] == "failed"
+            or done >= total
+            or done - self.last_done >= step
+            or now - self.last_time >= self.every_s
+        ):
+            return False
+        self.last_done, self.last_time = done, now
+        return True
+
+
+def _print_estimate(fields: dict[str, Any]) -> None:
+    """The estimate table; for replay (nothing is paid) one line saying where the answers come from."""
+    est = fields["estimate"]
+    if est.provider == "replay":
+        where = fields.get("answers_from") or "the replay directory"
+        out.print(f"replay: {est.total().requests} requests, answers from {where}")
+        return
+    title = f"estimate: {est.provider} {est.model}" + (" (batch: half price)" if est.batch else "")
+    out.print(estimate_table(est, title))
+
+
 def _progress_line(event: str, f: dict[str, Any]) -> str | None:
     if event == "sessions_planned":
         return f"planned {f['sessions']} sessions, {f['chunks']} chunks"
     if event == "request_done":
-        tail = f"  {f['status']}: {f['label']}" + (f" ({f['error']})" if f.get("error") else "")
+        failed = f["status"] == "failed"  # throttled lines sum up; a failure names its request
+        tail = f"  failed: {f['label']} ({f.get('error') or 'no answer'})" if failed else ""
         return (
             f"calls {f['done']}/{f['total']}  cache hits {f['cache_hits']}  failed {f['failed']}  "
             f"spent {_money(f['spent_usd'])}{tail}"
@@ -267,15 +305,18 @@ def run(
     provider: Annotated[str | None, typer.Option("--provider", help="anthropic | openai | replay")] = None,
     model: Annotated[str | None, typer.Option("--model")] = None,
     base_url: Annotated[str | None, typer.Option("--base-url")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and estimate; send nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Plan and estimate; send nothing.", metavar="")
+    ] = False,
     batch: Annotated[
-        bool, typer.Option("--batch", help="Use the provider's batch API (half price).")
+        bool, typer.Option("--batch", help="Use the provider's batch API (half price).", metavar="")
     ] = False,
     batch_resubmit: Annotated[
         bool,
         typer.Option(
             "--batch-resubmit",
             help="With --batch: submit again requests whose earlier batch submission got no answer.",
+            metavar="",
         ),
     ] = False,
     export_requests: Annotated[
@@ -328,9 +369,10 @@ def _check_date(value: str) -> str:
 def cost(
     date: Annotated[str | None, typer.Option("--date", help="Only calls made for this report date.")] = None,
     config: Annotated[Path | None, typer.Option("--config")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.", metavar="")] = False,
     every: Annotated[
-        bool, typer.Option("--all", help="Also count eval and demo calls (default: report runs only).")
+        bool,
+        typer.Option("--all", help="Also count eval and demo calls (default: report runs only).", metavar=""),
     ] = False,
 ) -> None:
     """What the LLM calls of report runs cost, per stage and model (from the ledger)."""
