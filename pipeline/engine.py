@@ -230,7 +230,10 @@ def _limit(run: RunState) -> Decimal | None:
 
 
 def _executor(run: RunState, cache: Any, ledger: Any, *, total: int) -> Executor:
+    from pipeline.llm.factory import retry_policy
+
     sender = LLMSender(
+        policy=retry_policy(run.config.llm),  # llm.retry_attempts / retry_max_s; the executor adds its stop
         cache=cache,
         ledger=ledger,
         provider=run.provider,

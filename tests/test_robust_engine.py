@@ -76,3 +76,19 @@ def test_a_budget_with_prices_for_the_model_runs(tmp_path: Path) -> None:
         result = invoke(*run_args(config, "--model", "my-local-model", "--max-cost", "5"))
     assert result.exit_code == 0, result.output
     assert stub.message_requests()
+
+
+@pytest.mark.usefixtures("keys")
+def test_the_configured_retry_bounds_apply(tmp_path: Path) -> None:
+    from tests.stub_llm_server import Fault
+    from tests.test_run_day import report_json
+
+    with StubLLMServer() as stub:
+        config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
+        text = config.read_text(encoding="utf-8").replace("[llm]\n", "[llm]\nretry_attempts = 1\n")
+        config.write_text(text.replace("concurrency = 4", "concurrency = 1"), encoding="utf-8")
+        stub.add_fault(Fault.server_error(500))
+        result = invoke(*run_args(config, "--session", "cccccccc"))
+    assert result.exit_code == 1, result.output  # the default policy (6 attempts) would have retried
+    (failure,) = report_json(tmp_path, "session-cccccccc")["failures"]
+    assert failure["attempts"] == 1 and "500" in failure["error"]
