@@ -14,7 +14,7 @@ from pipeline import log
 from pipeline.redact import safe_cut
 from schemas.facts import SessionFacts
 from schemas.report import DailyReport, Failure, Generation, SessionSummary
-from schemas.transcript import Session, UsageEvent
+from schemas.transcript import Session, SkippedLines, UsageEvent
 
 if TYPE_CHECKING:
     from pipeline.runstate import RunState
@@ -119,6 +119,7 @@ def write_day_report(
     from pipeline.usage import build_usage_report
 
     usage = _usage(run, build_usage_report)
+    skipped_kinds = skipped_lines_by_kind(run.day.skipped)
     report = build_report(
         date=run.opts.date,
         timezone=run.day.timezone,
@@ -130,14 +131,25 @@ def write_day_report(
         generation=generation,
         redaction=run.day.redaction,
         failures=failures,
-        skipped_lines=run.day.skipped_lines,
+        skipped_lines=sum(skipped_kinds.values()),
         skipped_sessions=run.day.skipped_sessions,
     )
+    report.skipped_by_kind = skipped_kinds
     _annotate(report, run)
     out_dir = run.opts.out_dir or run.config.out_dir
     paths = write_report(report, out_dir, variant=report_variant(run.opts, default_lang=run.config.lang))
     log.progress("report_written", paths={k: str(v) for k, v in paths.items()})
     return report, paths
+
+
+def skipped_lines_by_kind(skipped: Iterable[SkippedLines]) -> dict[str, int]:
+    """The day's skipped lines by kind, counted as ``usage`` counts them (``jsonl.skipped_by_kind``)."""
+    from pipeline.sources.jsonl import add_kinds, skipped_by_kind
+
+    kinds: dict[str, int] = {}
+    for s in skipped:
+        add_kinds(kinds, skipped_by_kind(s))
+    return kinds
 
 
 # ---------------------------------------------------------------- filtered runs
@@ -173,6 +185,9 @@ def run_filters(opts: Any, *, default_lang: str) -> dict[str, Any]:
 
 
 SESSION_FILTER_NOTE = "This report covers only the chosen sessions; the token usage covers the whole day."
+SESSION_DEVICE_NOTE = (
+    "This report covers only the chosen sessions; the token usage covers the whole day of the chosen devices."
+)
 
 
 def _usage(run: RunState, build: Callable[..., Any]) -> Any:
@@ -186,7 +201,8 @@ def _usage(run: RunState, build: Callable[..., Any]) -> Any:
         files = [f for f in discover_files(run.config) if f.device in set(run.opts.devices)]
     usage = build(run.config, date=day, zone=run.day.zone, files=files)
     if run.opts.session_ids:
-        usage = usage.model_copy(update={"notes": [*usage.notes, SESSION_FILTER_NOTE]})
+        note = SESSION_DEVICE_NOTE if run.opts.devices else SESSION_FILTER_NOTE
+        usage = usage.model_copy(update={"notes": [*usage.notes, note]})
     return usage
 
 

@@ -146,10 +146,12 @@ def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
 
     zone = resolve_zone(config)
     read = load_sessions(config, date=Date.fromisoformat(opts.date), zone=zone)
+    chosen = select_sessions(read.sessions, opts)
     notes = [] if read.sessions else [no_sessions_note(opts.date, config)]
+    if read.sessions and not chosen:
+        notes.append(no_match_note(opts, found=len(read.sessions)))
     for note in notes:
         log.progress("note", message=note)
-    chosen = select_sessions(read.sessions, opts)
     redactor = Redactor(config.redaction.extra_patterns, config.redaction.allowlist)
     skipped: Counter[str] = Counter()
     plans: list[SessionPlan] = []
@@ -191,6 +193,11 @@ def no_sessions_note(date: str, config: Config) -> str:
     roots = [str(p) for d in config.devices.values() for p in (*d.claude, *d.codex)]
     where = ", ".join(roots) if roots else "no configured roots"
     return f"no sessions found for {date} in {where}"
+
+
+def no_match_note(opts: RunOptions, *, found: int) -> str:
+    wanted = [f"--session {s}" for s in opts.session_ids] + [f"--device {d}" for d in opts.devices]
+    return f"no session of {opts.date} matches {' '.join(wanted)} ({found} sessions found that day)"
 
 
 def check_lang(lang: str) -> str:

@@ -120,3 +120,13 @@ def test_an_empty_day_says_where_it_looked(tmp_path: Path, stub: StubLLMServer) 
     assert data["sessions"] == []
     assert data["extra"]["notes"][0].startswith("no sessions found for 2025-01-01")
     assert "no sessions found for 2025-01-01" in (day / "report.md").read_text(encoding="utf-8")
+
+
+def test_a_filter_that_matches_nothing_says_so(tmp_path: Path, stub: StubLLMServer) -> None:
+    config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
+    result = invoke(*run_args(config, "--session", "zzzz"))
+    assert result.exit_code == 0, result.output
+    assert "no session of 2026-03-17 matches --session zzzz (4 sessions found that day)" in result.output
+    data = _read(tmp_path, "report.session-zzzz.json")
+    assert data["sessions"] == [] and "matches --session zzzz" in data["summary"]
+    assert stub.requests == [] and not (tmp_path / "reports" / DAY / "report.json").exists()
