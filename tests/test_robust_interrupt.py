@@ -174,7 +174,7 @@ def test_a_second_ctrl_c_abandons_the_wait() -> None:
 
 def test_the_cli_leaves_at_once_on_a_second_ctrl_c(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from pipeline import engine
-    from pipeline.commands import run_cmd
+    from pipeline.commands import console
     from tests.test_run_day import invoke
 
     exits: list[int] = []
@@ -187,7 +187,7 @@ def test_the_cli_leaves_at_once_on_a_second_ctrl_c(monkeypatch: pytest.MonkeyPat
         raise SystemExit(code)
 
     monkeypatch.setattr(engine, "run_day", abandon)
-    monkeypatch.setattr(run_cmd, "_exit_now", exit_now)
+    monkeypatch.setattr(console, "_exit_now", exit_now)
     config = tmp_path / "c.toml"
     config.write_text("", encoding="utf-8")
     result = invoke("run", "--date", "2026-03-17", "--config", str(config))

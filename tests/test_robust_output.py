@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.commands.run_cmd import Throttle
+from pipeline.commands.console import Throttle
 from tests.test_run_day import invoke
 
 

@@ -16,7 +16,7 @@ import typer
 from rich.text import Text
 
 from pipeline import log
-from pipeline.commands.run_cmd import _errors, err, out
+from pipeline.commands.console import _errors, err, out
 
 
 def register(app: typer.Typer) -> None:
