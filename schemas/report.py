@@ -155,6 +155,9 @@ class DailyReport(BaseModel):
     redaction: dict[str, int] = Field(default_factory=dict, description="rule -> count of redactions")
     failures: list[Failure] = Field(default_factory=list)
     skipped_lines: int = 0
+    skipped_by_kind: dict[str, int] = Field(
+        default_factory=dict, description="kind (malformed, truncated, unknown_type) -> lines skipped"
+    )
     skipped_sessions: dict[str, int] = Field(default_factory=dict, description="reason -> count")
     missing_stages: list[str] = Field(
         default_factory=list, description="Stages with no result at all (failed or not run); their sections say so."

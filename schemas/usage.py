@@ -59,7 +59,12 @@ class UsageReport(BaseModel):
     agents: AgentsUsage = Field(default_factory=AgentsUsage)
     total_cost_usd: float | None = 0.0
     unpriced_models: list[str] = Field(default_factory=list)
-    skipped_lines: int = 0
+    skipped_lines: int = Field(
+        default=0, description="Malformed lines + truncated last lines + unknown record types, in all."
+    )
+    skipped_by_kind: dict[str, int] = Field(
+        default_factory=dict, description="kind (malformed, truncated, unknown_type) -> lines skipped"
+    )
     skipped_files: dict[str, int] = Field(default_factory=dict, description="path -> lines skipped there")
     notes: list[str] = Field(
         default_factory=list, description="Caveats, e.g. subagent output is a lower bound."

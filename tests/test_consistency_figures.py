@@ -37,7 +37,9 @@ def fixture_report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
                 cache_path=tmp / "out" / "cache.sqlite3",
             )
         )
-        yield json.loads((tmp / "out" / DATE / "report.json").read_text(encoding="utf-8"))
+        report = json.loads((tmp / "out" / DATE / "report.json").read_text(encoding="utf-8"))
+        report["_md"] = (tmp / "out" / DATE / "report.md").read_text(encoding="utf-8")
+        yield report
 
 
 def _cli_json(*args: str) -> Any:
@@ -67,3 +69,59 @@ def test_sessions_table_shows_subagent_calls_apart() -> None:
     table = runner.invoke(app, ["sessions", "--config", str(DAY_TOML), "--date", DATE])
     assert table.exit_code == 0
     assert f"{r['tool_calls']} (+{r['subagent_tool_calls']} in subagents)" in table.stdout
+
+
+def test_skipped_lines_are_counted_once_the_same_everywhere(
+    fixture_report: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """1 malformed line (Claude, not a usage line) and 1 truncated last line (Codex) on the fixture day."""
+    result = runner.invoke(app, ["usage", "--config", str(DAY_TOML), "--date", DATE, "--json"])
+    assert result.exit_code == 0
+    usage = json.loads(result.stdout)
+    kinds = {"malformed": 1, "truncated": 1}
+    assert (usage["skipped_lines"], usage["skipped_by_kind"]) == (2, kinds)
+    assert (fixture_report["skipped_lines"], fixture_report["skipped_by_kind"]) == (2, kinds)
+    assert fixture_report["token_usage"]["skipped_by_kind"] == kinds
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "2 transcript lines skipped in 2 files: 1 malformed, 1 truncated last line" in said
+    assert "Skipped 2 transcript lines (1 malformed, 1 truncated last line)" in fixture_report["_md"]
+
+
+def test_the_full_reader_warns_with_the_same_words(caplog: pytest.LogCaptureFixture) -> None:
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from pipeline.config import load_config
+    from pipeline.sources import load_sessions
+
+    load_sessions(load_config(DAY_TOML), date=date.fromisoformat(DATE), zone=ZoneInfo("Asia/Shanghai"))
+    said = [r.getMessage() for r in caplog.records]
+    assert any(
+        m.startswith("2 transcript lines skipped in 2 files: 1 malformed, 1 truncated last line")
+        for m in said
+    )
+
+
+@pytest.mark.parametrize("agent", ["claude_code", "codex"])
+def test_fast_usage_path_counts_what_the_full_reader_counts(agent: str, tmp_path: Any) -> None:
+    """Broken lines the usage fast path never parses (no usage on them) are still counted, as the full
+    reader counts them: one garbage line in the middle of a fixture transcript, a cut last line."""
+    from pipeline.config import load_config
+    from pipeline.sources import discover
+    from pipeline.sources.jsonl import skipped_by_kind
+    from pipeline.sources.reader import read_sessions, read_usage_rows
+
+    src = next(f for f in discover(load_config(DAY_TOML)).files if f.agent == agent and f.kind == "main")
+    lines = src.path.read_bytes().rstrip(b"\n").split(b"\n")
+    lines.insert(3, b"garbage from a crash")
+    root = tmp_path / ("projects/-p" if agent == "claude_code" else "sessions/2026/03/17")
+    root.mkdir(parents=True)
+    (root / src.path.name).write_bytes(b"\n".join(lines)[:-5])
+    toml = tmp_path / "c.toml"
+    key = "claude" if agent == "claude_code" else "codex"
+    toml.write_text(f'timezone = "UTC"\n[devices.d]\n{key} = ["{tmp_path}"]\n', encoding="utf-8")
+    (f,) = discover(load_config(toml)).files
+    fast = skipped_by_kind(read_usage_rows(f).skipped)
+    full = read_sessions([f]).skipped
+    assert fast == {"malformed": 1, "truncated": 1}
+    assert [skipped_by_kind(s) for s in full] == [fast]

@@ -41,8 +41,9 @@ def test_usage_lines_synthetic_and_progress_excluded() -> None:
         5000,
     )
     assert max(e.output_tokens for e in usage.events) == 250  # the final streaming snapshot is kept as a line
-    # the fast path only judges lines that could carry usage; the truncated tail is still seen
-    assert usage.skipped.malformed == 0 and usage.skipped.truncated_tail
+    # the fast path parses only lines that could carry usage, judges the others by their shape: it finds
+    # the two malformed lines the full reader finds, and the truncated tail
+    assert usage.skipped.malformed == 2 and usage.skipped.truncated_tail
     assert str(usage.start) == "2026-03-10 08:00:00+00:00" and str(usage.end) == "2026-03-10 23:59:59+00:00"
 
 
@@ -61,7 +62,8 @@ def test_fast_path_counts_broken_usage_lines(tmp_path: Path) -> None:
     (f,) = discover(Config(devices={"d": DeviceConfig(name="d", claude=[tmp_path])})).files
     usage = read_file_usage(f)
     assert [e.dedup_key for e in usage.events] == ["m1", "m2"]
-    assert usage.skipped.malformed == 1 and not usage.skipped.truncated_tail
+    # line 2 is parsed (it could carry usage), line 3 is judged by its shape only (not an object line)
+    assert usage.skipped.malformed == 2 and not usage.skipped.truncated_tail
     assert usage.skipped.first_error == f"line 2 of {f.path} is not JSON"
 
 

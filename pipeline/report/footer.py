@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipeline.report.fmt import count, money, plural, stage_sort_key
 from pipeline.report.usage_tables import Table
+from pipeline.sources.jsonl import SKIP_KINDS
 from schemas.report import DailyReport, Generation
 
 
@@ -66,7 +67,11 @@ def failure_table(r: DailyReport) -> Table:
 
 def skipped_line(r: DailyReport) -> str:
     sessions = sum(r.skipped_sessions.values())
-    text = f"Skipped {plural(r.skipped_lines, 'transcript line')} and {plural(sessions, 'session')}"
+    text = f"Skipped {plural(r.skipped_lines, 'transcript line')}"
+    if r.skipped_by_kind:
+        kinds = [f"{r.skipped_by_kind[k]:,} {label}" for k, label in SKIP_KINDS.items() if r.skipped_by_kind.get(k)]
+        text += " (" + ", ".join(kinds) + ")"
+    text += f" and {plural(sessions, 'session')}"
     if r.skipped_sessions:
         reasons = ", ".join(f"{reason}: {count(n)}" for reason, n in sorted(r.skipped_sessions.items()))
         text += f" ({reasons})"

@@ -13,7 +13,7 @@ from typing import Any
 
 from orjson import JSONDecodeError, loads
 
-from pipeline.sources.jsonl import iter_blocks, parse_line
+from pipeline.sources.jsonl import count_bad_shapes, iter_blocks, parse_line
 from pipeline.sources.text import parse_ts
 from pipeline.sources.types import FileUsage, SourceFile
 from schemas.transcript import SkippedLines, UsageEvent
@@ -142,8 +142,10 @@ def scan_claude_usage(f: SourceFile) -> ClaudeScan:
     contents escape their quotes, so it only matches structure); only those lines that also hold
     ``"usage"`` and are not progress copies are parsed. No pydantic object is built per line.
 
-    ``skipped`` counts problems only among those candidate lines (a malformed line elsewhere cannot carry
-    usage); ``start``/``end`` span the usage rows and the file's first and last timed lines.
+    ``skipped`` counts the candidate lines that do not parse, the other lines that fail the cheap shape test
+    (``jsonl.count_bad_shapes``; it costs about a quarter of a cold scan, and the index keeps its result)
+    and a truncated last line; ``start``/``end`` span the usage rows and the file's first and last timed
+    lines.
     """
     skipped = SkippedLines(path=str(f.path))
     sid = session_id_for(f)
@@ -175,7 +177,9 @@ def scan_claude_usage(f: SourceFile) -> ClaudeScan:
             row = usage_row(rec, ts=ts, session_id=sid, device=f.device, path=path, sidechain=sub)
             if row is not None:
                 rows.append(row)
-        if not complete and not skipped.truncated_tail:
+        if complete:
+            count_bad_shapes(block, base_line=base_line, skipped=skipped, parsed=_is_candidate)
+        elif not skipped.truncated_tail:
             skipped.truncated_tail = parse_line(block, lineno=0, partial=True, skipped=skipped) is None
         last = _edge_stamp(block, first=False) or last
     stamps += last
@@ -189,6 +193,10 @@ def scan_claude_usage(f: SourceFile) -> ClaudeScan:
         end=max(times) if times else None,
         skipped=skipped,
     )
+
+
+def _is_candidate(line: bytes) -> bool:
+    return _ASSISTANT in line and _USAGE in line and _PROGRESS not in line
 
 
 def _candidates(block: bytes) -> list[tuple[int, bytes]]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from pipeline.sources.jsonl import iter_raw_lines, note_malformed, note_unknown, parse_line
+from pipeline.sources.jsonl import iter_raw_lines, note_malformed, note_unknown, parse_line, shape_ok
 from pipeline.sources.text import parse_ts
 from schemas.transcript import SkippedLines
 
@@ -84,7 +84,7 @@ def iter_codex(path: Path, skipped: SkippedLines, *, only: tuple[bytes, ...] = (
     """Every record of a rollout (any shape), with a timestamp falling back to the previous line's.
 
     ``only``: parse just the lines holding one of these byte strings (plus the first line); the others are
-    neither parsed nor judged.
+    not parsed, only judged by their shape (``jsonl.shape_ok``).
     """
     source = _json_file(path, skipped) if path.name.endswith(".json") else _jsonl(path, skipped, only)
     last: datetime | None = None
@@ -100,6 +100,11 @@ def _jsonl(path: Path, skipped: SkippedLines, only: tuple[bytes, ...]) -> Iterat
     first = True
     for lineno, raw, partial in iter_raw_lines(path, skipped):
         if only and not first and not any(m in raw for m in only):
+            if not shape_ok(raw):  # not parsed: judged by its shape only
+                if partial:
+                    skipped.truncated_tail = True
+                else:
+                    note_malformed(skipped, lineno, "is not a JSON object line (not parsed)")
             continue
         obj = parse_line(raw, lineno=lineno, partial=partial, skipped=skipped)
         if obj is None:

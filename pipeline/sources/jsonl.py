@@ -8,7 +8,7 @@ written (``truncated_tail``), not an error. ``.zst`` files are decompressed on t
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -142,3 +142,68 @@ def iter_records(path: Path, skipped: SkippedLines) -> Iterator[tuple[int, dict[
 
 def has_problems(skipped: SkippedLines) -> bool:
     return bool(skipped.malformed or skipped.unknown_types or skipped.truncated_tail)
+
+
+# ------------------------------------------------------------------ skipped lines: one definition
+
+SKIP_KINDS = {
+    "malformed": "malformed",
+    "truncated": "truncated last line",
+    "unknown_type": "unknown record type",
+}
+
+
+def skipped_by_kind(skipped: SkippedLines) -> dict[str, int]:
+    """One file's skipped lines by kind: malformed lines, a truncated last line, unknown record types."""
+    kinds = {
+        "malformed": skipped.malformed,
+        "truncated": int(skipped.truncated_tail),
+        "unknown_type": sum(skipped.unknown_types.values()),
+    }
+    return {k: n for k, n in kinds.items() if n}
+
+
+def skipped_count(skipped: SkippedLines) -> int:
+    """The lines a reader skipped in one file (the sum over ``skipped_by_kind``)."""
+    return sum(skipped_by_kind(skipped).values())
+
+
+def add_kinds(total: dict[str, int], more: dict[str, int]) -> dict[str, int]:
+    """Add ``more`` into ``total`` (kept in ``SKIP_KINDS`` order) and return it."""
+    summed = {k: total.get(k, 0) + more.get(k, 0) for k in SKIP_KINDS}
+    total.clear()
+    total.update({k: n for k, n in summed.items() if n})
+    return total
+
+
+def skipped_text(by_kind: dict[str, int], *, files: int) -> str | None:
+    """``2 transcript lines skipped in 2 files: 1 malformed, 1 truncated last line`` (None: nothing)."""
+    total = sum(by_kind.values())
+    if not total:
+        return None
+    lines = "line" if total == 1 else "lines"
+    where = "1 file" if files == 1 else f"{files} files"
+    kinds = ", ".join(f"{by_kind[k]} {SKIP_KINDS[k]}" for k in SKIP_KINDS if by_kind.get(k))
+    return f"{total} transcript {lines} skipped in {where}: {kinds}"
+
+
+def shape_ok(line: bytes) -> bool:
+    """The cheap test of a line not parsed: a JSON object line starts with ``{`` and ends with ``}``."""
+    if line[:1] == b"{" and line[-1:] == b"}":
+        return True
+    body = line.strip()
+    return not body or (body[:1] == b"{" and body[-1:] == b"}")
+
+
+def count_bad_shapes(
+    block: bytes, *, base_line: int, skipped: SkippedLines, parsed: Callable[[bytes], bool]
+) -> None:
+    """Count as malformed the lines of a block of whole lines that fail ``shape_ok``, except those
+    ``parsed`` says the caller parses (and counts) itself. Two C-speed counts decide that a block is clean
+    (every line break sits between ``}`` and ``{"``); only a block with a suspect line is split."""
+    lines = block.count(b"\n")
+    if block[:2] == b'{"' and block[-2:] == b"}\n" and block.count(b'}\n{"') == lines - 1:
+        return
+    for i, line in enumerate(block.split(b"\n")[:lines], start=base_line + 1):
+        if not shape_ok(line) and not parsed(line):
+            note_malformed(skipped, i, "is not a JSON object line (not parsed)")

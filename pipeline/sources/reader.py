@@ -17,7 +17,7 @@ from pipeline.sources.claude_usage import (
 )
 from pipeline.sources.codex import read_codex_session, read_codex_usage
 from pipeline.sources.discovery import discover
-from pipeline.sources.jsonl import has_problems
+from pipeline.sources.jsonl import add_kinds, has_problems, skipped_by_kind, skipped_text
 from pipeline.sources.types import FileUsage, ReadResult, SourceFile, UsageRows
 from schemas.config import Config
 from schemas.transcript import Session
@@ -59,8 +59,26 @@ def read_usage_rows(f: SourceFile) -> UsageRows:
 def read_sessions(files: list[SourceFile]) -> ReadResult:
     """Sessions from files in discovery order; subagent files folded into their parent.
 
-    A session whose files appear on several devices is kept once, on the first device listed.
+    A session whose files appear on several devices is kept once, on the first device listed. Skipped
+    lines of the kept sessions are in ``skipped`` and said in one warning.
     """
+    result = _read_sessions(files)
+    warn_skipped(result)
+    return result
+
+
+def warn_skipped(result: ReadResult) -> None:
+    """``2 transcript lines skipped in 2 files: 1 malformed, 1 truncated last line; first: …``."""
+    kinds: dict[str, int] = {}
+    for s in result.skipped:
+        add_kinds(kinds, skipped_by_kind(s))
+    text = skipped_text(kinds, files=len(result.skipped))
+    if text:
+        first = next((s.first_error for s in result.skipped if s.first_error), None)
+        warn(text + (f"; first: {first}" if first else ""))
+
+
+def _read_sessions(files: list[SourceFile]) -> ReadResult:
     groups: dict[Key, list[SourceFile]] = defaultdict(list)
     order: list[Key] = []
     for f in files:
@@ -85,12 +103,6 @@ def read_sessions(files: list[SourceFile]) -> ReadResult:
         kept[ident] = session.device
         result.sessions.append(session)
         result.skipped += [s for s in session.skipped if has_problems(s)]
-    total = sum(s.malformed for s in result.skipped)
-    if total:
-        warn(
-            f"{total} malformed transcript lines skipped in {len(result.skipped)} files; first: "
-            f"{next(s.first_error for s in result.skipped if s.first_error)}"
-        )
     return result
 
 
@@ -130,7 +142,8 @@ def _merge_same_device(result: ReadResult, session: Session) -> None:
 
 def load_sessions(config: Config, *, date: dt.date | None = None, zone: ZoneInfo | None = None) -> ReadResult:
     """Discover and read; with a date, keep only sessions with activity on that local date (in ``zone``,
-    by default the configured one). Files last modified before the day (less a day of slack) are not read."""
+    by default the configured one). Files last modified before the day (less a day of slack) are not read.
+    With a date, ``skipped`` covers the files of that day's sessions only (as the usage report's does)."""
     found = discover(config)
     files = found.files
     if date is not None and zone is None:
@@ -143,9 +156,11 @@ def load_sessions(config: Config, *, date: dt.date | None = None, zone: ZoneInfo
         cutoff = int(day_start.timestamp() * 1e9)
         recent = {(f.device, f.agent, session_id_for(f)) for f in files if f.mtime_ns >= cutoff}
         files = [f for f in files if f.mtime_ns >= cutoff or (f.device, f.agent, session_id_for(f)) in recent]
-    result = read_sessions(files)
+    result = _read_sessions(files)
     if date is not None:
         result.sessions = [s for s in result.sessions if active_on(s, date, zone or ZoneInfo("UTC"))]
+        result.skipped = [k for s in result.sessions for k in s.skipped if has_problems(k)]
+    warn_skipped(result)
     return result
 
 

@@ -6,7 +6,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-_REMINDER_RE = re.compile(r"<system-reminder>.*?</system-reminder>", re.DOTALL)  # closed blocks only: a prompt that merely mentions the tag keeps its text
+_REMINDER_RE = re.compile(
+    r"<system-reminder>.*?</system-reminder>", re.DOTALL
+)  # closed blocks only: a prompt that merely mentions the tag keeps its text
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
 _DATA_URL_RE = re.compile(r"data:(image|application|audio|video)/([\w.+-]+);base64,([A-Za-z0-9+/=]+)")
 _BASE64_RUN_RE = re.compile(r"[A-Za-z0-9+/]{64,}={0,2}")  # short floor: no quadratic retries in long runs

@@ -70,10 +70,13 @@ def _preload() -> None:
 
 
 def _skipped(report: UsageReport, files: list[FileEvents], day: date, zone: ZoneInfo) -> None:
-    """Skipped lines of the files that have activity on the day (or whose times are unknown)."""
+    """Skipped lines (every kind, ``jsonl.skipped_by_kind``) of the files that have activity on the day
+    (or whose times are unknown)."""
+    from pipeline.sources.jsonl import add_kinds, skipped_by_kind
+
     for fu in files:
-        s = fu.skipped
-        if not s.malformed:
+        kinds = skipped_by_kind(fu.skipped)
+        if not kinds:
             continue
         if (
             fu.start
@@ -81,8 +84,9 @@ def _skipped(report: UsageReport, files: list[FileEvents], day: date, zone: Zone
             and not (fu.start.astimezone(zone).date() <= day <= fu.end.astimezone(zone).date())
         ):
             continue
-        report.skipped_lines += s.malformed
-        report.skipped_files[s.path] = s.malformed
+        add_kinds(report.skipped_by_kind, kinds)
+        report.skipped_lines += sum(kinds.values())
+        report.skipped_files[fu.skipped.path] = sum(kinds.values())
 
 
 def _zone_name(zone: ZoneInfo) -> str:

@@ -31,15 +31,16 @@ def parse_day(value: str, what: str) -> date:
 
 
 def skipped_warning(reports: Sequence[UsageReport]) -> str | None:
+    """``2 transcript lines skipped in 2 files: 1 malformed, 1 truncated last line; e.g. <path>``."""
+    from pipeline.sources.jsonl import add_kinds, skipped_text
+
     files: dict[str, int] = {}
+    kinds: dict[str, int] = {}
     for r in reports:
         files.update(r.skipped_files)
-    if not files:
-        return None
-    return (
-        f"{sum(files.values())} malformed transcript lines skipped in {len(files)} file(s), e.g. "
-        f"{next(iter(files))}"
-    )
+        add_kinds(kinds, r.skipped_by_kind)
+    text = skipped_text(kinds, files=len(files))
+    return None if text is None else f"{text}; e.g. {next(iter(files))}"
 
 
 def json_text(data: Any) -> str:
