@@ -94,7 +94,12 @@ def test_an_unknown_provider_is_refused_before_reading(
     config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
     read: list[Any] = []
     real = pipeline.sources.load_sessions
-    monkeypatch.setattr(pipeline.sources, "load_sessions", lambda *a, **k: read.append(1) or real(*a, **k))
+
+    def load_sessions(*args: Any, **kwargs: Any) -> Any:
+        read.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline.sources, "load_sessions", load_sessions)
     result = invoke(*run_args(config, "--provider", "foo"))
     assert result.exit_code == 2
     assert "unknown provider 'foo'" in result.output and read == []
