@@ -135,3 +135,18 @@ def test_a_filter_that_matches_nothing_says_so(tmp_path: Path, stub: StubLLMServ
     data = _read(tmp_path, "report.session-zzzz.json")
     assert data["sessions"] == [] and "matches --session zzzz" in data["summary"]
     assert stub.requests == [] and not (tmp_path / "reports" / DAY / "report.json").exists()
+
+
+def test_the_index_lists_the_full_report_and_knows_the_variants(tmp_path: Path) -> None:
+    from pipeline.report.index import scan_days
+
+    day = tmp_path / DAY
+    day.mkdir()
+    (day / "report.session-7c1e.json").write_text('{"sessions": [1]}', encoding="utf-8")
+    (day / "report.session-7c1e.html").write_text("x", encoding="utf-8")
+    assert scan_days(tmp_path) == []  # no full report yet: the day is not listed as if it had one
+    (day / "report.json").write_text('{"sessions": [1, 2, 3]}', encoding="utf-8")
+    (day / "report.html").write_text("x", encoding="utf-8")
+    (day / "report.zh.html").write_text("x", encoding="utf-8")
+    (row,) = scan_days(tmp_path)
+    assert row.sessions == 3 and row.has_html and row.variants == ("session-7c1e", "zh")

@@ -22,6 +22,13 @@ class DayRow:
     report_cost: float | None
     has_html: bool
     problem: str | None = None  # why the day's report.json could not be read
+    variants: tuple[str, ...] = ()  # filtered runs' reports beside the full one: "session-7c1e", "zh" …
+
+
+def variants_of(day_dir: Path) -> tuple[str, ...]:
+    """The suffixes of a day's filtered reports (``report.<variant>.html``), sorted."""
+    names = (p.name for p in day_dir.glob("report.*.html"))
+    return tuple(sorted(n[len("report.") : -len(".html")] for n in names))
 
 
 def _read_day(day_dir: Path) -> DayRow:
@@ -36,6 +43,7 @@ def _read_day(day_dir: Path) -> DayRow:
             agent_cost=usage.get("total_cost_usd"),
             report_cost=(data.get("generation") or {}).get("cost_usd"),
             has_html=has_html,
+            variants=variants_of(day_dir),
         )
     except (OSError, orjson.JSONDecodeError, AttributeError) as e:
         warn(f"index: {day_dir / 'report.json'} is unreadable ({e}); listed without figures")
