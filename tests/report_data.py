@@ -75,6 +75,7 @@ def claude_usage(*, devices: bool = True) -> ClaudeAgentUsage:
     }
     for m in models.values():
         m.total_tokens = m.input_tokens + m.output_tokens + m.cache_creation_tokens + m.cache_read_tokens
+        m.cost_share = (m.cost_usd or 0.0) / sum(x.cost_usd or 0.0 for x in models.values())
     fields = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "total_tokens")
     sums: dict[str, Any] = {f: sum(getattr(m, f) for m in models.values()) for f in fields}
     sums["cost_usd"] = round(sum(m.cost_usd or 0.0 for m in models.values()), 4)
@@ -94,6 +95,7 @@ def codex_usage(cost: float | None = 0.4213) -> CodexAgentUsage:
         total_tokens=821_100,
         cost_usd=cost,
         responses=12,
+        cost_share=None if cost is None else 1.0,
     )
     return CodexAgentUsage(models={"gpt-5.3-codex": m}, devices={"tianhe": m}, totals=m)
 

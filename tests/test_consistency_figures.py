@@ -125,3 +125,24 @@ def test_fast_usage_path_counts_what_the_full_reader_counts(agent: str, tmp_path
     full = read_sessions([f]).skipped
     assert fast == {"malformed": 1, "truncated": 1}
     assert [skipped_by_kind(s) for s in full] == [fast]
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("│").split("│")]
+
+
+def test_usage_tables_of_the_cli_are_the_reports(fixture_report: dict[str, Any]) -> None:
+    """Every table row of the report's Token Usage (Markdown/HTML cells) is a row of the CLI's tables, in
+    the same order, and the CLI shows no other row."""
+    from pipeline.report.usage_tables import usage_views
+    from schemas.usage import UsageReport
+
+    views = usage_views(UsageReport.model_validate(fixture_report["token_usage"]))
+    want = [list(row) for v in views for t in v.tables for row in t.rows]
+    result = runner.invoke(app, ["usage", "--config", str(DAY_TOML), "--date", DATE])
+    assert result.exit_code == 0
+    shown = [_cells(line) for line in result.stdout.splitlines() if line.startswith("│")]
+    assert shown == want and len(want) > 10
+    md = fixture_report["_md"]
+    for row in want:
+        assert "| " + " | ".join(row) + " |" in md

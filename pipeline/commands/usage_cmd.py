@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import typer
 
 from pipeline.errors import DailyReportError
+from pipeline.report.fmt import count as n
+from pipeline.report.fmt import money
 from pipeline.usage.runner import json_text, parse_day, run_usage
 
 if TYPE_CHECKING:  # rich and the report schema are imported when needed (a warm --json run needs neither)
@@ -62,18 +64,6 @@ def _debug() -> bool:
         return False
 
 
-def money(v: float | None) -> str:
-    return "unknown" if v is None else f"${v:,.4f}"
-
-
-def n(v: int) -> str:
-    return f"{v:,}"
-
-
-def pct(v: float | None) -> str:
-    return "-" if v is None else f"{v:.1%}"
-
-
 def _out() -> Console:
     """stdout; when it is not a terminal (a pipe, a test) wide enough that model names are never cut."""
     from rich.console import Console
@@ -103,75 +93,20 @@ def _table(title: str, *cols: str, text_cols: int = 1) -> Table:
     return t
 
 
-def render_claude(r: UsageReport, out: Console) -> None:
-    cc = r.agents.claude_code
-    if not cc.models:
-        out.print("Claude Code: no usage")
-        return
-    t = cc.totals
-    ov = _table("Claude Code: Overview", "Metric", "Value")
-    for k, v in [
-        ("Total Tokens", n(t.total_tokens)),
-        ("Input Tokens", n(t.input_tokens)),
-        ("Output Tokens", n(t.output_tokens)),
-        ("Cache Created", n(t.cache_creation_tokens)),
-        ("Cache Read", n(t.cache_read_tokens)),
-        ("Cache Hit Rate", pct(t.cache_hit_rate)),
-        ("Total Cost (USD)", money(t.cost_usd)),
-    ]:
-        ov.add_row(k, v)
-    out.print(ov)
-    mb = _table("Model Breakdown", "Model", "Input", "Output", "Cache Created", "Cache Read", "Cost", "Share")
-    for m, row in cc.models.items():
-        mb.add_row(
-            m,
-            n(row.input_tokens),
-            n(row.output_tokens),
-            n(row.cache_creation_tokens),
-            n(row.cache_read_tokens),
-            money(row.cost_usd),
-            pct(row.cost_share),
-        )
-    out.print(mb)
-    dv = _table("Usage by Device", "Device", "Total Tokens", "Input", "Output", "Cost")
-    for d, row in cc.devices.items():
-        dv.add_row(d, n(row.total_tokens), n(row.input_tokens), n(row.output_tokens), money(row.cost_usd))
-    out.print(dv)
+def usage_tables(r: UsageReport) -> list[Table]:
+    """The report's Token Usage tables (``pipeline.report.usage_tables.usage_views``: the same rows,
+    order and cells) as rich tables; an agent without usage gets no table."""
+    from pipeline.report.usage_tables import usage_views
 
-
-def render_codex(r: UsageReport, out: Console) -> None:
-    cx = r.agents.codex
-    if not cx.models:
-        out.print("Codex: no usage")
-        return
-    t = cx.totals
-    ov = _table("Codex: Overview", "Metric", "Value")
-    for k, v in [
-        ("Total Tokens", n(t.total_tokens)),
-        ("Input Tokens", n(t.input_tokens)),
-        ("Output Tokens", n(t.output_tokens)),
-        ("Reasoning Tokens", n(t.reasoning_tokens)),
-        ("Cache Read (cached input)", n(t.cached_input_tokens)),
-        ("Total Cost (USD)", money(t.cost_usd)),
-    ]:
-        ov.add_row(k, v)
-    out.print(ov)
-    mb = _table("Model Breakdown", "Model", "Input", "Output", "Reasoning", "Cache Read", "Cost", "Share")
-    for m, row in cx.models.items():
-        mb.add_row(
-            m,
-            n(row.input_tokens),
-            n(row.output_tokens),
-            n(row.reasoning_tokens),
-            n(row.cached_input_tokens),
-            money(row.cost_usd),
-            pct(row.cost_share),
-        )
-    out.print(mb)
-    dv = _table("Usage by Device", "Device", "Total Tokens", "Input", "Output", "Cost")
-    for d, row in cx.devices.items():
-        dv.add_row(d, n(row.total_tokens), n(row.input_tokens), n(row.output_tokens), money(row.cost_usd))
-    out.print(dv)
+    out = []
+    for view in usage_views(r):
+        for table in view.tables:
+            title = f"{view.agent}: {table.title}" if table.title == "Overview" else table.title
+            t = _table(title, *table.headers)
+            for row in table.rows:
+                t.add_row(*row)
+            out.append(t)
+    return out
 
 
 def render_day(r: UsageReport) -> None:
@@ -179,8 +114,11 @@ def render_day(r: UsageReport) -> None:
 
     out = _out()
     out.print(Text("Token Usage", style="bold"), f"{r.date} ({r.timezone})")
-    render_claude(r, out)
-    render_codex(r, out)
+    tables = usage_tables(r)
+    if not tables:
+        out.print("No agent usage recorded for this day.")
+    for t in tables:
+        out.print(t)
     out.print(f"Total cost (USD): {money(r.total_cost_usd)}")
     for note in r.notes:
         out.print(Text(f"note: {note}", style="dim"), highlight=False)

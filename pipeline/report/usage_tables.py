@@ -1,4 +1,8 @@
-"""The Token Usage tables (the reference reports' columns), as plain cells both renderers share."""
+"""The Token Usage tables (the reference reports' columns), as plain cells: the one source of their rows,
+order and formatting. The report renders them as Markdown and HTML, ``daily-report usage`` with rich.
+
+Every figure is the UsageReport's own (``cost_share``, ``cache_hit_rate`` come from pipeline.usage.aggregate);
+models are listed by cost (unknown last), devices in config order (the UsageReport's order)."""
 
 from __future__ import annotations
 
@@ -30,23 +34,10 @@ def _cost_order(items: Mapping[str, ClaudeTokens | CodexTokens]) -> list[str]:
     )
 
 
-def _share(cost: float | None, costs: list[float | None]) -> str:
-    if cost is None or any(c is None for c in costs):
-        return "unknown"
-    total = sum(c for c in costs if c is not None)
-    return pct(cost / total) if total > 0 else pct(0.0)
-
-
-def _hit_rate(read: int, write: int, given: float | None) -> float | None:
-    if given is not None:
-        return given
-    return read / (read + write) if read + write > 0 else None
-
-
 def _devices(devices: Mapping[str, ClaudeTokens | CodexTokens]) -> Table:
     rows = [
         (name, count(d.total_tokens), count(d.input_tokens), count(d.output_tokens), money(d.cost_usd))
-        for name, d in sorted(devices.items(), key=lambda kv: kv[0].casefold())
+        for name, d in devices.items()
     ]
     return Table("Usage by Device", ("Device", "Total Tokens", "Input", "Output", "Cost"), rows)
 
@@ -62,14 +53,10 @@ def claude_tables(usage: ClaudeAgentUsage) -> list[Table]:
             ("Output Tokens", count(t.output_tokens)),
             ("Cache Created", count(t.cache_creation_tokens)),
             ("Cache Read", count(t.cache_read_tokens)),
-            (
-                "Cache Hit Rate",
-                pct(_hit_rate(t.cache_read_tokens, t.cache_creation_tokens, t.cache_hit_rate)),
-            ),
+            ("Cache Hit Rate", pct(t.cache_hit_rate)),
             ("Total Cost (USD)", money(t.cost_usd)),
         ],
     )
-    costs = [m.cost_usd for m in usage.models.values()]
     models = Table(
         "Model Breakdown",
         ("Model", "Input", "Output", "Cache Created", "Cache Read", "Cost", "Share"),
@@ -81,7 +68,7 @@ def claude_tables(usage: ClaudeAgentUsage) -> list[Table]:
                 count(m.cache_creation_tokens),
                 count(m.cache_read_tokens),
                 money(m.cost_usd),
-                _share(m.cost_usd, costs),
+                pct(m.cost_share),
             )
             for name in _cost_order(usage.models)
             for m in [usage.models[name]]
@@ -104,7 +91,6 @@ def codex_tables(usage: CodexAgentUsage) -> list[Table]:
             ("Total Cost (USD)", money(t.cost_usd)),
         ],
     )
-    costs = [m.cost_usd for m in usage.models.values()]
     models = Table(
         "Model Breakdown",
         ("Model", "Input", "Output", "Reasoning", "Cache Read", "Cost", "Share"),
@@ -116,7 +102,7 @@ def codex_tables(usage: CodexAgentUsage) -> list[Table]:
                 count(m.reasoning_tokens),
                 count(m.cached_input_tokens),
                 money(m.cost_usd),
-                _share(m.cost_usd, costs),
+                pct(m.cost_share),
             )
             for name in _cost_order(usage.models)
             for m in [usage.models[name]]
