@@ -23,6 +23,7 @@ from pipeline.execute import Budget, Executor, LLMSender, progress_counter
 from pipeline.plan import (
     Planned,
     RunOptions,
+    check_devices,
     check_lang,
     load_prompts,
     plan_chunk_stage,
@@ -76,6 +77,7 @@ def prepare_run(opts: RunOptions, config: Config | None = None) -> RunState:
     config = config or load_run_config(opts)
     stages, refresh = select_stages(opts)
     check_lang(opts.lang or config.lang)
+    check_devices(opts.devices, config)
     target, provider = resolve_target(config, opts)  # an unknown provider fails before any reading
     day = prepare_day(opts, config)
     prompts = load_prompts([s.name for s in stages], opts, lang=day.lang)

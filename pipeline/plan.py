@@ -200,6 +200,18 @@ def no_match_note(opts: RunOptions, *, found: int) -> str:
     return f"no session of {opts.date} matches {' '.join(wanted)} ({found} sessions found that day)"
 
 
+def check_devices(devices: Sequence[str], config: Config) -> None:
+    """--device names must be configured devices (a typo would quietly give an empty report)."""
+    from pipeline.errors import ConfigError
+
+    known = set(config.devices) | {d.name for d in config.devices.values()}
+    unknown = [d for d in devices if d not in known]
+    if unknown:
+        raise ConfigError(
+            f"--device {', '.join(unknown)}: not a configured device; use one of {', '.join(config.devices)}"
+        )
+
+
 def check_lang(lang: str) -> str:
     """``lang`` if we have a language name for it, else a ConfigError listing the ones we have."""
     from pipeline.errors import ConfigError

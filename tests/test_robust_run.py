@@ -150,3 +150,13 @@ def test_the_index_lists_the_full_report_and_knows_the_variants(tmp_path: Path) 
     (day / "report.zh.html").write_text("x", encoding="utf-8")
     (row,) = scan_days(tmp_path)
     assert row.sessions == 3 and row.has_html and row.variants == ("session-7c1e", "zh")
+
+
+def test_an_unknown_device_is_one_line_listing_the_configured_ones(
+    tmp_path: Path, stub: StubLLMServer
+) -> None:
+    config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
+    result = invoke(*run_args(config, "--device", "DCC"))
+    assert result.exit_code == 2
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "DCC" in errors[0] and "laptop, server" in errors[0]
