@@ -94,7 +94,7 @@ class AnthropicProvider:
         """A request without shared tools: native output_config, or (mode "tool") one forced tool."""
         schema = anthropic.transform_schema(request.output_schema)
         if self.structured == "tool":
-            tool = {
+            tool: dict[str, Any] = {
                 "name": self.tool_name,
                 "description": f"Return the {request.schema_name}.",
                 "input_schema": schema,
