@@ -42,13 +42,14 @@ def session_summary(
     failed: bool,
     overrides: Any = None,
     redact: Callable[[str], str] = str,
+    day: Date | None = None,
 ) -> SessionSummary:
     """One session's line in the report. Text taken straight from the transcript goes through ``redact``.
 
     Its figures come from ``session_stats``, the same as ``daily-report sessions`` shows."""
     from pipeline.usage.sessions import session_stats
 
-    st = session_stats(session, events, zone=zone, overrides=overrides)
+    st = session_stats(session, events, zone=zone, overrides=overrides, day=day)
     return SessionSummary(
         session_id=session.id,
         device=session.device,
@@ -106,6 +107,7 @@ def session_summaries(run: RunState, failures: Sequence[Failure]) -> list[Sessio
             failed=sp.session.id in failed,
             overrides=run.config.prices or None,
             redact=run.day.redactor.fork().redact if run.day.redactor is not None else str,
+            day=Date.fromisoformat(run.opts.date),
         )
         for sp in run.day.sessions
     ]

@@ -6,7 +6,8 @@ subset of them; ``cache_read_tokens`` the cache hits. OpenAI/Codex usage is conv
 ``input_tokens = input - cached``, ``cache_read_tokens = cached``. Reasoning is inside output and is never
 billed twice. A model nobody can price gives ``None``, never 0. Config overrides (USD per million) win.
 
-``price`` prices one call. ``price_many`` prices many calls of one model at once and is exact: calls are
+Prices change: a call is priced at the prices in force at ``when`` (the call time, or the usage day;
+``None`` means now). ``price`` prices one call. ``price_many`` prices many calls of one model at once and is exact: calls are
 grouped by the long-context tier their own prompt size falls in, and each group is priced with the tier
 resolved, so summing never moves a call into a tier it did not reach.
 """
@@ -66,10 +67,11 @@ def price(
     cache_read_tokens: int = 0,
     batch: bool = False,
     overrides: Mapping[str, PriceOverride] | None = None,
+    when: datetime | None = None,
 ) -> Decimal | None:
-    """USD cost of one call, or None when the model cannot be priced."""
+    """USD cost of one call at the prices of ``when`` (None: now), or None when the model cannot be priced."""
     tokens = Tokens(input_tokens, output_tokens, cache_write_tokens, cache_write_1h_tokens, cache_read_tokens)
-    return price_many([tokens], model=model, provider=provider, batch=batch, overrides=overrides)
+    return price_many([tokens], model=model, provider=provider, batch=batch, overrides=overrides, when=when)
 
 
 def price_many(
@@ -79,11 +81,13 @@ def price_many(
     provider: str | None,
     batch: bool = False,
     overrides: Mapping[str, PriceOverride] | None = None,
+    when: datetime | None = None,
 ) -> Decimal | None:
-    """USD cost of many calls of one model (exact, tier by tier), or None when it cannot be priced."""
+    """USD cost of many calls of one model (exact, tier by tier) at the prices of ``when`` (None: now), or
+    None when it cannot be priced."""
     if overrides and model in overrides:
         return _override_cost(sum(calls, Tokens()), overrides[model])
-    model_price = _model_price(model, provider, batch)
+    model_price = _model_price(model, provider, batch, _instant(when))
     if model_price is None:
         return None
     starts = _tier_starts(model_price)
@@ -102,7 +106,15 @@ def price_many(
 
 
 def can_price(model: str, provider: str | None, overrides: Mapping[str, PriceOverride] | None = None) -> bool:
-    return bool(overrides and model in overrides) or _model_price(model, provider, False) is not None
+    return bool(overrides and model in overrides) or _model_price(model, provider, False, None) is not None
+
+
+def _instant(when: datetime | None) -> datetime | None:
+    """``when`` in UTC to the minute (a small cache key); None stays None (now)."""
+    if when is None:
+        return None
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).replace(second=0, microsecond=0)
 
 
 def _calc(model_price: ModelPrice, t: Tokens) -> Decimal:
@@ -144,12 +156,12 @@ def _model_info(model: str, provider: str | None) -> ModelInfo | None:
 
 
 @cache
-def _model_price(model: str, provider: str | None, batch: bool) -> ModelPrice | None:
+def _model_price(model: str, provider: str | None, batch: bool, when: datetime | None) -> ModelPrice | None:
     info = _model_info(model, provider)
     if info is None or model == "<synthetic>":
         return None
     context: Any = {"processing": "batch"} if batch else None
-    return info.get_prices(datetime.now(tz=UTC), context)
+    return info.get_prices(when or datetime.now(tz=UTC), context)
 
 
 def _tier_starts(mp: ModelPrice) -> list[int]:

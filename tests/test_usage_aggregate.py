@@ -47,8 +47,14 @@ def reference_000() -> list[UsageEvent]:
     ]
 
 
+# The reference's per-model sums are single events here: priced on a day after claude-opus-4-6's price
+# change of 2026-03-13 (flat since; before it, one 1M-token event would fall in the >200k tier, which the
+# reference's many small calls never reached). A day is priced at its own date (test_consistency_pricing).
+FLAT_DAY = date(2026, 3, 17)
+
+
 def test_reference_report_000_figures() -> None:
-    r = build_day(reference_000(), day=date(2026, 3, 10), timezone="UTC", device_order=["tianhe", "DCC"])
+    r = build_day(reference_000(), day=FLAT_DAY, timezone="UTC", device_order=["tianhe", "DCC"])
     cc = r.agents.claude_code
     haiku, opus = cc.models["claude-haiku-4-5-20251001"], cc.models["claude-opus-4-6"]
     assert (
@@ -101,7 +107,7 @@ def test_codex_reference_figures_and_json_shape() -> None:
 
 def test_unpriced_model_is_null_and_totals_cover_priced_parts() -> None:
     evs = [*reference_000(), claude("corp-gateway-model", 10, 10, 0, 0, device="DCC")]
-    r = build_day(evs, day=date(2026, 3, 10), timezone="UTC")
+    r = build_day(evs, day=FLAT_DAY, timezone="UTC")
     cc = r.agents.claude_code
     assert cc.models["corp-gateway-model"].cost_usd is None
     assert cc.models["corp-gateway-model"].cost_share is None

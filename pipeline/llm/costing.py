@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,8 +19,10 @@ def call_cost(
     usage: Usage,
     batch: bool = False,
     overrides: Mapping[str, Any] | None = None,
+    when: datetime | None = None,
 ) -> Decimal | None:
-    """Price ``usage`` with ``pipeline.pricing.price``; replay answers cost nothing."""
+    """Price ``usage`` with ``pipeline.pricing.price`` at the prices of ``when``, the call time (None: now,
+    for a call just made); replay answers cost nothing."""
     if provider in FREE_PROVIDERS:
         return Decimal(0)
     from pipeline.pricing import price  # a broken genai-prices fails loudly here
@@ -34,4 +37,5 @@ def call_cost(
         cache_read_tokens=usage.cache_read_tokens,
         batch=batch,
         overrides=overrides,
+        when=when,
     )

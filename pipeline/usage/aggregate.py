@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -67,8 +67,16 @@ def total_tokens(e: EventLike) -> int:
     return e.line_total
 
 
-def cost_of(events: Iterable[EventLike], *, overrides: Overrides = None) -> tuple[int, Decimal | None]:
-    """Total tokens and cost of already-deduped events; cost None if any of them cannot be priced."""
+def day_instant(day: date) -> datetime:
+    """The instant a usage day is priced at (prices change on dates): noon UTC of that date."""
+    return datetime.combine(day, time(12), tzinfo=UTC)
+
+
+def cost_of(
+    events: Iterable[EventLike], *, overrides: Overrides = None, when: datetime | None = None
+) -> tuple[int, Decimal | None]:
+    """Total tokens and cost of already-deduped events at the prices of ``when`` (the usage day's
+    ``day_instant``; None: now); cost None if any of them cannot be priced."""
     by_model: dict[tuple[str, str], list[Tokens]] = defaultdict(list)
     tokens = 0
     for e in events:
@@ -76,7 +84,7 @@ def cost_of(events: Iterable[EventLike], *, overrides: Overrides = None) -> tupl
         by_model[(e.agent, e.model)].append(tokens_of(e))
     cost = Decimal(0)
     for (agent, model), calls in by_model.items():
-        c = price_many(calls, model=model, provider=AGENT_PROVIDERS[agent], overrides=overrides)
+        c = price_many(calls, model=model, provider=AGENT_PROVIDERS[agent], overrides=overrides, when=when)
         if c is None:
             return tokens, None
         cost += c
@@ -86,16 +94,19 @@ def cost_of(events: Iterable[EventLike], *, overrides: Overrides = None) -> tupl
 class _Priced:
     """Per-model cost cache for one agent of one day, so device rows reuse model prices exactly."""
 
-    def __init__(self, agent: str, overrides: Overrides) -> None:
+    def __init__(self, agent: str, overrides: Overrides, when: datetime) -> None:
         self.provider = AGENT_PROVIDERS[agent]
         self.overrides = overrides
+        self.when = when
         self.unpriced: set[str] = set()
 
     def cost(self, by_model: Mapping[str, list[Tokens]]) -> Decimal | None:
         """Sum over the priced models; None when none of them could be priced."""
         total: Decimal | None = None
         for model, calls in by_model.items():
-            c = price_many(calls, model=model, provider=self.provider, overrides=self.overrides)
+            c = price_many(
+                calls, model=model, provider=self.provider, overrides=self.overrides, when=self.when
+            )
             if c is None:
                 self.unpriced.add(model)
                 continue
@@ -193,10 +204,12 @@ def build_day(
     overrides: Overrides = None,
     device_order: list[str] | None = None,
 ) -> UsageReport:
-    """The report for one day from deduped events already bucketed to that local day."""
+    """The report for one day from deduped events already bucketed to that local day, priced at that day
+    (``day_instant``)."""
     claude_ev = [e for e in events if e.agent == "claude_code"]
     codex_ev = [e for e in events if e.agent == "codex"]
-    pc, px = _Priced("claude_code", overrides), _Priced("codex", overrides)
+    when = day_instant(day)
+    pc, px = _Priced("claude_code", overrides, when), _Priced("codex", overrides, when)
     cm, cd, ctot = _agent_rows(claude_ev, pc, _claude_row)
     xm, xd, xtot = _agent_rows(codex_ev, px, _codex_row)
     order = {d: i for i, d in enumerate(device_order or [])}

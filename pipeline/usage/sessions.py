@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
-from pipeline.usage.aggregate import Overrides, cost_of, local_date
+from pipeline.usage.aggregate import Overrides, cost_of, day_instant, local_date
 from pipeline.usage.dedup import dedup_events
 from schemas.config import Config
 from schemas.transcript import Session, Turn, UsageEvent
@@ -50,12 +50,18 @@ def _tools(turns: list[Turn], *, nested: bool = False) -> tuple[int, int, int]:
 
 
 def session_stats(
-    s: Session, events: Iterable[UsageEvent], *, zone: ZoneInfo, overrides: Overrides = None
+    s: Session,
+    events: Iterable[UsageEvent],
+    *,
+    zone: ZoneInfo,
+    overrides: Overrides = None,
+    day: date | None = None,
 ) -> SessionStats:
-    """The one computation of a session's figures (``events``: its deduped usage of the day)."""
+    """The one computation of a session's figures (``events``: its deduped usage of ``day``, priced at
+    that day; without a day, at today's prices)."""
     times = sorted(t.astimezone(zone) for t in s.active_times())
     calls, sub, errors = _tools(s.turns)
-    tokens, cost = cost_of(events, overrides=overrides or None)
+    tokens, cost = cost_of(events, overrides=overrides or None, when=day_instant(day) if day else None)
     return SessionStats(
         human_prompts=len(s.human_prompts),
         tool_calls=calls,
@@ -104,9 +110,15 @@ class SessionRow(BaseModel):
 
 
 def session_row(
-    s: Session, events: list[UsageEvent], *, zone: ZoneInfo, overrides: Config | None = None
+    s: Session,
+    events: list[UsageEvent],
+    *,
+    zone: ZoneInfo,
+    overrides: Config | None = None,
+    day: date | None = None,
 ) -> SessionRow:
-    st = session_stats(s, events, zone=zone, overrides=overrides.prices if overrides else None)
+    prices = overrides.prices if overrides else None
+    st = session_stats(s, events, zone=zone, overrides=prices, day=day)
     start, end = st.start, st.end
     return SessionRow(
         agent=s.agent,
@@ -143,7 +155,8 @@ def session_rows(config: Config, *, day: date, zone: ZoneInfo) -> list[SessionRo
         if local_date(e, zone) == day:
             by_session[(e.agent, e.session_id)].append(e)
     rows = [
-        session_row(s, by_session.get((s.agent, s.id), []), zone=zone, overrides=config) for s in sessions
+        session_row(s, by_session.get((s.agent, s.id), []), zone=zone, overrides=config, day=day)
+        for s in sessions
     ]
     rows.sort(key=lambda r: (r.start is None, r.start or datetime.min.replace(tzinfo=zone), r.id))
     return rows
