@@ -201,7 +201,9 @@ def _usage(run: RunState, build: Callable[..., Any]) -> Any:
         from pipeline.usage.build import discover_files
 
         files = [f for f in discover_files(run.config) if f.device in set(run.opts.devices)]
-    usage = build(run.config, date=day, zone=run.day.zone, files=files)
+    # the file index follows the run's cache location (the demo keeps the user's cache dir untouched)
+    index = run.opts.cache_path.parent / "index.sqlite3" if run.opts.cache_path else None
+    usage = build(run.config, date=day, zone=run.day.zone, files=files, index_path=index)
     if run.opts.session_ids:
         note = SESSION_DEVICE_NOTE if run.opts.devices else SESSION_FILTER_NOTE
         usage = usage.model_copy(update={"notes": [*usage.notes, note]})

@@ -52,11 +52,17 @@ def discover_files(config: Config) -> list[SourceFile]:
 
 
 def collect(
-    config: Config, *, since: date, until: date, zone: ZoneInfo, files: Sequence[SourceFile]
+    config: Config,
+    *,
+    since: date,
+    until: date,
+    zone: ZoneInfo,
+    files: Sequence[SourceFile],
+    index_path: Path | None = None,
 ) -> Collected:
     lo = datetime.combine(since, datetime.min.time(), zone) - WINDOW
     hi = datetime.combine(until, datetime.max.time(), zone) + WINDOW
-    kept = load_file_usages(files, window=(lo, hi), meanwhile=_preload)
+    kept = load_file_usages(files, window=(lo, hi), meanwhile=_preload, index_path=index_path)
     events = dedup_events(e for fu in kept for e in fu.events)
     return Collected(events=events, files=kept)
 
@@ -94,17 +100,31 @@ def _zone_name(zone: ZoneInfo) -> str:
 
 
 def build_usage_range(
-    config: Config, *, since: date, until: date, zone: ZoneInfo, files: Sequence[SourceFile] | None = None
+    config: Config,
+    *,
+    since: date,
+    until: date,
+    zone: ZoneInfo,
+    files: Sequence[SourceFile] | None = None,
+    index_path: Path | None = None,
 ) -> list[UsageReport]:
     """One report per local day from ``since`` to ``until`` inclusive (days without usage included)."""
-    return build_usage_days(config, since=since, until=until, zone=zone, files=files).reports
+    got = build_usage_days(config, since=since, until=until, zone=zone, files=files, index_path=index_path)
+    return got.reports
 
 
 def build_usage_report(
-    config: Config, *, date: date, zone: ZoneInfo, files: Sequence[SourceFile] | None = None
+    config: Config,
+    *,
+    date: date,
+    zone: ZoneInfo,
+    files: Sequence[SourceFile] | None = None,
+    index_path: Path | None = None,
 ) -> UsageReport:
-    """The Token Usage section of one local day."""
-    return build_usage_days(config, since=date, until=date, zone=zone, files=files).reports[0]
+    """The Token Usage section of one local day. ``index_path``: the file index and report memo (default:
+    ``index.sqlite3`` in the user cache dir; a run with its own cache location passes one beside it)."""
+    got = build_usage_days(config, since=date, until=date, zone=zone, files=files, index_path=index_path)
+    return got.reports[0]
 
 
 @dataclass
@@ -144,22 +164,28 @@ def _memo_key(
 
 
 def build_usage_days(
-    config: Config, *, since: date, until: date, zone: ZoneInfo, files: Sequence[SourceFile] | None = None
+    config: Config,
+    *,
+    since: date,
+    until: date,
+    zone: ZoneInfo,
+    files: Sequence[SourceFile] | None = None,
+    index_path: Path | None = None,
 ) -> Built:
     """``build_usage_range`` that also says whether the result may be remembered."""
     files = discover_files(config) if files is None else files
-    with UsageIndex() as idx:
+    with UsageIndex(index_path) as idx:
         key = _memo_key(files, since=since, until=until, zone=zone, config=config, index_version=idx.version)
         memo = idx.get_memo(key)
     if memo is not None:
         from schemas.usage import UsageReport
 
         return Built([UsageReport.model_validate(r) for r in orjson.loads(memo)], cacheable=True)
-    got = collect(config, since=since, until=until, zone=zone, files=files)
+    got = collect(config, since=since, until=until, zone=zone, files=files, index_path=index_path)
     reports = _reports(got, config=config, since=since, until=until, zone=zone)
     cacheable = not any((f.skipped.first_error or "").startswith("unreadable") for f in got.files)
     if cacheable:
-        with UsageIndex() as idx:
+        with UsageIndex(index_path) as idx:
             idx.put_memo(key, orjson.dumps([r.model_dump(mode="json") for r in reports]))
     return Built(reports, cacheable=cacheable)
 
