@@ -3,9 +3,9 @@
 Each command lives in its own module under ``pipeline/commands`` and registers itself here. Errors from
 the library (``DailyReportError``) become one line on stderr and exit code 2; ``--debug`` shows tracebacks.
 
-Nothing heavy is imported at module level: ``run()`` first lets ``pipeline.usage.quick`` answer a warm
-``usage --json`` (no typer, pydantic or pricing import at all), then runs any other ``usage --json``
-without typer (``pipeline.usage.runner``); the typer ``app`` is built on first use (``from pipeline.cli
+Nothing heavy is imported at module level: ``run()`` first lets ``pipeline.commands.usage_fast`` answer a
+warm ``usage --json`` from the memo (no typer, pydantic or pricing import at all), then runs any other
+``usage --json`` without typer; the typer ``app`` is built on first use (``from pipeline.cli
 import app`` works as before).
 """
 
@@ -70,12 +70,10 @@ def __getattr__(name: str) -> Any:
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m pipeline`
-    from pipeline.usage.quick import answer
+    from pipeline.commands.usage_fast import answer, run_light
 
     if answer(sys.argv[1:]):
         return
-    from pipeline.usage.runner import run_light
-
     if run_light(sys.argv[1:]):
         return
     from pipeline.errors import DailyReportError

@@ -8,16 +8,18 @@ Search order: the ``path`` argument (``--config``), then ``$DAILY_REPORT_CONFIG`
 from __future__ import annotations
 
 import os
-import socket
-import tomllib
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import ConfigError
-from schemas.config import Config, DeviceConfig
+
+if TYPE_CHECKING:  # pydantic, the schemas and zoneinfo load on use: ``find_config`` is light (the warm
+    # ``usage --json`` answer uses it before importing any of them)
+    from zoneinfo import ZoneInfo
+
+    from pydantic import ValidationError
+
+    from schemas.config import Config
 
 CONFIG_ENV = "DAILY_REPORT_CONFIG"
 CONFIG_NAME = "daily-report.toml"
@@ -25,7 +27,8 @@ _PATH_KEYS = ("cache_path", "out_dir")
 
 
 def find_config(path: Path | None = None) -> Path | None:
-    """The config file to use, or None when there is none. An explicit path must exist."""
+    """The config file to use, or None when there is none. An explicit path must exist (ConfigError).
+    Imports nothing heavy: the warm ``usage --json`` answer keys on it."""
     if path is not None:
         if not path.is_file():
             raise ConfigError(f"config file {path} not found (given with --config)")
@@ -54,6 +57,8 @@ def load_config(path: Path | None = None, *, tz: str | None = None) -> Config:
 def default_config() -> Config:
     """One device named after this host: $CLAUDE_CONFIG_DIR roots, ~/.claude (and ~/.config/claude when it
     holds projects/), ~/.codex."""
+    from schemas.config import Config, DeviceConfig
+
     home = Path.home()
     claude: list[Path] = []
     for item in os.environ.get("CLAUDE_CONFIG_DIR", "").split(","):
@@ -69,6 +74,8 @@ def default_config() -> Config:
 
 def host_name() -> str:
     """Short host name (no domain)."""
+    import socket
+
     return socket.gethostname().split(".")[0] or "localhost"
 
 
@@ -80,6 +87,8 @@ def resolve_zone(config: Config) -> ZoneInfo:
 
 
 def zone_from_name(name: str) -> ZoneInfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as e:
@@ -90,6 +99,8 @@ def zone_from_name(name: str) -> ZoneInfo:
 
 def system_zone() -> ZoneInfo:
     """The local zone: $TZ, then /etc/localtime's target, then UTC."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     env = os.environ.get("TZ", "").lstrip(":")
     if env:
         try:
@@ -110,6 +121,12 @@ def system_zone() -> ZoneInfo:
 
 
 def _from_file(path: Path) -> Config:
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from schemas.config import Config
+
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as e:

@@ -11,18 +11,17 @@ from pipeline.pricing import Tokens, price, price_many
 from pipeline.usage.aggregate import build_day, cost_of
 from pipeline.usage.events import Ev
 
-MILLION = {"input_tokens": 1_000_000, "output_tokens": 1_000_000}
+M = 1_000_000
 
 
 def test_a_price_change_applies_from_its_date_only() -> None:
-    before = price(model="o3", provider="openai", **MILLION, when=datetime(2025, 6, 1, tzinfo=UTC))
-    after = price(model="o3", provider="openai", **MILLION, when=datetime(2025, 6, 20, tzinfo=UTC))
+    june_1, june_20 = datetime(2025, 6, 1, tzinfo=UTC), datetime(2025, 6, 20, tzinfo=UTC)
+    before = price(model="o3", provider="openai", input_tokens=M, output_tokens=M, when=june_1)
+    after = price(model="o3", provider="openai", input_tokens=M, output_tokens=M, when=june_20)
     assert before is not None and after is not None and before > after  # o3 got cheaper on 2025-06-10
-    many = price_many(
-        [Tokens(1_000_000, 1_000_000)], model="o3", provider="openai", when=datetime(2025, 6, 1)
-    )
+    many = price_many([Tokens(M, M)], model="o3", provider="openai", when=datetime(2025, 6, 1))
     assert many == before  # a naive time is UTC
-    usage = Usage(input_tokens=1_000_000, output_tokens=1_000_000)
+    usage = Usage(input_tokens=M, output_tokens=M)
     old = datetime(2025, 6, 1, tzinfo=UTC)
     assert call_cost(provider="openai", model="o3", usage=usage, when=old) == before
 

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
+from pipeline.commands import usage_fast
 from pipeline.config import find_config
 from pipeline.errors import ConfigError
 from pipeline.usage import quick
@@ -34,17 +35,17 @@ def full(*args: str) -> str:
 
 def quick_out(capsys: pytest.CaptureFixture[str], *args: str) -> str | None:
     capsys.readouterr()
-    answered = quick.answer(list(args))
+    answered = usage_fast.answer(list(args))
     out = capsys.readouterr().out
     assert answered or out == ""
     return out if answered else None
 
 
 def test_parse_args() -> None:
-    assert quick.parse_args(["usage", "--date", "2026-01-02", "--json"]) == quick.Request(
+    assert usage_fast.parse_args(["usage", "--date", "2026-01-02", "--json"]) == usage_fast.Request(
         date="2026-01-02", as_json=True
     )
-    assert quick.parse_args(["usage", "--config=a.toml", "--tz", "UTC", "--since", "x"]) == quick.Request(
+    assert usage_fast.parse_args(["usage", "--config=a.toml", "--tz", "UTC", "--since", "x"]) == usage_fast.Request(
         since="x", config="a.toml", tz="UTC"
     )
     for argv in (
@@ -58,25 +59,26 @@ def test_parse_args() -> None:
         ["usage", "--date="],
         ["--debug", "usage", "--json"],
     ):
-        assert quick.parse_args(argv) is None, argv
+        assert usage_fast.parse_args(argv) is None, argv
 
 
-def test_find_config_agrees_with_the_loader(
+def test_the_memo_keys_on_the_loaders_own_find_config_which_imports_no_pydantic(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cfg: Path
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    assert quick.find_config(None) == find_config(None) == Path.cwd() / "daily-report.toml"
-    assert quick.find_config(str(cfg)) == find_config(cfg) == cfg
-    monkeypatch.setenv("DAILY_REPORT_CONFIG", str(cfg))
-    assert quick.find_config(None) == find_config(None) == cfg
+    import subprocess
+    import sys
+
+    import pipeline.config
+
+    assert quick.find_config is pipeline.config.find_config  # one search order, not a copy
+    probe = "import sys, pipeline.config, pipeline.usage.quick; print('pydantic' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
     monkeypatch.setenv("DAILY_REPORT_CONFIG", str(tmp_path / "missing.toml"))
-    with pytest.raises(FileNotFoundError):
-        quick.find_config(None)
     with pytest.raises(ConfigError):
         find_config(None)
-    monkeypatch.delenv("DAILY_REPORT_CONFIG")
-    monkeypatch.chdir(tmp_path / "dcc")
-    assert quick.find_config(None) is None and find_config(None) is None
+    # a missing config is a miss for the memo (the full path reports it), never an exception
+    assert quick.lookup(config_option=None, tz_option=None, days_in=lambda z: None, ranged=False) is None
 
 
 def test_warm_answer_is_the_full_output_and_follows_changes(
@@ -128,7 +130,7 @@ def test_console_entry_runs_usage_json_without_typer(
     cfg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import pipeline.cli as cli
-    from pipeline.usage import runner
+    from pipeline.commands import usage_fast as runner
 
     args = ["usage", "--config", str(cfg), *DAY, "--json"]
     expected = full(*args)

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 
+from pipeline.commands.usage_fast import json_text, parse_day, run_usage
 from pipeline.errors import DailyReportError
 from pipeline.report.fmt import count as n
 from pipeline.report.fmt import money
-from pipeline.usage.runner import json_text, parse_day, run_usage
 
 if TYPE_CHECKING:  # rich and the report schema are imported when needed (a warm --json run needs neither)
     from rich.console import Console

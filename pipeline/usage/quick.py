@@ -1,7 +1,8 @@
-"""The warm answer of ``daily-report usage --json``: nothing changed since the same command last ran.
+"""The memo of ``daily-report usage --json``'s answer: lookup and store only (the command line is read and
+the answer printed in ``pipeline.commands.usage_fast``).
 
-A warm run spends most of its time importing (typer, pydantic, genai-prices, orjson), not working. This
-module answers before any of them is imported, from two small tables beside the file index:
+A warm run spends most of its time importing (typer, pydantic, genai-prices, orjson), not working. The
+memo answers before any of them is imported, from two small tables beside the file index:
 
 - ``quick_ctx``: keyed by everything that decides the configuration (the config file's path and bytes,
   ``--tz``, the environment the default config and the system zone come from, the code of the readers,
@@ -10,10 +11,10 @@ module answers before any of them is imported, from two small tables beside the 
 - ``quick_out``: keyed by that context, the days asked for, and every discovered file's path, size, mtime,
   device and agent; it holds exactly what the full path printed and its skipped-lines warning.
 
-The full path (``usage_cmd``) writes both after printing, only when its result was cacheable. Here, the
-roots are discovered again (stat only) and the answer is printed only when every key matches; anything
-unusual (another option, a bad date, no row, an unreadable root) falls back to the full path, which
-handles and reports it. Only ``json``, ``sqlite3`` and ``hashlib`` are imported beyond the discovery.
+The full path writes both after printing, only when its result was cacheable. ``lookup`` discovers the
+roots again (stat only) and returns the stored answer only when every key matches; anything unusual (no
+row, an unreadable root) is a miss, and the full path handles and reports it. Only ``json``, ``sqlite3``
+and ``hashlib`` are imported beyond the discovery.
 """
 
 from __future__ import annotations
@@ -22,100 +23,24 @@ import hashlib
 import json
 import os
 import sqlite3
-import sys
 import time
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
-from typing import NamedTuple
 
+from pipeline.config import find_config
+from pipeline.errors import DailyReportError
 from pipeline.paths import user_cache_dir
 from pipeline.sources.files import SourceFile
 
 QUICK_FORMAT = "usage-quick-1"
-_VALUE_OPTS = ("--date", "--since", "--until", "--config", "--tz")
 _PKG = Path(__file__).resolve().parent.parent  # pipeline/
 _CODE_DIRS = (_PKG / "sources", _PKG / "usage", _PKG.parent / "schemas")
 _CODE_FILES = [_PKG / name for name in ("pricing.py", "config.py", "paths.py", "cli.py")]
-_CODE_FILES.append(_PKG / "commands" / "usage_cmd.py")
+_CODE_FILES += [_PKG / "commands" / "usage_cmd.py", _PKG / "commands" / "usage_fast.py"]
 _KEEP = 200
 
-
-class Request(NamedTuple):
-    """The options of one ``usage`` command line."""
-
-    date: str | None = None
-    since: str | None = None
-    until: str | None = None
-    config: str | None = None
-    tz: str | None = None
-    as_json: bool = False
-
-
-def parse_args(argv: Sequence[str]) -> Request | None:
-    """``usage`` with only its known options, each at most once and non-empty; else None."""
-    if not argv or argv[0] != "usage":
-        return None
-    values: dict[str, str] = {}
-    as_json = False
-    i = 1
-    while i < len(argv):
-        arg = argv[i]
-        i += 1
-        if arg == "--json":
-            as_json = True
-            continue
-        name, eq, value = arg.partition("=")
-        if name not in _VALUE_OPTS or name in values:
-            return None
-        if not eq:
-            if i >= len(argv):
-                return None
-            value = argv[i]
-            i += 1
-        if not value or value.startswith("-"):
-            return None
-        values[name] = value
-    get = values.get
-    return Request(get("--date"), get("--since"), get("--until"), get("--config"), get("--tz"), as_json)
-
-
-def days_of(req: Request, zone_name: str) -> tuple[date, date] | None:
-    """The days the full path would report, or None where it would fail (it says why)."""
-    try:
-        if req.since or req.until:
-            if req.date:
-                return None
-            first = date.fromisoformat(req.since or req.until or "")
-            last = date.fromisoformat(req.until or req.since or "")
-            return None if last < first else (first, last)
-        if req.date:
-            day = date.fromisoformat(req.date)
-        else:
-            from zoneinfo import ZoneInfo
-
-            day = datetime.now(ZoneInfo(zone_name)).date()
-    except ValueError:
-        return None
-    return day, day
-
-
-def find_config(option: str | None) -> Path | None:
-    """The config file ``pipeline.config.find_config`` picks (tests keep the two equal); raises
-    FileNotFoundError where it raises ConfigError."""
-    if option is not None:
-        path = Path(option)
-        if not path.is_file():
-            raise FileNotFoundError(option)
-        return path
-    env = os.environ.get("DAILY_REPORT_CONFIG")
-    if env:
-        path = Path(env).expanduser()
-        if not path.is_file():
-            raise FileNotFoundError(env)
-        return path
-    local = Path.cwd() / "daily-report.toml"
-    return local if local.is_file() else None
+Days = tuple[date, date]
 
 
 def _digest(parts: object) -> str:
@@ -149,8 +74,8 @@ def prices_stamp() -> str:
 
 
 def context_key(config_option: str | None, tz_option: str | None) -> str:
-    """Everything that decides the loaded configuration and the zone (FileNotFoundError as above)."""
-    config = find_config(config_option)
+    """Everything that decides the loaded configuration and the zone (ConfigError as ``find_config``)."""
+    config = find_config(None if config_option is None else Path(config_option))
     env = {k: os.environ.get(k) for k in ("HOME", "CLAUDE_CONFIG_DIR", "TZ")}
     parts: list[object] = [QUICK_FORMAT, code_digest(), tz_option, env, os.path.realpath("/etc/localtime")]
     if config is not None:
@@ -170,7 +95,7 @@ def files_digest(files: Sequence[SourceFile]) -> str:
     return h.hexdigest()
 
 
-def out_key(context: str, *, days: tuple[date, date], ranged: bool, files: Sequence[SourceFile]) -> str:
+def out_key(context: str, *, days: Days, ranged: bool, files: Sequence[SourceFile]) -> str:
     return _digest([context, days[0].isoformat(), days[1].isoformat(), ranged, files_digest(files)])
 
 
@@ -184,7 +109,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _lookup(db: sqlite3.Connection, table: str, key: str) -> tuple[object, ...] | None:
+def _row(db: sqlite3.Connection, table: str, key: str) -> tuple[object, ...] | None:
     try:
         row = db.execute(f"SELECT * FROM {table} WHERE key = ?", (key,)).fetchone()
     except sqlite3.OperationalError:  # no such table yet
@@ -192,47 +117,41 @@ def _lookup(db: sqlite3.Connection, table: str, key: str) -> tuple[object, ...] 
     return None if row is None else tuple(row)
 
 
-def answer(argv: Sequence[str]) -> bool:
-    """Print the warm answer of ``usage --json`` and return True; False when the full path must run."""
-    req = parse_args(argv)
+def lookup(
+    *,
+    config_option: str | None,
+    tz_option: str | None,
+    days_in: Callable[[str], Days | None],
+    ranged: bool,
+) -> tuple[str, list[str]] | None:
+    """The stored stdout and warnings of the same command, or None (a miss). ``days_in(zone name)``: the
+    days asked for in the configured zone, or None where the full path must decide."""
     path = _db_path()
-    if req is None or not req.as_json or not path.is_file():
-        return False
+    if not path.is_file():
+        return None
     try:
-        context = context_key(req.config, req.tz)
-    except OSError:
-        return False
+        context = context_key(config_option, tz_option)
+    except (OSError, DailyReportError):
+        return None
     db = _connect(path)
     try:
-        got = _quick_answer(db, req, context)
+        return _answer(db, context, days_in=days_in, ranged=ranged)
     except sqlite3.Error:
-        return False
+        return None
     finally:
         db.close()
-    if got is None:
-        return False
-    stdout, warnings = got
-    if warnings:
-        import logging
-
-        from pipeline.log import warn
-
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
-        for message in warnings:
-            warn(message)
-    sys.stdout.write(stdout)
-    return True
 
 
-def _quick_answer(db: sqlite3.Connection, req: Request, context: str) -> tuple[str, list[str]] | None:
-    from pipeline.errors import DailyReportError
+def _answer(
+    db: sqlite3.Connection, context: str, *, days_in: Callable[[str], Days | None], ranged: bool
+) -> tuple[str, list[str]] | None:
     from pipeline.sources.discovery import discover_roots
 
-    ctx = _lookup(db, "quick_ctx", context)
+    ctx = _row(db, "quick_ctx", context)
     if ctx is None:
         return None
     stored = json.loads(str(ctx[2]))
-    days = days_of(req, stored["zone"])
+    days = days_in(stored["zone"])
     if days is None:
         return None
     roots = [(device, agent, Path(root)) for device, agent, root in stored["roots"]]
@@ -240,8 +159,7 @@ def _quick_answer(db: sqlite3.Connection, req: Request, context: str) -> tuple[s
         found = discover_roots(roots, emit=False)
     except DailyReportError:
         return None
-    key = out_key(context, days=days, ranged=bool(req.since or req.until), files=found.files)
-    out = _lookup(db, "quick_out", key)
+    out = _row(db, "quick_out", out_key(context, days=days, ranged=ranged, files=found.files))
     if out is None:
         return None
     warning = out[3]
@@ -254,7 +172,7 @@ def remember(
     tz_option: str | None,
     roots: Sequence[tuple[str, str, Path]],
     zone_name: str,
-    days: tuple[date, date],
+    days: Days,
     ranged: bool,
     files: Sequence[SourceFile],
     stdout: str,

@@ -1,0 +1,232 @@
+"""``daily-report usage`` below its typer options, and the console entry's light path for ``usage --json``.
+
+``answer(argv)`` prints the warm answer from the memo (``pipeline.usage.quick``) before typer, click,
+rich, pydantic or the price tables are imported; ``run_light(argv)`` runs any other ``usage --json``
+without typer (about 75 ms of a cold run); the typer command (``usage_cmd``) calls ``run_usage`` too.
+
+Order of work in ``run_usage``: config, days, discovery, the report memo, the per-file index (files read by
+worker processes while this one imports pricing), then stdout, and the answer is remembered for the next
+identical run.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pipeline.errors import ConfigError, DailyReportError
+
+if TYPE_CHECKING:
+    from schemas.usage import UsageReport
+
+Render = Callable[[list["UsageReport"], bool], None]  # (reports, is a range) → tables on stdout
+
+_VALUE_OPTS = ("--date", "--since", "--until", "--config", "--tz")
+
+
+class Request(NamedTuple):
+    """The options of one ``usage`` command line."""
+
+    date: str | None = None
+    since: str | None = None
+    until: str | None = None
+    config: str | None = None
+    tz: str | None = None
+    as_json: bool = False
+
+
+def parse_args(argv: Sequence[str]) -> Request | None:
+    """``usage`` with only its known options, each at most once and non-empty; else None."""
+    if not argv or argv[0] != "usage":
+        return None
+    values: dict[str, str] = {}
+    as_json = False
+    i = 1
+    while i < len(argv):
+        arg = argv[i]
+        i += 1
+        if arg == "--json":
+            as_json = True
+            continue
+        name, eq, value = arg.partition("=")
+        if name not in _VALUE_OPTS or name in values:
+            return None
+        if not eq:
+            if i >= len(argv):
+                return None
+            value = argv[i]
+            i += 1
+        if not value or value.startswith("-"):
+            return None
+        values[name] = value
+    get = values.get
+    return Request(get("--date"), get("--since"), get("--until"), get("--config"), get("--tz"), as_json)
+
+
+def days_of(req: Request, zone_name: str) -> tuple[date, date] | None:
+    """The days the full path would report, or None where it would fail (it says why)."""
+    try:
+        if req.since or req.until:
+            if req.date:
+                return None
+            first = date.fromisoformat(req.since or req.until or "")
+            last = date.fromisoformat(req.until or req.since or "")
+            return None if last < first else (first, last)
+        if req.date:
+            day = date.fromisoformat(req.date)
+        else:
+            from zoneinfo import ZoneInfo
+
+            day = datetime.now(ZoneInfo(zone_name)).date()
+    except ValueError:
+        return None
+    return day, day
+
+
+def _warn_setup() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+
+
+def answer(argv: Sequence[str]) -> bool:
+    """Print the warm answer of ``usage --json`` and return True; False when the full path must run."""
+    req = parse_args(argv)
+    if req is None or not req.as_json:
+        return False
+    from pipeline.usage import quick
+
+    got = quick.lookup(
+        config_option=req.config,
+        tz_option=req.tz,
+        days_in=lambda zone: days_of(req, zone),
+        ranged=bool(req.since or req.until),
+    )
+    if got is None:
+        return False
+    stdout, warnings = got
+    if warnings:
+        from pipeline.log import warn
+
+        _warn_setup()
+        for message in warnings:
+            warn(message)
+    sys.stdout.write(stdout)
+    return True
+
+
+def parse_day(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{what} {value!r} is not a date: use YYYY-MM-DD") from None
+
+
+def skipped_warning(reports: Sequence[UsageReport]) -> str | None:
+    """``2 transcript lines skipped in 2 files: 1 malformed, 1 truncated last line; e.g. <path>``."""
+    from pipeline.sources.jsonl import add_kinds, skipped_text
+
+    files: dict[str, int] = {}
+    kinds: dict[str, int] = {}
+    for r in reports:
+        files.update(r.skipped_files)
+        add_kinds(kinds, r.skipped_by_kind)
+    text = skipped_text(kinds, files=len(files))
+    return None if text is None else f"{text}; e.g. {next(iter(files))}"
+
+
+def json_text(data: Any) -> str:
+    import orjson
+
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def _days(date_: str | None, since: str | None, until: str | None, zone: Any) -> tuple[date, date]:
+    if since or until:
+        if date_:
+            raise ConfigError("give either --date or --since/--until, not both")
+        first = parse_day(since or until or "", "--since")
+        last = parse_day(until or since or "", "--until")
+        if last < first:
+            raise ConfigError(f"--until {last} is before --since {first}")
+        return first, last
+    day = parse_day(date_, "--date") if date_ else datetime.now(zone).date()
+    return day, day
+
+
+def run_usage(
+    *,
+    date_: str | None,
+    since: str | None,
+    until: str | None,
+    config_path: Path | None,
+    tz: str | None,
+    render: Render | None,
+) -> None:
+    """Tables through ``render``, or (``render=None``) the JSON of ``usage --json`` on stdout."""
+    from pipeline import log
+    from pipeline.config import load_config, resolve_zone
+    from pipeline.usage.build import build_usage_days, discover_files
+
+    config = load_config(config_path, tz=tz)
+    zone = resolve_zone(config)
+    first, last = _days(date_, since, until, zone)
+    files = discover_files(config)
+    built = build_usage_days(config, since=first, until=last, zone=zone, files=files)
+    reports = built.reports
+    warning = skipped_warning(reports)
+    if warning:
+        log.warn(warning)
+    ranged = bool(since or until)
+    if render is not None:
+        render(reports, ranged)
+        return
+    dumped = [r.model_dump(mode="json") for r in reports]
+    text = json_text(dumped[0] if len(dumped) == 1 and not ranged else dumped)
+    sys.stdout.write(text)
+    if built.cacheable and getattr(zone, "key", None):
+        from pipeline.sources.discovery import config_roots
+        from pipeline.usage import quick
+
+        quick.remember(
+            config_option=None if config_path is None else str(config_path),
+            tz_option=tz,
+            roots=config_roots(config),
+            zone_name=zone.key,
+            days=(first, last),
+            ranged=ranged,
+            files=files,
+            stdout=text,
+            warning=warning,
+        )
+
+
+def run_light(argv: Sequence[str]) -> bool:
+    """``usage --json`` run here without typer (True), or False for the typer app to handle."""
+    req = parse_args(argv)
+    if req is None or not req.as_json:
+        return False
+    _warn_setup()
+    try:
+        run_usage(
+            date_=req.date,
+            since=req.since,
+            until=req.until,
+            config_path=None if req.config is None else Path(req.config),
+            tz=req.tz,
+            render=None,
+        )
+    except DailyReportError as e:  # as usage_cmd.cli_errors does
+        from rich.console import Console
+        from rich.markup import escape
+
+        message = f"[red]error:[/red] {escape(str(e))}"
+        Console(stderr=True, file=sys.stderr).print(message, highlight=False, soft_wrap=True)
+        raise SystemExit(e.exit_code) from None
+    except KeyboardInterrupt:  # as click does
+        sys.stderr.write("Aborted!\n")
+        raise SystemExit(1) from None
+    return True
