@@ -45,9 +45,9 @@ def test_parse_args() -> None:
     assert usage_fast.parse_args(["usage", "--date", "2026-01-02", "--json"]) == usage_fast.Request(
         date="2026-01-02", as_json=True
     )
-    assert usage_fast.parse_args(["usage", "--config=a.toml", "--tz", "UTC", "--since", "x"]) == usage_fast.Request(
-        since="x", config="a.toml", tz="UTC"
-    )
+    assert usage_fast.parse_args(
+        ["usage", "--config=a.toml", "--tz", "UTC", "--since", "x"]
+    ) == usage_fast.Request(since="x", config="a.toml", tz="UTC")
     for argv in (
         [],
         ["run", "--json"],

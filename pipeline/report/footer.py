@@ -69,7 +69,9 @@ def skipped_line(r: DailyReport) -> str:
     sessions = sum(r.skipped_sessions.values())
     text = f"Skipped {plural(r.skipped_lines, 'transcript line')}"
     if r.skipped_by_kind:
-        kinds = [f"{r.skipped_by_kind[k]:,} {label}" for k, label in SKIP_KINDS.items() if r.skipped_by_kind.get(k)]
+        kinds = [
+            f"{r.skipped_by_kind[k]:,} {label}" for k, label in SKIP_KINDS.items() if r.skipped_by_kind.get(k)
+        ]
         text += " (" + ", ".join(kinds) + ")"
     text += f" and {plural(sessions, 'session')}"
     if r.skipped_sessions:
