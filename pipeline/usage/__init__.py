@@ -2,8 +2,12 @@
 
 For other modules:
 - ``dedup_events(events)``: the global Claude/Codex dedup rule; events in config/device order.
-- ``cost_of(events, overrides=None) -> (total_tokens, cost | None)`` of already-deduped events.
-- ``build_usage_report(config, date=, zone=)`` / ``build_usage_range(config, since=, until=, zone=)``.
+- ``cost_of(events, overrides=None, when=None) -> (total_tokens, cost | None)`` of already-deduped events,
+  at the prices of ``when`` (a usage day: ``aggregate.day_instant(day)``; None: now).
+- ``build_usage_report(config, date=, zone=, index_path=None)`` / ``build_usage_range(config, since=,
+  until=, zone=, index_path=None)``; ``index_path`` defaults to ``index.sqlite3`` in the user cache dir.
+- ``sessions.session_stats(session, events, zone=, overrides=, day=)``: a session's figures, the same for
+  ``daily-report sessions`` and the report.
 
 Imports are lazy so that a warm ``usage`` run (answered from the memo) never loads the price tables.
 """
