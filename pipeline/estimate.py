@@ -86,7 +86,6 @@ class Estimate:
         return self.total().cost_usd
 
 
-
 def price_tokens(
     *,
     provider: str,
