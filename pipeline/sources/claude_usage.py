@@ -19,10 +19,15 @@ from pipeline.sources.types import FileUsage, SourceFile
 from schemas.transcript import SkippedLines, UsageEvent
 
 SYNTHETIC = "<synthetic>"
-_ASSISTANT = b'"type":"assistant"'
+# Needles match JSON structure only (string contents escape their quotes). '"assistant"' is the value of
+# both "type" and "message.role", so it finds assistant lines however the file spaces its separators
+# (Claude Code writes compact JSON; a re-serialized copy may write '"type": "assistant"'); usage_row then
+# checks the top-level type. The progress test is only a shortcut: a spaced progress line is parsed and
+# rejected by usage_row.
+_ASSISTANT = b'"assistant"'
 _PROGRESS = b'"type":"progress"'
 _USAGE = b'"usage"'
-_TS_KEY = b'"timestamp":"'
+_TS_KEY = b'"timestamp":'
 
 
 def _int(value: Any) -> int:
@@ -274,7 +279,9 @@ def _ts_bytes(raw: bytes) -> bytes | None:
     i = raw.rfind(_TS_KEY)
     if i < 0:
         return None
-    start = i + len(_TS_KEY)
+    start = raw.find(b'"', i + len(_TS_KEY), i + len(_TS_KEY) + 4) + 1  # '"timestamp":"…' or '": "…'
+    if start <= 0:
+        return None
     end = raw.find(b'"', start, start + 40)
     return raw[start:end] if end > start else None
 
