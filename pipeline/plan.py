@@ -170,7 +170,7 @@ def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
             skipped[reason] += 1
             log.progress("session_skipped", session_id=session.id, reason=reason)
             continue
-        info = session_info(session, redact=redactor.redact)
+        info = session_info(session, redact=redactor.fork().redact)  # per-session numbering: order-free keys
         plans.append(SessionPlan(session=session, info=info, chunks=chunks))
     log.progress("sessions_planned", sessions=len(plans), chunks=sum(len(p.chunks) for p in plans))
     return DayPlan(
