@@ -160,7 +160,8 @@ class DailyReport(BaseModel):
     )
     skipped_sessions: dict[str, int] = Field(default_factory=dict, description="reason -> count")
     missing_stages: list[str] = Field(
-        default_factory=list, description="Stages with no result at all (failed or not run); their sections say so."
+        default_factory=list,
+        description="Stages with no result at all (failed or not run); their sections say so.",
     )
     incomplete_stages: dict[str, list[str]] = Field(
         default_factory=dict, description="stage -> session ids that have no result from it."
