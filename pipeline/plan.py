@@ -51,6 +51,7 @@ class RunOptions:
     cache_path: Path | None = None
     write: bool = True
     ledger_kind: str = "run"  # what the ledger rows are for: "run", "eval" or "demo" (`cost` shows "run")
+    sample: int = 0  # eval --repeat: sample i (1..N) of every request, under its own cache key; 0 normally
 
     @property
     def offline(self) -> bool:
@@ -230,6 +231,7 @@ class LLMTarget:
     max_tokens: int
     structured: str = "tools"  # llm.structured: "tools" gives chunk stages their shared tool list
     endpoint: str = ""  # normalized base_url; "" for the provider's default API (keys stay unchanged)
+    sample: int = 0  # RunOptions.sample: enters every request's key (eval --repeat samples)
 
 
 def normalize_endpoint(base_url: str | None) -> str:
@@ -255,6 +257,7 @@ def resolve_target(config: Config, opts: RunOptions) -> tuple[LLMTarget, Any]:
         max_tokens=config.llm.max_output_tokens,
         structured=config.llm.structured,
         endpoint=normalize_endpoint(getattr(provider, "base_url", None)),
+        sample=opts.sample,
     )
     return target, provider
 
@@ -279,6 +282,7 @@ def to_request(call: PlannedCall, *, prompt: Prompt, target: LLMTarget) -> LLMRe
         tools=tool_specs(call.tools) if shared else None,
         tool_name=call.tool_name if shared else None,
         endpoint=target.endpoint,
+        sample=target.sample,
     )
 
 

@@ -93,7 +93,8 @@ def judge_rows(
         store_answers=done.run.target.provider != "replay",
         price_overrides=settings.prices() or None,
     )
-    refresh = frozenset({JUDGE_STAGE}) if settings.repeat > 1 else frozenset()
+    # a --repeat sample's verdict is re-sent too, under the sample's key (the judge shares the case's target)
+    refresh = frozenset({JUDGE_STAGE}) if done.run.target.sample > 0 else frozenset()
     outcomes = Executor(sender=sender, concurrency=settings.llm().concurrency, refresh=refresh).run(
         list(planned.values())
     )

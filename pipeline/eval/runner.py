@@ -3,8 +3,10 @@
 Each case is one engine run over the case's transcripts with the case's date, time zone and chunk budget,
 the chosen prompts directory, and one shared cache: an unchanged prompt costs nothing the second time, a
 changed one re-sends its own stage's requests and those of the day stages that read its output. The
-``replay`` provider reads the case's ``reference/`` directory. ``--repeat N`` runs every case N times with
-cache reads off, storing into a separate samples cache so the normal cache keeps its answers.
+``replay`` provider reads the case's ``reference/`` directory. ``--repeat N`` (N > 1) runs every case as
+samples 1..N: each request carries its sample number (``LLMRequest.sample``, part of the key), is re-sent
+(cache reads off) and stored under its sample key with an "eval" ledger row, so the normal answers
+(sample 0) stay untouched and ``daily-report cost --all`` shows what the samples cost.
 """
 
 from __future__ import annotations
@@ -51,10 +53,9 @@ class EvalSettings:
             return self.config.cache_path
         return default_cache_path()
 
-    def samples_cache_file(self) -> Path:
-        """Where ``--repeat`` samples go: beside the cache, never over its answers."""
-        main = self.cache_file()
-        return main.with_name(f"{main.stem}-eval-samples{main.suffix}")
+    def samples(self) -> list[int]:
+        """The sample numbers each case runs as: [0] (the normal, cached run) or 1..repeat."""
+        return list(range(1, self.repeat + 1)) if self.repeat > 1 else [0]
 
 
 @dataclass
@@ -109,8 +110,7 @@ def run_eval(
     scored = _scored_stages(settings)
     side.result.prompts = prompt_infos(side.prompts_dir, scored)
     side.result.repeat = settings.repeat
-    cache_file = settings.samples_cache_file() if settings.repeat > 1 else settings.cache_file()
-    cache = Cache(cache_file)
+    cache = Cache(settings.cache_file())
     cache.ledger_kind = "eval"  # type: ignore[attr-defined]  # the judge's Ledger.beside(cache) rows too
     try:
         for case in cases:
@@ -136,9 +136,9 @@ def _case_rows(case: Case, settings: EvalSettings, *, side: _Side, cache: Any) -
     if not stages:
         return []
     samples: list[list[Row]] = []
-    for _ in range(max(settings.repeat, 1)):
+    for sample in settings.samples():
         try:
-            done = run_case(case, settings, prompts_dir=side.prompts_dir, cache=cache)
+            done = run_case(case, settings, prompts_dir=side.prompts_dir, cache=cache, sample=sample)
         except MissingKeyError:
             raise  # no case can run: one line and exit 2, not a row per case
         except Exception as e:  # a case that fails to run is a row with its error, never a crash
@@ -166,8 +166,12 @@ def _note_target(result: EvalResult, done: CaseRun) -> None:
     result.model = result.model or done.run.target.model
 
 
-def run_case(case: Case, settings: EvalSettings, *, prompts_dir: Path, cache: Any) -> CaseRun:
-    """One engine run over the case (no report written); raises when the case cannot run at all."""
+def run_case(
+    case: Case, settings: EvalSettings, *, prompts_dir: Path, cache: Any, sample: int = 0
+) -> CaseRun:
+    """One engine run over the case (no report written); raises when the case cannot run at all.
+
+    ``sample`` > 0 is one ``--repeat`` sample: its requests have their own keys and are always re-sent."""
     from pipeline.engine import execute_run, prepare_run
     from pipeline.plan import RunOptions
 
@@ -184,6 +188,7 @@ def run_case(case: Case, settings: EvalSettings, *, prompts_dir: Path, cache: An
         prompts_dir=prompts_dir,
         write=False,
         ledger_kind="eval",
+        sample=sample,
     )
     run = prepare_run(opts, config)
     if not run.day.sessions:
@@ -192,7 +197,7 @@ def run_case(case: Case, settings: EvalSettings, *, prompts_dir: Path, cache: An
             f"no session of {case.settings.date} ({case.settings.timezone}) to evaluate under {case.path} "
             f"(skipped: {skipped}): check the transcripts and case.toml's date"
         )
-    if settings.repeat > 1:
+    if sample > 0:
         run.refresh = frozenset(s.name for s in run.stages)  # every sample is sent, never read from the cache
     return CaseRun(case=case, run=run, result=execute_run(run, cache))
 
