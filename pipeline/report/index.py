@@ -47,7 +47,9 @@ def _read_day(day_dir: Path) -> DayRow:
         )
     except (OSError, orjson.JSONDecodeError, AttributeError) as e:
         warn(f"index: {day_dir / 'report.json'} is unreadable ({e}); listed without figures")
-        return DayRow(date, None, None, None, has_html, problem=type(e).__name__)
+        return DayRow(
+            date, None, None, None, has_html, problem=type(e).__name__, variants=variants_of(day_dir)
+        )
 
 
 def scan_days(out_dir: Path) -> list[DayRow]:
