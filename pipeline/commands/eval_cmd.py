@@ -68,7 +68,12 @@ def eval_command(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
     html_out: Annotated[Path | None, typer.Option("--html", help="Write the results as HTML.")] = None,
     repeat: Annotated[
-        int, typer.Option("--repeat", min=1, help="Send every request N times (no cache) for the spread.")
+        int,
+        typer.Option(
+            "--repeat",
+            min=1,
+            help="Send every request N times (samples 1..N, re-sent, each under its own cache key) for the spread.",
+        ),
     ] = 1,
     fail_under: Annotated[
         float | None, typer.Option("--fail-under", min=0.0, max=1.0, help="Exit 1 if any score is below X.")
