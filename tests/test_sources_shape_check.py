@@ -87,9 +87,22 @@ def test_bad_lines_at_start_middle_end_blank_and_crlf(width: int, repeat: int) -
 
 def test_a_clean_block_has_no_suspects() -> None:
     for width in (0, 3000):
-        block = block_of([GOOD] * 300, width=width)
-        assert suspect_starts(block) == []
-        assert counted(block, 0) == (0, None)
+        for good in (GOOD, GOOD + b"\r"):
+            block = block_of([good] * 300, width=width)
+            assert suspect_starts(block) == []
+            assert counted(block, 0) == (0, None)
+
+
+@pytest.mark.parametrize("width", [0, 2000])
+def test_sparse_bad_lines_are_found_one_by_one(width: int) -> None:
+    lines = [GOOD] * 3000
+    for n in (0, 999, 1000, 2998, 2999):
+        lines[n] = b"bad" if n % 2 else b"   "
+    lines[1500] = GOOD + b"\r"
+    block = block_of(lines, width=width)
+    assert len(suspect_starts(block)) == 5
+    assert counted(block, 10) == expected(block, 10)
+    assert counted(block, 10) == (2, "line 1010 of f.jsonl is not a JSON object line (not parsed)")
 
 
 def test_only_the_bad_line_is_suspect_and_counted_with_its_number() -> None:
@@ -112,12 +125,23 @@ def test_edge_blocks() -> None:
         assert counted(block, 3) == expected(block, 3), block
 
 
-@pytest.mark.parametrize("seed", range(6))
+def _clean(line: bytes) -> bool:
+    return line[:2] == b'{"' and (line[-1:] == b"}" or line[-2:] == b"}\r")
+
+
+BAD_KINDS = [b"", b"\r", b"x", b"{", b"}", b'{"a"', PARSED, b'{"}', b" {}", b"\r}", b'"{"']
+
+
+@pytest.mark.parametrize("seed", range(8))
 def test_random_blocks_count_as_the_split_loop(seed: int) -> None:
+    """Dense and sparse suspects (judged by the split loop or one by one), short and long lines."""
     rng = random.Random(seed)
-    kinds = [GOOD, GOOD, GOOD, GOOD + b"\r", b"", b"\r", b"x", b"{", b"}", b'{"a"', PARSED, b'{"}', b" {}"]
     for _ in range(30):
-        lines = [rng.choice(kinds) for _ in range(rng.randint(1, 400))]
+        share = rng.choice([0.0, 0.01, 0.05, 0.5])
+        lines = [
+            rng.choice(BAD_KINDS) if rng.random() < share else rng.choice([GOOD, GOOD + b"\r"])
+            for _ in range(rng.randint(1, 600))
+        ]
         block = block_of(lines, width=rng.choice([0, 0, 700]))
         if rng.random() < 0.2:
             block += b"tail"
@@ -128,4 +152,4 @@ def test_random_blocks_count_as_the_split_loop(seed: int) -> None:
         for line in block.split(b"\n")[: block.count(b"\n")]:
             offsets.append((pos, line))
             pos += len(line) + 1
-        assert {o for o, line in offsets if not (line[:2] == b'{"' and line[-1:] == b"}")} == bad_starts
+        assert {o for o, line in offsets if not _clean(line)} == bad_starts

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -202,10 +203,17 @@ def count_bad_shapes(
     """Count as malformed the lines of a block of whole lines that fail ``shape_ok``, except those
     ``parsed`` says the caller parses (and counts) itself. Text after the last newline is not looked at.
 
-    Only suspect lines (``suspect_starts``: not starting with ``{"`` or not ending with ``}``) are judged,
-    so the cost is one pass over the block plus work proportional to the suspects."""
+    Only suspect lines (``suspect_starts``) are judged, so the cost is one pass over the block plus work
+    proportional to the suspects; a block of mostly suspect lines is split and judged line by line."""
+    last = block.rfind(b"\n")
+    if last < 0:
+        return
+    breaks = _suspect_breaks(block, last, bounded=True)
+    if breaks is None:
+        _count_every_line(block, base_line=base_line, skipped=skipped, parsed=parsed)
+        return
     lineno, pos = base_line + 1, 0
-    for start in suspect_starts(block):
+    for start in _line_starts(block, breaks, last):
         lineno += block.count(b"\n", pos, start)  # line numbers counted between suspects only
         pos = start
         line = block[start : block.find(b"\n", start)]
@@ -213,46 +221,69 @@ def count_bad_shapes(
             note_malformed(skipped, lineno, "is not a JSON object line (not parsed)")
 
 
-# A line break is clean when it sits between ``}`` and ``{"``; this matches the others (the literal
-# ``\n`` first lets ``re`` skip ahead at C speed).
-_SUSPECT_BREAK = re.compile(rb'\n(?:(?!\{")|(?<!\}\n))')
-_SAMPLE = 1 << 16
-_SHORT_LINES = 128  # more line breaks than this in the first 64 KB: scan with the regex
+def _count_every_line(
+    block: bytes, *, base_line: int, skipped: SkippedLines, parsed: Callable[[bytes], bool]
+) -> None:
+    for i, line in enumerate(block.split(b"\n")[: block.count(b"\n")], start=base_line + 1):
+        if not shape_ok(line) and not parsed(line):
+            note_malformed(skipped, i, "is not a JSON object line (not parsed)")
 
 
 def suspect_starts(block: bytes) -> list[int]:
     """The start offsets, in order, of the lines of ``block`` (up to its last newline) that do not start
-    with ``{"`` or do not end with ``}`` (a superset of the lines failing ``shape_ok``)."""
+    with ``{"`` or do not end with ``}`` (or ``}\\r``): a superset of the lines failing ``shape_ok``."""
     last = block.rfind(b"\n")
-    if last < 0:
-        return []
-    if block.count(b"\n", 0, _SAMPLE) > _SHORT_LINES:
-        breaks = [m.start() for m in _SUSPECT_BREAK.finditer(block, 0, last)]
+    return _line_starts(block, _suspect_breaks(block, last, bounded=False) or [], last) if last >= 0 else []
+
+
+# A line break is clean when it sits between ``}`` (or ``}\r``) and ``{"``; this matches the others (the
+# literal ``\n`` first lets ``re`` skip ahead at C speed).
+_SUSPECT_BREAK = re.compile(rb'\n(?:(?!\{")|(?<!\}\n)(?<!\}\r\n))')
+_SAMPLE = 1 << 16
+_SHORT_LINES = 128  # more line breaks than this in the first 64 KB (lines under 512 bytes): the regex
+
+
+def _suspect_breaks(block: bytes, last: int, *, bounded: bool) -> list[int] | None:
+    """The suspect line breaks before ``last``; ``bounded``: None once they pass a quarter of the lines
+    (estimated from the first 64 KB), when judging every line is cheaper than finding them."""
+    sample = block.count(b"\n", 0, _SAMPLE)
+    if sample > _SHORT_LINES:
+        found: Iterator[int] = (m.start() for m in _SUSPECT_BREAK.finditer(block, 0, last))
     else:
-        breaks = _suspect_breaks(block, last)
-    starts = [] if block[:2] == b'{"' else [0]
-    for i in breaks:  # the line ending at i, the line starting after it, or both
-        if block[i - 1] != 0x7D and i > 0:
-            start = block.rfind(b"\n", 0, i) + 1
-            if not starts or starts[-1] != start:
-                starts.append(start)
-        if block[i + 1 : i + 3] != b'{"':
-            starts.append(i + 1)
-    if block[last - 1] != 0x7D or last == 0:
-        start = block.rfind(b"\n", 0, last) + 1
-        if not starts or starts[-1] != start:
-            starts.append(start)
-    return starts
+        found = _find_breaks(block, last)
+    if not bounded:
+        return list(found)
+    limit = max(16, sample * max(len(block), _SAMPLE) // _SAMPLE // 4)
+    breaks = list(islice(found, limit + 1))
+    return None if len(breaks) > limit else breaks
 
 
-def _suspect_breaks(block: bytes, last: int) -> list[int]:
-    """The line breaks before ``last`` not between ``}`` and ``{"``, by ``find`` from break to break
-    (memchr speed plus a few Python steps per line: the faster way when lines are long)."""
-    out: list[int] = []
+def _find_breaks(block: bytes, last: int) -> Iterator[int]:
+    """The suspect line breaks by ``find`` from break to break: memchr speed plus a few Python steps per
+    line, the faster way when lines are long."""
     find = block.find
     i = find(b"\n")
     while 0 <= i < last:
-        if block[i - 1] != 0x7D or block[i + 1 : i + 3] != b'{"' or i == 0:
-            out.append(i)
+        if block[i + 1 : i + 3] != b'{"' or not _ends_ok(block, i):
+            yield i
         i = find(b"\n", i + 1)
-    return out
+
+
+def _ends_ok(block: bytes, i: int) -> bool:
+    """The line ending at the newline at ``i`` ends with ``}`` or ``}\\r``."""
+    c = block[i - 1] if i > 0 else 0
+    return c == 0x7D or (c == 0x0D and i > 1 and block[i - 2] == 0x7D)
+
+
+def _line_starts(block: bytes, breaks: list[int], last: int) -> list[int]:
+    """The starts of the lines on either side of each suspect break, of a first line not starting with
+    ``{"`` and of a last line (ending at ``last``) with a bad end; in order, each once."""
+    starts = [] if block[:2] == b'{"' else [0]
+    for i in [*breaks, last]:
+        if not _ends_ok(block, i):
+            start = block.rfind(b"\n", 0, i) + 1
+            if not starts or starts[-1] != start:
+                starts.append(start)
+        if i < last and block[i + 1 : i + 3] != b'{"':
+            starts.append(i + 1)
+    return starts
