@@ -98,7 +98,9 @@ def _skipped_count(s: SkippedLines) -> int:
 
 def session_info(session: Session, *, redact: Callable[[str], str] = str) -> SessionInfo:
     """What day stages see of a session; its agent-given title is transcript text, so it is redacted."""
-    tools = [t.tool for t in session.turns if t.role == "tool" and t.tool is not None]
+    from pipeline.usage.sessions import tool_counts
+
+    calls, _, errors = tool_counts(session.turns)  # the report's figures, subagents' calls included
     return SessionInfo(
         session_id=session.id,
         device=session.device,
@@ -107,8 +109,8 @@ def session_info(session: Session, *, redact: Callable[[str], str] = str) -> Ses
         start=session.start.isoformat() if session.start else None,
         end=session.end.isoformat() if session.end else None,
         human_prompts=len(session.human_prompts),
-        tool_calls=len(tools),
-        tool_errors=sum(1 for t in tools if t.is_error),
+        tool_calls=calls,
+        tool_errors=errors,
         models=list(session.models),
         title=redact(session.title) if session.title else None,
     )

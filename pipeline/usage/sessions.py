@@ -36,7 +36,7 @@ class SessionStats(NamedTuple):
     cost: Decimal | None
 
 
-def _tools(turns: list[Turn], *, nested: bool = False) -> tuple[int, int, int]:
+def tool_counts(turns: list[Turn], *, nested: bool = False) -> tuple[int, int, int]:
     """(calls, of them in subagents, errors) over the turns and their subagents' turns."""
     calls = sub = errors = 0
     for t in turns:
@@ -44,7 +44,7 @@ def _tools(turns: list[Turn], *, nested: bool = False) -> tuple[int, int, int]:
             calls += 1
             sub += nested
             errors += t.tool.is_error
-            c, s, e = _tools(t.tool.subagent_turns, nested=True)
+            c, s, e = tool_counts(t.tool.subagent_turns, nested=True)
             calls, sub, errors = calls + c, sub + s, errors + e
     return calls, sub, errors
 
@@ -60,7 +60,7 @@ def session_stats(
     """The one computation of a session's figures (``events``: its deduped usage of ``day``, priced at
     that day; without a day, at today's prices)."""
     times = sorted(t.astimezone(zone) for t in s.active_times())
-    calls, sub, errors = _tools(s.turns)
+    calls, sub, errors = tool_counts(s.turns)
     tokens, cost = cost_of(events, overrides=overrides or None, when=day_instant(day) if day else None)
     return SessionStats(
         human_prompts=len(s.human_prompts),
