@@ -98,8 +98,9 @@ class Failure(BaseModel):
     attempts: int = 0
 
 
-class StageGeneration(BaseModel):
-    prompt_version: str = ""
+class CallTotals(BaseModel):
+    """LLM calls summed from the ledger: the counters a stage and the whole report share."""
+
     calls: int = 0
     cache_hits: int = 0
     input_tokens: int = 0
@@ -107,22 +108,19 @@ class StageGeneration(BaseModel):
     cache_write_tokens: int = 0
     cache_read_tokens: int = 0
     cost_usd: float | None = 0.0
+
+
+class StageGeneration(CallTotals):
+    prompt_version: str = ""
     failures: int = 0
 
 
-class Generation(BaseModel):
+class Generation(CallTotals):
     """What the report itself cost (from the ledger)."""
 
     provider: str = ""
     model: str = ""
     run_id: str = ""
-    calls: int = 0
-    cache_hits: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_write_tokens: int = 0
-    cache_read_tokens: int = 0
-    cost_usd: float | None = 0.0
     by_stage: dict[str, StageGeneration] = Field(default_factory=dict)
     failures: list[Failure] = Field(default_factory=list)
     pending: int = Field(default=0, description="Requests exported but not yet answered.")
