@@ -109,7 +109,8 @@ def test_fast_usage_path_counts_what_the_full_reader_counts(agent: str, tmp_path
     from pipeline.config import load_config
     from pipeline.sources import discover
     from pipeline.sources.jsonl import skipped_by_kind
-    from pipeline.sources.reader import read_sessions, read_usage_rows
+    from pipeline.sources.reader import read_sessions
+    from pipeline.sources.usage_rows import read_usage_rows
 
     src = next(f for f in discover(load_config(DAY_TOML)).files if f.agent == agent and f.kind == "main")
     lines = src.path.read_bytes().rstrip(b"\n").split(b"\n")

@@ -19,14 +19,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pipeline.sources.discovery import discover, guess_user
     from pipeline.sources.files import DiscoveryResult, SourceFile
-    from pipeline.sources.reader import (
-        active_on,
-        load_sessions,
-        read_file_usage,
-        read_sessions,
-        read_usage_rows,
-    )
+    from pipeline.sources.reader import active_on, load_sessions, read_file_usage, read_sessions
     from pipeline.sources.types import FileUsage, ReadResult, UsageRows
+    from pipeline.sources.usage_rows import read_usage_rows
 
 READER_VERSION = "2"
 """Bumped whenever what the readers return for the same bytes changes (invalidates usage indexes)."""
@@ -43,7 +38,7 @@ _EXPORTS = {
     "load_sessions": "pipeline.sources.reader",
     "read_file_usage": "pipeline.sources.reader",
     "read_sessions": "pipeline.sources.reader",
-    "read_usage_rows": "pipeline.sources.reader",
+    "read_usage_rows": "pipeline.sources.usage_rows",
 }
 
 __all__ = [

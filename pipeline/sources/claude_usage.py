@@ -14,12 +14,12 @@ from typing import Any
 
 from orjson import JSONDecodeError, loads
 
+from pipeline.sources.claude_usage_line import SYNTHETIC, Row, Unexpected, decode_line, line_row, timestamp_of
 from pipeline.sources.jsonl import count_bad_shapes, iter_blocks, parse_line
 from pipeline.sources.text import parse_ts
 from pipeline.sources.types import FileUsage, SourceFile
 from schemas.transcript import SkippedLines, UsageEvent
 
-SYNTHETIC = "<synthetic>"
 # Needles match JSON structure only (string contents escape their quotes). Claude Code writes compact JSON,
 # so a block whose head holds '"type":"' is searched for the compact '"type":"assistant"'; any other block
 # (e.g. a copy re-serialized with '"type": "assistant"') for the value '"assistant"', which is also
@@ -34,11 +34,9 @@ _TS_KEY = b'"timestamp":'
 
 
 def _int(value: Any) -> int:
-    return value if isinstance(value, int) and value > 0 else 0
+    return value if type(value) is int and value > 0 else 0  # not a bool: ``true`` is no token count
 
 
-# One usage row: the values of ``UsageEvent`` (and of the index's ``Ev``) in field order.
-Row = tuple[Any, ...]
 FIELD_ORDER = (
     "agent",
     "model",
@@ -170,7 +168,21 @@ def scan_claude_usage(f: SourceFile) -> ClaudeScan:
         if not stamps:
             stamps += _edge_stamp(block, first=True)
         needle = _ASSISTANT_COMPACT if _COMPACT_HINT in block[:4096] else _ASSISTANT_ANY
-        for offset, raw in _candidates(block, needle):
+        view = memoryview(block)
+        for offset, end in _candidates(block, needle):
+            try:
+                line = decode_line(view[offset:end])
+            except Unexpected:
+                pass  # another shape, or not JSON: the general path below decides (and counts)
+            else:
+                if not sid and line.sessionId:
+                    sid = line.sessionId
+                ts = timestamp_of(line.timestamp) or (rows[-1][2] if rows else fallback_time(f))
+                row = line_row(line, ts=ts, session_id=sid, device=f.device, path=path, sidechain=sub)
+                if row is not None:
+                    rows.append(row)
+                continue
+            raw = block[offset:end]
             try:
                 rec = loads(raw)
             except JSONDecodeError:
@@ -207,13 +219,14 @@ def scan_claude_usage(f: SourceFile) -> ClaudeScan:
 
 
 def _is_candidate(needle: bytes, line: bytes) -> bool:
-    return needle in line and _USAGE in line and _PROGRESS not in line
+    return needle in line
 
 
-def _candidates(block: bytes, needle: bytes) -> list[tuple[int, bytes]]:
-    """(offset, line) of the lines holding ``needle`` and ``"usage"`` that are not progress
-    lines, each once; ``lines_with`` unrolled, as this loop sees every assistant line of every file."""
-    out: list[tuple[int, bytes]] = []
+def _candidates(block: bytes, needle: bytes) -> list[tuple[int, int]]:
+    """(start, end) of the lines holding ``needle`` and ``"usage"`` that are not progress lines, each
+    once, without the line's ``\r``; ``lines_with`` unrolled and copy-free, as this loop sees every
+    assistant line of every file."""
+    out: list[tuple[int, int]] = []
     find, rfind, size = block.find, block.rfind, len(block)
     i = find(needle)
     while i >= 0:
@@ -221,9 +234,7 @@ def _candidates(block: bytes, needle: bytes) -> list[tuple[int, bytes]]:
         end = find(b"\n", i)
         if end < 0:
             end = size
-        raw = block[start:end]
-        if _USAGE in raw and _PROGRESS not in raw:
-            out.append((start, raw.rstrip(b"\r") if raw.endswith(b"\r") else raw))
+        out.append((start, end - 1 if block[end - 1 : end] == b"\r" else end))
         i = find(needle, end)
     return out
 

@@ -8,17 +8,11 @@ from zoneinfo import ZoneInfo
 
 from pipeline.log import warn
 from pipeline.sources.claude import read_claude_session
-from pipeline.sources.claude_usage import (
-    FIELD_ORDER,
-    read_claude_usage,
-    scan_claude_usage,
-    session_id_for,
-    tail_time,
-)
+from pipeline.sources.claude_usage import read_claude_usage, session_id_for, tail_time
 from pipeline.sources.codex import read_codex_session, read_codex_usage
 from pipeline.sources.discovery import discover
 from pipeline.sources.jsonl import add_kinds, has_problems, skipped_by_kind, skipped_text
-from pipeline.sources.types import FileUsage, ReadResult, SourceFile, UsageRows
+from pipeline.sources.types import FileUsage, ReadResult, SourceFile
 from schemas.config import Config
 from schemas.transcript import Session
 
@@ -28,32 +22,6 @@ Key = tuple[str, str, str]  # (device, agent, session id or path)
 def read_file_usage(f: SourceFile) -> FileUsage:
     """Usage events of one file without building turns (cache-friendly, serializable)."""
     return read_claude_usage(f) if f.agent == "claude_code" else read_codex_usage(f)
-
-
-def read_usage_rows(f: SourceFile) -> UsageRows:
-    """The same usage as ``read_file_usage`` as plain rows (the index's hot path: no pydantic per event)."""
-    if f.agent == "claude_code":
-        scan = scan_claude_usage(f)
-        return UsageRows(
-            path=str(f.path),
-            agent="claude_code",
-            session_id=scan.session_id,
-            start=scan.start,
-            end=scan.end,
-            skipped=scan.skipped,
-            rows=scan.rows,
-        )
-    fu = read_codex_usage(f)
-    rows = [tuple(getattr(e, k) for k in FIELD_ORDER) for e in fu.events]
-    return UsageRows(
-        path=fu.path,
-        agent="codex",
-        session_id=fu.session_id,
-        start=fu.start,
-        end=fu.end,
-        skipped=fu.skipped,
-        rows=rows,
-    )
 
 
 def read_sessions(files: list[SourceFile]) -> ReadResult:

@@ -23,7 +23,7 @@ from pipeline.sources.types import SourceFile
 from pipeline.usage.dedup import dedup_events
 from pipeline.usage.events import Ev
 from pipeline.usage.index import FileEvents, UsageIndex, code_hash
-from pipeline.usage.load import load_file_usages
+from pipeline.usage.load import gc_paused, load_file_usages
 from schemas.config import Config
 
 if TYPE_CHECKING:
@@ -181,8 +181,9 @@ def build_usage_days(
         from schemas.usage import UsageReport
 
         return Built([UsageReport.model_validate(r) for r in orjson.loads(memo)], cacheable=True)
-    got = collect(config, since=since, until=until, zone=zone, files=files, index_path=index_path)
-    reports = _reports(got, config=config, since=since, until=until, zone=zone)
+    with gc_paused():
+        got = collect(config, since=since, until=until, zone=zone, files=files, index_path=index_path)
+        reports = _reports(got, config=config, since=since, until=until, zone=zone)
     cacheable = not any((f.skipped.first_error or "").startswith("unreadable") for f in got.files)
     if cacheable:
         with UsageIndex(index_path) as idx:

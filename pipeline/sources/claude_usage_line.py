@@ -1,0 +1,118 @@
+"""The typed decode of a Claude Code assistant line for the usage fast path.
+
+msgspec decodes only the fields below and skips the rest of the line (the message content, often most
+of its bytes) without building Python objects for it: about half the cost of ``orjson.loads`` plus the
+dict walk of ``claude_usage.usage_row`` per line. The types are strict on purpose: a line whose fields
+have any other shape (a float token count, ``true`` for an int, a number for an id, a bad timestamp)
+raises, and the caller takes the general path (``orjson`` and ``usage_row``), so both paths give the
+same row for every line. (One difference is left: msgspec accepts a number beyond the double range, such
+as ``1e999``, in a field it skips, where orjson rejects the line; JSON.stringify never writes one.)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+SYNTHETIC = "<synthetic>"
+# One usage row: the values of ``UsageEvent`` (and of the index's ``Ev``) in ``claude_usage.FIELD_ORDER``.
+Row = tuple[Any, ...]
+
+
+class _CacheCreation(msgspec.Struct, gc=False):
+    ephemeral_5m_input_tokens: int = 0
+    ephemeral_1h_input_tokens: int = 0
+
+
+class _Usage(msgspec.Struct, gc=False):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    cache_creation: _CacheCreation | None = None
+
+
+class _Message(msgspec.Struct, gc=False):
+    id: str | None = None
+    model: str | None = None
+    usage: _Usage | None = None
+
+
+class AssistantLine(msgspec.Struct, gc=False):
+    """The fields of a top-level line that decide its usage row (others are skipped unread)."""
+
+    type: str | None = None
+    message: _Message | None = None
+    requestId: str | None = None  # the transcript's camelCase keys
+    uuid: str | None = None
+    timestamp: str | None = None
+    isSidechain: bool | None = None
+    isApiErrorMessage: bool | None = None
+    sessionId: str | None = None
+
+
+decode_line = msgspec.json.Decoder(AssistantLine).decode
+"""bytes → AssistantLine; raises ``msgspec.DecodeError`` (bad JSON) or ``ValidationError`` (other shapes,
+a subclass): the caller then parses the line with ``orjson`` and counts it as that path does."""
+
+Unexpected = msgspec.DecodeError
+
+
+def timestamp_of(value: str | None) -> datetime | None:
+    """``text.parse_ts`` for the common case: an aware UTC datetime, None when absent or bad."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt if dt.tzinfo is UTC else dt.astimezone(UTC)
+
+
+def _pos(value: int) -> int:
+    return value if value > 0 else 0
+
+
+def line_row(
+    line: AssistantLine, *, ts: datetime, session_id: str, device: str, path: str, sidechain: bool
+) -> Row | None:
+    """``claude_usage.usage_row`` of a typed line: the same row, or None (no usage, synthetic, not
+    assistant, an API error)."""
+    message = line.message
+    if line.type != "assistant" or message is None:
+        return None
+    usage = message.usage
+    model = message.model
+    if usage is None or model == SYNTHETIC or line.isApiErrorMessage:
+        return None
+    write_total = _pos(usage.cache_creation_input_tokens)
+    split = usage.cache_creation
+    write_1h = _pos(split.ephemeral_1h_input_tokens) if split is not None else 0
+    write_1h = min(write_1h, write_total) if write_total else write_1h
+    write_5m = max(write_total - write_1h, 0)
+    if split is not None and not write_total:
+        write_5m = _pos(split.ephemeral_5m_input_tokens)
+    mid, rid = message.id, line.requestId
+    key = (f"{mid}:{rid}" if rid else mid) if mid else line.uuid or None
+    return (
+        "claude_code",
+        model or "unknown",
+        ts,
+        _pos(usage.input_tokens),
+        _pos(usage.output_tokens),
+        write_5m,
+        write_1h,
+        _pos(usage.cache_read_input_tokens),
+        0,
+        0,
+        key,
+        bool(sidechain or line.isSidechain),
+        False,
+        session_id,
+        device,
+        path,
+    )
