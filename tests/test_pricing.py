@@ -124,3 +124,16 @@ def test_batch_is_cheaper() -> None:
     )
     assert normal == Decimal("6")
     assert batch == Decimal("3")
+
+
+def test_tier_boundary_and_token_sums() -> None:
+    model = "claude-sonnet-4-5-20250929"
+    at, above = Tokens(input=200_000), Tokens(input=200_001)
+    base = price_many([at], model=model, provider="anthropic")
+    tier = price_many([above], model=model, provider="anthropic")
+    assert base == Decimal("0.6")  # a prompt of exactly 200k is not above the tier start: $3/M
+    assert tier == Decimal("1.200006")  # one token more: the whole call at $6/M
+    assert price_many([at, above], model=model, provider="anthropic") == base + tier
+    assert Tokens(1, 2, 3, 1, 5) + Tokens(1, 1, 1, 1, 1) == Tokens(2, 3, 4, 2, 6)
+    assert Tokens(1, 2, 3, 1, 5).prompt == 9
+    assert price_many([], model=model, provider="anthropic") == Decimal(0)

@@ -50,14 +50,9 @@ def tokens_of(e: EventLike) -> Tokens:
     """One event in the pricing partition (Codex input includes cached; Claude input excludes it)."""
     if e.agent == "codex":
         cached = min(e.cached_input_tokens, e.input_tokens)
-        return Tokens(input=e.input_tokens - cached, output=e.output_tokens, cache_read=cached)
-    return Tokens(
-        input=e.input_tokens,
-        output=e.output_tokens,
-        cache_write=e.cache_write_tokens,
-        cache_write_1h=e.cache_write_1h_tokens,
-        cache_read=e.cache_read_tokens,
-    )
+        return Tokens(e.input_tokens - cached, e.output_tokens, 0, 0, cached)
+    w1 = e.cache_write_1h_tokens
+    return Tokens(e.input_tokens, e.output_tokens, e.cache_write_5m_tokens + w1, w1, e.cache_read_tokens)
 
 
 def total_tokens(e: EventLike) -> int:
@@ -156,19 +151,24 @@ def _codex_row(events: Sequence[EventLike], cost: Decimal | None) -> CodexTokens
     )
 
 
-def _groups(events: Sequence[EventLike]) -> tuple[dict[str, list[EventLike]], dict[str, list[EventLike]]]:
-    models: dict[str, list[EventLike]] = defaultdict(list)
-    devices: dict[str, list[EventLike]] = defaultdict(list)
+Grouped = dict[str, list[tuple[EventLike, Tokens]]]
+
+
+def _groups(events: Sequence[EventLike]) -> tuple[Grouped, Grouped]:
+    """Events with their priced tokens (computed once), by model and by device."""
+    models: Grouped = defaultdict(list)
+    devices: Grouped = defaultdict(list)
     for e in events:
-        models[e.model].append(e)
-        devices[e.device].append(e)
+        pair = (e, tokens_of(e))
+        models[e.model].append(pair)
+        devices[e.device].append(pair)
     return models, devices
 
 
-def _tokens_by_model(events: Sequence[EventLike]) -> dict[str, list[Tokens]]:
+def _tokens_by_model(pairs: Sequence[tuple[EventLike, Tokens]]) -> dict[str, list[Tokens]]:
     out: dict[str, list[Tokens]] = defaultdict(list)
-    for e in events:
-        out[e.model].append(tokens_of(e))
+    for e, t in pairs:
+        out[e.model].append(t)
     return out
 
 
@@ -181,9 +181,9 @@ def _agent_rows(
     models, devices = _groups(events)
     model_rows: dict[str, Row] = {}
     costs: dict[str, Decimal] = {}
-    for model, evs in models.items():
-        c = priced.cost({model: [tokens_of(e) for e in evs]})
-        model_rows[model] = make(evs, c)
+    for model, pairs in models.items():
+        c = priced.cost({model: [t for _, t in pairs]})
+        model_rows[model] = make([e for e, _ in pairs], c)
         if c is not None:
             costs[model] = c
     total = sum(costs.values(), Decimal(0)) if costs else None
@@ -192,7 +192,10 @@ def _agent_rows(
             model_rows[model].cost_share = float(c / total)
     # biggest cost first, as the reference reports list them; unpriced models last
     model_rows = dict(sorted(model_rows.items(), key=lambda kv: (-(costs.get(kv[0], Decimal(-1))), kv[0])))
-    device_rows = {dev: make(evs, priced.cost(_tokens_by_model(evs))) for dev, evs in devices.items()}
+    device_rows = {
+        dev: make([e for e, _ in pairs], priced.cost(_tokens_by_model(pairs)))
+        for dev, pairs in devices.items()
+    }
     return model_rows, device_rows, total
 
 
