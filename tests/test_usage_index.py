@@ -14,9 +14,11 @@ import pytest
 import pipeline.sources as sources
 from pipeline.sources import discover
 from pipeline.sources.types import SourceFile, UsageRows
-from pipeline.usage.index import UsageIndex
+from pipeline.usage.events import Ev
+from pipeline.usage.index import FileEvents, UsageIndex, decode, encode
 from pipeline.usage.load import load_file_usages
 from schemas.config import Config, DeviceConfig
+from schemas.transcript import SkippedLines
 
 MAIN = "-Users-user-repo/9eda1058-9706-484a-b992-d03f9cfa2546.jsonl"
 
@@ -165,3 +167,41 @@ def test_pool_chunks_cover_every_file_once_and_balance_bytes() -> None:
     target = sum(sizes) // 16
     assert all(sum(sizes[i] for i in c) < target + max(sizes[i] for i in c) for c in chunks)
     assert chunks_by_bytes([], 2) == []
+
+
+def _ev(**kw: object) -> Ev:
+    base: dict[str, object] = {
+        "agent": "claude_code",
+        "model": "claude-opus-4-6",
+        "timestamp": datetime(2026, 3, 10, 1, 2, 3, 456000, tzinfo=UTC),
+        "input_tokens": 3,
+        "output_tokens": 4,
+        "dedup_key": "msg_1:req_1",
+        "session_id": "s1",
+        "device": "laptop",
+        "source_path": "/t/s1.jsonl",
+    }
+    return Ev(**{**base, **kw})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        [],
+        [_ev(), _ev(dedup_key="msg_2", is_sidechain=True, cache_write_1h_tokens=7)],  # one file's constants
+        [_ev(), _ev(dedup_key="msg_2", session_id="s2")],  # two sessions in one file: full rows
+        [_ev(agent="codex", model="gpt-5", cached_input_tokens=2, reasoning_tokens=1, dedup_key=None)],
+    ],
+)
+def test_index_entries_round_trip(events: list[Ev]) -> None:
+    skipped = SkippedLines(path="/t/s1.jsonl", malformed=2, first_error="line 3 of /t/s1.jsonl is not JSON")
+    fe = FileEvents(
+        path="/t/s1.jsonl", start=events[0].timestamp if events else None, end=None, skipped=skipped
+    )
+    fe.events = events
+    back = decode(encode(fe))
+    assert back == fe
+    assert all(type(e) is Ev for e in back.events)
+    if events and len({e.session_id for e in events}) == 1:  # shared values are stored once
+        # the head's path, skipped.path and first_error, and the shared values: never once per event
+        assert encode(fe).count(b"/t/s1.jsonl") == 4

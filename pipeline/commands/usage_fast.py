@@ -209,6 +209,11 @@ def run_light(argv: Sequence[str]) -> bool:
     req = parse_args(argv)
     if req is None or not req.as_json:
         return False
+    import gc
+
+    # One short process: no cyclic collection at all (imports build thousands of objects, the run ~10⁵
+    # rows and events, none of them in cycles worth collecting before exit; each collection walks them).
+    gc.disable()
     _warn_setup()
     try:
         run_usage(

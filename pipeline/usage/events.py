@@ -85,7 +85,7 @@ class Ev(NamedTuple):
 FIELDS: tuple[str, ...] = Ev._fields  # tests check that these mirror UsageEvent's fields
 TS_INDEX = FIELDS.index("timestamp")
 _FIELD_SET = set(FIELDS)
-_SESSION = FIELDS.index("session_id")  # session_id, device, source_path: the last three fields
+SESSION_INDEX = FIELDS.index("session_id")  # session_id, device, source_path: the last three fields
 
 
 def from_event(e: EventLike) -> Ev:
@@ -102,7 +102,7 @@ def with_origin(e: Any, first: Any) -> Any:
     if isinstance(e, Ev):  # by position (session_id, device, source_path are last): _replace costs more
         origin = (
             first.timestamp,
-            *e[TS_INDEX + 1 : _SESSION],
+            *e[TS_INDEX + 1 : SESSION_INDEX],
             first.session_id,
             first.device,
             first.source_path,

@@ -2,7 +2,8 @@
 unchanged transcript again.
 
 SQLite in WAL mode with a busy timeout, so two runs at once are safe. Values are compact orjson: the
-file's time range and skipped lines, and its events as rows of UsageEvent field values. Events are stored already reduced per
+file's time range and skipped lines, and its events as rows of UsageEvent field values (the fields one
+file shares, such as its path, stored once). Events are stored already reduced per
 dedup key within the file (the best line, with the first line's timestamp): the global rule gives the same
 result on the reduced events as on all lines (see dedup.py), and the index stays small.
 Any change to the code that produces an entry (readers, reduction, event shape) or to ``FORMAT``
@@ -26,10 +27,10 @@ import orjson
 from pipeline.paths import user_cache_dir
 from pipeline.sources.types import FileUsage, SourceFile, UsageRows
 from pipeline.usage.dedup import dedup_claude, dedup_codex
-from pipeline.usage.events import FIELDS, TS_INDEX, Ev, from_event
+from pipeline.usage.events import FIELDS, SESSION_INDEX, TS_INDEX, Ev, from_event
 from schemas.transcript import SkippedLines
 
-FORMAT = "usage-index-3"
+FORMAT = "usage-index-4"
 
 
 @dataclass
@@ -92,9 +93,21 @@ def reduce_rows(ur: UsageRows) -> FileEvents:
     return FileEvents(path=ur.path, start=ur.start, end=ur.end, skipped=ur.skipped, events=events)
 
 
+# Fields that are usually one value for a whole file: stored once in the head when they are.
+_AGENT = 0  # and session_id, device, source_path: the last three (from SESSION_INDEX)
+
+
 def encode(fe: FileEvents) -> bytes:
-    head = {"path": fe.path, "start": fe.start, "end": fe.end, "skipped": fe.skipped.model_dump(mode="json")}
-    return orjson.dumps({"head": head, "events": [tuple(e) for e in fe.events]})
+    """The file's head and events; when every event has the same agent, session, device and path (as
+    almost every file does) those are stored once (``common``) and each event holds only the rest."""
+    head: dict[str, Any] = {"path": fe.path, "start": fe.start, "end": fe.end}
+    head["skipped"] = fe.skipped.model_dump(mode="json")
+    events = fe.events
+    shared = {(e[_AGENT], *e[SESSION_INDEX:]) for e in events}
+    if len(shared) == 1:
+        head["common"] = next(iter(shared))
+        return orjson.dumps({"head": head, "events": [e[_AGENT + 1 : SESSION_INDEX] for e in events]})
+    return orjson.dumps({"head": head, "events": [tuple(e) for e in events]})
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -106,9 +119,18 @@ def decode(blob: bytes) -> FileEvents:
     head: dict[str, Any] = data["head"]
     events = []
     parse = datetime.fromisoformat
-    for row in data["events"]:
-        row[TS_INDEX] = parse(row[TS_INDEX])
-        events.append(Ev._make(row))
+    make = Ev._make
+    common = head.get("common")
+    if common is not None:
+        agent, *tail = common
+        ts = TS_INDEX - 1  # the rows start after the agent
+        for row in data["events"]:
+            row[ts] = parse(row[ts])
+            events.append(make((agent, *row, *tail)))
+    else:
+        for row in data["events"]:
+            row[TS_INDEX] = parse(row[TS_INDEX])
+            events.append(make(row))
     return FileEvents(
         path=head["path"],
         start=_dt(head["start"]),

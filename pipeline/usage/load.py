@@ -155,7 +155,7 @@ def load_file_usages(
         if p in stored:
             out.append(on_device(decode(stored[p]), f.device))
         elif p in got and in_window(got[p], lo, hi):
-            out.append(on_device(got[p], f.device))
+            out.append(got[p])  # read just now, with this device
     return out
 
 
