@@ -133,6 +133,7 @@ def test_common_line_takes_the_typed_path() -> None:
     [
         b'{"type":"assistant","message":{"model":"m","usage":{"input_tokens":1.5}}}',  # a float count
         b'{"type":"assistant","message":{"model":"m","usage":{"input_tokens":true}}}',  # a bool count
+        b'{"type":"assistant","message":{"model":"m","usage":{"output_tokens":-1}}}',  # a negative count
         b'{"type":"assistant","message":{"id":7,"model":"m","usage":{}}}',  # a number for an id
         b'{"type":"assistant","message":"text"}',
         b'["type","assistant"]',

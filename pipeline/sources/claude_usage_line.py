@@ -12,7 +12,7 @@ as ``1e999``, in a field it skips, where orjson rejects the line; JSON.stringify
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -21,16 +21,20 @@ SYNTHETIC = "<synthetic>"
 Row = tuple[Any, ...]
 
 
+# A count as the general path reads it (``_int``): a negative one is refused here (that path makes it 0).
+Count = Annotated[int, msgspec.Meta(ge=0)]
+
+
 class _CacheCreation(msgspec.Struct, gc=False):
-    ephemeral_5m_input_tokens: int = 0
-    ephemeral_1h_input_tokens: int = 0
+    ephemeral_5m_input_tokens: Count = 0
+    ephemeral_1h_input_tokens: Count = 0
 
 
 class _Usage(msgspec.Struct, gc=False):
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_creation_input_tokens: int = 0
-    cache_read_input_tokens: int = 0
+    input_tokens: Count = 0
+    output_tokens: Count = 0
+    cache_creation_input_tokens: Count = 0
+    cache_read_input_tokens: Count = 0
     cache_creation: _CacheCreation | None = None
 
 
@@ -73,10 +77,6 @@ def timestamp_of(value: str | None) -> datetime | None:
     return dt if dt.tzinfo is UTC else dt.astimezone(UTC)
 
 
-def _pos(value: int) -> int:
-    return value if value > 0 else 0
-
-
 def line_row(
     line: AssistantLine, *, ts: datetime, session_id: str, device: str, path: str, sidechain: bool
 ) -> Row | None:
@@ -89,24 +89,24 @@ def line_row(
     model = message.model
     if usage is None or model == SYNTHETIC or line.isApiErrorMessage:
         return None
-    write_total = _pos(usage.cache_creation_input_tokens)
+    write_total = usage.cache_creation_input_tokens
     split = usage.cache_creation
-    write_1h = _pos(split.ephemeral_1h_input_tokens) if split is not None else 0
+    write_1h = split.ephemeral_1h_input_tokens if split is not None else 0
     write_1h = min(write_1h, write_total) if write_total else write_1h
-    write_5m = max(write_total - write_1h, 0)
+    write_5m = write_total - write_1h
     if split is not None and not write_total:
-        write_5m = _pos(split.ephemeral_5m_input_tokens)
+        write_5m = split.ephemeral_5m_input_tokens
     mid, rid = message.id, line.requestId
     key = (f"{mid}:{rid}" if rid else mid) if mid else line.uuid or None
     return (
         "claude_code",
         model or "unknown",
         ts,
-        _pos(usage.input_tokens),
-        _pos(usage.output_tokens),
+        usage.input_tokens,
+        usage.output_tokens,
         write_5m,
         write_1h,
-        _pos(usage.cache_read_input_tokens),
+        usage.cache_read_input_tokens,
         0,
         0,
         key,

@@ -246,7 +246,7 @@ _SHORT_LINES = 128  # more line breaks than this in the first 64 KB (lines under
 def _suspect_breaks(block: bytes, last: int, *, bounded: bool) -> list[int] | None:
     """The suspect line breaks before ``last``; ``bounded``: None once they pass a quarter of the lines
     (estimated from the first 64 KB), when judging every line is cheaper than finding them."""
-    sample = block.count(b"\n", 0, _SAMPLE)
+    sample = _newlines_in_sample(block)
     if sample > _SHORT_LINES:
         found: Iterator[int] = (m.start() for m in _SUSPECT_BREAK.finditer(block, 0, last))
     else:
@@ -258,13 +258,27 @@ def _suspect_breaks(block: bytes, last: int, *, bounded: bool) -> list[int] | No
     return None if len(breaks) > limit else breaks
 
 
+def _newlines_in_sample(block: bytes) -> int:
+    """``block.count(b"\\n", 0, _SAMPLE)``, by memchr from line to line while there are few (long lines,
+    the usual case: ``count`` walks the 64 KB byte by byte, ~0.04 s per GB of files)."""
+    find = block.find
+    n, i = 0, find(b"\n", 0, _SAMPLE)
+    while i >= 0:
+        n += 1
+        if n > _SHORT_LINES:
+            return block.count(b"\n", 0, _SAMPLE)
+        i = find(b"\n", i + 1, _SAMPLE)
+    return n
+
+
 def _find_breaks(block: bytes, last: int) -> Iterator[int]:
     """The suspect line breaks by ``find`` from break to break: memchr speed plus a few Python steps per
-    line, the faster way when lines are long."""
+    line (byte values compared, nothing allocated), the faster way when lines are long."""
     find = block.find
     i = find(b"\n")
     while 0 <= i < last:
-        if block[i + 1 : i + 3] != b'{"' or not _ends_ok(block, i):
+        # the next line starts with '{"' and this one ends with '}' or '}\r'
+        if block[i + 1] != 0x7B or block[i + 2] != 0x22 or not _ends_ok(block, i):
             yield i
         i = find(b"\n", i + 1)
 
