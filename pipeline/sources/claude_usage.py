@@ -14,22 +14,29 @@ from typing import Any
 
 from orjson import JSONDecodeError, loads
 
-from pipeline.sources.claude_usage_line import SYNTHETIC, Row, Unexpected, decode_line, line_row, timestamp_of
-from pipeline.sources.jsonl import count_bad_shapes, iter_blocks, parse_line
+from pipeline.sources.claude_usage_line import (
+    SYNTHETIC,
+    AssistantLine,
+    Row,
+    Unexpected,
+    decode_line,
+    decode_lines,
+    line_row,
+    timestamp_of,
+)
+from pipeline.sources.jsonl import clean_line_count, count_bad_shapes, iter_blocks, parse_line
 from pipeline.sources.text import parse_ts
 from pipeline.sources.types import FileUsage, SourceFile
 from schemas.transcript import SkippedLines, UsageEvent
 
-# Needles match JSON structure only (string contents escape their quotes). Claude Code writes compact JSON,
-# so a block whose head holds '"type":"' is searched for the compact '"type":"assistant"'; any other block
-# (e.g. a copy re-serialized with '"type": "assistant"') for the value '"assistant"', which is also
-# message.role's, a superset that usage_row narrows by the top-level type. The longer needle is ~0.13 s/GB
-# cheaper. The progress test is only a shortcut: a spaced progress line is parsed and rejected by usage_row.
+# The search path's needles match JSON structure only (string contents escape their quotes). Claude Code
+# writes compact JSON, so a block whose head holds '"type":"' is searched for the compact
+# '"type":"assistant"'; any other block (e.g. a copy re-serialized with '"type": "assistant"') for the value
+# '"assistant"', which is also message.role's, a superset that the row narrows by the top-level type (as it
+# does progress lines, whose nested copies hold the needle too). The longer needle is ~0.13 s/GB cheaper.
 _ASSISTANT_COMPACT = b'"type":"assistant"'
 _ASSISTANT_ANY = b'"assistant"'
 _COMPACT_HINT = b'"type":"'
-_PROGRESS = b'"type":"progress"'
-_USAGE = b'"usage"'
 _TS_KEY = b'"timestamp":'
 
 
@@ -143,21 +150,73 @@ class ClaudeScan:
     skipped: SkippedLines
 
 
-def scan_claude_usage(f: SourceFile) -> ClaudeScan:
-    """Fast path: a whole-block search jumps between occurrences of ``"type":"assistant"`` (JSON string
-    contents escape their quotes, so it only matches structure); only those lines that also hold
-    ``"usage"`` and are not progress copies are parsed. No pydantic object is built per line.
+class _Rows:
+    """The rows of one file as its lines are met, with the session id once a line names it."""
 
-    ``skipped`` counts the candidate lines that do not parse, the other lines that fail the cheap shape test
-    (``jsonl.count_bad_shapes``: about 0.1 s per GB, judging only suspect lines; the index keeps its result)
-    and a truncated last line; ``start``/``end`` span the usage rows and the file's first and last timed
-    lines.
+    def __init__(self, f: SourceFile) -> None:
+        self.f = f
+        self.sid = session_id_for(f)
+        self.path = str(f.path)
+        self.sub = f.kind == "subagent"
+        self.rows: list[Row] = []
+
+    def _ts(self, ts: datetime | None) -> datetime:
+        """A line without a (valid) time takes the previous row's, or the file's mtime."""
+        if ts is not None:
+            return ts
+        return self.rows[-1][2] if self.rows else fallback_time(self.f)
+
+    def typed(self, line: AssistantLine) -> None:
+        if not self.sid and line.sessionId:
+            self.sid = line.sessionId
+        if line.type == "assistant":
+            self._row(line)
+
+    def typed_block(self, lines: list[AssistantLine]) -> None:
+        """``typed`` for every line of a block (the session id first: rows met before it get it at the end
+        anyway)."""
+        if not self.sid:
+            self.sid = next((x.sessionId for x in lines if x.sessionId), "")
+        for line in lines:
+            if line.type == "assistant":
+                self._row(line)
+
+    def _row(self, line: AssistantLine) -> None:
+        ts = self._ts(timestamp_of(line.timestamp))
+        row = line_row(
+            line, ts=ts, session_id=self.sid, device=self.f.device, path=self.path, sidechain=self.sub
+        )
+        if row is not None:
+            self.rows.append(row)
+
+    def record(self, rec: dict[str, Any]) -> None:
+        sid = rec.get("sessionId")
+        if not self.sid and isinstance(sid, str):
+            self.sid = sid
+        ts = self._ts(parse_ts(rec.get("timestamp")))
+        row = usage_row(
+            rec, ts=ts, session_id=self.sid, device=self.f.device, path=self.path, sidechain=self.sub
+        )
+        if row is not None:
+            self.rows.append(row)
+
+
+def scan_claude_usage(f: SourceFile) -> ClaudeScan:
+    """Fast path: no pydantic object per line, and one of two ways per block of whole lines.
+
+    - Typed (the usual case): when every line break is clean (``jsonl.clean_line_count``), msgspec decodes
+      the whole block as JSON lines into ``AssistantLine`` structs, reading only the fields that count and
+      skipping the rest at C speed; one value per line proves every line a JSON object, so none is skipped.
+    - Otherwise (a break that is not clean, short lines, a line msgspec refuses, the unfinished last
+      block): a search jumps between occurrences of ``"type":"assistant"`` (JSON string contents escape
+      their quotes, so it matches structure only) and only those lines are parsed; the other lines get the
+      cheap shape test (``jsonl.count_bad_shapes``).
+
+    ``skipped`` counts the lines that do not parse, those failing the shape test and a truncated last line;
+    ``start``/``end`` span the usage rows and the file's first and last timed lines.
     """
     skipped = SkippedLines(path=str(f.path))
-    sid = session_id_for(f)
-    path = str(f.path)
-    sub = f.kind == "subagent"
-    rows: list[Row] = []
+    found = _Rows(f)
     stamps: list[bytes] = []
     base_line = 0
     last: list[bytes] = []
@@ -167,45 +226,14 @@ def scan_claude_usage(f: SourceFile) -> ClaudeScan:
         previous = block
         if not stamps:
             stamps += _edge_stamp(block, first=True)
-        needle = _ASSISTANT_COMPACT if _COMPACT_HINT in block[:4096] else _ASSISTANT_ANY
-        view = memoryview(block)
-        for offset, end in _candidates(block, needle):
-            try:
-                line = decode_line(view[offset:end])
-            except Unexpected:
-                pass  # another shape, or not JSON: the general path below decides (and counts)
-            else:
-                if not sid and line.sessionId:
-                    sid = line.sessionId
-                ts = timestamp_of(line.timestamp) or (rows[-1][2] if rows else fallback_time(f))
-                row = line_row(line, ts=ts, session_id=sid, device=f.device, path=path, sidechain=sub)
-                if row is not None:
-                    rows.append(row)
-                continue
-            raw = block[offset:end]
-            try:
-                rec = loads(raw)
-            except JSONDecodeError:
-                rec = None
-            if type(rec) is not dict:  # line numbers are counted only on errors: O(offset)
-                lineno = base_line + block.count(b"\n", 0, offset) + 1
-                rec = parse_line(raw, lineno=lineno, partial=not complete, skipped=skipped)
-                if rec is None:
-                    continue
-            if not sid and isinstance(rec.get("sessionId"), str):
-                sid = rec["sessionId"]
-            ts = parse_ts(rec.get("timestamp")) or (rows[-1][2] if rows else fallback_time(f))
-            row = usage_row(rec, ts=ts, session_id=sid, device=f.device, path=path, sidechain=sub)
-            if row is not None:
-                rows.append(row)
-        if complete:
-            count_bad_shapes(
-                block, base_line=base_line, skipped=skipped, parsed=partial(_is_candidate, needle)
-            )
-        elif not skipped.truncated_tail:
-            skipped.truncated_tail = parse_line(block, lineno=0, partial=True, skipped=skipped) is None
+        lines = _typed_lines(block) if complete else None
+        if lines is not None:
+            found.typed_block(lines)
+        else:
+            _search_block(block, complete=complete, base_line=base_line, skipped=skipped, found=found)
         last = _edge_stamp(block, first=False) or last
     stamps += last
+    rows, sid = found.rows, found.sid
     times = [r[2] for r in rows] + [t for b in stamps if (t := _ts_from_bytes(b)) is not None]
     if sid and any(not r[13] for r in rows):
         rows = [r if r[13] else (*r[:13], sid, *r[14:]) for r in rows]
@@ -218,14 +246,55 @@ def scan_claude_usage(f: SourceFile) -> ClaudeScan:
     )
 
 
+def _typed_lines(block: bytes) -> list[AssistantLine] | None:
+    """Every line of a block of whole lines, typed, or None when that cannot be had or proven line by line
+    (msgspec reads a stream of JSON values, so the count of values must equal the count of clean lines)."""
+    n = clean_line_count(block)
+    if n is None:
+        return None
+    try:
+        lines = decode_lines(block)
+    except Unexpected:
+        return None
+    return lines if len(lines) == n else None
+
+
+def _search_block(
+    block: bytes, *, complete: bool, base_line: int, skipped: SkippedLines, found: _Rows
+) -> None:
+    needle = _ASSISTANT_COMPACT if _COMPACT_HINT in block[:4096] else _ASSISTANT_ANY
+    view = memoryview(block)
+    for offset, end in _candidates(block, needle):
+        try:
+            line = decode_line(view[offset:end])
+        except Unexpected:
+            pass  # another shape, or not JSON: orjson below decides (and counts)
+        else:
+            found.typed(line)
+            continue
+        raw = block[offset:end]
+        try:
+            rec = loads(raw)
+        except JSONDecodeError:
+            rec = None
+        if type(rec) is not dict:  # line numbers are counted only on errors: O(offset)
+            lineno = base_line + block.count(b"\n", 0, offset) + 1
+            rec = parse_line(raw, lineno=lineno, partial=not complete, skipped=skipped)
+            if rec is None:
+                continue
+        found.record(rec)
+    if complete:
+        count_bad_shapes(block, base_line=base_line, skipped=skipped, parsed=partial(_is_candidate, needle))
+    elif not skipped.truncated_tail:
+        skipped.truncated_tail = parse_line(block, lineno=0, partial=True, skipped=skipped) is None
+
+
 def _is_candidate(needle: bytes, line: bytes) -> bool:
     return needle in line
 
 
 def _candidates(block: bytes, needle: bytes) -> list[tuple[int, int]]:
-    """(start, end) of the lines holding ``needle`` and ``"usage"`` that are not progress lines, each
-    once, without the line's ``\r``; ``lines_with`` unrolled and copy-free, as this loop sees every
-    assistant line of every file."""
+    """(start, end) of the lines holding ``needle``, each once, without the line's ``\\r``; copy-free."""
     out: list[tuple[int, int]] = []
     find, rfind, size = block.find, block.rfind, len(block)
     i = find(needle)

@@ -57,9 +57,13 @@ class AssistantLine(msgspec.Struct, gc=False):
     sessionId: str | None = None
 
 
-decode_line = msgspec.json.Decoder(AssistantLine).decode
+_DECODER = msgspec.json.Decoder(AssistantLine)
+decode_line = _DECODER.decode
 """bytes → AssistantLine; raises ``msgspec.DecodeError`` (bad JSON) or ``ValidationError`` (other shapes,
 a subclass): the caller then parses the line with ``orjson`` and counts it as that path does."""
+decode_lines = _DECODER.decode_lines
+"""Newline-delimited JSON → list[AssistantLine], raising as ``decode_line`` does. msgspec reads a stream
+of values: two objects on one line, or one over two, are not errors here (the caller checks the count)."""
 
 Unexpected = msgspec.DecodeError
 

@@ -258,6 +258,26 @@ def _suspect_breaks(block: bytes, last: int, *, bounded: bool) -> list[int] | No
     return None if len(breaks) > limit else breaks
 
 
+def clean_line_count(block: bytes) -> int | None:
+    """The number of lines of a block of whole lines (ending with a newline) when every line break is
+    clean (``}`` or ``}\\r`` before it, ``{"`` after it), so that no JSON value can span two lines; None
+    at the first break that is not, or when lines are short (a memchr walk from line to line is the
+    fast way only for long lines: ~0.06 s per GB at 5 KB a line)."""
+    if _newlines_in_sample(block) > _SHORT_LINES:
+        return None
+    last = len(block) - 1
+    if last < 0 or block[last] != 0x0A:
+        return None
+    find = block.find
+    n, i = 1, find(b"\n")
+    while i < last:
+        if block[i + 1] != 0x7B or block[i + 2] != 0x22 or not _ends_ok(block, i):
+            return None
+        n += 1
+        i = find(b"\n", i + 1)
+    return n if _ends_ok(block, last) else None
+
+
 def _newlines_in_sample(block: bytes) -> int:
     """``block.count(b"\\n", 0, _SAMPLE)``, by memchr from line to line while there are few (long lines,
     the usual case: ``count`` walks the 64 KB byte by byte, ~0.04 s per GB of files)."""
