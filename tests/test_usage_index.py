@@ -157,15 +157,18 @@ def test_renamed_device_is_not_taken_from_the_index(tree: Path) -> None:
     assert {e.device for f in load_file_usages(renamed, workers=1) for e in f.events} == {"laptop"}
 
 
-def test_pool_chunks_cover_every_file_once_and_balance_bytes() -> None:
-    from pipeline.usage.load import chunks_by_bytes
+def test_pool_chunks_cover_every_file_once_and_shrink_toward_the_end() -> None:
+    from pipeline.usage.load import CHUNKS_PER_WORKER, chunks_by_bytes
 
-    sizes = [5_000_000, 10, 3_000_000, 7, 2_500_000, 400_000, *([100_000] * 60)]
+    sizes = [5_000_000, 10, 3_000_000, 7, 2_500_000, 400_000, *([100_000] * 300)]
     chunks = chunks_by_bytes(sizes, 2)
     assert sorted(i for c in chunks for i in c) == list(range(len(sizes)))
-    assert chunks[0] == [0]  # the biggest file goes out first
-    target = sum(sizes) // 16
-    assert all(sum(sizes[i] for i in c) < target + max(sizes[i] for i in c) for c in chunks)
+    assert chunks[0][0] == 0  # the biggest file goes out first
+    totals = [sum(sizes[i] for i in c) for c in chunks]
+    floor = sum(sizes) // (2 * CHUNKS_PER_WORKER)
+    assert totals[1] > 3 * floor  # guided: early chunks are big (a quarter of a worker's share)...
+    assert all(t < floor + 100_000 for t in totals[-5:])  # ...the last ones no bigger than the floor
+    assert totals[:-1] == sorted(totals[:-1], reverse=True)
     assert chunks_by_bytes([], 2) == []
 
 

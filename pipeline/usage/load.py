@@ -22,7 +22,7 @@ from schemas.transcript import SkippedLines
 POOL_MIN_BYTES = 32 * 1024 * 1024
 _WRITE_BATCH = 64
 # chunks per worker: more even finishing (the last chunk is ~1/(n·K) of the work) for a little more traffic
-CHUNKS_PER_WORKER = 24
+CHUNKS_PER_WORKER = 64
 
 
 def _read_encoded(f: SourceFile) -> bytes | str:
@@ -66,18 +66,22 @@ def _workers(todo: Sequence[SourceFile], workers: int | None) -> int:
 
 
 def chunks_by_bytes(sizes: Sequence[int], n: int) -> list[list[int]]:
-    """Indices grouped into about ``CHUNKS_PER_WORKER n`` chunks of similar byte totals, biggest files
-    first, so that the workers finish together (small files last fill the gaps)."""
+    """Indices grouped into chunks, biggest files first. Guided: a chunk is a quarter of each worker's
+    share of what is left, and never under ``1 / (CHUNKS_PER_WORKER n)`` of the whole, so the first
+    chunks are big (few round trips) and the last ones small (the workers finish together, and the
+    results left to decode when the last worker stops are few)."""
     order = sorted(range(len(sizes)), key=lambda i: -sizes[i])
-    target = max(1, sum(sizes) // (n * CHUNKS_PER_WORKER))
+    left = sum(sizes)
+    floor = max(1, left // (n * CHUNKS_PER_WORKER))
     out: list[list[int]] = []
     cur: list[int] = []
     acc = 0
     for i in order:
         cur.append(i)
         acc += sizes[i]
-        if acc >= target:
+        if acc >= max(floor, left // (n * 4)):
             out.append(cur)
+            left -= acc
             cur, acc = [], 0
     if cur:
         out.append(cur)
