@@ -69,13 +69,31 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'pipeline.cli' has no attribute {name!r}")
 
 
-def run() -> None:  # pragma: no cover - console entry for `python -m pipeline`
+def main() -> None:  # pragma: no cover - the console entry (`daily-report`, `python -m pipeline`)
+    if run():
+        quick_exit()
+
+
+def quick_exit() -> None:  # pragma: no cover - ends the process
+    """End a light ``usage`` process whose output is written and whose files are closed, without the
+    interpreter's teardown (freeing every module and object: ~40 ms after a cold 1 GB run, a tenth of a warm
+    one). Nothing is left to run there: no thread, no open database, no buffered output but the streams'."""
+    import os
+
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # e.g. a closed pipe: as Python itself would, fail
+        os._exit(1)
+    os._exit(0)
+
+
+def run() -> bool:
+    """Run the command line; True when the light ``usage`` path answered it (see ``main``)."""
     from pipeline.commands.usage_fast import answer, run_light
 
-    if answer(sys.argv[1:]):
-        return
-    if run_light(sys.argv[1:]):
-        return
+    if answer(sys.argv[1:]) or run_light(sys.argv[1:]):
+        return True
     from pipeline.errors import DailyReportError
 
     try:
@@ -87,3 +105,4 @@ def run() -> None:  # pragma: no cover - console entry for `python -m pipeline`
 
         __getattr__("err_console").print(f"[red]error:[/red] {escape(str(e))}", highlight=False)
         sys.exit(e.exit_code)
+    return False

@@ -163,3 +163,25 @@ def test_console_entry_runs_usage_json_without_typer(
     with pytest.raises(SystemExit) as missing:
         cli.run()  # the message holds rich markup characters: printed as they are
     assert missing.value.code == 2 and "[x]/none.toml" in capsys.readouterr().err
+
+
+def test_console_entry_ends_quickly_with_everything_written(cfg: Path, tmp_path: Path) -> None:
+    """`python -m pipeline` (as `daily-report`) skips the interpreter's teardown after a light usage run:
+    its output, warnings and exit codes are those of the in-process command, cold and warm."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, DAILY_REPORT_CACHE_DIR=str(tmp_path / "cache"))
+
+    def entry(*args: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "pipeline", *args]
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+
+    ranged = ["usage", "--config", str(cfg), "--since", "2026-01-01", "--until", "2026-03-31", "--json"]
+    expected = full(*ranged)
+    assert len(expected) > 70_000  # 90 days of reports: more than one pipe buffer
+    for _ in ("cold", "warm"):
+        done = entry(*ranged)
+        assert (done.returncode, done.stdout) == (0, expected)
+    bad = entry("usage", "--config", str(cfg), "--date", "2026-13-45", "--json")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr and bad.stdout == ""

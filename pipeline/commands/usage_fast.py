@@ -211,8 +211,9 @@ def run_light(argv: Sequence[str]) -> bool:
         return False
     import gc
 
-    # One short process: no cyclic collection at all (imports build thousands of objects, the run ~10⁵
-    # rows and events, none of them in cycles worth collecting before exit; each collection walks them).
+    # One short process: no cyclic collection while it runs (imports build thousands of objects, the run
+    # ~10⁵ rows and events, none of them in cycles worth collecting; each collection walks them all).
+    enabled = gc.isenabled()
     gc.disable()
     _warn_setup()
     try:
@@ -234,4 +235,7 @@ def run_light(argv: Sequence[str]) -> bool:
     except KeyboardInterrupt:  # as click does
         sys.stderr.write("Aborted!\n")
         raise SystemExit(1) from None
+    finally:
+        if enabled:
+            gc.enable()
     return True
