@@ -1,7 +1,8 @@
-"""Time the Claude usage fast path over a tree's files with no shape check, with the previous whole-block
-check, and with the current one (``jsonl.count_bad_shapes``); count the blocks each judges line by line.
+"""Time the Claude usage fast path over a tree's files by each way through a block: the typed whole-block
+decode (the default where it can be proven), and the search path with no shape check, with the previous
+whole-block check and with the current one (``jsonl.count_bad_shapes``); count the blocks each judges.
 
-    .venv/bin/python bench/bench_shape_check.py bench/out/tree1024 --runs 5
+    .venv/bin/python bench/bench_scan.py bench/out/tree1024 --runs 5
 
 One process, every file of the tree scanned by ``scan_claude_usage`` per round, variants interleaved so
 they see the same load; best of ``--runs``. Figures only: nothing here asserts a time.
@@ -42,14 +43,23 @@ def _clean(block: bytes, lines: int) -> bool:
     return block[:2] == b'{"' and block[-2:] == b"}\n" and block.count(b'}\n{"') == lines - 1
 
 
-VARIANTS: dict[str, Check] = {"none": _none, "previous": _previous, "current": jsonl.count_bad_shapes}
+TYPED = claude_usage._typed_lines
+# name → (typed whole blocks allowed, shape check of the search path)
+VARIANTS: dict[str, tuple[bool, Check]] = {
+    "typed blocks (default)": (True, jsonl.count_bad_shapes),
+    "search, no shape check": (False, _none),
+    "search, previous check": (False, _previous),
+    "search, current check": (False, jsonl.count_bad_shapes),
+}
 
 
-def scan_all(files: list[SourceFile], check: Check) -> tuple[float, int]:
+def scan_all(files: list[SourceFile], typed: bool, check: Check) -> tuple[float, int, int]:
+    """(seconds, malformed lines counted, rows)."""
     claude_usage.count_bad_shapes = check
+    claude_usage._typed_lines = TYPED if typed else (lambda block: None)  # type: ignore[assignment]
     t = time.perf_counter()
-    bad = sum(claude_usage.scan_claude_usage(f).skipped.malformed for f in files)
-    return time.perf_counter() - t, bad
+    scans = [claude_usage.scan_claude_usage(f) for f in files]
+    return time.perf_counter() - t, sum(s.skipped.malformed for s in scans), sum(len(s.rows) for s in scans)
 
 
 def block_stats(files: list[SourceFile]) -> tuple[int, int, int, int]:
@@ -73,14 +83,17 @@ def main() -> None:
     files = discover_roots([("bench", "claude_code", args.tree)], emit=False).files
     print(f"{len(files)} files, {sum(f.size for f in files) / 1e6:.0f} MB, one process")
     times: dict[str, list[float]] = {name: [] for name in VARIANTS}
-    malformed: dict[str, int] = {}
+    counted: dict[str, tuple[int, int]] = {}
     for _ in range(args.runs):
-        for name, check in VARIANTS.items():
-            t, malformed[name] = scan_all(files, check)
+        for name, (typed, check) in VARIANTS.items():
+            t, bad, rows = scan_all(files, typed, check)
+            counted[name] = (bad, rows)
             times[name].append(t)
     claude_usage.count_bad_shapes = jsonl.count_bad_shapes
+    claude_usage._typed_lines = TYPED
     for name in VARIANTS:
-        print(f"{name:>9} check: best {min(times[name]):.3f} s, malformed lines counted {malformed[name]}")
+        bad, rows = counted[name]
+        print(f"{name:>24}: best {min(times[name]):.3f} s, {rows} usage rows, malformed lines counted {bad}")
     blocks, lines, split, suspects = block_stats(files)
     print(f"{blocks} blocks, {lines} lines; previous check split {split} blocks; {suspects} suspect lines")
 
