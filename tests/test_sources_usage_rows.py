@@ -58,3 +58,30 @@ def test_only_top_level_assistant_lines_count(tmp_path: Path) -> None:
         ("claude-opus-4-6", 3, 4, 5, "msg_1:req_1", "s1")
     ]
     assert ur.skipped.malformed == 1 and ur.skipped.first_error == f"line 5 of {path} is not JSON"
+
+
+def test_edge_stamps_look_at_a_few_lines_at_each_end() -> None:
+    from pipeline.sources.claude_usage import _edge_stamp
+
+    def line(i: int | None, spaced: bool = False) -> bytes:
+        if i is None:
+            return b'{"type":"summary"}'
+        sep = b'": "' if spaced else b'":"'
+        return b'{"type":"user","timestamp' + sep + f"2026-03-10T01:00:{i:02d}Z".encode() + b'"}'
+
+    block = b"\n".join([line(None), line(1), *(line(i) for i in range(2, 10)), line(None)]) + b"\n"
+    assert _edge_stamp(block, first=True) == [b"2026-03-10T01:00:01Z"]  # the first line with one
+    assert _edge_stamp(block, first=False) == [b"2026-03-10T01:00:09Z"]  # the last line with one
+    spaced = line(3, spaced=True) + b"\n"
+    assert _edge_stamp(spaced, first=True) == _edge_stamp(spaced, first=False) == [b"2026-03-10T01:00:03Z"]
+    nine_untimed = b"\n".join([line(1), *([line(None)] * 9)]) + b"\n"
+    assert _edge_stamp(nine_untimed, first=True) == [b"2026-03-10T01:00:01Z"]
+    # the last 8 lines one by one, then the rest of the last 64 KB as one piece
+    assert _edge_stamp(nine_untimed, first=False) == [b"2026-03-10T01:00:01Z"]
+    nine_untimed_first = b"\n".join([*([line(None)] * 9), line(1)]) + b"\n"
+    assert _edge_stamp(nine_untimed_first, first=True) == []  # only the first 8 lines are looked at
+    # a last line longer than 64 KB is looked at in its last 64 KB only
+    long_tail = line(1) + b"\n" + line(2)[:-2] + b',"x":"' + b"a" * 70_000 + b'"}\n'
+    assert _edge_stamp(long_tail, first=False) == []
+    assert _edge_stamp(long_tail, first=True) == [b"2026-03-10T01:00:01Z"]
+    assert _edge_stamp(b"", first=True) == _edge_stamp(b"", first=False) == []
