@@ -271,7 +271,9 @@ def clean_line_count(block: bytes) -> int | None:
     find = block.find
     n, i = 1, find(b"\n")
     while i < last:
-        if block[i + 1] != 0x7B or block[i + 2] != 0x22 or not _ends_ok(block, i):
+        # '{"' after the break, '}' before it (else '}\r', which _ends_ok also takes; at i == 0 the byte
+        # before is the block's last, a newline, so _ends_ok decides there too)
+        if block[i + 1] != 0x7B or block[i + 2] != 0x22 or (block[i - 1] != 0x7D and not _ends_ok(block, i)):
             return None
         n += 1
         i = find(b"\n", i + 1)

@@ -84,12 +84,10 @@ def reduce_file(fu: FileUsage) -> FileEvents:
 
 
 def reduce_rows(ur: UsageRows) -> FileEvents:
-    """``reduce_file`` over the fast path's plain rows (no pydantic object per event)."""
-    evs = [Ev._make(r) for r in ur.rows]
-    if ur.agent == "claude_code":
-        events = dedup_claude(e for e in evs if e.model != "<synthetic>")
-    else:
-        events = dedup_codex(evs)
+    """``reduce_file`` over the fast path's plain rows (no pydantic object per event; the rows never hold
+    ``<synthetic>`` lines: the scan leaves them out)."""
+    evs = list(map(Ev._make, ur.rows))
+    events = dedup_claude(evs) if ur.agent == "claude_code" else dedup_codex(evs)
     return FileEvents(path=ur.path, start=ur.start, end=ur.end, skipped=ur.skipped, events=events)
 
 
