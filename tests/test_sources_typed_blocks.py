@@ -3,6 +3,7 @@ same rows, session, times and skipped lines for any file; the typed way is taken
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,14 @@ from pipeline.sources.files import SourceFile
 from pipeline.sources.jsonl import clean_line_count
 
 
-def scan_both(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[cu.ClaudeScan, cu.ClaudeScan, int]:
-    """(typed-when-possible scan, search-only scan, number of blocks the typed way took)."""
-    f = SourceFile(path=path, agent="claude_code", device="d", root=path.parent, size=path.stat().st_size)
+def scan_both(
+    path: Path, monkeypatch: pytest.MonkeyPatch, *, subagent: bool = False
+) -> tuple[cu.ClaudeScan, cu.ClaudeScan, int]:
+    """(typed-when-possible scan, search-only scan, number of blocks the typed way took). A subagent file
+    without a known parent takes its session id from its lines."""
+    kind = "subagent" if subagent else "main"
+    size = path.stat().st_size
+    f = SourceFile(path=path, agent="claude_code", device="d", root=path.parent, kind=kind, size=size)
     taken = []
     real = cu._typed_lines
 
@@ -98,6 +104,9 @@ def test_unprovable_blocks_take_the_search_way(
 
 LINES = st.one_of(
     st.integers(min_value=1, max_value=50).map(lambda i: dumps(assistant(i))),
+    st.integers(min_value=1, max_value=50).map(lambda i: dumps(assistant(i, sessionId="s2"))),
+    st.integers(min_value=1, max_value=50).map(lambda i: json.dumps(assistant(i)).encode()),  # spaced
+    st.just(dumps(USER | {"sessionId": "s3"})),
     st.integers(min_value=1, max_value=50).map(lambda i: dumps(assistant(i, isSidechain=True))),
     st.just(dumps(USER)),
     st.just(dumps(PROGRESS)),
@@ -114,15 +123,43 @@ LINES = st.one_of(
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lines=st.lists(LINES, max_size=12), eol=st.sampled_from([b"\n", b"\r\n"]), ends=st.booleans())
+@given(
+    lines=st.lists(LINES, max_size=12),
+    eol=st.sampled_from([b"\n", b"\r\n"]),
+    ends=st.booleans(),
+    subagent=st.booleans(),
+)
 def test_both_ways_agree_on_any_file(
-    lines: list[bytes], eol: bytes, ends: bool, tmp_path_factory: pytest.TempPathFactory
+    lines: list[bytes], eol: bytes, ends: bool, subagent: bool, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     path = tmp_path_factory.mktemp("t") / "s1.jsonl"
     path.write_bytes(eol.join(lines) + (eol if ends else b""))
     with pytest.MonkeyPatch.context() as m:
-        typed, searched, _ = scan_both(path, m)
+        typed, searched, _ = scan_both(path, m, subagent=subagent)
     assert typed == searched
+
+
+def test_a_spaced_line_in_a_compact_file_counts_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "s1.jsonl"
+    spaced = json.dumps(assistant(2)).encode()
+    for broken in (b"", b"not json\n"):  # clean: the typed way; with a broken line: the search way
+        path.write_bytes(dumps(assistant(1)) + b"\n" + broken + spaced + b"\n")
+        typed, searched, taken = scan_both(path, monkeypatch)
+        assert taken == (0 if broken else 1)
+        assert typed == searched and [r[10] for r in typed.rows] == ["msg_1:req_1", "msg_2:req_2"]
+
+
+def test_a_subagent_file_takes_its_session_from_its_assistant_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "agent-a1.jsonl"
+    user = dumps(USER | {"sessionId": "other"})
+    for broken in (b"", b"not json\n"):
+        path.write_bytes(user + b"\n" + broken + dumps(assistant(1, sessionId="parent")) + b"\n")
+        typed, searched, _ = scan_both(path, monkeypatch, subagent=True)
+        assert typed == searched and typed.session_id == "parent" and typed.rows[0][13] == "parent"
 
 
 def test_clean_line_count() -> None:

@@ -13,10 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.sources.claude_usage import usage_row
-from pipeline.sources.claude_usage_line import Unexpected, decode_line, line_row, timestamp_of
+from pipeline.sources.claude_usage_line import Unexpected, decode_line, decode_lines, line_row, timestamp_of
 from pipeline.sources.files import SourceFile
 from pipeline.sources.text import parse_ts
 from pipeline.sources.usage_rows import read_usage_rows
+from pipeline.usage.index import decode, encode, reduce_rows
 
 FALLBACK = datetime(2026, 1, 1, tzinfo=UTC)
 CTX: dict[str, Any] = {"session_id": "s", "device": "d", "path": "p", "sidechain": False}
@@ -138,11 +139,44 @@ def test_common_line_takes_the_typed_path() -> None:
         b'{"type":"assistant","message":"text"}',
         b'["type","assistant"]',
         b'{"type":"assistant","message":{"usage":{}}',  # cut short
+        b'{"type":"assistant","message":{"model":"x\xff","usage":{"input_tokens":1}}}',  # bad UTF-8 in a field
+        b'{"type":"assistant","sessionId":"\xfe","message":{"usage":{}}}',
+        b'{"type":"assistant","message":{"usage":{}},"x":' + b"[" * 1100 + b"]" * 1100 + b"}",  # very deep
+        b'{"type":"assistant","message":{"model":"m","usage":{"input_tokens":9223372036854775808}}}',  # > 2^63-1
     ],
 )
 def test_other_shapes_are_refused(raw: bytes) -> None:
     with pytest.raises(Unexpected):
         decode_line(raw)
+    with pytest.raises(Unexpected):
+        decode_lines(raw + b"\n")
+
+
+def test_refused_lines_still_count_as_the_general_path_reads_them(tmp_path: Path) -> None:
+    """A line the typed decode refuses takes orjson's path: invalid UTF-8 replaced, counts up to 2^64 - 1
+    kept and larger ones (read as floats) made 0, deep nesting read, as before the typed decode existed."""
+    lines = [
+        b'{"type":"assistant","message":{"id":"m1","model":"x\xff","usage":{"input_tokens":1}}}',
+        b'{"type":"assistant","message":{"id":"m2","model":"x","usage":{"input_tokens":18446744073709551615}}}',
+        b'{"type":"assistant","message":{"id":"m3","model":"x","usage":{"input_tokens":18446744073709551616}}}',
+        b'{"type":"assistant","message":{"id":"m4","model":"x","usage":{"output_tokens":2}},"x":'
+        + b"[" * 1000
+        + b"]" * 1000
+        + b"}",
+    ]
+    path = tmp_path / "s1.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    f = SourceFile(path=path, agent="claude_code", device="d", root=tmp_path, size=path.stat().st_size)
+    ur = read_usage_rows(f)
+    assert [(r[10], r[1], r[3], r[4]) for r in ur.rows] == [
+        ("m1", "x\ufffd", 1, 0),
+        ("m2", "x", 2**64 - 1, 0),
+        ("m3", "x", 0, 0),
+        ("m4", "x", 0, 2),
+    ]
+    assert ur.skipped.malformed == 0
+    stored = decode(encode(reduce_rows(ur)))  # and the index keeps them
+    assert [(e.model, e.input_tokens) for e in stored.events] == [(r[1], r[3]) for r in ur.rows]
 
 
 def test_a_file_mixing_both_paths_counts_every_usage_line(tmp_path: Path) -> None:

@@ -21,8 +21,10 @@ SYNTHETIC = "<synthetic>"
 Row = tuple[Any, ...]
 
 
-# A count as the general path reads it (``_int``): a negative one is refused here (that path makes it 0).
-Count = Annotated[int, msgspec.Meta(ge=0)]
+# A count as the general path reads it (``_int`` of what orjson gives): a negative one is refused here (that
+# path makes it 0), and so is one beyond 2^63 - 1 (the general path keeps up to 2^64 - 1, which orjson
+# reads as an int, and makes 0 of anything larger, which it reads as a float).
+Count = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 
 
 class _CacheCreation(msgspec.Struct, gc=False):
@@ -65,7 +67,10 @@ decode_lines = _DECODER.decode_lines
 """Newline-delimited JSON → list[AssistantLine], raising as ``decode_line`` does. msgspec reads a stream
 of values: two objects on one line, or one over two, are not errors here (the caller checks the count)."""
 
-Unexpected = msgspec.DecodeError
+# What the typed decode raises for a line it cannot take (the caller then takes the general path): bad
+# JSON or another shape (ValidationError is a DecodeError), invalid UTF-8 in a field it decodes (orjson's
+# path replaces it), nesting deeper than msgspec recurses (orjson reads up to 1,024 levels).
+Unexpected = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 
 
 def timestamp_of(value: str | None) -> datetime | None:
