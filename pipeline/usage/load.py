@@ -159,12 +159,13 @@ def load_file_usages(
         if p in stored:
             out.append(on_device(decode(stored[p]), f.device))
         elif p in got and in_window(got[p], lo, hi):
-            out.append(got[p])  # read just now, with this device
+            out.append(on_device(got[p], f.device))
     return out
 
 
 def on_device(fe: FileEvents, device: str) -> FileEvents:
-    """The index is keyed by path: the device always comes from today's config, never from the entry."""
-    if all(e.device == device for e in fe.events):
+    """The index is keyed by path: the device always comes from today's config, never from the entry. A
+    file's events all carry the device it was read with, so the first tells."""
+    if not fe.events or fe.events[0].device == device:
         return fe
     return replace(fe, events=[e._replace(device=device) for e in fe.events])
