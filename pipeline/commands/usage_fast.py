@@ -6,7 +6,8 @@ without typer (about 75 ms of a cold run); the typer command (``usage_cmd``) cal
 
 Order of work in ``run_usage``: config, days, discovery, the report memo, the per-file index (files read by
 worker processes while this one imports pricing), then stdout, and the answer is remembered for the next
-identical run.
+identical run. The light runner turns cyclic GC off while it runs; the console entry (``cli.main``) then
+ends the process without the interpreter's teardown.
 """
 
 from __future__ import annotations

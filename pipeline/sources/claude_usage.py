@@ -1,7 +1,8 @@
 """Claude Code usage events (transcript-formats.md §1.6, §1.11), one per top-level assistant line.
 
 No dedup here: the usage engine keeps, per ``dedup_key``, the line with the largest total across all
-files and devices. The fast path (``read_claude_usage``) parses only lines that can carry usage.
+files and devices. The fast path (``scan_claude_usage``) reads only the fields that decide usage: a typed
+msgspec decode of whole blocks where one object per line is proven, else a search for assistant lines.
 """
 
 from __future__ import annotations
