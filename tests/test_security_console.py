@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.commands import usage_cmd
+from pipeline.commands import usage_cmd, usage_render
 from pipeline.errors import ConfigError
 from schemas.report import Failure
 from schemas.usage import UsageReport
@@ -77,5 +77,5 @@ def test_usage_error_prints_literally(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_usage_notes_print_literally(capsys: pytest.CaptureFixture[str]) -> None:
     report = UsageReport(date="2026-03-17", timezone="UTC", notes=[NASTY])
-    usage_cmd.render_day(report)
+    usage_render.render_day(report)
     assert f"note: {NASTY}" in " ".join(capsys.readouterr().out.split())

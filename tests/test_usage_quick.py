@@ -185,3 +185,29 @@ def test_console_entry_ends_quickly_with_everything_written(cfg: Path, tmp_path:
         assert (done.returncode, done.stdout) == (0, expected)
     bad = entry("usage", "--config", str(cfg), "--date", "2026-13-45", "--json")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr and bad.stdout == ""
+
+
+def test_tables_run_without_typer_and_print_what_the_typer_command_prints(
+    cfg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.cli as cli
+
+    for args in (
+        ["usage", "--config", str(cfg), *DAY],
+        ["usage", "--config", str(cfg), "--since", "2026-02-11", "--until", "2026-02-12"],
+    ):
+        expected = full(*args)
+        assert "Token Usage" in expected
+
+        def no_app() -> None:
+            raise AssertionError("the typer app was built for usage tables")
+
+        with monkeypatch.context() as m:
+            m.setattr(cli, "build_app", no_app)
+            m.delattr(cli, "app", raising=False)
+            m.setattr("sys.argv", ["daily-report", *args])
+            m.setenv("DAILY_REPORT_CACHE_DIR", str(tmp_path / "cache"))
+            capsys.readouterr()
+            assert cli.run() is True
+            assert capsys.readouterr().out == expected
+    assert usage_fast.answer(["usage", "--config", str(cfg), *DAY]) is False  # the memo answers JSON only

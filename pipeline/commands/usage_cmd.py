@@ -11,20 +11,15 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import typer
 
 from pipeline.commands.usage_fast import json_text, parse_day, run_usage
+from pipeline.commands.usage_render import new_table, render, stdout_console
 from pipeline.errors import DailyReportError
 from pipeline.report.fmt import count as n
 from pipeline.report.fmt import money
-
-if TYPE_CHECKING:  # rich and the report schema are imported when needed (a warm --json run needs neither)
-    from rich.console import Console
-    from rich.table import Table
-
-    from schemas.usage import UsageReport
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -64,14 +59,6 @@ def _debug() -> bool:
         return False
 
 
-def _out() -> Console:
-    """stdout; when it is not a terminal (a pipe, a test) wide enough that model names are never cut."""
-    from rich.console import Console
-
-    # markup off: device and model names and notes are printed as they are ([lab] is not a tag)
-    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, markup=False)
-
-
 def _print_json(data: Any) -> None:
     sys.stdout.write(json_text(data))
 
@@ -81,70 +68,6 @@ def _context(config_path: Path | None, tz: str | None) -> tuple[Any, Any]:
 
     config = load_config(config_path, tz=tz)
     return config, resolve_zone(config)
-
-
-def _table(title: str, *cols: str, text_cols: int = 1) -> Table:
-    """Text in the first ``text_cols`` columns (left), figures after them (right)."""
-    from rich.table import Table
-
-    t = Table(title=title, title_justify="left", show_lines=False)
-    for i, c in enumerate(cols):
-        t.add_column(c, justify="left" if i < text_cols else "right")
-    return t
-
-
-def usage_tables(r: UsageReport) -> list[Table]:
-    """The report's Token Usage tables (``pipeline.report.usage_tables.usage_views``: the same rows,
-    order and cells) as rich tables; an agent without usage gets no table."""
-    from pipeline.report.usage_tables import usage_views
-
-    out = []
-    for view in usage_views(r):
-        for table in view.tables:
-            title = f"{view.agent}: {table.title}" if table.title == "Overview" else table.title
-            t = _table(title, *table.headers)
-            for row in table.rows:
-                t.add_row(*row)
-            out.append(t)
-    return out
-
-
-def render_day(r: UsageReport) -> None:
-    from rich.text import Text
-
-    out = _out()
-    out.print(Text("Token Usage", style="bold"), f"{r.date} ({r.timezone})")
-    tables = usage_tables(r)
-    if not tables:
-        out.print("No agent usage recorded for this day.")
-    for t in tables:
-        out.print(t)
-    out.print(f"Total cost (USD): {money(r.total_cost_usd)}")
-    for note in r.notes:
-        out.print(Text(f"note: {note}", style="dim"), highlight=False)
-
-
-def render_range(reports: list[UsageReport]) -> None:
-    t = _table(
-        "Token Usage by day",
-        "Date",
-        "Claude Tokens",
-        "Claude Cost",
-        "Codex Tokens",
-        "Codex Cost",
-        "Total Cost",
-    )
-    for r in reports:
-        cc, cx = r.agents.claude_code.totals, r.agents.codex.totals
-        t.add_row(
-            r.date,
-            n(cc.total_tokens),
-            money(cc.cost_usd if cc.responses else 0.0),
-            n(cx.total_tokens),
-            money(cx.cost_usd if cx.responses else 0.0),
-            money(r.total_cost_usd),
-        )
-    _out().print(t)
 
 
 @cli_errors
@@ -163,15 +86,8 @@ def usage(
         until=until,
         config_path=config_path,
         tz=tz,
-        render=None if as_json else _render,
+        render=None if as_json else render,
     )
-
-
-def _render(reports: list[UsageReport], ranged: bool) -> None:
-    if ranged:
-        render_range(reports)
-    else:
-        render_day(reports[0])
 
 
 @cli_errors
@@ -196,7 +112,7 @@ def sessions(
             }
         )
         return
-    t = _table(
+    t = new_table(
         f"Sessions {day} ({zone})",
         "Agent",
         "Device",
@@ -228,7 +144,7 @@ def sessions(
             n(r.tokens),
             money(r.cost_usd),
         )
-    _out().print(t)
+    stdout_console().print(t)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,8 +1,9 @@
 """``daily-report usage`` below its typer options, and the console entry's light path for ``usage --json``.
 
 ``answer(argv)`` prints the warm answer from the memo (``pipeline.usage.quick``) before typer, click,
-rich, pydantic or the price tables are imported; ``run_light(argv)`` runs any other ``usage --json``
-without typer (about 75 ms of a cold run); the typer command (``usage_cmd``) calls ``run_usage`` too.
+rich, pydantic or the price tables are imported; ``run_light(argv)`` runs any other ``usage`` (JSON, or
+tables through ``usage_render``) without typer or click (~0.1 s of a run); the typer command
+(``usage_cmd``) calls ``run_usage`` too, for ``--help`` and anything the light parser does not take.
 
 Order of work in ``run_usage``: config, days, discovery, the report memo, the per-file index (files read by
 worker processes while this one imports pricing), then stdout, and the answer is remembered for the next
@@ -205,10 +206,17 @@ def run_usage(
         )
 
 
+def _tables() -> Render:
+    from pipeline.commands.usage_render import render
+
+    return render
+
+
 def run_light(argv: Sequence[str]) -> bool:
-    """``usage --json`` run here without typer (True), or False for the typer app to handle."""
+    """``usage`` (JSON or tables) run here without typer (True), or False for the typer app to handle
+    (``--help``, an unknown option, any other command)."""
     req = parse_args(argv)
-    if req is None or not req.as_json:
+    if req is None:
         return False
     import gc
 
@@ -224,7 +232,7 @@ def run_light(argv: Sequence[str]) -> bool:
             until=req.until,
             config_path=None if req.config is None else Path(req.config),
             tz=req.tz,
-            render=None,
+            render=None if req.as_json else _tables(),
         )
     except DailyReportError as e:  # as usage_cmd.cli_errors does
         from rich.console import Console

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from datetime import datetime, tzinfo
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.log import warn
-from schemas.report import Provenance, SessionSummary
+
+if TYPE_CHECKING:  # annotations only: the usage tables use this module without the report schema
+    from schemas.report import Provenance, SessionSummary
 
 STATUS_EMOJI = {"done": "✅", "in_progress": "🔄", "blocked": "❌", "investigation": "🔍"}
 STATUS_LABEL = {

@@ -1,0 +1,99 @@
+"""The ``usage`` command's tables on stdout (rich), without typer: the light runner prints them too.
+
+The rows come from ``pipeline.report.usage_tables`` (the report's one computation of the Token Usage
+tables); ``rich`` and the report schema are imported when a table is printed.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from pipeline.report.fmt import count as n
+from pipeline.report.fmt import money
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from schemas.usage import UsageReport
+
+
+def stdout_console() -> Console:
+    """stdout; when it is not a terminal (a pipe, a test) wide enough that model names are never cut."""
+    from rich.console import Console
+
+    # markup off: device and model names and notes are printed as they are ([lab] is not a tag)
+    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160, markup=False)
+
+
+def new_table(title: str, *cols: str, text_cols: int = 1) -> Table:
+    """Text in the first ``text_cols`` columns (left), figures after them (right)."""
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", show_lines=False)
+    for i, c in enumerate(cols):
+        t.add_column(c, justify="left" if i < text_cols else "right")
+    return t
+
+
+def usage_tables(r: UsageReport) -> list[Table]:
+    """The report's Token Usage tables (``pipeline.report.usage_tables.usage_views``: the same rows,
+    order and cells) as rich tables; an agent without usage gets no table."""
+    from pipeline.report.usage_tables import usage_views
+
+    out = []
+    for view in usage_views(r):
+        for table in view.tables:
+            title = f"{view.agent}: {table.title}" if table.title == "Overview" else table.title
+            t = new_table(title, *table.headers)
+            for row in table.rows:
+                t.add_row(*row)
+            out.append(t)
+    return out
+
+
+def render_day(r: UsageReport) -> None:
+    from rich.text import Text
+
+    out = stdout_console()
+    out.print(Text("Token Usage", style="bold"), f"{r.date} ({r.timezone})")
+    tables = usage_tables(r)
+    if not tables:
+        out.print("No agent usage recorded for this day.")
+    for t in tables:
+        out.print(t)
+    out.print(f"Total cost (USD): {money(r.total_cost_usd)}")
+    for note in r.notes:
+        out.print(Text(f"note: {note}", style="dim"), highlight=False)
+
+
+def render_range(reports: list[UsageReport]) -> None:
+    t = new_table(
+        "Token Usage by day",
+        "Date",
+        "Claude Tokens",
+        "Claude Cost",
+        "Codex Tokens",
+        "Codex Cost",
+        "Total Cost",
+    )
+    for r in reports:
+        cc, cx = r.agents.claude_code.totals, r.agents.codex.totals
+        t.add_row(
+            r.date,
+            n(cc.total_tokens),
+            money(cc.cost_usd if cc.responses else 0.0),
+            n(cx.total_tokens),
+            money(cx.cost_usd if cx.responses else 0.0),
+            money(r.total_cost_usd),
+        )
+    stdout_console().print(t)
+
+
+def render(reports: list[UsageReport], ranged: bool) -> None:
+    """The usage command's tables: one day's Token Usage section, or a row per day for a range."""
+    if ranged:
+        render_range(reports)
+    else:
+        render_day(reports[0])
