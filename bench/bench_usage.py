@@ -11,7 +11,9 @@ For each size: generate the tree once (bench/out/tree<N>, deterministic), then
 - ccusage 20.0.24 (`npm install --prefix bench ccusage@20.0.24`), `claude daily --json --offline -z UTC`
   with CLAUDE_CONFIG_DIR at the tree, when installed.
 Each round runs ours cold, ccusage, ours warm-index and ours warm back to back, so that both tools see the
-same load on a shared machine; wall times are the best of ``--runs`` rounds. Peak RSS is the largest
+same load on a shared machine, then ours printing tables instead of JSON (cold in an emptied cache, then
+warm: the memo answers JSON only, so warm tables are the index's memo plus rendering); wall times are the
+best of ``--runs`` rounds. Peak RSS is the largest
 process of the run, pool workers included. Our figures are checked against the generator's expected.json.
 """
 
@@ -87,8 +89,8 @@ def ensure_tree(mb: int, out: Path, day: str) -> Path:
     return tree
 
 
-def ours_cmd(config: Path, day: str, tz: str = "UTC") -> list[str]:
-    return [
+def ours_cmd(config: Path, day: str, tz: str = "UTC", *, as_json: bool = True) -> list[str]:
+    cmd = [
         sys.executable,
         "-m",
         "pipeline",
@@ -99,8 +101,8 @@ def ours_cmd(config: Path, day: str, tz: str = "UTC") -> list[str]:
         day,
         "--tz",
         tz,
-        "--json",
     ]
+    return [*cmd, "--json"] if as_json else cmd
 
 
 def check(report: dict[str, Any], expected: dict[str, Any]) -> str:
@@ -122,7 +124,8 @@ def bench_size(mb: int, *, out: Path, day: str, runs: int) -> dict[str, Any]:
     cc_env = dict(os.environ, CLAUDE_CONFIG_DIR=str(tree))
     # One round: cold (empty cache), ccusage, warm-index (another alias of UTC), warm (same command).
     # Rounds interleave our runs with ccusage's, so both see the same load on a shared machine.
-    cold, warm_index, warm, cc = [], [], [], []
+    # Then the same command printing tables instead of JSON (cold in its own empty cache, then warm).
+    cold, warm_index, warm, cc, tables_cold, tables_warm = [], [], [], [], [], []
     for i in range(runs):
         shutil.rmtree(cache, ignore_errors=True)
         cold.append(measured(ours_cmd(config, day), env))
@@ -130,6 +133,9 @@ def bench_size(mb: int, *, out: Path, day: str, runs: int) -> dict[str, Any]:
             cc.append(measured(cc_cmd, cc_env))
         warm_index.append(measured(ours_cmd(config, day, UTC_ALIASES[i % len(UTC_ALIASES)]), env))
         warm.append(measured(ours_cmd(config, day), env))
+        shutil.rmtree(cache, ignore_errors=True)
+        tables_cold.append(measured(ours_cmd(config, day, as_json=False), env))
+        tables_warm.append(measured(ours_cmd(config, day, as_json=False), env))
     expected = json.loads((tree / "expected.json").read_text())[day]
     row: dict[str, Any] = {
         "mb": size / 1e6,
@@ -139,6 +145,8 @@ def bench_size(mb: int, *, out: Path, day: str, runs: int) -> dict[str, Any]:
         "warm_index": min(r["wall"] for r in warm_index),
         "warm": min(r["wall"] for r in warm),
         "peak_mb": max(r["rss_kb"] for r in cold + warm_index + warm) / 1024,
+        "tables_cold": min(r["wall"] for r in tables_cold),
+        "tables_warm": min(r["wall"] for r in tables_warm),
         "check": check(json.loads(cold[0]["out"]), expected),
         "ccusage": None,
     }
@@ -198,6 +206,8 @@ def show(rows: list[dict[str, Any]]) -> None:
             print(
                 f"    CPU seconds (user+sys, best run) cold: ours {r['cold_cpu']:.2f}, ccusage {r['ccusage_cpu']:.2f}"
             )
+        tables = f"    tables instead of --json: cold {r['tables_cold']:.2f} s ({ratio(r['tables_cold'])}), "
+        print(tables + f"warm {r['tables_warm']:.2f} s ({ratio(r['tables_warm'])})")
 
 
 def main() -> None:
