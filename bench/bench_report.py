@@ -15,7 +15,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.report import build_report, render_html, render_json, render_markdown  # noqa: E402
+from pipeline.report.build import build_report  # noqa: E402
+from pipeline.report.html import render_html  # noqa: E402
+from pipeline.report.json_out import render_json  # noqa: E402
+from pipeline.report.markdown import render_markdown  # noqa: E402
 from schemas.report import (  # noqa: E402
     Generation,
     HumanAISession,

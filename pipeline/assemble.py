@@ -117,7 +117,8 @@ def write_day_report(
     run: RunState, *, generation: Generation, failures: list[Failure]
 ) -> tuple[DailyReport, dict[str, Path]]:
     """Build the DailyReport and write report.{md,html,json} (and the index) under the out dir."""
-    from pipeline.report import build_report, write_report
+    from pipeline.report.build import build_report
+    from pipeline.report.write import write_report
     from pipeline.usage import build_usage_report
 
     usage = _usage(run, build_usage_report)

@@ -5,7 +5,7 @@ the library (``DailyReportError``) become one line on stderr and exit code 2; ``
 
 Nothing heavy is imported at module level: ``run()`` first lets ``pipeline.commands.usage_fast`` answer a
 warm ``usage --json`` from the memo (no typer, pydantic or pricing import at all), then runs any other
-``usage --json`` without typer; the typer ``app`` is built on first use (``from pipeline.cli
+``usage`` (JSON or tables) without typer; the typer ``app`` is built on first use (``from pipeline.cli
 import app`` works as before). The console entry is ``main()``: after a light ``usage`` answer it ends the
 process at once (``quick_exit``).
 """

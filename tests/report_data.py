@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.report import build_report
+from pipeline.report.build import build_report
 from schemas.facts import SessionFacts
 from schemas.overview import DeviceOverview, OverviewOutput
 from schemas.report import (

@@ -6,9 +6,9 @@ import re
 from html import unescape
 from html.parser import HTMLParser
 
-from pipeline.report import render_html
 from pipeline.report.charts import timeline
 from pipeline.report.fmt import anchor, zone
+from pipeline.report.html import render_html
 from tests.report_data import EVIL, S4, make_report, usage
 
 

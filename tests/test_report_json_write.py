@@ -8,9 +8,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from pipeline.report import atomic, render_json, write_report
+from pipeline.report import atomic
 from pipeline.report import write as write_mod
 from pipeline.report.index import scan_days
+from pipeline.report.json_out import render_json
+from pipeline.report.write import write_report
 from schemas.report import DailyReport
 from tests.report_data import make_report
 

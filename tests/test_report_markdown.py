@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.report import render_markdown
+from pipeline.report.markdown import render_markdown
 from schemas.usage import AgentsUsage, UsageReport
 from tests.conftest import SHARED
 from tests.report_data import S1, S2, S3, S4, claude_usage, day_results, make_report, results, usage

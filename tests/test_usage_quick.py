@@ -165,9 +165,9 @@ def test_console_entry_runs_usage_json_without_typer(
     assert missing.value.code == 2 and "[x]/none.toml" in capsys.readouterr().err
 
 
-def test_console_entry_ends_quickly_with_everything_written(cfg: Path, tmp_path: Path) -> None:
+def test_console_entry_ends_quickly_with_everything_written(cfg: Path, samples: Path, tmp_path: Path) -> None:
     """`python -m pipeline` (as `daily-report`) skips the interpreter's teardown after a light usage run:
-    its output, warnings and exit codes are those of the in-process command, cold and warm."""
+    its output (JSON and tables), warnings and exit codes are the typer command's, cold and warm."""
     import subprocess
     import sys
 
@@ -180,11 +180,57 @@ def test_console_entry_ends_quickly_with_everything_written(cfg: Path, tmp_path:
     ranged = ["usage", "--config", str(cfg), "--since", "2026-01-01", "--until", "2026-03-31", "--json"]
     expected = full(*ranged)
     assert len(expected) > 70_000  # 90 days of reports: more than one pipe buffer
+    tables = ["usage", "--config", str(cfg), *DAY]
     for _ in ("cold", "warm"):
         done = entry(*ranged)
         assert (done.returncode, done.stdout) == (0, expected)
+        done = entry(*tables)
+        assert (done.returncode, done.stdout) == (0, full(*tables))
     bad = entry("usage", "--config", str(cfg), "--date", "2026-13-45", "--json")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr and bad.stdout == ""
+    missing = tmp_path / "nowhere" / ".claude"
+    (tmp_path / "part").mkdir()
+    part = write_config(tmp_path / "part", {"DCC": {"claude": [missing], "codex": [samples / "codex"]}})
+    for _ in ("cold", "warm"):
+        done = entry("usage", "--config", str(part), "--date", "2026-05-11", "--json")
+        assert done.returncode == 0 and f"root {missing} does not exist" in done.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(cfg: Path, tmp_path: Path) -> None:
+    """`daily-report usage --json | true` (a reader gone before the output): exit 1 without a traceback,
+    as the typer command."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, DAILY_REPORT_CACHE_DIR=str(tmp_path / "cache"))
+    args = ["usage", "--config", str(cfg), "--since", "2026-01-01", "--until", "2026-03-31", "--json"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # gone before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_ctrl_c_in_the_light_runner_ends_as_the_typer_command_does(
+    cfg: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(**kw: object) -> None:
+        raise KeyboardInterrupt
+
+    args = ["usage", "--config", str(cfg), *DAY]
+    monkeypatch.setattr(usage_fast, "run_usage", interrupted)
+    import pipeline.commands.usage_cmd as usage_cmd
+
+    monkeypatch.setattr(usage_cmd, "run_usage", interrupted)
+    typer_result = runner.invoke(app, args)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as light:
+        usage_fast.run_light(args)
+    assert light.value.code == typer_result.exit_code == 130
+    assert capsys.readouterr().err == typer_result.stderr == ""
 
 
 def test_tables_run_without_typer_and_print_what_the_typer_command_prints(

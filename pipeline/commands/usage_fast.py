@@ -1,4 +1,4 @@
-"""``daily-report usage`` below its typer options, and the console entry's light path for ``usage --json``.
+"""``daily-report usage`` below its typer options, and the console entry's light path for ``usage``.
 
 ``answer(argv)`` prints the warm answer from the memo (``pipeline.usage.quick``) before typer, click,
 rich, pydantic or the price tables are imported; ``run_light(argv)`` runs any other ``usage`` (JSON, or
@@ -241,8 +241,12 @@ def run_light(argv: Sequence[str]) -> bool:
         message = f"[red]error:[/red] {escape(str(e))}"
         Console(stderr=True, file=sys.stderr).print(message, highlight=False, soft_wrap=True)
         raise SystemExit(e.exit_code) from None
-    except KeyboardInterrupt:  # as click does
-        sys.stderr.write("Aborted!\n")
+    except KeyboardInterrupt:  # as the typer command does (its click): exit 130, nothing printed
+        raise SystemExit(130) from None
+    except BrokenPipeError:  # the reader went away (``| head``): exit 1 quietly, as typer's stdout does
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         raise SystemExit(1) from None
     finally:
         if enabled:
