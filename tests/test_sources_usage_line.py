@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.sources.claude_usage import usage_row
-from pipeline.sources.claude_usage_line import Unexpected, decode_line, decode_lines, line_row, timestamp_of
+from pipeline.sources.claude_usage_line import Unexpected, decode_line, decode_lines, line_row
 from pipeline.sources.files import SourceFile
 from pipeline.sources.text import parse_ts
 from pipeline.sources.usage_rows import read_usage_rows
@@ -30,7 +30,7 @@ def general(raw: bytes) -> tuple[Any, ...] | None:
 
 def typed(raw: bytes) -> tuple[Any, ...] | None:
     line = decode_line(raw)
-    return line_row(line, ts=timestamp_of(line.timestamp) or FALLBACK, **CTX)
+    return line_row(line, ts=parse_ts(line.timestamp) or FALLBACK, **CTX)
 
 
 # Values of every JSON type, including the odd ones a corrupted or future transcript could hold.

@@ -23,7 +23,6 @@ from pipeline.sources.claude_usage_line import (
     decode_line,
     decode_lines,
     line_row,
-    timestamp_of,
 )
 from pipeline.sources.jsonl import clean_line_count, count_bad_shapes, iter_blocks, parse_line
 from pipeline.sources.text import parse_ts
@@ -160,10 +159,8 @@ class _Rows:
         self.sub = f.kind == "subagent"
         self.rows: list[Row] = []
 
-    def _ts(self, ts: datetime | None) -> datetime:
-        """A line without a (valid) time takes the previous row's, or the file's mtime."""
-        if ts is not None:
-            return ts
+    def _no_ts(self) -> datetime:
+        """The time of a line without a (valid) one: the previous row's, or the file's mtime."""
         return self.rows[-1][2] if self.rows else fallback_time(self.f)
 
     def typed(self, lines: list[AssistantLine]) -> None:
@@ -171,14 +168,11 @@ class _Rows:
         it at the end anyway), and a row per usage line. Locals, as this loop sees every assistant line."""
         if not self.sid:
             self.sid = next((x.sessionId for x in lines if x.type == "assistant" and x.sessionId), "")
-        rows, f, sid, path, sub = self.rows, self.f, self.sid, self.path, self.sub
-        device = f.device
+        rows, sid, path, sub, device = self.rows, self.sid, self.path, self.sub, self.f.device
         for line in lines:
             if line.type != "assistant":
                 continue
-            ts = timestamp_of(line.timestamp)
-            if ts is None:
-                ts = rows[-1][2] if rows else fallback_time(f)
+            ts = parse_ts(line.timestamp) or self._no_ts()
             row = line_row(line, ts=ts, session_id=sid, device=device, path=path, sidechain=sub)
             if row is not None:
                 rows.append(row)
@@ -187,7 +181,7 @@ class _Rows:
         sid = rec.get("sessionId")
         if not self.sid and isinstance(sid, str) and rec.get("type") == "assistant":
             self.sid = sid
-        ts = self._ts(parse_ts(rec.get("timestamp")))
+        ts = parse_ts(rec.get("timestamp")) or self._no_ts()
         row = usage_row(
             rec, ts=ts, session_id=self.sid, device=self.f.device, path=self.path, sidechain=self.sub
         )
@@ -202,9 +196,9 @@ def scan_claude_usage(f: SourceFile) -> ClaudeScan:
       the whole block as JSON lines into ``AssistantLine`` structs, reading only the fields that count and
       skipping the rest at C speed; one value per line proves every line a JSON object, so none is skipped.
     - Otherwise (a break that is not clean, short lines, a line msgspec refuses, the unfinished last
-      block): a search jumps between occurrences of ``"type":"assistant"`` (JSON string contents escape
-      their quotes, so it matches structure only) and only those lines are parsed; the other lines get the
-      cheap shape test (``jsonl.count_bad_shapes``).
+      block): a search jumps between occurrences of the value ``"assistant"`` (``_ASSISTANT``: JSON string
+      contents escape their quotes, so it matches structure only) and only those lines are parsed; the
+      other lines get the cheap shape test (``jsonl.count_bad_shapes``).
 
     ``skipped`` counts the lines that do not parse, those failing the shape test and a truncated last line;
     ``start``/``end`` span the usage rows and the file's first and last timed lines.

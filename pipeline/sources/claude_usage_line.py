@@ -3,7 +3,7 @@
 msgspec decodes only the fields below and skips the rest of the line (the message content, often most
 of its bytes) without building Python objects for it: about half the cost of ``orjson.loads`` plus the
 dict walk of ``claude_usage.usage_row`` per line. The types are strict on purpose: a line whose fields
-have any other shape (a float token count, ``true`` for an int, a number for an id, a bad timestamp)
+have any other shape (a float token count, ``true`` for an int, a number for an id or a timestamp)
 raises, and the caller takes the general path (``orjson`` and ``usage_row``), so both paths give the
 same row for every line. (One difference is left: msgspec accepts a number beyond the double range, such
 as ``1e999``, in a field it skips, where orjson rejects the line; JSON.stringify never writes one.)
@@ -11,7 +11,7 @@ as ``1e999``, in a field it skips, where orjson rejects the line; JSON.stringify
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -71,19 +71,6 @@ of values: two objects on one line, or one over two, are not errors here (the ca
 # JSON or another shape (ValidationError is a DecodeError), invalid UTF-8 in a field it decodes (orjson's
 # path replaces it), nesting deeper than msgspec recurses (orjson reads up to 1,024 levels).
 Unexpected = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
-
-
-def timestamp_of(value: str | None) -> datetime | None:
-    """``text.parse_ts`` for the common case: an aware UTC datetime, None when absent or bad."""
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=UTC)
-    return dt if dt.tzinfo is UTC else dt.astimezone(UTC)
 
 
 def line_row(

@@ -24,8 +24,8 @@ def parse_ts(value: Any) -> datetime | None:
     except ValueError:
         return None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+        return dt.replace(tzinfo=UTC)
+    return dt if dt.tzinfo is UTC else dt.astimezone(UTC)  # 'Z' gives UTC itself: no conversion
 
 
 def strip_reminders(text: str) -> str:
