@@ -7,9 +7,9 @@ from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from pipeline.log import warn
-from pipeline.sources.claude import read_claude_session
-from pipeline.sources.claude_usage import read_claude_usage, session_id_for, tail_time
-from pipeline.sources.codex import read_codex_session, read_codex_usage
+from pipeline.sources.claude.session import read_claude_session
+from pipeline.sources.claude.usage import read_claude_usage, session_id_for, tail_time
+from pipeline.sources.codex.session import read_codex_session, read_codex_usage
 from pipeline.sources.discovery import discover
 from pipeline.sources.jsonl import add_kinds, has_problems, skipped_by_kind, skipped_text
 from pipeline.sources.types import FileUsage, ReadResult, SourceFile

@@ -32,7 +32,7 @@ class FileUsage(BaseModel):
 @dataclass
 class UsageRows:
     """The usage fast path's light result for one file: rows of ``UsageEvent`` field values in field
-    order (``claude_usage.FIELD_ORDER``), no pydantic object per event."""
+    order (``claude.usage.FIELD_ORDER``), no pydantic object per event."""
 
     path: str
     agent: Agent

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pipeline.sources.claude_usage import FIELD_ORDER, scan_claude_usage
+from pipeline.sources.claude.usage import FIELD_ORDER, scan_claude_usage
 from pipeline.sources.types import SourceFile, UsageRows
 
 
@@ -20,7 +20,7 @@ def read_usage_rows(f: SourceFile) -> UsageRows:
             skipped=scan.skipped,
             rows=scan.rows,
         )
-    from pipeline.sources.codex import read_codex_usage  # the full Codex reader: only when there is one
+    from pipeline.sources.codex.session import read_codex_usage  # the full Codex reader: only when there is one
 
     fu = read_codex_usage(f)
     rows = [tuple(getattr(e, k) for k in FIELD_ORDER) for e in fu.events]

@@ -56,7 +56,7 @@ def code_hash(paths: Iterable[Path]) -> str:
 _PKG = Path(__file__).resolve().parent.parent  # pipeline/
 # What decides a file's stored usage: the readers, the per-file reduction, the event shape.
 INDEX_CODE = [
-    *(_PKG / "sources").glob("*.py"),
+    *(_PKG / "sources").rglob("*.py"),
     _PKG / "usage" / "index.py",
     _PKG / "usage" / "dedup.py",
     _PKG / "usage" / "events.py",

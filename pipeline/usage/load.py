@@ -94,7 +94,7 @@ def _read_all(
     """(index in ``todo``, blob) as they arrive: the caller decodes while the workers go on reading.
     ``meanwhile`` runs in this process once the workers have their work (before any result is awaited)."""
     if n > 1 and any(f.agent == "codex" for f in todo):
-        import pipeline.sources.codex  # noqa: F401  (as usage_rows above: once here, not in each worker)
+        import pipeline.sources.codex.session  # noqa: F401  (as usage_rows above: once here, not in each worker)
     if n <= 1:
         if meanwhile is not None:
             meanwhile()

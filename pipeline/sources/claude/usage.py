@@ -15,7 +15,7 @@ from typing import Any
 
 from orjson import JSONDecodeError, loads
 
-from pipeline.sources.claude_usage_line import (
+from pipeline.sources.claude.usage_line import (
     SYNTHETIC,
     AssistantLine,
     Row,
