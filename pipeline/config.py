@@ -1,8 +1,9 @@
 """Loading `daily-report.toml` into `schemas.config.Config`, and resolving the time zone.
 
 Search order: the ``path`` argument (``--config``), then ``$DAILY_REPORT_CONFIG``, then
-``./daily-report.toml``. Without any file, this machine's ``~/.claude`` and ``~/.codex`` (plus
-``$CLAUDE_CONFIG_DIR``) form one device named after the host.
+``./daily-report.toml``. Without any file, each agent's default roots on this machine (its adapter's
+``default_roots``: e.g. ``~/.claude`` and ``$CLAUDE_CONFIG_DIR``, ``~/.codex``) form one device named after
+the host.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import ConfigError
+from pipeline.sources import agents
 
 if TYPE_CHECKING:  # pydantic, the schemas and zoneinfo load on use: ``find_config`` is light (the warm
     # ``usage --json`` answer uses it before importing any of them)
@@ -55,21 +57,13 @@ def load_config(path: Path | None = None, *, tz: str | None = None) -> Config:
 
 
 def default_config() -> Config:
-    """One device named after this host: $CLAUDE_CONFIG_DIR roots, ~/.claude (and ~/.config/claude when it
-    holds projects/), ~/.codex."""
+    """One device named after this host with every agent's default roots (``Agent.default_roots``)."""
     from schemas.config import Config, DeviceConfig
 
     home = Path.home()
-    claude: list[Path] = []
-    for item in os.environ.get("CLAUDE_CONFIG_DIR", "").split(","):
-        if item.strip():
-            claude.append(Path(item.strip()).expanduser())
-    xdg = home / ".config" / "claude"
-    for p in (home / ".claude", *([xdg] if (xdg / "projects").is_dir() else [])):
-        if p not in claude:
-            claude.append(p)
+    roots = {a.name: a.default_roots(home, os.environ) for a in agents.AGENTS}
     name = host_name()
-    return Config(devices={name: DeviceConfig(name=name, claude=claude, codex=[home / ".codex"])})
+    return Config(devices={name: DeviceConfig(name=name, roots=roots)})
 
 
 def host_name() -> str:
@@ -145,6 +139,8 @@ def _from_file(path: Path) -> Config:
 
 def _prepare(raw: dict[str, Any], *, base: Path, path: Path) -> dict[str, Any]:
     """Fill device names, resolve relative paths against the config's directory, expand ~."""
+    from schemas.config import ROOT_KEYS  # pydantic: loaded with the config file, not by find_config
+
     data = dict(raw)
     devices = data.get("devices", {})
     if not isinstance(devices, dict):
@@ -152,10 +148,11 @@ def _prepare(raw: dict[str, Any], *, base: Path, path: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, dev in devices.items():
         if not isinstance(dev, dict):
-            raise ConfigError(f"config file {path}: devices.{name} must be a table with claude/codex lists")
+            keys = "/".join(ROOT_KEYS)
+            raise ConfigError(f"config file {path}: devices.{name} must be a table with {keys} lists")
         dev = dict(dev)
         dev.setdefault("name", name)
-        for key in ("claude", "codex"):
+        for key in ROOT_KEYS:
             if key in dev:
                 roots = dev[key]
                 if isinstance(roots, str):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.report.fmt import count as n
 from pipeline.report.fmt import money
+from pipeline.sources import agents
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -69,25 +70,16 @@ def render_day(r: UsageReport) -> None:
 
 
 def render_range(reports: list[UsageReport]) -> None:
-    t = new_table(
-        "Token Usage by day",
-        "Date",
-        "Claude Tokens",
-        "Claude Cost",
-        "Codex Tokens",
-        "Codex Cost",
-        "Total Cost",
-    )
+    """A row per day: each agent's tokens and cost (registry order), then the day's total cost."""
+    cols = [c for a in agents.AGENTS for c in (f"{a.short} Tokens", f"{a.short} Cost")]
+    t = new_table("Token Usage by day", "Date", *cols, "Total Cost")
     for r in reports:
-        cc, cx = r.agents.claude_code.totals, r.agents.codex.totals
-        t.add_row(
-            r.date,
-            n(cc.total_tokens),
-            money(cc.cost_usd if cc.responses else 0.0),
-            n(cx.total_tokens),
-            money(cx.cost_usd if cx.responses else 0.0),
-            money(r.total_cost_usd),
-        )
+        cells = [r.date]
+        for a in agents.AGENTS:
+            usage = r.agents.get(a.name)
+            tokens, cost = (usage.totals.total_tokens, usage.totals.cost_usd) if usage else (0, 0.0)
+            cells += [n(tokens), money(cost if usage and usage.totals.responses else 0.0)]
+        t.add_row(*cells, money(r.total_cost_usd))
     stdout_console().print(t)
 
 

@@ -18,7 +18,6 @@ from markupsafe import Markup
 from pipeline.report import charts, footer
 from pipeline.report.build import group_by_project
 from pipeline.report.fmt import (
-    AGENT_LABEL,
     CATEGORY_LABEL,
     LEVEL_LABEL,
     SEVERITY_ISSUE_LABEL,
@@ -26,6 +25,7 @@ from pipeline.report.fmt import (
     STATUS_EMOJI,
     STATUS_LABEL,
     TAKEAWAY_LABEL,
+    agent_label,
     anchor,
     money,
     plural,
@@ -35,6 +35,7 @@ from pipeline.report.fmt import (
     zone,
 )
 from pipeline.report.usage_tables import usage_views
+from pipeline.sources import agents
 from schemas.report import DailyReport
 
 T = TypeVar("T")
@@ -67,7 +68,7 @@ _env = Environment(
 _env.globals.update(
     status_emoji=lambda s: STATUS_EMOJI.get(s or "", "▫️"),
     status_label=lambda s: STATUS_LABEL.get(s or "", "unknown"),
-    agent_label=lambda a: AGENT_LABEL.get(a, a),
+    agent_label=agent_label,
     anchor=anchor,
     provenance=provenance,
     turns=turns,
@@ -111,8 +112,13 @@ def _context(r: DailyReport) -> dict[str, Any]:
         "chart_devices": charts.cost_by_device(r.token_usage),
         "chart_stages": charts.cost_by_stage(r.generation),
         "chart_timeline": charts.timeline(r.sessions, day=r.date, tz=tz),
-        "agent_colors": charts.AGENT_COLOR,
+        "agent_keys": agent_keys(),
     }
+
+
+def agent_keys() -> list[tuple[str, str, str]]:
+    """(name, display name, colour) of each agent: the CSS colours and the timeline's legend."""
+    return [(a.name, a.display, a.color) for a in agents.AGENTS]
 
 
 def render_html(report: DailyReport) -> str:
@@ -121,4 +127,4 @@ def render_html(report: DailyReport) -> str:
 
 def render_template(name: str, **context: Any) -> str:
     """Another page from this package's templates (the index), with the same escaping rules."""
-    return _env.get_template(name).render(csp=_csp(), script=Markup(SCRIPT), **context)
+    return _env.get_template(name).render(csp=_csp(), script=Markup(SCRIPT), agent_keys=agent_keys(), **context)

@@ -9,13 +9,13 @@ from typing import TypeVar
 from pipeline.report import footer
 from pipeline.report.build import group_by_project
 from pipeline.report.fmt import (
-    AGENT_LABEL,
     CATEGORY_LABEL,
     LEVEL_LABEL,
     SEVERITY_ISSUE_LABEL,
     SEVERITY_LIMIT_LABEL,
     STATUS_EMOJI,
     TAKEAWAY_LABEL,
+    agent_label,
     plural,
     provenance,
     session_time,
@@ -164,7 +164,7 @@ def _takeaways(r: DailyReport) -> list[str]:
 
 def session_line(s: SessionSummary, tz_name: str, day: str) -> str:
     emoji = STATUS_EMOJI.get(s.status or "", "▫️")
-    meta = [session_time(s, zone(tz_name), day), AGENT_LABEL.get(s.agent, s.agent), s.device]
+    meta = [session_time(s, zone(tz_name), day), agent_label(s.agent), s.device]
     if s.models:
         meta.append(", ".join(s.models))
     failed = " ⚠️ incomplete" if s.failed else ""

@@ -16,8 +16,9 @@ from typing import Any
 
 import orjson
 
+from pipeline.sources.claude.layout import session_id_for
 from pipeline.sources.claude.turns import TurnBuilder, renumber
-from pipeline.sources.claude.usage import SYNTHETIC, fallback_time, session_id_for, usage_event
+from pipeline.sources.claude.usage import SYNTHETIC, fallback_time, usage_event
 from pipeline.sources.jsonl import has_problems, iter_records, note_unknown
 from pipeline.sources.text import parse_ts
 from pipeline.sources.types import SourceFile
