@@ -43,7 +43,10 @@ def test_full_file(tmp_path: Path) -> None:
     assert list(cfg.devices) == ["DCC", "tianhe"]  # config order is kept
     dcc = cfg.devices["DCC"]
     assert dcc.name == "DCC"
-    assert dcc.roots["claude_code"] == [tmp_path / "conf" / "data" / "alice" / ".claude", Path("/abs/bob/.claude")]
+    assert dcc.roots["claude_code"] == [
+        tmp_path / "conf" / "data" / "alice" / ".claude",
+        Path("/abs/bob/.claude"),
+    ]
     assert dcc.roots["codex"] == [Path.home() / ".codex"]
     assert cfg.devices["tianhe"].roots["claude_code"] == [tmp_path / "conf" / ".." / "tianhe" / ".claude"]
     assert cfg.out_dir == tmp_path / "conf" / "out"

@@ -121,9 +121,7 @@ def test_local_times_follow_the_report_timezone() -> None:
 
 
 def test_usage_tables_match_reference_000_exactly() -> None:
-    u = UsageReport(
-        date="2026-02-22", timezone="UTC", agents={"claude_code": claude_usage(devices=False)}
-    )
+    u = UsageReport(date="2026-02-22", timezone="UTC", agents={"claude_code": claude_usage(devices=False)})
     md = render_markdown(make_report(usage=u))
     assert REFERENCE_OVERVIEW in md
     assert REFERENCE_MODELS in md

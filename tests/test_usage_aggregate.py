@@ -70,7 +70,12 @@ def test_reference_report_000_figures() -> None:
     assert list(cc.models) == ["claude-haiku-4-5-20251001", "claude-opus-4-6"]  # biggest cost first
     t = cc.totals
     assert t.total_tokens == 6_040_920
-    assert (t.count("input_tokens"), t.count("output_tokens"), t.count("cache_creation_tokens"), t.count("cache_read_tokens")) == (
+    assert (
+        t.count("input_tokens"),
+        t.count("output_tokens"),
+        t.count("cache_creation_tokens"),
+        t.count("cache_read_tokens"),
+    ) == (
         39_917,
         1_165,
         514_080,

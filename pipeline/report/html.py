@@ -127,4 +127,6 @@ def render_html(report: DailyReport) -> str:
 
 def render_template(name: str, **context: Any) -> str:
     """Another page from this package's templates (the index), with the same escaping rules."""
-    return _env.get_template(name).render(csp=_csp(), script=Markup(SCRIPT), agent_keys=agent_keys(), **context)
+    return _env.get_template(name).render(
+        csp=_csp(), script=Markup(SCRIPT), agent_keys=agent_keys(), **context
+    )
