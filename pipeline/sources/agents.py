@@ -35,7 +35,7 @@ class Agent(Protocol):
     """What an adapter declares. Token counts are named as they appear in the usage JSON; every agent has
     ``input_tokens`` and ``output_tokens`` (the device tables show those two)."""
 
-    name: str  # the value in transcripts, sessions, usage events and the usage JSON: "claude_code"
+    name: str  # the value in transcripts, sessions, usage events and the usage JSON (e.g. claude_code)
     display: str  # "Claude Code"
     short: str  # column prefix in the range table: "Claude"
     config_key: str  # the TOML key of its roots in [devices.X], and its dir in an eval case

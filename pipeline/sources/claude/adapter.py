@@ -36,7 +36,7 @@ class ClaudeCode:
     provider = "anthropic"
     color = "#c8643c"
     # input excludes cache; cache creation = 5-minute + 1-hour writes, the 1-hour part also on its own
-    token_fields = (
+    token_fields: tuple[str, ...] = (
         "input_tokens",
         "output_tokens",
         "cache_creation_tokens",
@@ -44,7 +44,7 @@ class ClaudeCode:
         "cache_read_tokens",
     )
 
-    columns = (
+    columns: tuple[Column, ...] = (
         Column("input_tokens", "Input", "Input Tokens"),
         Column("output_tokens", "Output", "Output Tokens"),
         Column("cache_creation_tokens", "Cache Created", "Cache Created"),

@@ -33,8 +33,8 @@ class Codex:
     provider = "openai"
     color = "#10866a"
     # input includes cached input; output includes reasoning
-    token_fields = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens")
-    columns = (
+    token_fields: tuple[str, ...] = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens")
+    columns: tuple[Column, ...] = (
         Column("input_tokens", "Input", "Input Tokens"),
         Column("output_tokens", "Output", "Output Tokens"),
         Column("reasoning_tokens", "Reasoning", "Reasoning Tokens"),
