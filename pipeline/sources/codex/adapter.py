@@ -33,7 +33,12 @@ class Codex:
     provider = "openai"
     color = "#10866a"
     # input includes cached input; output includes reasoning
-    token_fields: tuple[str, ...] = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens")
+    token_fields: tuple[str, ...] = (
+        "input_tokens",
+        "cached_input_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+    )
     columns: tuple[Column, ...] = (
         Column("input_tokens", "Input", "Input Tokens"),
         Column("output_tokens", "Output", "Output Tokens"),
