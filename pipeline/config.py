@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pipeline.sources.agents as agents
 from pipeline.errors import ConfigError
-from pipeline.sources import agents
 
 if TYPE_CHECKING:  # pydantic, the schemas and zoneinfo load on use: ``find_config`` is light (the warm
     # ``usage --json`` answer uses it before importing any of them)

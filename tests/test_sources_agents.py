@@ -14,12 +14,12 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+import pipeline.sources.agents as agents
 from pipeline.cli import app
 from pipeline.errors import ConfigError
 from pipeline.pricing import Tokens
 from pipeline.report.json_out import load_json, render_json
 from pipeline.report.markdown import render_markdown
-from pipeline.sources import agents
 from pipeline.sources.columns import Column
 from pipeline.sources.types import FileUsage, SourceFile, UsageRows, rows_of
 from pipeline.sources.walk import Found, readable_dir, walk

@@ -9,9 +9,9 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+import pipeline.sources.agents as agents
 from pipeline.report.fmt import count as n
 from pipeline.report.fmt import money
-from pipeline.sources import agents
 
 if TYPE_CHECKING:
     from rich.console import Console

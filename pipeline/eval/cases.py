@@ -27,9 +27,9 @@ from pydantic import (
     model_validator,
 )
 
+import pipeline.sources.agents as agents
 from pipeline.errors import ConfigError
 from pipeline.paths import FIXTURES_DIR
-from pipeline.sources import agents
 from schemas.config import ChunkConfig, Config, DeviceConfig
 
 DEFAULT_CASES_DIR = FIXTURES_DIR / "cases"

@@ -8,8 +8,8 @@ from datetime import datetime, time, timedelta, tzinfo
 
 from markupsafe import Markup, escape
 
+import pipeline.sources.agents as agents
 from pipeline.report.fmt import agent_label, anchor, local, money, session_time, stage_sort_key
-from pipeline.sources import agents
 from schemas.report import Generation, SessionSummary
 from schemas.usage import AgentUsage, UsageReport
 

@@ -8,8 +8,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pipeline.sources.agents as agents
 from pipeline.log import warn
-from pipeline.sources import agents
 
 if TYPE_CHECKING:  # annotations only: the usage tables use this module without the report schema
     from schemas.report import Provenance, SessionSummary

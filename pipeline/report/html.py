@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+import pipeline.sources.agents as agents
 from pipeline.report import charts, footer
 from pipeline.report.build import group_by_project
 from pipeline.report.fmt import (
@@ -35,7 +36,6 @@ from pipeline.report.fmt import (
     zone,
 )
 from pipeline.report.usage_tables import usage_views
-from pipeline.sources import agents
 from schemas.report import DailyReport
 
 T = TypeVar("T")

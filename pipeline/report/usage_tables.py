@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import pipeline.sources.agents as agents
 from pipeline.report.fmt import count, money, pct
-from pipeline.sources import agents
 from pipeline.sources.agents import Agent
 from schemas.usage import AgentUsage, TokenRow, UsageReport
 

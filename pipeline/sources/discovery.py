@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pipeline.sources.agents as agents
 from pipeline.errors import ConfigError, NoSourcesError
-from pipeline.sources import agents
 from pipeline.sources.files import DiscoveryResult, SourceFile
 
 if TYPE_CHECKING:

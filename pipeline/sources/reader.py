@@ -6,8 +6,8 @@ import datetime as dt
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
+import pipeline.sources.agents as agents
 from pipeline.log import warn
-from pipeline.sources import agents
 from pipeline.sources.discovery import discover
 from pipeline.sources.jsonl import add_kinds, has_problems, skipped_by_kind, skipped_text
 from pipeline.sources.types import FileUsage, ReadResult, SourceFile

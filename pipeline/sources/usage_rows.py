@@ -3,7 +3,7 @@ reader ``Agent.preload`` loads before the index's workers fork; the session read
 
 from __future__ import annotations
 
-from pipeline.sources import agents
+import pipeline.sources.agents as agents
 from pipeline.sources.types import SourceFile, UsageRows
 
 

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
 
+import pipeline.sources.agents as agents
 from pipeline.llm.types import TextBlock
-from pipeline.sources import agents
 from pipeline.stages.base import (
     LANG_NAMES,
     DayInputs,

@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pipeline.sources.agents as agents
 from pipeline.pricing import Tokens, price_many
-from pipeline.sources import agents
 from pipeline.sources.agents import Agent
 from pipeline.usage.events import EventLike
 from schemas.config import PriceOverride

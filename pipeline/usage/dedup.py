@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
-from pipeline.sources import agents
+import pipeline.sources.agents as agents
 from pipeline.usage.events import EventLike
 
 SYNTHETIC = "<synthetic>"

@@ -24,8 +24,8 @@ from typing import Any
 
 import orjson
 
+import pipeline.sources.agents as agents
 from pipeline.paths import user_cache_dir
-from pipeline.sources import agents
 from pipeline.sources.types import FileUsage, SourceFile, UsageRows
 from pipeline.usage.dedup import SYNTHETIC
 from pipeline.usage.events import FIELDS, SESSION_INDEX, TS_INDEX, Ev, from_event

@@ -12,9 +12,9 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import pipeline.sources.agents as agents
 import pipeline.sources.usage_rows  # noqa: F401  (loaded here, before the pool forks: not in each worker)
 from pipeline import log, sources
-from pipeline.sources import agents
 from pipeline.sources.types import SourceFile
 from pipeline.usage.index import FileEvents, UsageIndex, decode, encode, reduce_rows
 from schemas.transcript import SkippedLines
