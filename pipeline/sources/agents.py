@@ -84,5 +84,11 @@ def rank(name: str) -> int:
     return len(AGENTS)
 
 
+def display_list() -> str:
+    """The agents' display names for help texts, e.g. "Claude Code and Codex"."""
+    names = [a.display for a in AGENTS]
+    return " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def home_dirs() -> tuple[str, ...]:
     return tuple(a.home_dir for a in AGENTS)
