@@ -306,3 +306,34 @@ def test_slug_folders_map_through_the_marker_or_projects_json(tmp_path: Path) ->
         ("lonely", None),
         (HASH, None),  # no path in the chat proves a root: the hash folder's name
     ]
+
+
+# ------------------------------------------------------------------ resumed copies and subagents
+
+
+def test_a_json_resumed_into_jsonl_counts_once_and_subagents_bill_their_parent(tmp_path: Path) -> None:
+    old = [_user("u1", 1, "hi"), _gemini("g1", 2, "hello", tokens=_tok(100, 0, 5, 0))]
+    legacy = _chat_path(tmp_path, name="session-2026-05-02T09-00-5e551011.json")
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(orjson.dumps({**META, "messages": old}, option=orjson.OPT_INDENT_2))
+    resumed = _write(
+        legacy.with_suffix(".jsonl"),
+        [META, *old, _user("u2", 50, "more"), _gemini("g2", 52, "ok", tokens=_tok(200, 100, 5, 0))],
+    )
+    sub = _write(
+        legacy.parent / META["sessionId"] / "helper-1.jsonl",
+        [
+            {**META, "sessionId": "helper-1", "kind": "subagent"},
+            _gemini("h1", 60, "x", tokens=_tok(50, 0, 1, 0)),
+        ],
+    )
+    files = find_chat_files(tmp_path / ".gemini", device="d")
+    assert [f.path for f in files] == [sub, resumed]  # the .json beside its .jsonl is not listed
+    keys = {p: [e.dedup_key for e in read_chat_file(p).usage] for p in (legacy, resumed)}
+    assert keys[legacy] == ["gemini:g1"] and keys[resumed] == ["gemini:g1", "gemini:g2"]
+    fu = read_gemini_usage(files[0])
+    assert (fu.is_subagent, fu.session_id, fu.parent_session_id) == (
+        True,
+        META["sessionId"],
+        META["sessionId"],
+    )

@@ -182,14 +182,14 @@ def read_gemini_usage(f: SourceFile) -> FileUsage:
     """The usage fast path for one chat file (the whole file is parsed: the format has no cheap skip)."""
     skipped = SkippedLines(path=str(f.path))
     chat = read_chat(f.path, skipped)
-    sid = session_id_of(chat, f)
-    scan = usage_events(chat, device=f.device, session_id=sid, fallback_ts=_mtime(f))
     parent = f.parent_session_id
+    sid = parent or session_id_of(chat, f)  # a subagent's usage belongs to its parent session
+    scan = usage_events(chat, device=f.device, session_id=sid, fallback_ts=_mtime(f))
     return FileUsage(
         path=str(f.path),
         agent=AGENT,
         device=f.device,
-        session_id=parent or sid,
+        session_id=sid,
         parent_session_id=parent,
         is_subagent=f.kind == "subagent" or chat.meta.get("kind") == "subagent",
         events=scan.events,
