@@ -11,7 +11,7 @@ import email.utils
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tenacity import (
@@ -51,22 +51,25 @@ def transport_errors_of(provider: object) -> tuple[type[BaseException], ...]:
 
 @dataclass
 class RetryPolicy:
-    """Bounds and waits of transport retries. Tests pass a recording ``sleep`` and tiny waits."""
+    """Bounds and waits of transport retries. ``sleep`` None is the real clock; any other clock (a recording
+    one) is called as it is."""
 
     max_attempts: int = 6
     max_total_s: float = 300.0
     initial_wait_s: float = 1.0
     max_wait_s: float = 60.0
     max_hint_s: float = 120.0
-    sleep: Callable[[float], None] = field(default=time.sleep)
+    sleep: Callable[[float], None] | None = None
     stop: threading.Event | None = None  # set (Ctrl-C): waits end early and no further attempt starts
 
     def pause(self, seconds: float) -> None:
         """The wait between attempts; with a stop event and the real clock it ends when the event is set."""
-        if self.stop is not None and self.sleep is time.sleep:
+        if self.sleep is not None:
+            self.sleep(seconds)
+        elif self.stop is not None:
             self.stop.wait(seconds)
         else:
-            self.sleep(seconds)
+            time.sleep(seconds)
 
     def check(self) -> None:
         if self.stop is not None and self.stop.is_set():
