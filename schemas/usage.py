@@ -28,13 +28,14 @@ class TokenRow(BaseModel):
         default=None, description="Share of the agent's priced cost (model rows)."
     )
     rates: dict[str, float | None] = Field(
-        default_factory=dict, description="Rates of the totals by name, e.g. cache_hit_rate."
+        default_factory=dict, description="Rates of the totals by name (fractions, never whole numbers)."
     )
 
     @model_validator(mode="before")
     @classmethod
     def _from_flat(cls, data: Any) -> Any:
-        """The flat JSON back into its parts: ``*_tokens`` counts, the common figures, the rest rates."""
+        """The flat JSON back into its parts: the common figures by name; of the rest, whole numbers are
+        token counts and the others (fractions, null) rates, whatever an agent names them."""
         if not isinstance(data, dict) or "tokens" in data or "rates" in data:
             return data
         tokens: dict[str, Any] = {}
@@ -43,7 +44,7 @@ class TokenRow(BaseModel):
         for key, value in data.items():
             if key in _COMMON:
                 out[key] = value
-            elif key.endswith("_tokens"):
+            elif isinstance(value, int) and not isinstance(value, bool):
                 tokens[key] = value
             else:
                 rates[key] = value

@@ -28,6 +28,7 @@ from pipeline.usage.events import EventLike
 from pipeline.usage.rules import first_copy_per_key
 from schemas import config as config_schema
 from schemas.transcript import Session, SkippedLines, Turn, UsageEvent
+from schemas.usage import TokenRow
 from tests.report_data import make_report
 
 runner = CliRunner()
@@ -293,6 +294,32 @@ def test_an_agent_without_an_adapter_is_refused_not_read_as_another(tmp_path: Pa
     stray = UsageEvent(agent="fake_cli", model="m", timestamp=datetime.fromisoformat(f"{DAY}T09:00:00+00:00"))
     with pytest.raises(ConfigError, match="unknown agent 'fake_cli'"):
         dedup_events([stray])
+
+
+def test_a_usage_row_keeps_any_agents_names_and_order_through_json() -> None:
+    """Token counts an agent names its own way come first and come back as counts; rates come last."""
+    row = TokenRow(
+        tokens={"input": 5, "cached": 2, "output": 1, "thoughts": 0},
+        total_tokens=6,
+        cost_usd=None,
+        responses=1,
+        rates={"hit_rate": 0.0, "other_rate": None},
+    )
+    flat = orjson.loads(row.model_dump_json())
+    assert list(flat) == [
+        "input",
+        "cached",
+        "output",
+        "thoughts",
+        "total_tokens",
+        "cost_usd",
+        "responses",
+        "cost_share",
+        "hit_rate",
+        "other_rate",
+    ]
+    assert TokenRow.model_validate(flat) == row
+    assert TokenRow.model_validate_json(row.model_dump_json()) == row
 
 
 def test_the_config_schema_and_the_registry_agree() -> None:

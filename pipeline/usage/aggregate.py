@@ -112,7 +112,7 @@ def _row(agent: Agent, events: Sequence[EventLike], cost: Decimal | None, *, rat
         total_tokens=agent.total_of(counts),
         cost_usd=_f(cost),
         responses=len(events),
-        rates=agent.rates(counts) if rates else {},
+        rates={k: None if v is None else float(v) for k, v in agent.rates(counts).items()} if rates else {},
     )
 
 
