@@ -43,7 +43,7 @@ class FakeCli:
     short = "Fake"
     config_key = "fake"
     home_dir = ".fake"
-    layout = "chats/"
+    root_holds = "chats/"
     provider = "google"
     color = "#123456"
     token_fields: tuple[str, ...] = ("input_tokens", "output_tokens", "reasoning_tokens")

@@ -40,7 +40,7 @@ class Agent(Protocol):
     short: str  # column prefix in the range table: "Claude"
     config_key: str  # the TOML key of its roots in [devices.X], and its dir in an eval case
     home_dir: str  # the dir name in a user's home, e.g. ".claude" (tells whose root it is)
-    layout: str  # what a root must hold, for the warning when it does not: "projects/"
+    root_holds: str  # what a root must hold, for the warning when it does not: "projects/"
     provider: str  # genai-prices provider of its models
     color: str  # its colour in the report's charts
     token_fields: tuple[str, ...]  # its token counts, in the usage JSON's order

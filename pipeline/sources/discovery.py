@@ -66,7 +66,7 @@ def _scan_root(
     adapter = agents.agent_named(agent)
     base = adapter.base_dir(root)
     if base is None:
-        msg = f"{agent} root {root} does not exist or holds no {adapter.layout}"
+        msg = f"{agent} root {root} does not exist or holds no {adapter.root_holds}"
         if not root.is_dir():
             msg = f"{agent} root {root} does not exist or cannot be read"
         _warning(result, msg, emit)

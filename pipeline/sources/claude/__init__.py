@@ -1,4 +1,79 @@
-"""Claude Code transcripts: the adapter (``adapter.CLAUDE``), its discovery, session and usage readers.
+"""Claude Code transcripts: the adapter (``adapter.CLAUDE``), the session and usage readers, and here where
+Claude Code keeps its transcripts (transcript-formats.md §1.1) and which session a file is.
 
-Nothing is imported here: the index's workers load ``usage`` alone, without the session readers.
+A root holds ``projects/`` (or is a ``projects/`` dir): ``projects/**/*.jsonl`` including
+``<session>/subagents/agent-*.jsonl`` and old ``agent-*.jsonl`` beside the sessions. Light: discovery
+uses it on the warm ``usage`` path, and the index's workers import only this and ``usage``.
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from pipeline.sources.files import SourceFile
+from pipeline.sources.walk import Found, readable_dir, walk
+
+_SKIP_NAMES = frozenset({"journal.jsonl", "history.jsonl", "sessions-index.json"})
+
+
+def default_roots(home: Path, env: Mapping[str, str]) -> list[Path]:
+    """$CLAUDE_CONFIG_DIR's dirs (comma-separated), ~/.claude, and ~/.config/claude when it holds projects/."""
+    roots: list[Path] = []
+    for item in env.get("CLAUDE_CONFIG_DIR", "").split(","):
+        if item.strip():
+            roots.append(Path(item.strip()).expanduser())
+    xdg = home / ".config" / "claude"
+    for p in (home / ".claude", *([xdg] if (xdg / "projects").is_dir() else [])):
+        if p not in roots:
+            roots.append(p)
+    return roots
+
+
+def base_dir(root: Path) -> Path | None:
+    """The root's projects/ dir, or None."""
+    if not readable_dir(root):
+        return None
+    if root.name == "projects":
+        return root
+    return root / "projects" if (root / "projects").is_dir() else None
+
+
+def find_files(projects: Path) -> Iterator[Found]:
+    """Classified by the parts below projects/ (``path.parent.name`` is ``parts[-2]``, or the name of
+    projects/ itself for a file directly in it)."""
+    above = (projects.parent.name, projects.name)
+    for parts, st, real in walk(projects, ".jsonl", prefix=False):
+        name = parts[-1]
+        if name in _SKIP_NAMES:
+            continue
+        dirs = (*above, *parts[:-1])  # names of the dirs above the file, nearest last
+        if dirs[-1] == "subagents":
+            if name.startswith("agent-"):
+                yield projects.joinpath(*parts), "subagent", dirs[-2], st, real
+        elif name.startswith("agent-"):
+            path = projects.joinpath(*parts)
+            yield path, "subagent", _first_session_id(path), st, real
+        elif len(parts) == 2:  # projects/<project>/<session>.jsonl
+            yield projects.joinpath(*parts), "main", None, st, real
+
+
+def _first_session_id(path: Path) -> str | None:
+    """Old-layout subagent files sit beside the sessions: their first line names the parent."""
+    import orjson  # only for old-layout subagent files: most listings never need it
+
+    try:
+        with path.open("rb") as f:
+            line = f.readline(1 << 20)
+        value = orjson.loads(line)
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    sid = value.get("sessionId") if isinstance(value, dict) else None
+    return sid if isinstance(sid, str) else None
+
+
+def session_id_for(f: SourceFile) -> str:
+    """Main files: the file name; subagent files: the parent session (filled from lines when unknown)."""
+    if f.kind == "subagent":
+        return f.parent_session_id or ""
+    return f.path.name.split(".", 1)[0]

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.sources.claude import layout
+import pipeline.sources.claude as tree  # the package itself: where its files are (light)
 from pipeline.sources.columns import Column
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class ClaudeCode:
     short = "Claude"
     config_key = "claude"
     home_dir = ".claude"
-    layout = "projects/"
+    root_holds = "projects/"
     provider = "anthropic"
     color = "#c8643c"
     # input excludes cache; cache creation = 5-minute + 1-hour writes, the 1-hour part also on its own
@@ -53,16 +53,16 @@ class ClaudeCode:
     )
 
     def default_roots(self, home: Path, env: Mapping[str, str]) -> list[Path]:
-        return layout.default_roots(home, env)
+        return tree.default_roots(home, env)
 
     def base_dir(self, root: Path) -> Path | None:
-        return layout.base_dir(root)
+        return tree.base_dir(root)
 
     def find_files(self, base: Path) -> Iterator[Found]:
-        return layout.find_files(base)
+        return tree.find_files(base)
 
     def session_key(self, f: SourceFile) -> str:
-        return layout.session_id_for(f)
+        return tree.session_id_for(f)
 
     def read_order(self, f: SourceFile) -> str:
         """Sessions of a device are read oldest-ending first, so that a resumed session's copy of an earlier

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from pipeline.sources.claude.layout import session_id_for
+from pipeline.sources.claude import session_id_for
 from pipeline.sources.claude.turns import TurnBuilder, renumber
 from pipeline.sources.claude.usage import SYNTHETIC, fallback_time, usage_event
 from pipeline.sources.jsonl import has_problems, iter_records, note_unknown

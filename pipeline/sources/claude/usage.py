@@ -15,7 +15,7 @@ from typing import Any
 
 from orjson import JSONDecodeError, loads
 
-from pipeline.sources.claude.layout import session_id_for
+from pipeline.sources.claude import session_id_for
 from pipeline.sources.claude.usage_line import (
     SYNTHETIC,
     AssistantLine,

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.sources.codex import layout
+import pipeline.sources.codex as tree  # the package itself: where its files are (light)
 from pipeline.sources.columns import Column
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ class Codex:
     short = "Codex"
     config_key = "codex"
     home_dir = ".codex"
-    layout = "sessions/"
+    root_holds = "sessions/"
     provider = "openai"
     color = "#10866a"
     # input includes cached input; output includes reasoning
@@ -50,10 +50,10 @@ class Codex:
         return [home / ".codex"]
 
     def base_dir(self, root: Path) -> Path | None:
-        return layout.base_dir(root)
+        return tree.base_dir(root)
 
     def find_files(self, base: Path) -> Iterator[Found]:
-        return layout.find_files(base)
+        return tree.find_files(base)
 
     def session_key(self, f: SourceFile) -> str:
         return str(f.path)  # one rollout per session
