@@ -48,8 +48,8 @@ class FakeCli:
     color = "#123456"
     token_fields: tuple[str, ...] = ("input_tokens", "output_tokens", "reasoning_tokens")
     columns: tuple[Column, ...] = (
-        Column("input_tokens", "Input", "Input Tokens"),
-        Column("output_tokens", "Output", "Output Tokens"),
+        Column("input_tokens", "Input", "Input Tokens", device=True),
+        Column("output_tokens", "Output", "Output Tokens", device=True),
         Column("reasoning_tokens", "Thoughts", "Thought Tokens"),
         Column("thought_share", "Thought Share", "Thought Share", rate=True),
     )
@@ -263,6 +263,7 @@ def test_a_registered_third_agent_shows_in_usage_sessions_and_the_report(
     assert "### Fake CLI" in section
     assert "| Model | Input | Output | Thoughts | Cost | Share |" in section
     assert "| Thought Tokens | 200 |" in section
+    assert "| laptop | 4,800 | 4,000 | 800 | $0.0120 |" in section  # its device row: its input and output
     assert load_json(render_json(report)).token_usage == usage  # the report.json round trip keeps it
 
 

@@ -36,18 +36,14 @@ def _cost_order(items: Mapping[str, TokenRow]) -> list[str]:
     )
 
 
-def _devices(devices: Mapping[str, TokenRow]) -> Table:
+def _devices(agent: Agent, devices: Mapping[str, TokenRow]) -> Table:
+    """Total, the agent's device columns (``Column.device``: input and output) and cost."""
+    shown = [c for c in agent.columns if c.device]
     rows = [
-        (
-            name,
-            count(d.total_tokens),
-            count(d.count("input_tokens")),
-            count(d.count("output_tokens")),
-            money(d.cost_usd),
-        )
+        (name, count(d.total_tokens), *(count(d.count(c.key)) for c in shown), money(d.cost_usd))
         for name, d in devices.items()
     ]
-    return Table("Usage by Device", ("Device", "Total Tokens", "Input", "Output", "Cost"), rows)
+    return Table("Usage by Device", ("Device", "Total Tokens", *(c.label for c in shown), "Cost"), rows)
 
 
 def agent_tables(agent: Agent, usage: AgentUsage) -> list[Table]:
@@ -78,7 +74,7 @@ def agent_tables(agent: Agent, usage: AgentUsage) -> list[Table]:
             for m in [usage.models[name]]
         ],
     )
-    return [overview, models, _devices(usage.devices)] if usage.devices else [overview, models]
+    return [overview, models, _devices(agent, usage.devices)] if usage.devices else [overview, models]
 
 
 def usage_views(report: UsageReport) -> list[AgentUsageView]:

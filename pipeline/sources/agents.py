@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 
 class Agent(Protocol):
-    """What an adapter declares. Token counts are named as they appear in the usage JSON; every agent has
-    ``input_tokens`` and ``output_tokens`` (the device tables show those two)."""
+    """What an adapter declares. Token counts are named as they appear in the usage JSON (whole numbers;
+    rates are fractions). The device tables show the columns marked ``device`` (input and output)."""
 
     name: str  # the value in transcripts, sessions, usage events and the usage JSON (e.g. claude_code)
     display: str  # "Claude Code"

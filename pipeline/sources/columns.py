@@ -13,3 +13,4 @@ class Column(NamedTuple):
     label: str
     metric: str | None = None
     rate: bool = False  # a share (shown as a percentage, in the overview only), not a token count
+    device: bool = False  # also in the per-device table (input and output, for every agent)

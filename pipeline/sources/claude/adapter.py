@@ -45,8 +45,8 @@ class ClaudeCode:
     )
 
     columns: tuple[Column, ...] = (
-        Column("input_tokens", "Input", "Input Tokens"),
-        Column("output_tokens", "Output", "Output Tokens"),
+        Column("input_tokens", "Input", "Input Tokens", device=True),
+        Column("output_tokens", "Output", "Output Tokens", device=True),
         Column("cache_creation_tokens", "Cache Created", "Cache Created"),
         Column("cache_read_tokens", "Cache Read", "Cache Read"),
         Column("cache_hit_rate", "Cache Hit Rate", "Cache Hit Rate", rate=True),

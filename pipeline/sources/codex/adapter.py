@@ -40,8 +40,8 @@ class Codex:
         "reasoning_tokens",
     )
     columns: tuple[Column, ...] = (
-        Column("input_tokens", "Input", "Input Tokens"),
-        Column("output_tokens", "Output", "Output Tokens"),
+        Column("input_tokens", "Input", "Input Tokens", device=True),
+        Column("output_tokens", "Output", "Output Tokens", device=True),
         Column("reasoning_tokens", "Reasoning", "Reasoning Tokens"),
         Column("cached_input_tokens", "Cache Read", "Cache Read"),
     )
