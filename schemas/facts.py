@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from schemas.budgets import SESSION_SUMMARY, at_most
 from schemas.common import SessionStatus, StrictModel
 
 
@@ -13,10 +14,11 @@ class SessionFacts(StrictModel):
     )
     project: str = Field(description="The project worked on, as the transcript names it.")
     status: SessionStatus = Field(
-        description="done: the goal was reached; in_progress: work continues; blocked: stopped by something "
+        description="done: the goal was reached, or a plan, analysis or draft was delivered for the human's "
+        "review; in_progress: work continues; blocked: stopped by something "
         "outside the AI's control; investigation: exploring or diagnosing without a deliverable."
     )
     summary: str = Field(
-        description="One paragraph: what was asked, what was done, the outcome, with the figures, file names, "
-        "commands and causes that matter."
+        description="One short paragraph: what was asked, what was done, the outcome, with the figures, file "
+        f"names and causes that matter; {at_most(SESSION_SUMMARY)}."
     )

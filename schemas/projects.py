@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from schemas.budgets import PROJECT_SUMMARY, at_most
 from schemas.common import SessionStatus, StrictModel
 
 
@@ -12,5 +13,6 @@ class ProjectSummary(StrictModel):
     headline: str = Field(description="One line: the state of the project at the end of the day.")
     status: SessionStatus = Field(description="The project's overall status at the end of the day.")
     summary: str = Field(
-        description="A paragraph: what advanced, across which sessions, with figures and blockers."
+        description="A short paragraph: what advanced, across which sessions, with figures and blockers; "
+        f"{at_most(PROJECT_SUMMARY)}."
     )

@@ -6,13 +6,17 @@ from typing import Literal
 
 from pydantic import Field
 
+from schemas import budgets
 from schemas.common import StrictModel, TurnSpan
 
 TakeawayKind = Literal["core", "practical"]
 
 
 class Takeaway(TurnSpan):
-    text: str = Field(description="The takeaway, specific: figures, names, versions, conditions.")
+    text: str = Field(
+        description="The takeaway, specific: figures, names, versions, conditions; "
+        f"{budgets.at_most(budgets.TAKEAWAY)}."
+    )
     kind: TakeawayKind = Field(description="core: an insight about the work; practical: a how-to or habit.")
 
 
