@@ -28,7 +28,6 @@ CHUNK_STAGES = ("facts", "tasks", "issues", "human_ai", "takeaways")
 DAY_STAGES = ("projects", "overview")
 
 
-
 def build_report(
     *,
     date: str,
