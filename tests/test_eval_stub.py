@@ -176,7 +176,8 @@ def test_changed_tasks_prompt_resends_only_tasks_and_its_dependents(
     assert delta["baseline"] == 1.0 and delta["current"] < 1.0 and delta["delta"] < -0.05
     assert any("regressed" in p for p in doc["gate"])
     tasks_row = next(r for r in doc["current"]["rows"] if r["stage"] == "tasks")
-    assert "missing 'example title'" in tasks_row["scores"][1]["reason"]
+    mention = next(s for s in tasks_row["scores"] if s["name"] == "must_mention")
+    assert "missing 'example title'" in mention["reason"]
     assert doc["current"]["prompts"]["tasks"]["version"] == "v3"
     assert doc["baseline"]["prompts"]["tasks"]["version"] == "v2"
 
