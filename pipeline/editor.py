@@ -129,11 +129,8 @@ def merge_across_sessions(items: Sequence[T], spec: Section, order: Sequence[str
         if isinstance(keep, ReportTask) and isinstance(other, ReportTask):
             last = max((keep, other), key=lambda t: rank.get(_sid(t), len(rank)))
             update["status"] = last.status  # the later session says where the task stands
-        if isinstance(keep, (ReportIssue, ReportLimitation)) and "critical" in (
-            keep.severity,
-            other.severity,  # type: ignore[union-attr]
-        ):
-            update["severity"] = "critical"
+        if "critical" in (getattr(keep, "severity", None), getattr(other, "severity", None)):
+            update["severity"] = "critical"  # issues and limitations: critical wins
         kept = keep.model_copy(update=update) if update else keep
         return with_provenance(kept, combine_provenance(_prov(keep), _prov(other)))
 

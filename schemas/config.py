@@ -94,8 +94,12 @@ class ReportConfig(BaseModel):
     human_vs_ai: int = Field(default=6, ge=1, description="Human-vs-AI topics shown.")
     ai_limitations: int = Field(default=8, ge=1, description="AI limitations shown.")
     takeaways: int = Field(default=10, ge=1)
-    base_sessions: int = Field(default=8, ge=1, description="Days up to this many sessions use the caps as given.")
-    max_scale: float = Field(default=2.0, ge=1.0, description="Caps grow with the sessions up to this factor.")
+    base_sessions: int = Field(
+        default=8, ge=1, description="Days up to this many sessions use the caps as given."
+    )
+    max_scale: float = Field(
+        default=2.0, ge=1.0, description="Caps grow with the sessions up to this factor."
+    )
 
     def caps(self, sessions: int) -> dict[str, int]:
         """Section -> cap for a day of ``sessions`` sessions."""

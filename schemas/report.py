@@ -169,7 +169,8 @@ class DailyReport(BaseModel):
     ai_limitations: list[ReportLimitation] = Field(default_factory=list)
     takeaways: list[ReportTakeaway] = Field(default_factory=list)
     caps: dict[str, int] = Field(
-        default_factory=dict, description="section -> how many items the report shows; the rest have selected=false"
+        default_factory=dict,
+        description="section -> how many items the report shows; the rest have selected=false",
     )
     projects: list[ProjectEntry] = Field(default_factory=list)
     sessions: list[SessionSummary] = Field(default_factory=list)

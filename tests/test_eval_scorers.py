@@ -119,7 +119,12 @@ def test_length_fails_a_text_more_than_a_quarter_over_its_budget() -> None:
     ok = tasks_output({"tasks": [task("Fix the loader", details=" ".join(["word"] * 72))]})
     assert length_budget(ok).passed and length_budget(ok).value == 1.0
     long = tasks_output(
-        {"tasks": [task("Fix the loader", details=" ".join(["word"] * 73)), task("Short", details="two words")]}
+        {
+            "tasks": [
+                task("Fix the loader", details=" ".join(["word"] * 73)),
+                task("Short", details="two words"),
+            ]
+        }
     )
     score = length_budget(long)
     assert not score.passed and score.value == 0.5
