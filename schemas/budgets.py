@@ -21,34 +21,15 @@ TAKEAWAY = 50
 SESSION_SUMMARY = 90
 PROJECT_SUMMARY = 80
 
-# stage -> (path to the text, budget). A path is "field", "list[].field" or "list[].a+b" (fields summed).
-BY_STAGE: dict[str, tuple[tuple[str, int], ...]] = {
-    "facts": (("summary", SESSION_SUMMARY),),
-    "tasks": (("tasks[].title+details", TASK),),
-    "issues": (
-        ("issues[].problem", ISSUE_PROBLEM),
-        ("issues[].cause", ISSUE_CAUSE),
-        ("issues[].solution", ISSUE_SOLUTION),
-        ("issues[].key_insight", ISSUE_INSIGHT),
-    ),
-    "human_ai": (
-        ("topics[].human", ROLE_CELL),
-        ("topics[].ai", ROLE_CELL),
-        ("topics[].analysis", ANALYSIS),
-        ("limitations[].limitation", LIMITATION),
-    ),
-    "takeaways": (("takeaways[].text", TAKEAWAY),),
-    "projects": (("summary", PROJECT_SUMMARY),),
-    "overview": (
-        ("what_was_done", OVERVIEW_BULLET),
-        ("how_it_was_done", OVERVIEW_BULLET),
-        ("why_it_matters", OVERVIEW_BULLET),
-        ("devices[].what_was_done", DEVICE_BULLET),
-        ("devices[].how_it_was_done", DEVICE_BULLET),
-        ("devices[].why_it_matters", DEVICE_BULLET),
-        ("summary", DAY_SUMMARY),
-    ),
-}
+# Each stage's output model lists its budgets as ``WORD_BUDGETS``: (path to the text, words). A path is "field",
+# "list[].field" or "list[].a+b" (the fields' words summed). The eval's length scorer reads them from the model.
+Budgets = tuple[tuple[str, int], ...]
+
+
+def budgets_of(model: type) -> Budgets:
+    """The word budgets an output model declares (none: an empty tuple)."""
+    found: Budgets = getattr(model, "WORD_BUDGETS", ())
+    return found
 
 
 def at_most(words: int) -> str:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
-from schemas.budgets import SESSION_SUMMARY, at_most
+from schemas.budgets import SESSION_SUMMARY, Budgets, at_most
 from schemas.common import SessionStatus, StrictModel
 
 
 class SessionFacts(StrictModel):
+    WORD_BUDGETS: ClassVar[Budgets] = (("summary", SESSION_SUMMARY),)
+
     title: str = Field(
         description="A specific title of what the session did (names the thing, not 'Coding session')."
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from schemas import budgets
-from schemas.budgets import at_most
+from schemas.budgets import Budgets, at_most
 from schemas.common import Severity, StrictModel, TurnSpan
 
 Level = Literal["strategic", "implementation"]
@@ -44,6 +44,13 @@ class AILimitation(TurnSpan):
 
 
 class HumanAIOutput(StrictModel):
+    WORD_BUDGETS: ClassVar[Budgets] = (
+        ("topics[].human", budgets.ROLE_CELL),
+        ("topics[].ai", budgets.ROLE_CELL),
+        ("topics[].analysis", budgets.ANALYSIS),
+        ("limitations[].limitation", budgets.LIMITATION),
+    )
+
     topics: list[ThinkingTopic] = Field(
         description="Decisions where the human's and the AI's contributions differ, most important first; "
         "empty when the human only stated the goal. The AI's solo decisions belong to tasks or limitations."

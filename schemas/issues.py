@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
 from schemas import budgets
-from schemas.budgets import at_most
+from schemas.budgets import Budgets, at_most
 from schemas.common import CRITICAL_HELP, Severity, StrictModel, TurnSpan
 
 
@@ -30,6 +32,13 @@ class IssueItem(TurnSpan):
 
 
 class IssuesOutput(StrictModel):
+    WORD_BUDGETS: ClassVar[Budgets] = (
+        ("issues[].problem", budgets.ISSUE_PROBLEM),
+        ("issues[].cause", budgets.ISSUE_CAUSE),
+        ("issues[].solution", budgets.ISSUE_SOLUTION),
+        ("issues[].key_insight", budgets.ISSUE_INSIGHT),
+    )
+
     issues: list[IssueItem] = Field(
         description="Every real problem met in this part of the session, most important first."
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
-from schemas.budgets import DAY_SUMMARY, DEVICE_BULLET, OVERVIEW_BULLET, at_most
+from schemas.budgets import DAY_SUMMARY, DEVICE_BULLET, OVERVIEW_BULLET, Budgets, at_most
 from schemas.common import StrictModel
 
 
@@ -22,6 +24,16 @@ class DeviceOverview(StrictModel):
 
 
 class OverviewOutput(StrictModel):
+    WORD_BUDGETS: ClassVar[Budgets] = (
+        ("what_was_done", OVERVIEW_BULLET),
+        ("how_it_was_done", OVERVIEW_BULLET),
+        ("why_it_matters", OVERVIEW_BULLET),
+        ("devices[].what_was_done", DEVICE_BULLET),
+        ("devices[].how_it_was_done", DEVICE_BULLET),
+        ("devices[].why_it_matters", DEVICE_BULLET),
+        ("summary", DAY_SUMMARY),
+    )
+
     what_was_done: str = Field(
         description=f"The day's work across all devices, specific; {at_most(OVERVIEW_BULLET)}."
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from schemas import budgets
+from schemas.budgets import Budgets
 from schemas.common import StrictModel, TurnSpan
 
 TakeawayKind = Literal["core", "practical"]
@@ -21,4 +22,6 @@ class Takeaway(TurnSpan):
 
 
 class TakeawaysOutput(StrictModel):
+    WORD_BUDGETS: ClassVar[Budgets] = (("takeaways[].text", budgets.TAKEAWAY),)
+
     takeaways: list[Takeaway] = Field(description="Takeaways from this part of the session.")

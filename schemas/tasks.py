@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from schemas import budgets
+from schemas.budgets import Budgets
 from schemas.common import STATUS_HELP, Status, StrictModel, TurnSpan
 
 TaskCategory = Literal["architecture_strategy", "implementation_fixes"]
@@ -27,6 +28,8 @@ class TaskItem(TurnSpan):
 
 
 class TasksOutput(StrictModel):
+    WORD_BUDGETS: ClassVar[Budgets] = (("tasks[].title+details", budgets.TASK),)
+
     tasks: list[TaskItem] = Field(
         description="Every distinct task in this part of the session, most important first."
     )

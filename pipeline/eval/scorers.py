@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from pipeline.eval.cases import REGEX_PREFIX, StageExpect
-from schemas.budgets import BY_STAGE, word_count
+from schemas.budgets import budgets_of, word_count
 
 SCHEMA, MUST_MENTION, MUST_NOT, ENUMS, COUNT, JUDGE, LENGTH = (
     "schema",
@@ -248,8 +248,9 @@ def budget_texts(answer: Any, path: str) -> list[str]:
 
 
 def length_budget(output: StageOutput) -> Score:
-    """Share of the budgeted texts (``schemas.budgets``) within 25% of their word budget; fails on any over."""
-    budgets = BY_STAGE.get(output.stage, ())
+    """Share of the budgeted texts (the output model's ``WORD_BUDGETS``) within 25% of their word budget;
+    fails on any text over that."""
+    budgets = budgets_of(output.output_model)
     total, over = 0, []
     for a in output.answers:
         if a.output is None:
@@ -268,7 +269,7 @@ def length_budget(output: StageOutput) -> Score:
 def score_stage(output: StageOutput, expect: StageExpect | None) -> list[Score]:
     """Every scorer that applies: schema and length always; the others when the case expects something."""
     scores = [schema_validity(output)]
-    if BY_STAGE.get(output.stage):
+    if budgets_of(output.output_model):
         scores.append(length_budget(output))
     if expect is None:
         return scores
