@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from pipeline.editor import edit_day, select
@@ -170,4 +171,4 @@ def test_report_json_html_and_markdown_show_what_the_caps_leave_out() -> None:
     html = render_html(r)
     more = html.split('<details class="more"><summary>')[1].split("</details>")[0]
     assert more.startswith(f"{n} more task") and hidden.title.split()[0] in more
-    assert render_markdown(make_report()).count("more in report.json") == 0  # a small day: nothing hidden
+    assert not re.search(r"more \w+ in report\.json", render_markdown(make_report()))  # a small day: all shown
