@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
+
+from pipeline.config import load_config
 from pipeline.editor import edit_day, select
+from pipeline.errors import ConfigError
 from pipeline.report.html import render_html
 from pipeline.report.markdown import render_markdown
 from schemas.config import ReportConfig
@@ -171,4 +176,19 @@ def test_report_json_html_and_markdown_show_what_the_caps_leave_out() -> None:
     html = render_html(r)
     more = html.split('<details class="more"><summary>')[1].split("</details>")[0]
     assert more.startswith(f"{n} more task") and hidden.title.split()[0] in more
-    assert not re.search(r"more \w+ in report\.json", render_markdown(make_report()))  # a small day: all shown
+    assert not re.search(
+        r"more \w+ in report\.json", render_markdown(make_report())
+    )  # a small day: all shown
+
+
+def test_the_caps_come_from_the_report_table_of_the_config(tmp_path: Path) -> None:
+    path = tmp_path / "daily-report.toml"
+    path.write_text(
+        'timezone = "UTC"\n[report]\ntasks = 3\ntakeaways = 4\nmax_scale = 1.5\n', encoding="utf-8"
+    )
+    cfg = load_config(path).report
+    assert (cfg.tasks, cfg.takeaways, cfg.issues) == (3, 4, 10)
+    assert cfg.caps(16)["tasks"] == 5  # 3 x min(16 / 8, 1.5) = 4.5, rounded half up
+    path.write_text("[report]\ntask = 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="task"):
+        load_config(path)
