@@ -216,7 +216,7 @@ def stage_output(done: CaseRun, stage: str) -> StageOutput:
         error = None if output is not None else (outcome.error or outcome.status)
         answers.append(Answer(label=request.label, output=output, error=error))
     answers.sort(key=lambda a: a.label)
-    merged = done.run.results.get(stage) if cls.scope == "chunk" else done.run.day_results.get(stage)
+    merged = done.run.results.get(stage) if cls.scope != "day" else done.run.day_results.get(stage)
     return StageOutput(stage=stage, output_model=cls.output_model, answers=answers, merged=merged)
 
 
