@@ -216,6 +216,8 @@ def _annotate(report: DailyReport, run: RunState) -> None:
     filters = run_filters(run.opts, default_lang=run.config.lang)
     if filters:
         report.extra["filters"] = filters
+    if run.heuristic_sessions:  # the reduce of these sessions failed: their chunks were merged by heuristics
+        report.extra["heuristic_merge"] = sorted(run.heuristic_sessions)
     if run.day.notes:
         report.extra["notes"] = list(run.day.notes)
         if not report.summary.strip():

@@ -257,6 +257,21 @@ def test_stage_option_resends_only_that_stage_and_its_dependents(
     assert gen["facts"]["cache_hits"] == 0 and gen["facts"]["calls"] > 0
 
 
+def test_stage_session_resends_the_reduce_and_the_day_stages_only(
+    tmp_path: Path, stub: StubLLMServer, keys: None
+) -> None:
+    config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
+    assert invoke(*run_args(config)).exit_code == 0
+    before = len(stub.message_requests())
+    result = invoke(*run_args(config, "--stage", "session"))
+    assert result.exit_code == 0, result.output
+    new = [_stage_of(r.body) for r in stub.message_requests()[before:]]
+    assert sorted(new) == ["overview", "projects", "projects", "session"]  # one session has 2 chunks
+    gen = report_json(tmp_path)["generation"]["by_stage"]
+    assert gen["tasks"]["cache_hits"] == gen["tasks"]["calls"] > 0
+    assert gen["session"]["cache_hits"] == 0 and gen["session"]["calls"] == 1
+
+
 def _stage_of(body: dict[str, Any]) -> str:
     """Which stage a stub request came from: the forced tool, else the schema's title names the output model."""
     schema = (body.get("output_config") or {}).get("format", {}).get("schema") or {}
