@@ -32,7 +32,7 @@ from pipeline.plan import (
     prepare_day,
     resolve_target,
 )
-from pipeline.reduce import run_session_stages
+from pipeline.reduce import resolve_projects, run_session_stages
 from pipeline.runstate import (
     RunState,
     day_inputs,
@@ -139,6 +139,7 @@ def _run_with_cache(run: RunState, cache: Any) -> RunResult:
     _execute(run, chunk_planned, batch=opts.batch and not opts.offline)
     merge_chunk_stages(run, chunk_planned)
     run_session_stages(run, _execute)
+    resolve_projects(run)
     _run_day_stages(run)
     result.imported = run.imported
     return _finish(run, result, run.ledger)

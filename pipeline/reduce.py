@@ -77,3 +77,30 @@ def run_session_stages(run: RunState, execute: Execute) -> None:
             for dep, value in stage.apply(info, parts, output).items():
                 run.results.setdefault(dep, {})[info.session_id] = value
         run.results[stage.name] = answers
+
+
+def resolve_projects(run: RunState) -> None:
+    """Each session's project as the report groups it (``pipeline.project_names``): the alias table, a
+    worktree path, or the (reduced) facts stage's project, instead of the folder name alone."""
+    from pipeline.project_names import resolve_project
+    from pipeline.stages.merge import as_model
+    from schemas.facts import SessionFacts
+
+    facts = run.results.get("facts", {})
+    folders = [sp.session.project for sp in run.day.sessions]
+    for sp in run.day.sessions:
+        found = facts.get(sp.info.session_id)
+        said = as_model(SessionFacts, found).project if found is not None else None
+        resolved = resolve_project(
+            sp.session.project,
+            cwds=[sp.session.cwd, *sp.session.cwds],
+            facts_project=said,
+            aliases=run.config.projects,
+            branch=sp.session.branch,
+            known=[f for f in folders if f != sp.session.project],
+        )
+        if resolved != sp.info.project:
+            log.progress(
+                "project_resolved", session_id=sp.info.session_id, folder=sp.session.project, project=resolved
+            )
+            sp.info.project = resolved

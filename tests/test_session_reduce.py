@@ -22,11 +22,14 @@ LONG_SESSION = "7c1e4b2a-93d5-4f0e-8a61-2b7d90c3e5f4"
 RESOLVED_SESSION = "3b7e91d2-5c48-4a0f-9e26-71d8c4b0a5f3"
 
 
-def case_run(tmp_path: Path, name: str, *, reference: Path | None = None, **opts: Any) -> RunResult:
+def case_run(
+    tmp_path: Path, name: str, *, reference: Path | None = None, config: Config | None = None, **opts: Any
+) -> RunResult:
     """The case through the whole engine with the replay provider, report files written under tmp_path."""
     case = load_cases(CASES, names=[name])[0]
     assert case.settings is not None
-    config: Config = case.config(llm=LLMConfig(provider="replay", replay_dir=reference or case.reference_dir))
+    if config is None:
+        config = case.config(llm=LLMConfig(provider="replay", replay_dir=reference or case.reference_dir))
     return run_day(
         RunOptions(
             date=case.settings.date,
