@@ -181,7 +181,8 @@ class SessionReduceStage(SessionStage):
             stage=self.name,
             label=f"{self.name}/{session.session_id}",
             system=system,
-            blocks=(TextBlock(text=parts_block(session, parts), cache=True), TextBlock(text=instructions)),
+            # no cache breakpoint: no other request shares this prefix, and a cache write costs 1.25x
+            blocks=(TextBlock(text=parts_block(session, parts)), TextBlock(text=instructions)),
             output_model=self.output_model,
             session_id=session.session_id,
             device=session.device,
