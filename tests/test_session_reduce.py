@@ -120,3 +120,38 @@ def test_a_failed_reduce_falls_back_to_the_merges_and_says_so(tmp_path: Path) ->
     assert report.sessions[0].failed  # the session line says a stage failed for it
     assert len(report.issues) == 2  # the heuristic merge could not tell the two states apart
     assert report.projects and report.overview.what_was_done  # the day stages still ran
+
+
+def test_a_reduce_that_drops_every_item_of_a_stage_keeps_the_merge_for_it() -> None:
+    """A reduce merges; an answer with no tasks although the chunks had some is not taken for the tasks."""
+    from pipeline.stages.base import SessionInfo, SessionParts
+    from pipeline.stages.registry import STAGES, chunk_stages
+    from pipeline.stages.session import SessionReduceStage, parts_block
+    from schemas.session import SessionReduceOutput
+    from tests.test_eval_cases import plan
+
+    case = CASES / "resolved-later"
+    chunks = plan("resolved-later").chunks
+    outputs = {
+        st: [
+            (
+                c,
+                STAGES[st].output_model.model_validate_json(
+                    (case / "reference" / st / c.session_id / f"chunk-{c.index}.json").read_text()
+                ),
+            )
+            for c in chunks
+        ]
+        for st in chunk_stages()
+    }
+    parts = SessionParts(chunks=chunks, outputs=outputs)
+    info = SessionInfo(RESOLVED_SESSION, "d", "claude_code", "beadboard", None, None, 2, 10, 3)
+    block = parts_block(info, parts)
+    assert block.count("<notes part=") == 2 and "[t1-t9 · critical · unresolved]" in block
+    reduced = json.loads((case / "reference" / "session" / RESOLVED_SESSION / "reduce.json").read_text())
+    answer = SessionReduceOutput.model_validate(reduced | {"tasks": []})
+    results = SessionReduceStage().apply(info, parts, answer)
+    assert "tasks" not in results  # the caller keeps the merged chunk answers for tasks
+    assert [i.resolved for i in results["issues"]] == [True]
+    assert results["issues"][0].provenance.chunks == [0, 1]
+    assert results["facts"].title == reduced["title"]
