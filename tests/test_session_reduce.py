@@ -146,7 +146,7 @@ def test_a_reduce_that_drops_every_item_of_a_stage_keeps_the_merge_for_it() -> N
     }
     parts = SessionParts(chunks=chunks, outputs=outputs)
     info = SessionInfo(RESOLVED_SESSION, "d", "claude_code", "beadboard", None, None, 2, 10, 3)
-    block = parts_block(info, parts)
+    block = parts_block(info, parts, SessionReduceStage.depends_on)
     assert block.count("<notes part=") == 2 and "[t1-t9 · critical · unresolved]" in block
     reduced = json.loads((case / "reference" / "session" / RESOLVED_SESSION / "reduce.json").read_text())
     answer = SessionReduceOutput.model_validate(reduced | {"tasks": []})

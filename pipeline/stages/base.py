@@ -138,6 +138,15 @@ class ChunkStage:
         """Chunk outputs of one session (in chunk order) -> the session-level result."""
         raise NotImplementedError
 
+    def notes(self, output: BaseModel) -> list[str]:
+        """This stage's answer over one chunk as compact lines, each item with its turn range: what the
+        session reduce reads."""
+        raise NotImplementedError
+
+    def from_reduce(self, answer: BaseModel, chunks: Sequence[Chunk]) -> Any:
+        """This stage's session-level result (the type ``merge`` returns) from the session reduce's answer."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class SessionParts:

@@ -28,82 +28,20 @@ from pipeline.stages.base import (
     neutralize_tags,
 )
 from pipeline.stages.merge import as_model
-from schemas.chunk import Chunk
-from schemas.common import TurnSpan
-from schemas.facts import SessionFacts
-from schemas.human_ai import HumanAIOutput
-from schemas.issues import IssuesOutput
-from schemas.report import (
-    HumanAISession,
-    Provenance,
-    ReportIssue,
-    ReportLimitation,
-    ReportTakeaway,
-    ReportTask,
-    ReportTopic,
-)
 from schemas.session import SESSION_SUMMARY_WORDS, SessionReduceOutput
-from schemas.takeaways import TakeawaysOutput
-from schemas.tasks import TasksOutput
 
 # ---------------------------------------------------------------- the chunk answers as compact lines
 
 
-def _span(item: TurnSpan) -> str:
-    return f"t{item.turn_start}-t{item.turn_end}"
+def _stage(name: str) -> Any:
+    from pipeline.stages.registry import get_stage  # the registry imports this module
+
+    return get_stage(name)()
 
 
-def _facts_lines(out: BaseModel) -> list[str]:
-    f = as_model(SessionFacts, out)
-    return [f"facts: [{f.status}] {f.title} · project: {f.project}", f"summary: {f.summary}"]
-
-
-def _tasks_lines(out: BaseModel) -> list[str]:
-    tasks = as_model(TasksOutput, out).tasks
-    return ["tasks:", *(f"- [{_span(t)} · {t.status} · {t.category}] {t.title} — {t.details}" for t in tasks)]
-
-
-def _issues_lines(out: BaseModel) -> list[str]:
-    lines = ["issues:"]
-    for i in as_model(IssuesOutput, out).issues:
-        state = "resolved" if i.resolved else "unresolved"
-        lines.append(
-            f"- [{_span(i)} · {i.severity} · {state}] {i.problem} | cause: {i.cause} | "
-            f"solution: {i.solution} | insight: {i.key_insight}"
-        )
-    return lines
-
-
-def _human_ai_lines(out: BaseModel) -> list[str]:
-    h = as_model(HumanAIOutput, out)
-    lines = ["human_ai topics:"]
-    lines += [
-        f"- [{_span(t)} · {t.level}] {t.topic} | human: {t.human} | ai: {t.ai} | analysis: {t.analysis}"
-        for t in h.topics
-    ]
-    lines.append("ai limitations:")
-    lines += [f"- [{_span(x)} · {x.severity}] {x.limitation}" for x in h.limitations]
-    return lines
-
-
-def _takeaways_lines(out: BaseModel) -> list[str]:
-    return [
-        "takeaways:",
-        *(f"- [{_span(t)} · {t.kind}] {t.text}" for t in as_model(TakeawaysOutput, out).takeaways),
-    ]
-
-
-_RENDER = {
-    "facts": _facts_lines,
-    "tasks": _tasks_lines,
-    "issues": _issues_lines,
-    "human_ai": _human_ai_lines,
-    "takeaways": _takeaways_lines,
-}
-
-
-def parts_block(info: SessionInfo, parts: SessionParts) -> str:
-    """The session's chunk answers, part by part. Model-written text: our tags in it are neutralized."""
+def parts_block(info: SessionInfo, parts: SessionParts, stages: Sequence[str]) -> str:
+    """The session's chunk answers, part by part, each stage's as its own ``notes`` lines. Model-written
+    text: our tags in it are neutralized."""
     a = escape_attr
     first, last = parts.chunks[0], parts.chunks[-1]
     lines = [
@@ -112,12 +50,12 @@ def parts_block(info: SessionInfo, parts: SessionParts) -> str:
     ]
     for chunk in parts.chunks:
         lines.append(f'<notes part="{chunk.index + 1}" turns="t{chunk.turn_start}-t{chunk.turn_end}">')
-        for stage, render in _RENDER.items():
-            found = [out for c, out in parts.outputs.get(stage, ()) if c.index == chunk.index]
+        for name in stages:
+            found = [out for c, out in parts.outputs.get(name, ()) if c.index == chunk.index]
             if not found:
-                lines.append(f"{stage}: no answer for this part")
+                lines.append(f"{name}: no answer for this part")
                 continue
-            lines += [neutralize_tags(line) for line in render(found[0])]
+            lines += [neutralize_tags(line) for line in _stage(name).notes(found[0])]
         lines.append("</notes>")
     lines.append("</session>")
     return "\n".join(lines)
@@ -126,39 +64,13 @@ def parts_block(info: SessionInfo, parts: SessionParts) -> str:
 # ---------------------------------------------------------------- the answer as session-level results
 
 
-def reduced_provenance(chunks: Sequence[Chunk], span: TurnSpan) -> Provenance:
-    """An item of the reduced session: its turn range clamped to the session's, the chunks it overlaps."""
-    lo, hi = chunks[0].turn_start, max(chunks[0].turn_start, chunks[-1].turn_end)
-    start, end = sorted((min(max(span.turn_start, lo), hi), min(max(span.turn_end, lo), hi)))
-    overlapping = [c.index for c in chunks if c.turn_start <= end and start <= c.turn_end]
-    first = chunks[0]
-    return Provenance(
-        device=first.device,
-        session_id=first.session_id,
-        agent=first.agent,
-        project=first.project,
-        turn_start=start,
-        turn_end=end,
-        chunks=overlapping or [first.index],
-    )
-
-
-def _items(chunks: Sequence[Chunk], items: Sequence[TurnSpan], model: type[Any]) -> list[Any]:
-    out = []
-    for item in items:
-        prov = reduced_provenance(chunks, item)
-        fields = item.model_dump() | {"turn_start": prov.turn_start, "turn_end": prov.turn_end}
-        out.append(model.model_validate(fields | {"provenance": prov}))
-    return out
-
-
-def _had_items(parts: SessionParts, stage: str) -> bool:
-    """Whether any chunk answered ``stage`` with at least one item."""
-    for _, out in parts.outputs.get(stage, ()):
-        data = out.model_dump()
-        if any(isinstance(v, list) and v for v in data.values()):
-            return True
-    return False
+def _has_items(value: Any) -> bool:
+    """Whether a result or an answer holds at least one item (a list, or a model with list fields)."""
+    if isinstance(value, list):
+        return bool(value)
+    data = value.model_dump() if isinstance(value, BaseModel) else {}
+    lists = [v for v in data.values() if isinstance(v, list)]
+    return any(lists) if lists else True
 
 
 class SessionReduceStage(SessionStage):
@@ -182,40 +94,29 @@ class SessionReduceStage(SessionStage):
             label=f"{self.name}/{session.session_id}",
             system=system,
             # no cache breakpoint: no other request shares this prefix, and a cache write costs 1.25x
-            blocks=(TextBlock(text=parts_block(session, parts)), TextBlock(text=instructions)),
+            blocks=(
+                TextBlock(text=parts_block(session, parts, self.depends_on)),
+                TextBlock(text=instructions),
+            ),
             output_model=self.output_model,
             session_id=session.session_id,
             device=session.device,
         )
 
     def apply(self, session: SessionInfo, parts: SessionParts, output: BaseModel) -> dict[str, Any]:
-        """Session-level results by chunk stage. A list stage the answer left empty although its chunks had
-        items is left out (the caller keeps its heuristic merge): a reduce merges, it does not drop all."""
-        out = as_model(SessionReduceOutput, output)
-        chunks = parts.chunks
-        results: dict[str, Any] = {
-            "facts": SessionFacts(
-                title=out.title, project=out.project, status=out.status, summary=out.summary
-            ),
-            "tasks": _items(chunks, out.tasks, ReportTask),
-            "issues": _items(chunks, out.issues, ReportIssue),
-            "human_ai": HumanAISession(
-                topics=_items(chunks, out.topics, ReportTopic),
-                limitations=_items(chunks, out.limitations, ReportLimitation),
-            ),
-            "takeaways": _items(chunks, out.takeaways, ReportTakeaway),
-        }
-        empty = {
-            "tasks": not out.tasks,
-            "issues": not out.issues,
-            "human_ai": not (out.topics or out.limitations),
-            "takeaways": not out.takeaways,
-        }
-        for stage, is_empty in empty.items():
-            if is_empty and _had_items(parts, stage):
+        """Session-level results by chunk stage, each built by its stage's ``from_reduce``. A stage the answer
+        left empty although its chunks had items is left out (the caller keeps its heuristic merge): a
+        reduce merges, it does not drop everything."""
+        answer = as_model(SessionReduceOutput, output)
+        results: dict[str, Any] = {}
+        for name in self.depends_on:
+            result = _stage(name).from_reduce(answer, parts.chunks)
+            had = any(_has_items(out) for _, out in parts.outputs.get(name, ()))
+            if not _has_items(result) and had:
                 log.warn(
-                    f"session {session.session_id}: the reduce answer has no {stage} although its chunks "
+                    f"session {session.session_id}: the reduce answer has no {name} although its chunks "
                     "had some; keeping the merged chunk answers for it"
                 )
-                del results[stage]
+                continue
+            results[name] = result
         return results
