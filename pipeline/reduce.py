@@ -23,7 +23,8 @@ Execute = Callable[[RunState, Sequence[Planned]], None]
 def session_parts(run: RunState, session_id: str, chunks: Sequence[Any], deps: Sequence[str]) -> SessionParts:
     """The chunks of one session and the answers of the stages in ``deps`` over them."""
     outputs = {d: run.chunk_outputs.get(d, {}).get(session_id, []) for d in deps}
-    return SessionParts(chunks=list(chunks), outputs=outputs)
+    stages = {s.name: s for s in run.chunk_stages if s.name in deps}
+    return SessionParts(chunks=list(chunks), outputs=outputs, stages=stages)
 
 
 def plan_session_stage(stage: Any, run: RunState) -> list[tuple[Planned, SessionParts, Any]]:

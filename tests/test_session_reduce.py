@@ -144,7 +144,7 @@ def test_a_reduce_that_drops_every_item_of_a_stage_keeps_the_merge_for_it() -> N
         ]
         for st in chunk_stages()
     }
-    parts = SessionParts(chunks=chunks, outputs=outputs)
+    parts = SessionParts(chunks=chunks, outputs=outputs, stages={n: STAGES[n]() for n in chunk_stages()})
     info = SessionInfo(RESOLVED_SESSION, "d", "claude_code", "beadboard", None, None, 2, 10, 3)
     block = parts_block(info, parts, SessionReduceStage.depends_on)
     assert block.count("<notes part=") == 2 and "[t1-t9 · critical · unresolved]" in block

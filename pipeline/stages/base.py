@@ -150,10 +150,11 @@ class ChunkStage:
 
 @dataclass(frozen=True)
 class SessionParts:
-    """A session's chunks and every chunk stage's answers over them (chunk order), by stage."""
+    """A session's chunks, every chunk stage's answers over them (chunk order) and those stages, by name."""
 
     chunks: Sequence[Chunk]
     outputs: Mapping[str, Sequence[tuple[Chunk, BaseModel]]]
+    stages: Mapping[str, ChunkStage]
 
 
 class SessionStage:

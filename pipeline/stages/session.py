@@ -33,12 +33,6 @@ from schemas.session import SESSION_SUMMARY_WORDS, SessionReduceOutput
 # ---------------------------------------------------------------- the chunk answers as compact lines
 
 
-def _stage(name: str) -> Any:
-    from pipeline.stages.registry import get_stage  # the registry imports this module
-
-    return get_stage(name)()
-
-
 def parts_block(info: SessionInfo, parts: SessionParts, stages: Sequence[str]) -> str:
     """The session's chunk answers, part by part, each stage's as its own ``notes`` lines. Model-written
     text: our tags in it are neutralized."""
@@ -55,7 +49,7 @@ def parts_block(info: SessionInfo, parts: SessionParts, stages: Sequence[str]) -
             if not found:
                 lines.append(f"{name}: no answer for this part")
                 continue
-            lines += [neutralize_tags(line) for line in _stage(name).notes(found[0])]
+            lines += [neutralize_tags(line) for line in parts.stages[name].notes(found[0])]
         lines.append("</notes>")
     lines.append("</session>")
     return "\n".join(lines)
@@ -110,7 +104,7 @@ class SessionReduceStage(SessionStage):
         answer = as_model(SessionReduceOutput, output)
         results: dict[str, Any] = {}
         for name in self.depends_on:
-            result = _stage(name).from_reduce(answer, parts.chunks)
+            result = parts.stages[name].from_reduce(answer, parts.chunks)
             had = any(_has_items(out) for _, out in parts.outputs.get(name, ()))
             if not _has_items(result) and had:
                 log.warn(
