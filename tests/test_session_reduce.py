@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from pipeline.config import load_config
 from pipeline.engine import RunResult, run_day
@@ -155,3 +158,26 @@ def test_a_reduce_that_drops_every_item_of_a_stage_keeps_the_merge_for_it() -> N
     assert [i.resolved for i in results["issues"]] == [True]
     assert results["issues"][0].provenance.chunks == [0, 1]
     assert results["facts"].title == reduced["title"]
+
+
+def test_the_dry_run_estimate_counts_the_reduce_without_a_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    result = day_run(tmp_path, provider="anthropic", model="claude-haiku-4-5", dry_run=True)
+    rows = {s.stage: s for s in result.estimate.stages}
+    assert list(rows) == [
+        "facts",
+        "tasks",
+        "issues",
+        "human_ai",
+        "takeaways",
+        "session",
+        "projects",
+        "overview",
+    ]
+    session, total = rows["session"], result.estimate.total()
+    assert session.requests == 1 and session.cost_usd is not None and total.cost_usd is not None
+    # the reduce of the day's one 3-chunk session: a small share of the day (the issue's target with the
+    # editor: 15% together)
+    assert 0 < session.cost_usd < total.cost_usd * Decimal("0.10")
