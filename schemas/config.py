@@ -121,4 +121,9 @@ class Config(BaseModel):
     cache_path: Path | None = Field(default=None, description="SQLite cache+ledger; default: user cache dir.")
     out_dir: Path = Field(default=Path("reports"))
     lang: str = "en"
+    projects: dict[str, str] = Field(
+        default_factory=dict,
+        description="[projects] aliases: a folder or worktree name -> the project it belongs to "
+        '("spotter-fum" = "spotter"); the report groups sessions by the resolved name.',
+    )
     source: Path | None = Field(default=None, description="The file this config was read from.")

@@ -29,7 +29,7 @@ SEVERITY_ISSUE_LABEL = {"critical": "Critical Issues", "general": "General Issue
 LEVEL_LABEL = {"strategic": "Strategic Level", "implementation": "Implementation Level"}
 SEVERITY_LIMIT_LABEL = {"critical": "Critical Limitations", "general": "General Limitations"}
 TAKEAWAY_LABEL = {"core": "Key Insights", "practical": "Practical Takeaways"}
-STAGE_ORDER = ("facts", "tasks", "issues", "human_ai", "takeaways", "projects", "overview")
+STAGE_ORDER = ("facts", "tasks", "issues", "human_ai", "takeaways", "session", "projects", "overview")
 
 _ANCHOR_BAD = re.compile(r"[^A-Za-z0-9_-]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
