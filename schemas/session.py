@@ -6,18 +6,23 @@ fields (and the same field descriptions the model reads).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
+from schemas.budgets import SESSION_SUMMARY, Budgets, at_most
 from schemas.common import SessionStatus, StrictModel
 from schemas.human_ai import AILimitation, ThinkingTopic
 from schemas.issues import IssueItem
 from schemas.takeaways import Takeaway
 from schemas.tasks import TaskItem
 
-SESSION_SUMMARY_WORDS = 90
+SESSION_SUMMARY_WORDS = SESSION_SUMMARY
 
 
 class SessionReduceOutput(StrictModel):
+    WORD_BUDGETS: ClassVar[Budgets] = (("summary", SESSION_SUMMARY),)
+
     title: str = Field(
         description="One specific title for the whole session: the main goal and where it ended, not part 1's."
     )
@@ -27,8 +32,8 @@ class SessionReduceOutput(StrictModel):
     )
     status: SessionStatus = Field(description="The session's state at its end (the last part decides).")
     summary: str = Field(
-        description=f"At most {SESSION_SUMMARY_WORDS} words for the whole session: the goal, what was done, "
-        "how it ended, with the figures and names that matter. Not the part summaries joined."
+        description="The whole session: the goal, what was done, how it ended, with the figures and names that "
+        f"matter; {at_most(SESSION_SUMMARY)}. Not the part summaries joined."
     )
     tasks: list[TaskItem] = Field(
         description="Each task once, with its final status and details as of the session's end."
