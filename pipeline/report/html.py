@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from pipeline.report import charts, footer
 from pipeline.report.build import group_by_project
+from pipeline.report.code_spans import code_html
 from pipeline.report.fmt import (
     AGENT_LABEL,
     CATEGORY_LABEL,
@@ -57,12 +58,21 @@ def _csp() -> str:
     )
 
 
+def _with_code(value: Any) -> Any:
+    """Every plain string the templates print: code spans (`x`) become ``<code>``, the rest is escaped.
+    Markup (charts, the script) passes as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup) and "`" in value:
+        return code_html(value)
+    return value
+
+
 _env = Environment(
     loader=PackageLoader("pipeline.report", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=_with_code,
 )
 _env.globals.update(
     status_emoji=lambda s: STATUS_EMOJI.get(s or "", "▫️"),

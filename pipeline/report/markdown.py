@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from pipeline.report import footer
 from pipeline.report.build import group_by_project
+from pipeline.report.code_spans import code_markdown, escape_backticks, split_code
 from pipeline.report.fmt import (
     AGENT_LABEL,
     CATEGORY_LABEL,
@@ -27,7 +28,9 @@ from schemas.report import DailyReport, Provenance, SessionSummary
 T = TypeVar("T")
 
 _TAG = re.compile(r"<(?=[A-Za-z/!?])")
-_BLOCK_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}[.)](?=\s|$)|`{3,}|~{3,}|=+\s*$)")
+# no backtick fence: every backtick inline() leaves is escaped or delimits a span closed on the same line,
+# and a backtick fence's info string may not hold a backtick (CommonMark)
+_BLOCK_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}[.)](?=\s|$)|~{3,}|=+\s*$)")
 _WS = re.compile(r"\s+")
 # link and image syntax: `![alt](url)` would make a viewer fetch the url, `[x](javascript:…)` is a link
 _LINK = re.compile(r"!\[|\]\(|\]\[|^\[(?=[^\]]*\]:)")
@@ -35,13 +38,22 @@ _LINK_ESCAPE = {"![": "!\\[", "](": "\\](", "][": "\\][", "[": "\\["}
 
 
 def inline(text: str) -> str:
-    """One line: whitespace collapsed, HTML-looking tags and autolinks (``<https://…>``) neutralized, image and
-    link syntax (``![``, ``](``, ``][``, a leading ``[ref]:``) escaped, a leading block marker escaped."""
+    """One line: whitespace collapsed; outside code spans, HTML-looking tags and autolinks (``<https://…>``)
+    neutralized, image and link syntax (``![``, ``](``, ``][``, a leading ``[ref]:``) and stray backticks
+    escaped; code spans kept verbatim (a viewer shows their content as text); a leading block marker escaped."""
     one = _WS.sub(" ", text).strip()
-    one = _TAG.sub("&lt;", one)
-    if "[" in one or "](" in one:
-        one = _LINK.sub(lambda m: _LINK_ESCAPE[m.group(0)], one)
+    if "`" in one:
+        one = "".join(code_markdown(p) if is_code else _plain(p) for p, is_code in split_code(one))
+    else:
+        one = _plain(one)
     return _BLOCK_START.sub(_escape_marker, one)
+
+
+def _plain(text: str) -> str:
+    text = escape_backticks(_TAG.sub("&lt;", text))
+    if "[" in text or "](" in text:
+        text = _LINK.sub(lambda m: _LINK_ESCAPE[m.group(0)], text)
+    return text
 
 
 def _escape_marker(m: re.Match[str]) -> str:
