@@ -18,7 +18,9 @@ from pipeline.report.markdown import cell, inline, render_markdown
 from tests.report_data import make_report
 
 VIEWER = MarkdownIt("commonmark", {"html": True})
-SLURM = "Before a new partition run `scontrol show partition <name> | grep AllowAccounts` and `sacct -j <id>`."
+SLURM = (
+    "Before a new partition run `scontrol show partition <name> | grep AllowAccounts` and `sacct -j <id>`."
+)
 
 
 def test_split_follows_commonmark() -> None:
@@ -79,7 +81,7 @@ def test_code_markdown_delimiters_never_occur_inside() -> None:
 
 
 _TAG_IN_OUTPUT = re.compile(r"<(?!/?(?:p|code|em|strong|a\b|br)\b)[A-Za-z/!?]")
-ALPHABET = st.sampled_from(list("`\\<>ab [](){}!*_#-|&;:/\"'= \n") + ["<img src=x onerror=y>", "<script>", "```"])
+ALPHABET = st.sampled_from([*"`\\<>ab [](){}!*_#-|&;:/\"'= \n", "<img src=x onerror=y>", "<script>", "```"])
 
 
 @settings(max_examples=400, deadline=None)

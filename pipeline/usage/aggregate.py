@@ -106,7 +106,9 @@ class _Priced:
             if c is None:
                 self.unpriced.add(model)
                 continue
-            if not (self.overrides and model in self.overrides) and (family := priced_as(model, self.provider)):
+            if not (self.overrides and model in self.overrides) and (
+                family := priced_as(model, self.provider)
+            ):
                 self.fallbacks[model] = family
             total = c if total is None else total + c
         return total
