@@ -13,7 +13,14 @@ from pipeline.log import warn
 if TYPE_CHECKING:  # annotations only: the usage tables use this module without the report schema
     from schemas.report import Provenance, SessionSummary
 
-STATUS_EMOJI = {"done": "✅", "in_progress": "🔄", "blocked": "❌", "investigation": "🔍"}
+# report.md's status marks: plain words, readable without an emoji font (report.html draws icons.py's SVG)
+STATUS_TEXT = {
+    "done": "[done]",
+    "in_progress": "[in progress]",
+    "blocked": "[blocked]",
+    "investigation": "[investigating]",
+}
+NO_STATUS_TEXT = "[no status]"
 STATUS_LABEL = {
     "done": "done",
     "in_progress": "in progress",

@@ -18,13 +18,13 @@ from markupsafe import Markup
 from pipeline.report import charts, footer
 from pipeline.report.build import group_by_project
 from pipeline.report.code_spans import code_html
+from pipeline.report.icons import status_icon
 from pipeline.report.fmt import (
     AGENT_LABEL,
     CATEGORY_LABEL,
     LEVEL_LABEL,
     SEVERITY_ISSUE_LABEL,
     SEVERITY_LIMIT_LABEL,
-    STATUS_EMOJI,
     STATUS_LABEL,
     TAKEAWAY_LABEL,
     anchor,
@@ -75,7 +75,7 @@ _env = Environment(
     finalize=_with_code,
 )
 _env.globals.update(
-    status_emoji=lambda s: STATUS_EMOJI.get(s or "", "▫️"),
+    status_icon=lambda s: status_icon(s, STATUS_LABEL.get(s or "", "unknown")),
     status_label=lambda s: STATUS_LABEL.get(s or "", "unknown"),
     agent_label=lambda a: AGENT_LABEL.get(a, a),
     anchor=anchor,

@@ -15,7 +15,8 @@ from pipeline.report.fmt import (
     LEVEL_LABEL,
     SEVERITY_ISSUE_LABEL,
     SEVERITY_LIMIT_LABEL,
-    STATUS_EMOJI,
+    NO_STATUS_TEXT,
+    STATUS_TEXT,
     TAKEAWAY_LABEL,
     plural,
     provenance,
@@ -124,7 +125,7 @@ def _tasks(r: DailyReport) -> list[str]:
     for label, group in _grouped(r.tasks, lambda t: t.category, CATEGORY_LABEL):
         out += [f"### {label}", ""]
         out += [
-            f"- {STATUS_EMOJI[t.status]} **{inline(t.title)}** — {inline(t.details)}{_ref(t.provenance)}"
+            f"- {STATUS_TEXT[t.status]} **{inline(t.title)}** — {inline(t.details)}{_ref(t.provenance)}"
             for t in group
         ]
         out.append("")
@@ -175,12 +176,12 @@ def _takeaways(r: DailyReport) -> list[str]:
 
 
 def session_line(s: SessionSummary, tz_name: str, day: str) -> str:
-    emoji = STATUS_EMOJI.get(s.status or "", "▫️")
+    mark = STATUS_TEXT.get(s.status or "", NO_STATUS_TEXT)
     meta = [session_time(s, zone(tz_name), day), AGENT_LABEL.get(s.agent, s.agent), s.device]
     if s.models:
         meta.append(", ".join(s.models))
-    failed = " ⚠️ incomplete" if s.failed else ""
-    return f"{emoji} **{inline(s.title or 'Untitled session')}**{failed} · {inline(' · '.join(meta))}"
+    failed = " (incomplete)" if s.failed else ""
+    return f"{mark} **{inline(s.title or 'Untitled session')}**{failed} · {inline(' · '.join(meta))}"
 
 
 def _sessions(r: DailyReport) -> list[str]:
