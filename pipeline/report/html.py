@@ -18,7 +18,6 @@ from markupsafe import Markup
 from pipeline.report import charts, footer
 from pipeline.report.build import group_by_project
 from pipeline.report.code_spans import code_html
-from pipeline.report.icons import status_icon
 from pipeline.report.fmt import (
     AGENT_LABEL,
     CATEGORY_LABEL,
@@ -35,6 +34,7 @@ from pipeline.report.fmt import (
     turns,
     zone,
 )
+from pipeline.report.icons import status_icon
 from pipeline.report.usage_tables import usage_views
 from schemas.report import DailyReport
 
