@@ -158,7 +158,7 @@ def test_footer_cost_redaction_skips_failures() -> None:
     md = render_markdown(make_report())
     foot = md.split("## About This Report")[1]
     assert "23 LLM calls (4 cache hits) with anthropic / claude-haiku-4-5" in foot
-    assert "cost $0.1834" in foot
+    assert "this run spent $0.1834" in foot
     assert foot.index("| facts | v1 |") < foot.index("| tasks | v2 |") < foot.index("| overview | v1 |")
     assert "| aws-access-key | 1 |" in foot and "| bearer-token | 2 |" in foot
     assert "Skipped 7 transcript lines and 2 sessions (no human prompt: 2)." in foot

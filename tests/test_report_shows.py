@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pipeline.report.charts import cost_by_stage
 from pipeline.report.html import render_html
 from pipeline.report.markdown import render_markdown
 from pipeline.usage.aggregate import SUBAGENT_NOTE
+from schemas.report import DailyReport
 from tests.report_data import make_report
 
 # pictographs and the variation selector that turns a symbol into an emoji: boxes without an emoji font
@@ -45,3 +47,30 @@ def test_subagent_caveat_cites_the_readme_not_a_missing_document() -> None:
         assert "How the figures are counted" in text
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert "## How the figures are counted" in readme
+
+
+def _replay_report() -> DailyReport:
+    report = make_report()
+    g = report.generation
+    g.provider, g.model, g.free, g.cost_usd, g.answers_cost_usd = "replay", "replay", True, 0.0, 0.0
+    for stage in g.by_stage.values():
+        stage.cost_usd = 0.0
+    return report
+
+
+def test_a_free_provider_says_free_instead_of_zero_dollar_bars() -> None:
+    report = _replay_report()
+    chart = str(cost_by_stage(report.generation))
+    assert chart.count("free (replay)") == len(report.generation.by_stage)
+    assert "$0.0000" not in chart and "<rect" not in chart
+    html = render_html(report)
+    about = html[html.index('id="about"') :]
+    assert "$0.0000" not in about and "cost free (replay)" in about
+    md = render_markdown(report)
+    assert "| free (replay) |" in md.split("## About This Report")[1]
+    assert "cost free (replay)" in md.split("\n## ")[0]  # the header
+
+
+def test_a_paid_provider_keeps_its_stage_figures() -> None:
+    chart = str(cost_by_stage(make_report().generation))
+    assert "free" not in chart and "$0.0500" in chart and "unknown" in chart

@@ -111,6 +111,7 @@ def _context(r: DailyReport) -> dict[str, Any]:
         "groups": group_by_project(r.sessions),
         "session_time": lambda s: session_time(s, tz, r.date),
         "usage_views": usage_views(r.token_usage),
+        "report_costs": footer.report_costs(r.generation),
         "generation_line": footer.generation_line(r.generation),
         "stage_table": footer.stage_table(r.generation),
         "redaction_table": footer.redaction_table(r),

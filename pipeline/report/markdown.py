@@ -18,6 +18,7 @@ from pipeline.report.fmt import (
     SEVERITY_LIMIT_LABEL,
     STATUS_TEXT,
     TAKEAWAY_LABEL,
+    money,
     plural,
     provenance,
     session_time,
@@ -237,10 +238,12 @@ def _footer(r: DailyReport) -> list[str]:
 def render_markdown(report: DailyReport) -> str:
     r = report
     n_dev = len({s.device for s in r.sessions})
+    spent = f" · agents spent {money(r.token_usage.total_cost_usd)}" if usage_views(r.token_usage) else ""
     head = [
         f"# Daily Report — {r.date}",
         "",
-        f"<sub>{plural(len(r.sessions), 'session')} on {plural(n_dev, 'device')} · times in {inline(r.timezone)}</sub>",
+        f"<sub>{plural(len(r.sessions), 'session')} on {plural(n_dev, 'device')} · times in {inline(r.timezone)}"
+        f"{spent} · {footer.report_costs(r.generation)}</sub>",
         "",
     ]
     parts = [head, _overview(r), _tasks(r), _issues(r), _human_ai(r), _takeaways(r), _sessions(r), _usage(r)]
