@@ -37,9 +37,10 @@ def test_days_newest_first_with_headline_figures_and_links(tmp_path: Path) -> No
     html = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert html.index('href="2026-02-22/report.html"') < html.index('href="2026-02-20/report.html"')
     row = _row(html, "2026-02-20")
-    cell = re.search(r'<td class="headline">(.*?)</td>', row, re.S)
+    cell = re.search(r'<div class="line" title="([^"]*)">(.*?)</div>', row, re.S)
     assert cell is not None
-    text = cell.group(1)
+    tip, text = cell.groups()
+    assert tip.startswith("Shipped the scontrol fix and cleaned up &lt;b&gt;MIHD")  # no tag in an attribute
     assert "\n" not in text and text.startswith(
         "Shipped the <code>scontrol</code> fix and cleaned up &lt;b&gt;MIHD"
     )

@@ -73,6 +73,11 @@ def code_html(text: str) -> Markup:
     )
 
 
+def code_plain(text: str) -> str:
+    """The text with its code spans' delimiters dropped: for attributes (tooltips), where no tag may go."""
+    return "".join(piece for piece, _ in split_code(text))
+
+
 # ---------------------------------------------------------------- Markdown
 
 

@@ -26,7 +26,7 @@ def report_costs(g: Generation, *, long: bool = False) -> str:
     """Both costs of a report: what its answers cost whoever paid for them, and what this run spent
     (a cached re-run or an import spends little while its answers cost the same)."""
     if free := free_label(g):
-        return f"cost {free}"
+        return f"cost {free}" if long else f"report cost {free}"
     answers, spent = money(g.answers_cost_usd), money(g.cost_usd)
     if long:
         return f"the answers this report uses cost {answers} in all (earlier runs and imports included); this run spent {spent}"

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from pipeline.report import charts, footer
 from pipeline.report.build import group_by_project
-from pipeline.report.code_spans import code_html
+from pipeline.report.code_spans import code_html, code_plain
 from pipeline.report.fmt import (
     AGENT_LABEL,
     CATEGORY_LABEL,
@@ -74,6 +74,7 @@ _env = Environment(
     lstrip_blocks=True,
     finalize=_with_code,
 )
+_env.filters["plain"] = code_plain
 _env.globals.update(
     status_icon=lambda s: status_icon(s, STATUS_LABEL.get(s or "", "unknown")),
     status_label=lambda s: STATUS_LABEL.get(s or "", "unknown"),
