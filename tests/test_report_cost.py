@@ -66,6 +66,10 @@ def test_a_cached_rerun_spends_nothing_but_its_answers_still_cost(
     assert gen["cache_hits"] == gen["calls"] > 0
     assert gen["cost_usd"] == 0
     assert gen["answers_cost_usd"] == pytest.approx(first["cost_usd"])
+    assert (
+        f"this run spent $0.0000; the answers the report uses cost {money(gen['answers_cost_usd'])}"
+        in again.output
+    )
     assert gen["answers_cost_usd"] == pytest.approx(_ledger_total(config))  # what `cost` shows for the day
     both = f"report answers cost {money(gen['answers_cost_usd'])} · this run spent $0.0000"
     md, html, index = _shown(tmp_path)
