@@ -65,6 +65,7 @@ def judge_rows(
 ) -> str:
     """Add a judge score to every row that has a reference answer; returns the rubric version."""
     from pipeline.execute import Executor, LLMSender
+    from pipeline.llm.factory import provider_spec
     from pipeline.llm.ledger import Ledger
     from pipeline.plan import Planned, to_request
 
@@ -93,7 +94,7 @@ def judge_rows(
         run_id=run_id,
         date=done.run.opts.date,
         reasks=settings.llm().reasks,
-        store_answers=done.run.target.provider != "replay",
+        store_answers=provider_spec(done.run.target.provider).stores_answers,
         price_overrides=settings.prices() or None,
     )
     # a --repeat sample's verdict is re-sent too, under the sample's key (the judge shares the case's target)
