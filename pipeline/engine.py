@@ -308,7 +308,7 @@ def _run_day_stages(run: RunState) -> None:
 
 def _finish(run: RunState, result: RunResult, ledger: Any) -> RunResult:
     from pipeline.assemble import write_day_report
-    from pipeline.llm.costing import FREE_PROVIDERS
+    from pipeline.llm.factory import PROVIDERS
 
     pending = [o.planned for o in run.outcomes.values() if o.status == "pending"]
     result.pending = len(pending)
@@ -319,7 +319,8 @@ def _finish(run: RunState, result: RunResult, ledger: Any) -> RunResult:
     generation.provider = run.target.provider
     generation.model = run.target.model
     generation.pending = result.pending
-    generation.free = run.target.provider in FREE_PROVIDERS
+    spec = PROVIDERS.get(run.target.provider)
+    generation.free = spec is not None and spec.free
     generation.answers_cost_usd = answers_cost(run.outcomes.values())
     generation.failures = list(result.failures)  # the executor's errors name the cause; one list, not two
     result.generation = generation

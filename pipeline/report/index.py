@@ -28,7 +28,7 @@ class DayRow:
     problem: str | None = None  # why the day's report.json could not be read
     variants: tuple[str, ...] = ()  # filtered runs' reports beside the full one: "session-7c1e", "zh" …
     run_cost: float | None = None  # what the run that wrote the report spent
-    free: bool = False  # written with a free provider (replay)
+    free: str = ""  # "free (replay)" when written with a free provider
     headline: str = ""  # the overview's "what was done", on one line
     flags: tuple[str, ...] = ()  # why the day is incomplete: failures, pending requests, missing stages
     files: tuple[str, ...] = ()  # the other formats beside report.html: "md", "json"
@@ -79,7 +79,7 @@ def _read_day(day_dir: Path) -> DayRow:
             # reports written before answers_cost_usd existed give what their run spent
             report_cost=gen.get("answers_cost_usd", gen.get("cost_usd")),
             run_cost=gen.get("cost_usd"),
-            free=bool(gen.get("free")),
+            free=f"free ({gen.get('provider') or 'replay'})" if gen.get("free") else "",
             has_html=has_html,
             variants=variants_of(day_dir),
             headline=headline(data),
