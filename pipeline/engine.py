@@ -2,7 +2,8 @@
 
 ``run_day(opts)`` is the one entry point (the CLI's ``run`` and ``demo`` and the eval call it). Steps:
 plan (``pipeline.plan``) -> estimate (``pipeline.estimate``) -> chunk stages, concurrently
-(``pipeline.execute``) -> merge per session -> day stages (projects, then overview) -> report
+(``pipeline.execute``) -> merge per session -> session reduce of multi-chunk sessions (``pipeline.reduce``)
+-> day stages (projects, then overview) -> report
 (``pipeline.assemble``). ``--export-requests`` / ``--import-results`` runs go only as far as cached answers
 allow and send nothing; ``--batch`` hands requests to the provider's batch API (``pipeline.batching``).
 """
@@ -32,6 +33,7 @@ from pipeline.plan import (
     prepare_day,
     resolve_target,
 )
+from pipeline.reduce import resolve_projects, run_session_stages
 from pipeline.runstate import (
     RunState,
     day_inputs,
@@ -137,6 +139,8 @@ def _run_with_cache(run: RunState, cache: Any) -> RunResult:
     run.executor = _executor(run, cache, run.ledger, total=_expected_calls(estimate))
     _execute(run, chunk_planned, batch=opts.batch and not opts.offline)
     merge_chunk_stages(run, chunk_planned)
+    run_session_stages(run, _execute)
+    resolve_projects(run)
     _run_day_stages(run)
     result.imported = run.imported
     return _finish(run, result, run.ledger)
@@ -174,20 +178,24 @@ def estimate_run(run: RunState, chunk_planned: Sequence[Planned], *, cached: set
         overrides=run.config.prices or None,
     )
     est.add_requests([p.request for p in _chunk_major(chunk_planned)], cached=cached)
-    per_session = [len(s.chunks) for s in run.day.sessions]
-    for stage in run.day_stages:
+    from pipeline.tokens import estimate_model_tokens
+
+    session_scoped = {s.name for s in run.session_stages}
+    for stage in [*run.session_stages, *run.day_stages]:
         if not run.day.sessions:
             continue
+        per_session = [len(s.chunks) for s in run.day.sessions]
+        if stage.scope == "session":  # one request per session of several chunks, over its chunk answers
+            per_session = [n for n in per_session if n > 1]
+        calls = len(per_session) if stage.scope == "session" else _day_calls(stage.name, run)
+        if not calls:
+            continue
         prompt_tokens = count_tokens(run.prompts.system + run.prompts.by_stage[stage.name].text)
-        tokens = expected_day_input(
-            stage.depends_on, chunks_per_session=per_session, prompt_tokens=prompt_tokens
-        )
-        from pipeline.tokens import estimate_model_tokens
-
+        deps = [d for d in stage.depends_on if d not in session_scoped]  # a reduce replaces, adds nothing
+        prompts = prompt_tokens * (calls if stage.scope == "session" else 1)
+        tokens = expected_day_input(deps, chunks_per_session=per_session, prompt_tokens=prompts)
         est.add_day_stage(
-            stage.name,
-            calls=_day_calls(stage.name, run),
-            input_tokens=estimate_model_tokens(tokens, run.target.model),
+            stage.name, calls=calls, input_tokens=estimate_model_tokens(tokens, run.target.model)
         )
     return est.result([s.name for s in run.stages])
 

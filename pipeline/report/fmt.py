@@ -36,7 +36,7 @@ SEVERITY_ISSUE_LABEL = {"critical": "Critical Issues", "general": "General Issue
 LEVEL_LABEL = {"strategic": "Strategic Level", "implementation": "Implementation Level"}
 SEVERITY_LIMIT_LABEL = {"critical": "Critical Limitations", "general": "General Limitations"}
 TAKEAWAY_LABEL = {"core": "Key Insights", "practical": "Practical Takeaways"}
-STAGE_ORDER = ("facts", "tasks", "issues", "human_ai", "takeaways", "projects", "overview")
+STAGE_ORDER = ("facts", "tasks", "issues", "human_ai", "takeaways", "session", "projects", "overview")
 
 _ANCHOR_BAD = re.compile(r"[^A-Za-z0-9_-]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -121,11 +121,12 @@ def turns(p: Provenance) -> str:
 
 
 def provenance(p: Provenance) -> str:
-    """`DCC · 0533cb2c · t3–t18 (+1 session)`: where an item comes from."""
+    """`DCC · 0533cb2c · t3–t18 (+1 session on tianhe)`: where an item comes from, and where else it was said."""
     text = f"{p.device} · {short_id(p.session_id)} · {turns(p)}"
     if p.also_in:
         n = len(p.also_in)
-        text += f" (+{n} session{'s' if n > 1 else ''})"
+        on = f" on {', '.join(p.also_on)}" if p.also_on else ""
+        text += f" (+{n} session{'s' if n > 1 else ''}{on})"
     return text
 
 
