@@ -11,7 +11,7 @@ allow and send nothing; ``--batch`` hands requests to the provider's batch API (
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -316,6 +316,7 @@ def _run_day_stages(run: RunState) -> None:
 
 def _finish(run: RunState, result: RunResult, ledger: Any) -> RunResult:
     from pipeline.assemble import write_day_report
+    from pipeline.llm.factory import PROVIDERS
 
     pending = [o.planned for o in run.outcomes.values() if o.status == "pending"]
     result.pending = len(pending)
@@ -326,6 +327,9 @@ def _finish(run: RunState, result: RunResult, ledger: Any) -> RunResult:
     generation.provider = run.target.provider
     generation.model = run.target.model
     generation.pending = result.pending
+    spec = PROVIDERS.get(run.target.provider)
+    generation.free = spec is not None and spec.free
+    generation.answers_cost_usd = answers_cost(run.outcomes.values())
     generation.failures = list(result.failures)  # the executor's errors name the cause; one list, not two
     result.generation = generation
     if run.opts.export_requests is not None:
@@ -339,3 +343,16 @@ def _finish(run: RunState, result: RunResult, ledger: Any) -> RunResult:
     if run.opts.write:
         result.report, result.paths = write_day_report(run, generation=generation, failures=result.failures)
     return result
+
+
+def answers_cost(outcomes: Iterable[Any]) -> float | None:
+    """What the answers a report uses cost, whoever paid: each answer carries the cost of the call that got it
+    (re-asks included), also when it comes back from the cache or an import. None when any is unpriced."""
+    total = Decimal(0)
+    for o in outcomes:
+        if o.response is None:
+            continue
+        if o.response.cost_usd is None:
+            return None
+        total += Decimal(o.response.cost_usd)
+    return float(total)

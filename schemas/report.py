@@ -138,7 +138,8 @@ class StageGeneration(CallTotals):
 
 
 class Generation(CallTotals):
-    """What the report itself cost (from the ledger)."""
+    """What the report itself cost. The counters and ``cost_usd`` are what THIS run spent (from the ledger);
+    ``answers_cost_usd`` is what every answer the report uses cost, whoever paid for it."""
 
     provider: str = ""
     model: str = ""
@@ -146,6 +147,12 @@ class Generation(CallTotals):
     by_stage: dict[str, StageGeneration] = Field(default_factory=dict)
     failures: list[Failure] = Field(default_factory=list)
     pending: int = Field(default=0, description="Requests exported but not yet answered.")
+    answers_cost_usd: float | None = Field(
+        default=None,
+        description="What every answer the report uses cost, whoever paid for it (this run, an earlier run, "
+        "an import); None when a price is unknown. A cached re-run spends nothing but its answers still cost this.",
+    )
+    free: bool = Field(default=False, description="The provider charges nothing (replay): every cost is 0.")
 
 
 class Overview(BaseModel):

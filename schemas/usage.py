@@ -59,6 +59,10 @@ class UsageReport(BaseModel):
     agents: AgentsUsage = Field(default_factory=AgentsUsage)
     total_cost_usd: float | None = 0.0
     unpriced_models: list[str] = Field(default_factory=list)
+    priced_as: dict[str, str] = Field(
+        default_factory=dict,
+        description="Dated models genai-prices lacks, priced at their family's price: model -> family.",
+    )
     skipped_lines: int = Field(
         default=0, description="Malformed lines + truncated last lines + unknown record types, in all."
     )

@@ -30,7 +30,7 @@ def print_summary(result: Any) -> None:
         out.print(
             f"calls {gen.calls} (cache hits {gen.cache_hits}), tokens in {gen.input_tokens:,} "
             f"out {gen.output_tokens:,} cache write {gen.cache_write_tokens:,} read {gen.cache_read_tokens:,}, "
-            f"cost {_money(gen.cost_usd)}"
+            f"this run spent {_money(gen.cost_usd)}; the answers the report uses cost {_money(gen.answers_cost_usd)}"
         )
     skipped = ", ".join(f"{k} {v}" for k, v in sorted(result.skipped_sessions.items()))
     out.print(
