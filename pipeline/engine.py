@@ -42,6 +42,7 @@ from pipeline.runstate import (
 from pipeline.tokens import count_tokens
 from schemas.config import Config
 from schemas.report import DailyReport, Failure, Generation
+from schemas.transcript import UnreadFile
 
 
 @dataclass
@@ -55,9 +56,11 @@ class RunResult:
     sessions: int = 0
     chunks: int = 0
     skipped_sessions: dict[str, int] = field(default_factory=dict)
+    unread_files: list[UnreadFile] = field(default_factory=list)
     generation: Generation | None = None
     failures: list[Failure] = field(default_factory=list)
     pending: int = 0
+    halted: str | None = None  # the endpoint went down: sending stopped, the rest is pending
     batch_running: bool = False
     exported: Path | None = None
     imported: int = 0
@@ -125,6 +128,7 @@ def _run_with_cache(run: RunState, cache: Any) -> RunResult:
         sessions=len(run.day.sessions),
         chunks=len(run.day.chunks),
         skipped_sessions=run.day.skipped_sessions,
+        unread_files=list(run.day.unread),
         stages=[s.name for s in run.stages],
         prompt_versions=run.prompts.versions(),
     )

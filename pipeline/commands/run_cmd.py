@@ -36,6 +36,11 @@ def print_summary(result: Any) -> None:
     out.print(
         f"sessions {result.sessions}, chunks {result.chunks}" + (f", skipped: {skipped}" if skipped else "")
     )
+    if result.unread_files:
+        n = len(result.unread_files)
+        out.print(Text(f"{n} transcript {'file' if n == 1 else 'files'} could not be read:", style="yellow"))
+        for u in result.unread_files:
+            out.print(f"  {u.path}: {u.reason}", markup=False, highlight=False)
     if result.failures:
         out.print(Text(f"{len(result.failures)} failed requests:", style="red"))
         for f in result.failures:

@@ -31,6 +31,15 @@ def _tokens(obj: Any) -> Tokens | None:
     return tuple(v if isinstance(v, int) and v > 0 else 0 for v in vals)  # type: ignore[return-value]
 
 
+def tokens_invalid(obj: Any) -> bool:
+    """Token counts of the wrong type (a string, a negative, a float, null, a bool): counted as invalid."""
+    if obj is None:
+        return False
+    if not isinstance(obj, dict):
+        return True
+    return any(k in obj and not (type(obj[k]) is int and obj[k] >= 0) for k in _KEYS)
+
+
 def parent_of(meta: dict[str, Any]) -> str | None:
     """The parent thread of a fork or subagent child, from its session_meta."""
     for key in ("forked_from_id", "parent_thread_id"):
@@ -57,6 +66,7 @@ class CodexUsage:
         self.parent_session_id: str | None = None
         self.model: str | None = None
         self.events: list[UsageEvent] = []
+        self.invalid = 0  # token_count rows with values of the wrong type: not counted
         self._prev: Tokens | None = None
         self._in_prefix = False
         self._fork_second: datetime | None = None
@@ -100,6 +110,9 @@ class CodexUsage:
     def on_token_count(self, payload: dict[str, Any], ts: datetime) -> UsageEvent | None:
         info = payload.get("info")
         if not isinstance(info, dict):
+            return None
+        if tokens_invalid(info.get("total_token_usage")) or tokens_invalid(info.get("last_token_usage")):
+            self.invalid += 1
             return None
         total = _tokens(info.get("total_token_usage"))
         if total is None:

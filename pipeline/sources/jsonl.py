@@ -19,25 +19,80 @@ import orjson
 from schemas.transcript import SkippedLines
 
 
-def open_binary(path: Path, skipped: SkippedLines | None = None) -> IO[bytes]:
-    """The file's bytes; ``.zst`` files (old, small rollouts) are decompressed whole, and a cut-short
-    stream keeps what decoded and is flagged as a truncated tail."""
-    if path.name.endswith(".zst"):
-        import zstandard
+ZSTD_MAX_RATIO = 100  # JSONL compresses 5-20x: a file expanding 100x more (and past the floor) is a bomb
+ZSTD_MIN_LIMIT = 64 << 20
+SNIFF_BYTES = 1 << 16
 
-        dobj = zstandard.ZstdDecompressor().decompressobj()
-        try:
-            data = dobj.decompress(path.read_bytes())
-            complete = dobj.eof
-        except zstandard.ZstdError:
-            data, complete = b"", False
-        if not complete and skipped is not None:
-            skipped.truncated_tail = True
-            skipped.first_error = (
-                skipped.first_error or f"{path} is a cut-short zstd stream: read what decoded"
-            )
+
+def open_binary(path: Path, skipped: SkippedLines | None = None) -> IO[bytes]:
+    """The file's bytes. ``.zst`` files (old, small rollouts) are decompressed whole, within a bound; a
+    cut-short stream keeps what decoded. A file that cannot be read as a transcript (corrupt or empty
+    zstd, decompressing past the bound, binary) gives no bytes; the reason goes into ``skipped``."""
+    if path.name.endswith(".zst"):
+        data, problem = _decompress(path)
+        if problem is not None and skipped is not None:
+            note_unreadable(skipped, problem)
         return io.BytesIO(data)
-    return path.open("rb", buffering=1 << 20)
+    f = path.open("rb", buffering=1 << 20)
+    problem = sniff_binary(f.peek(SNIFF_BYTES)[:SNIFF_BYTES])
+    if problem is None:
+        return f
+    f.close()
+    if skipped is not None:
+        note_unreadable(skipped, problem)
+    return io.BytesIO(b"")
+
+
+def sniff_binary(head: bytes) -> str | None:
+    """``not UTF-8 / binary`` for a file head no transcript can start with: NUL bytes (JSON escapes
+    control characters), or bytes that are not UTF-8 where no JSON object starts."""
+    if b"\0" in head:
+        return "not UTF-8 / binary (NUL bytes)"
+    if head.lstrip()[:1] in (b"{", b""):
+        return None  # a line with a few bad bytes is read lossily (``parse_line``)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start < len(head) - 3 or e.reason != "unexpected end of data":  # not a character cut at the end
+            return "not UTF-8 / binary"
+    return None
+
+
+def _decompress(path: Path) -> tuple[bytes, str | None]:
+    """(what decoded, the problem or None). The size is bounded before anything is kept: the stream is
+    first read through and counted in 1 MB pieces, so a zstd bomb costs little time and memory."""
+    import zstandard
+
+    raw = path.read_bytes()
+    if not raw:
+        return b"", "empty zstd file"
+    limit = max(ZSTD_MIN_LIMIT, ZSTD_MAX_RATIO * len(raw))
+    size = 0
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw))
+        while piece := reader.read(1 << 20):
+            size += len(piece)
+            if size > limit:
+                return b"", f"corrupt zstd: decompresses past {limit >> 20} MB ({len(raw):,} bytes compressed)"
+        dobj = zstandard.ZstdDecompressor().decompressobj()
+        data = dobj.decompress(raw)
+    except zstandard.ZstdError as e:
+        return b"", f"corrupt zstd: {e}"
+    if not dobj.eof:
+        return data, "truncated zstd stream: read what decoded"
+    return data, None
+
+
+def os_error_reason(e: OSError) -> str:
+    """``permission denied``, ``no such file`` …: the reason in a few words."""
+    if isinstance(e, PermissionError):
+        return "permission denied"
+    return (e.strerror or type(e).__name__).lower() if e.strerror else f"{type(e).__name__}: {e}"
+
+
+def note_unreadable(skipped: SkippedLines, reason: str) -> None:
+    skipped.unreadable = skipped.unreadable or reason
+    skipped.first_error = skipped.first_error or f"{skipped.path}: {reason}"
 
 
 def iter_raw_lines(path: Path, skipped: SkippedLines) -> Iterator[tuple[int, bytes, bool]]:
@@ -88,6 +143,13 @@ def note_malformed(skipped: SkippedLines, lineno: int, what: str) -> None:
     skipped.malformed += 1
     if skipped.first_error is None:
         skipped.first_error = f"line {lineno} of {skipped.path} {what}"
+
+
+def note_invalid_usage(skipped: SkippedLines, rec: dict[str, Any]) -> None:
+    skipped.invalid_usage += 1
+    if skipped.first_error is None:
+        where = rec.get("uuid") or rec.get("timestamp") or "?"
+        skipped.first_error = f"{skipped.path}: a usage value of the wrong type (line {where}): not counted"
 
 
 def note_unknown(skipped: SkippedLines, kind: str) -> None:
@@ -143,7 +205,13 @@ def iter_records(path: Path, skipped: SkippedLines) -> Iterator[tuple[int, dict[
 
 
 def has_problems(skipped: SkippedLines) -> bool:
-    return bool(skipped.malformed or skipped.unknown_types or skipped.truncated_tail)
+    return bool(
+        skipped.malformed
+        or skipped.unknown_types
+        or skipped.truncated_tail
+        or skipped.invalid_usage
+        or skipped.unreadable
+    )
 
 
 # ------------------------------------------------------------------ skipped lines: one definition
@@ -152,6 +220,7 @@ SKIP_KINDS = {
     "malformed": "malformed",
     "truncated": "truncated last line",
     "unknown_type": "unknown record type",
+    "invalid_usage": "invalid usage",
 }
 
 
@@ -161,6 +230,7 @@ def skipped_by_kind(skipped: SkippedLines) -> dict[str, int]:
         "malformed": skipped.malformed,
         "truncated": int(skipped.truncated_tail),
         "unknown_type": sum(skipped.unknown_types.values()),
+        "invalid_usage": skipped.invalid_usage,
     }
     return {k: n for k, n in kinds.items() if n}
 
@@ -187,6 +257,12 @@ def skipped_text(by_kind: dict[str, int], *, files: int) -> str | None:
     where = "1 file" if files == 1 else f"{files} files"
     kinds = ", ".join(f"{by_kind[k]} {SKIP_KINDS[k]}" for k in SKIP_KINDS if by_kind.get(k))
     return f"{total} transcript {lines} skipped in {where}: {kinds}"
+
+
+def unread_text(unread: dict[str, str]) -> str:
+    """``2 transcript files could not be read: <path> (corrupt zstd: …); <path> (permission denied)``."""
+    files = "1 transcript file" if len(unread) == 1 else f"{len(unread)} transcript files"
+    return f"{files} could not be read: " + "; ".join(f"{p} ({why})" for p, why in unread.items())
 
 
 def shape_ok(line: bytes) -> bool:
