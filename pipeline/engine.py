@@ -236,19 +236,25 @@ def _limit(run: RunState) -> Decimal | None:
 
 
 def _executor(run: RunState, cache: Any, ledger: Any, *, total: int) -> Executor:
+    from pipeline.llm.breaker import CircuitBreaker, GuardedProvider, endpoint_of
+    from pipeline.llm.claims import Claims
     from pipeline.llm.factory import retry_policy
 
+    stores = run.target.provider != "replay"
+
+    breaker = CircuitBreaker(endpoint=endpoint_of(run.provider), threshold=run.config.llm.breaker_failures)
     sender = LLMSender(
         policy=retry_policy(run.config.llm),  # llm.retry_attempts / retry_max_s; the executor adds its stop
         cache=cache,
         ledger=ledger,
-        provider=run.provider,
+        provider=GuardedProvider(run.provider, breaker),
         run_id=run.run_id,
         date=run.opts.date,
         reasks=run.config.llm.reasks,
-        store_answers=run.target.provider != "replay",
+        store_answers=stores,
         price_overrides=run.config.prices or None,
         fresh=run.fresh,
+        claims=Claims(cache.db, owner=run.run_id) if stores and hasattr(cache, "db") else None,
     )
     limit = _limit(run)
     return Executor(
@@ -258,6 +264,7 @@ def _executor(run: RunState, cache: Any, ledger: Any, *, total: int) -> Executor
         offline=run.opts.offline,
         budget=Budget(limit=limit) if limit is not None else None,
         on_outcome=progress_counter(total),
+        breaker=breaker,
     )
 
 
@@ -316,6 +323,7 @@ def _finish(run: RunState, result: RunResult, ledger: Any) -> RunResult:
     result.pending = len(pending)
     result.results, result.day_results = run.results, run.day_results
     result.batch_running = run.batch_running
+    result.halted = run.executor.halted if run.executor is not None else None
     result.failures = failures_of(run.outcomes)
     generation = ledger.summary(run.run_id)
     generation.provider = run.target.provider

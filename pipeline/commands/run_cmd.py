@@ -49,7 +49,15 @@ def print_summary(result: Any) -> None:
         out.print(f"imported {result.imported} answers")
     if result.exported is not None:
         out.print(f"wrote {result.pending} unanswered requests to {result.exported}")
-    if result.pending:
+    if result.halted:
+        out.print(
+            Text(
+                f"{result.halted}; {result.pending} requests left pending, answers received are kept. "
+                "Run the same command again once the endpoint answers to carry on.",
+                style="red",
+            )
+        )
+    elif result.pending:
         out.print(
             f"{result.pending} requests pending: the report is written once nothing is pending"
             + (
@@ -149,7 +157,7 @@ def run(
             max_cost=max_cost,
         )
         result = _run(opts)
-    if result.failures:
+    if result.failures or result.halted:
         raise typer.Exit(1)
 
 
