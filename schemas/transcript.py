@@ -121,7 +121,9 @@ class UnreadFile(BaseModel):
     """A transcript file or folder that could not be read (whole or in part), with the reason."""
 
     path: str
-    reason: str = Field(description="permission denied, corrupt zstd, truncated zstd, not UTF-8 / binary, ...")
+    reason: str = Field(
+        description="permission denied, corrupt zstd, truncated zstd, not UTF-8 / binary, ..."
+    )
 
 
 class Session(BaseModel):

@@ -13,8 +13,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from pipeline.llm.claims import Claims
 from pipeline.llm.db import Database
 from tests.conftest import REPO

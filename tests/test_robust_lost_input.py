@@ -74,7 +74,9 @@ def test_every_unreadable_file_is_named_with_its_reason(tmp_path: Path) -> None:
     assert "019cf9aa-4881-78e3-8f47-8bb4cdd3a6ee" in ids  # the good one is read as before
 
 
-def test_a_file_or_folder_without_permission_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_or_folder_without_permission_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     files = _broken_codex(tmp_path / ".codex")
     for f in files.values():
         f.unlink()
@@ -110,7 +112,11 @@ def test_run_report_footer_and_sessions_json_name_the_lost_files(tmp_path: Path,
     with StubLLMServer() as stub:
         config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
         text = config.read_text(encoding="utf-8")
-        config.write_text(text.replace('claude = ["laptop/.claude"]', 'claude = ["laptop/.claude"]\ncodex = ["laptop/.codex"]'))
+        config.write_text(
+            text.replace(
+                'claude = ["laptop/.claude"]', 'claude = ["laptop/.claude"]\ncodex = ["laptop/.codex"]'
+            )
+        )
         result = runner.invoke(app, run_args(config))
     assert result.exit_code == 0, result.output
     out = result.output

@@ -145,7 +145,6 @@ def skipped_warning(reports: Sequence[UsageReport]) -> str | None:
     return "\n".join(parts) or None
 
 
-
 def json_text(data: Any) -> str:
     import orjson
 

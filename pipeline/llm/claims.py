@@ -46,7 +46,9 @@ class Claims:
         """Take the key (True), or False while another live run holds it."""
         now = time.time()
         with self.db.tx() as conn:
-            row = conn.execute("SELECT owner, host, pid, expires FROM claims WHERE key = ?", (key,)).fetchone()
+            row = conn.execute(
+                "SELECT owner, host, pid, expires FROM claims WHERE key = ?", (key,)
+            ).fetchone()
             if row is not None and row[0] != self.owner and not self._stale(row, now):
                 return False
             conn.execute(

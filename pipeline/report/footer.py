@@ -88,7 +88,9 @@ def unread_line(r: DailyReport, *, code: Callable[[str], str] = str) -> str | No
     if not r.unread_files:
         return None
     what = plural(len(r.unread_files), "transcript file")
-    return f"Could not read {what}: " + "; ".join(f"{code(u.path)} ({u.reason})" for u in r.unread_files) + "."
+    return (
+        f"Could not read {what}: " + "; ".join(f"{code(u.path)} ({u.reason})" for u in r.unread_files) + "."
+    )
 
 
 def missing_line(r: DailyReport) -> str | None:

@@ -75,7 +75,9 @@ def _scan_root(
         return
     try:
         found = list(
-            _claude_files(base, result.unread) if agent == "claude_code" else _codex_files(base, result.unread)
+            _claude_files(base, result.unread)
+            if agent == "claude_code"
+            else _codex_files(base, result.unread)
         )
     except OSError as e:
         result.unread.append((str(root), e.strerror or str(e)))
@@ -120,7 +122,9 @@ def _warning(result: DiscoveryResult, msg: str, emit: bool) -> None:
 Walked = tuple[tuple[str, ...], os.stat_result, str]  # (path parts below the top, stat, resolved path)
 
 
-def _walk(top: Path, match: str, *, prefix: bool, unread: list[tuple[str, str]] | None = None) -> list[Walked]:
+def _walk(
+    top: Path, match: str, *, prefix: bool, unread: list[tuple[str, str]] | None = None
+) -> list[Walked]:
     """Files under ``top`` whose name ends with (or, with ``prefix``, starts with) ``match``, with their
     stat and resolved path, sorted as ``sorted(top.rglob(...))`` would be. The walk never enters a
     symlinked dir, so only a symlinked file needs resolving (``Path.resolve`` per file costs an lstat per

@@ -12,12 +12,11 @@ import re
 from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
 
 from schemas.transcript import SkippedLines
-
 
 ZSTD_MAX_RATIO = 100  # JSONL compresses 5-20x: a file expanding 100x more (and past the floor) is a bomb
 ZSTD_MIN_LIMIT = 64 << 20
@@ -33,7 +32,7 @@ def open_binary(path: Path, skipped: SkippedLines | None = None) -> IO[bytes]:
         if problem is not None and skipped is not None:
             note_unreadable(skipped, problem)
         return io.BytesIO(data)
-    f = path.open("rb", buffering=1 << 20)
+    f = cast(io.BufferedReader, path.open("rb", buffering=1 << 20))  # what a buffered "rb" open gives
     problem = sniff_binary(f.peek(SNIFF_BYTES)[:SNIFF_BYTES])
     if problem is None:
         return f
@@ -73,7 +72,10 @@ def _decompress(path: Path) -> tuple[bytes, str | None]:
         while piece := reader.read(1 << 20):
             size += len(piece)
             if size > limit:
-                return b"", f"corrupt zstd: decompresses past {limit >> 20} MB ({len(raw):,} bytes compressed)"
+                return (
+                    b"",
+                    f"corrupt zstd: decompresses past {limit >> 20} MB ({len(raw):,} bytes compressed)",
+                )
         dobj = zstandard.ZstdDecompressor().decompressobj()
         data = dobj.decompress(raw)
     except zstandard.ZstdError as e:

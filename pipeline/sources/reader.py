@@ -159,12 +159,7 @@ def load_sessions(config: Config, *, date: dt.date | None = None, zone: ZoneInfo
 def _active_elsewhere(sessions: list[Session], date: dt.date, zone: ZoneInfo) -> set[str]:
     """Files of sessions that show activity, none of it on ``date``: a partly read one is another day's.
     (A file that gave no time at all may hold this day's activity: it stays listed.)"""
-    return {
-        k.path
-        for s in sessions
-        if s.active_times() and not active_on(s, date, zone)
-        for k in s.skipped
-    }
+    return {k.path for s in sessions if s.active_times() and not active_on(s, date, zone) for k in s.skipped}
 
 
 def active_on(session: Session, date: dt.date, zone: ZoneInfo) -> bool:
