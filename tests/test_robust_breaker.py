@@ -95,6 +95,7 @@ def test_a_closed_port_ends_the_run_quickly_and_a_later_run_carries_on(
     started = time.monotonic()
     result = runner.invoke(app, run_args(config))
     took = time.monotonic() - started
+    print(f"closed port: {took:.1f} s")
     assert result.exit_code == 1, result.output
     assert took <= 90, took
     text = " ".join(result.output.split())
@@ -109,3 +110,20 @@ def test_a_closed_port_ends_the_run_quickly_and_a_later_run_carries_on(
         assert stub.message_requests()
     report = json.loads((tmp_path / "reports" / DAY / "report.json").read_text(encoding="utf-8"))
     assert report["sessions"] and not report["failures"]
+
+
+def test_a_storm_of_5xx_answers_opens_it_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.stub_llm_server import Fault
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    with StubLLMServer() as stub:
+        stub.add_fault(*[Fault.server_error(503) for _ in range(200)])
+        config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
+        started = time.monotonic()
+        result = runner.invoke(app, run_args(config))
+        took = time.monotonic() - started
+        sent = len(stub.message_requests())
+    assert result.exit_code == 1, result.output
+    print(f"5xx storm: {took:.1f} s, {sent} requests")
+    assert took <= 90 and sent < 12, (took, sent)  # stopped after a few, not 6 attempts per request
+    assert stub.url in " ".join(result.output.split())

@@ -120,6 +120,7 @@ def test_two_runs_at_once_send_each_request_about_once(tmp_path: Path) -> None:
         (c1, t1), (c2, t2) = _finish(first), _finish(second)
         assert c1 == 0 and c2 == 0, t1 + t2
         both = len(stub.message_requests()) - before
+    print(f"two runs at once: {both} requests, one run alone: {single}")
     assert single > 10
     assert both <= 1.1 * single, (both, single)
     assert (tmp_path / "shared" / "reports" / DAY / "report.json").is_file()
@@ -143,6 +144,7 @@ def test_a_run_killed_with_sigkill_does_not_hold_up_the_next(tmp_path: Path) -> 
         started = time.monotonic()
         code, text = _finish(_start(config))
         took = time.monotonic() - started
+    print(f"the run after a kill -9: {took:.1f} s")
     assert code == 0, text
     assert took < 30, took  # not held up by the dead run's claims (lease 60 s)
     assert (tmp_path / "reports" / DAY / "report.json").is_file()
