@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ def _config(tmp_path: Path, body: str) -> Path:
 def test_every_unreadable_file_is_named_with_its_reason(tmp_path: Path) -> None:
     files = _broken_codex(tmp_path / ".codex")
     config = load_config(_config(tmp_path, '[devices.laptop]\ncodex = [".codex"]\n'))
-    read = load_sessions(config, date=__import__("datetime").date(2026, 3, 17))
+    read = load_sessions(config, date=date(2026, 3, 17))
     reasons = {u.path: u.reason for u in read.unread}
     assert reasons[str(files["corrupt"])].startswith("corrupt zstd")
     assert reasons[str(files["empty"])] == "empty zstd file"
@@ -72,6 +73,15 @@ def test_every_unreadable_file_is_named_with_its_reason(tmp_path: Path) -> None:
     assert len(reasons) == 4
     ids = {s.id for s in read.sessions}
     assert "019cf9aa-4881-78e3-8f47-8bb4cdd3a6ee" in ids  # the good one is read as before
+
+    from zoneinfo import ZoneInfo
+
+    from pipeline.usage import build_usage_report
+
+    usage = build_usage_report(
+        config, date=date(2026, 3, 17), zone=ZoneInfo("Asia/Shanghai"), index_path=tmp_path / "i.sqlite3"
+    )
+    assert set(usage.unread_files) == {str(f) for f in files.values()}
 
 
 def test_a_file_or_folder_without_permission_is_named(
@@ -98,7 +108,7 @@ def test_a_file_or_folder_without_permission_is_named(
     monkeypatch.setattr(Path, "open", guarded_open)  # root reads any file: a chmod would not do
     monkeypatch.setattr(os, "scandir", guarded_scandir)
     config = load_config(_config(tmp_path, '[devices.laptop]\ncodex = [".codex"]\n'))
-    read = load_sessions(config, date=__import__("datetime").date(2026, 3, 17))
+    read = load_sessions(config, date=date(2026, 3, 17))
     assert {u.path: u.reason for u in read.unread} == {
         str(locked_dir): "permission denied",
         str(good): "permission denied",

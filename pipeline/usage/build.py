@@ -188,7 +188,8 @@ def build_usage_days(
     with gc_paused():
         got = collect(config, since=since, until=until, zone=zone, files=files, index_path=index_path)
         reports = _reports(got, config=config, since=since, until=until, zone=zone)
-    cacheable = not any(f.skipped.unreadable for f in got.files)  # a permission may be fixed
+    # a file that could not be opened (a permission) may be fixed without a change the memo key sees
+    cacheable = not any((f.skipped.first_error or "").startswith("unreadable") for f in got.files)
     if cacheable:
         with UsageIndex(index_path) as idx:
             idx.put_memo(key, orjson.dumps([r.model_dump(mode="json") for r in reports]))
