@@ -13,10 +13,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pipeline.execute import Executor
 from pipeline.llm.claims import Claims
 from pipeline.llm.db import Database
+from pipeline.plan import Planned
 from tests.conftest import REPO
 from tests.stub_llm_server import StubLLMServer
+from tests.test_engine_execute import FakeSender, _planned, _resp
 from tests.test_run_day import DAY, make_day, run_args
 
 
@@ -101,6 +104,39 @@ def test_a_live_claim_is_renewed_past_its_lease(tmp_path: Path) -> None:
     time.sleep(0.7)  # two leases: alive only because it was renewed
     assert not Claims(db, owner="run-b").claim("k")
     a.release("k")
+
+
+# ---------------------------------------------------------------- the executor with claims
+
+
+class OtherRunFetching(FakeSender):
+    """A sender whose first request is being fetched by another run, which stores it after ``delay_s``."""
+
+    def __init__(self, busy_key: str, delay_s: float) -> None:
+        super().__init__()
+        self.busy_key, self.until = busy_key, time.monotonic() + delay_s
+        self.order: list[str] = []
+
+    def claim_request(self, planned: Planned) -> bool:
+        if planned.key != self.busy_key:
+            return True
+        if time.monotonic() < self.until:
+            return False
+        self.cache.setdefault(planned.key, _resp("other run", "0.01"))  # the other run's answer arrived
+        return True
+
+    def send(self, planned: Planned) -> Any:
+        self.order.append(planned.request.label)
+        return super().send(planned)
+
+
+def test_a_request_another_run_is_fetching_is_waited_for_not_sent() -> None:
+    first, *others = [_planned("facts", session=f"s{i}") for i in range(4)]
+    sender = OtherRunFetching(first.key, delay_s=0.6)
+    out = Executor(sender=sender, concurrency=1).run([first, *others])
+    assert out[first.key].status == "cached" and first.request.label not in sender.sent
+    assert sender.order == [p.request.label for p in others]  # it took the other work meanwhile
+    assert sender.hits == [first.request.label]
 
 
 # ---------------------------------------------------------------- two real runs

@@ -45,6 +45,9 @@ class Claims:
     def claim(self, key: str) -> bool:
         """Take the key (True), or False while another live run holds it."""
         now = time.time()
+        held = self.db.query("SELECT owner, host, pid, expires FROM claims WHERE key = ?", (key,))
+        if held and held[0][0] != self.owner and not self._stale(tuple(held[0]), now):
+            return False  # busy, seen without taking the write lock (a waiting run asks twice a second)
         with self.db.tx() as conn:
             row = conn.execute(
                 "SELECT owner, host, pid, expires FROM claims WHERE key = ?", (key,)
