@@ -242,7 +242,9 @@ def _executor(run: RunState, cache: Any, ledger: Any, *, total: int) -> Executor
 
     stores = run.target.provider != "replay"
 
-    breaker = CircuitBreaker(endpoint=endpoint_of(run.provider), threshold=run.config.llm.breaker_failures)
+    breaker = CircuitBreaker(
+        endpoint=endpoint_of(run.provider), threshold=run.config.llm.breaker_failures, provider=run.provider
+    )
     sender = LLMSender(
         policy=retry_policy(run.config.llm),  # llm.retry_attempts / retry_max_s; the executor adds its stop
         cache=cache,

@@ -8,12 +8,10 @@ end, and what is left stays pending for a later run, which starts with a closed 
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
-
-import anthropic
-import openai
 
 from pipeline.errors import LLMError
 from pipeline.llm.retry import BadResponseError, status_of
@@ -25,14 +23,29 @@ class CircuitOpenError(LLMError):
     """The endpoint failed too often in a row: this attempt was not sent."""
 
 
-def is_endpoint_failure(exc: BaseException) -> bool:
-    """A failure that says the server is down or broken, not that it refused this one request."""
-    if isinstance(exc, (anthropic.APIConnectionError, openai.APIConnectionError)):
-        return True  # the SDKs' timeout errors derive from their connection errors
-    if isinstance(exc, (ConnectionError, TimeoutError, BadResponseError)):
-        return True
+def is_endpoint_failure(exc: BaseException, provider: object | None = None) -> bool:
+    """A failure that says the server is down or broken, not that it refused this one request: a 5xx
+    answer (not 529, overloaded but alive), a lost connection or a timeout (``OSError``, an SDK's
+    connection error, what the provider's ``is_transient`` calls transient without a status), a body
+    that is not JSON."""
     code = status_of(exc)
-    return code is not None and code >= 500 and code != 529  # 529: overloaded, alive
+    if code is not None:
+        return code >= 500 and code != 529
+    if isinstance(exc, (OSError, BadResponseError)):
+        return True
+    own = getattr(provider, "is_transient", None)
+    if callable(own) and own(exc):
+        return True
+    return _sdk_connection_error(exc)
+
+
+def _sdk_connection_error(exc: BaseException) -> bool:
+    """An SDK's connection or timeout error, for the SDKs already loaded (never loads one)."""
+    for name in ("anthropic", "openai"):
+        sdk = sys.modules.get(name)
+        if sdk is not None and isinstance(exc, getattr(sdk, "APIConnectionError", ())):
+            return True  # their timeout errors derive from their connection errors
+    return False
 
 
 def endpoint_of(provider: Any) -> str:
@@ -50,8 +63,10 @@ class CircuitBreaker:
         endpoint: str,
         threshold: int = DEFAULT_THRESHOLD,
         on_open: Callable[[], None] | None = None,
+        provider: object | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.provider = provider  # its ``is_transient`` tells its SDK's connection errors
         self.threshold = max(threshold, 1)
         self.on_open = on_open
         self.failures = 0
@@ -93,7 +108,7 @@ class CircuitBreaker:
         try:
             result = fn()
         except Exception as exc:
-            if is_endpoint_failure(exc):
+            if is_endpoint_failure(exc, self.provider):
                 self.failure(exc)
             elif status_of(exc) is not None:
                 self.success()  # the server answered (a 4xx, a 429): it is alive
