@@ -20,6 +20,7 @@ from pipeline import log
 from pipeline.errors import BudgetExceededError
 from pipeline.estimate import Estimate, Estimator, expected_day_input
 from pipeline.execute import Budget, Executor, LLMSender, progress_counter
+from pipeline.llm.factory import provider_spec
 from pipeline.plan import (
     Planned,
     RunOptions,
@@ -240,7 +241,7 @@ def _executor(run: RunState, cache: Any, ledger: Any, *, total: int) -> Executor
     from pipeline.llm.claims import Claims
     from pipeline.llm.factory import retry_policy
 
-    stores = run.target.provider != "replay"
+    stores = provider_spec(run.target.provider).stores_answers
 
     breaker = CircuitBreaker(
         endpoint=endpoint_of(run.provider), threshold=run.config.llm.breaker_failures, provider=run.provider
