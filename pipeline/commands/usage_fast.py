@@ -129,7 +129,8 @@ def parse_day(value: str, what: str) -> date:
 
 def skipped_warning(reports: Sequence[UsageReport]) -> str | None:
     """``2 transcript lines skipped in 2 files: 1 malformed, 1 truncated last line; e.g. <path>``."""
-    from pipeline.sources.jsonl import add_kinds, skipped_text, unread_text
+    from pipeline.sources.jsonl import add_kinds, skipped_text
+    from pipeline.sources.unreadable import unread_text
 
     files: dict[str, int] = {}
     kinds: dict[str, int] = {}

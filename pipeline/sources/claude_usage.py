@@ -33,6 +33,7 @@ from pipeline.sources.jsonl import (
 )
 from pipeline.sources.text import parse_ts
 from pipeline.sources.types import FileUsage, SourceFile
+from pipeline.sources.usage_checks import claude_usage_invalid as usage_invalid
 from schemas.transcript import SkippedLines, UsageEvent
 
 # The search path's needle: the value '"assistant"', which JSON string contents cannot hold (they escape
@@ -47,27 +48,6 @@ _TS_KEY = b'"timestamp":'
 
 def _int(value: Any) -> int:
     return value if type(value) is int and value > 0 else 0  # not a bool: ``true`` is no token count
-
-
-_COUNT_KEYS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-_SPLIT_KEYS = ("ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens")
-
-
-def _bad_count(value: Any) -> bool:
-    """Present but not a count: a string, a negative, a float, null, a bool."""
-    return not (type(value) is int and value >= 0)
-
-
-def usage_invalid(usage: dict[str, Any], model: Any) -> bool:
-    """A usage whose token counts or model have the wrong type: counted as invalid, never read as 0."""
-    if model is not None and not isinstance(model, str):
-        return True  # ``["x"]`` is no model name
-    if any(k in usage and _bad_count(usage[k]) for k in _COUNT_KEYS):
-        return True
-    split = usage.get("cache_creation")
-    if split is None:
-        return False
-    return not isinstance(split, dict) or any(k in split and _bad_count(split[k]) for k in _SPLIT_KEYS)
 
 
 FIELD_ORDER = (

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline.sources.text import parse_ts
+from pipeline.sources.usage_checks import codex_tokens_invalid as tokens_invalid
 from schemas.transcript import UsageEvent
 
 FALLBACK_MODEL = "gpt-5"
@@ -29,15 +30,6 @@ def _tokens(obj: Any) -> Tokens | None:
         return None
     vals = [obj.get(k, 0) for k in _KEYS]
     return tuple(v if isinstance(v, int) and v > 0 else 0 for v in vals)  # type: ignore[return-value]
-
-
-def tokens_invalid(obj: Any) -> bool:
-    """Token counts of the wrong type (a string, a negative, a float, null, a bool): counted as invalid."""
-    if obj is None:
-        return False
-    if not isinstance(obj, dict):
-        return True
-    return any(k in obj and not (type(obj[k]) is int and obj[k] >= 0) for k in _KEYS)
 
 
 def parent_of(meta: dict[str, Any]) -> str | None:

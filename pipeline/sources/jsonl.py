@@ -16,11 +16,8 @@ from typing import IO, Any, cast
 
 import orjson
 
+from pipeline.sources.unreadable import SNIFF_BYTES, decompress, sniff_binary
 from schemas.transcript import SkippedLines
-
-ZSTD_MAX_RATIO = 100  # JSONL compresses 5-20x: a file expanding 100x more (and past the floor) is a bomb
-ZSTD_MIN_LIMIT = 64 << 20
-SNIFF_BYTES = 1 << 16
 
 
 def open_binary(path: Path, skipped: SkippedLines | None = None) -> IO[bytes]:
@@ -28,7 +25,7 @@ def open_binary(path: Path, skipped: SkippedLines | None = None) -> IO[bytes]:
     cut-short stream keeps what decoded. A file that cannot be read as a transcript (corrupt or empty
     zstd, decompressing past the bound, binary) gives no bytes; the reason goes into ``skipped``."""
     if path.name.endswith(".zst"):
-        data, problem = _decompress(path)
+        data, problem = decompress(path)
         if problem is not None and skipped is not None:
             note_unreadable(skipped, problem)
         return io.BytesIO(data)
@@ -40,56 +37,6 @@ def open_binary(path: Path, skipped: SkippedLines | None = None) -> IO[bytes]:
     if skipped is not None:
         note_unreadable(skipped, problem)
     return io.BytesIO(b"")
-
-
-def sniff_binary(head: bytes) -> str | None:
-    """``not UTF-8 / binary`` for a file head no transcript can start with: NUL bytes (JSON escapes
-    control characters), or bytes that are not UTF-8 where no JSON object starts."""
-    if b"\0" in head:
-        return "not UTF-8 / binary (NUL bytes)"
-    if head.lstrip()[:1] in (b"{", b""):
-        return None  # a line with a few bad bytes is read lossily (``parse_line``)
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as e:
-        if e.start < len(head) - 3 or e.reason != "unexpected end of data":  # not a character cut at the end
-            return "not UTF-8 / binary"
-    return None
-
-
-def _decompress(path: Path) -> tuple[bytes, str | None]:
-    """(what decoded, the problem or None). The size is bounded before anything is kept: the stream is
-    first read through and counted in 1 MB pieces, so a zstd bomb costs little time and memory."""
-    import zstandard
-
-    raw = path.read_bytes()
-    if not raw:
-        return b"", "empty zstd file"
-    limit = max(ZSTD_MIN_LIMIT, ZSTD_MAX_RATIO * len(raw))
-    size = 0
-    try:
-        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw))
-        while piece := reader.read(1 << 20):
-            size += len(piece)
-            if size > limit:
-                return (
-                    b"",
-                    f"corrupt zstd: decompresses past {limit >> 20} MB ({len(raw):,} bytes compressed)",
-                )
-        dobj = zstandard.ZstdDecompressor().decompressobj()
-        data = dobj.decompress(raw)
-    except zstandard.ZstdError as e:
-        return b"", f"corrupt zstd: {e}"
-    if not dobj.eof:
-        return data, "truncated zstd stream: read what decoded"
-    return data, None
-
-
-def os_error_reason(e: OSError) -> str:
-    """``permission denied``, ``no such file`` …: the reason in a few words."""
-    if isinstance(e, PermissionError):
-        return "permission denied"
-    return (e.strerror or type(e).__name__).lower() if e.strerror else f"{type(e).__name__}: {e}"
 
 
 def note_unreadable(skipped: SkippedLines, reason: str) -> None:
@@ -259,12 +206,6 @@ def skipped_text(by_kind: dict[str, int], *, files: int) -> str | None:
     where = "1 file" if files == 1 else f"{files} files"
     kinds = ", ".join(f"{by_kind[k]} {SKIP_KINDS[k]}" for k in SKIP_KINDS if by_kind.get(k))
     return f"{total} transcript {lines} skipped in {where}: {kinds}"
-
-
-def unread_text(unread: dict[str, str]) -> str:
-    """``2 transcript files could not be read: <path> (corrupt zstd: …); <path> (permission denied)``."""
-    files = "1 transcript file" if len(unread) == 1 else f"{len(unread)} transcript files"
-    return f"{files} could not be read: " + "; ".join(f"{p} ({why})" for p, why in unread.items())
 
 
 def shape_ok(line: bytes) -> bool:

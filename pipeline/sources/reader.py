@@ -11,15 +11,9 @@ from pipeline.sources.claude import read_claude_session
 from pipeline.sources.claude_usage import read_claude_usage, session_id_for, tail_time
 from pipeline.sources.codex import read_codex_session, read_codex_usage
 from pipeline.sources.discovery import discover
-from pipeline.sources.jsonl import (
-    add_kinds,
-    has_problems,
-    os_error_reason,
-    skipped_by_kind,
-    skipped_text,
-    unread_text,
-)
+from pipeline.sources.jsonl import add_kinds, has_problems, skipped_by_kind, skipped_text
 from pipeline.sources.types import FileUsage, ReadResult, SourceFile
+from pipeline.sources.unreadable import os_error_reason, unread_text
 from schemas.config import Config
 from schemas.transcript import Session, UnreadFile
 

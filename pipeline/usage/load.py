@@ -27,7 +27,7 @@ CHUNKS_PER_WORKER = 64
 
 def _read_encoded(f: SourceFile) -> bytes | str:
     """Worker: one file's reduced usage as an index blob, or the reason when it cannot be read."""
-    from pipeline.sources.jsonl import os_error_reason
+    from pipeline.sources.unreadable import os_error_reason
 
     try:
         return encode(reduce_rows(sources.read_usage_rows(f)))
