@@ -114,6 +114,9 @@ class ChunkStage:
     output_model: ClassVar[type[BaseModel]]
     scope: ClassVar[str] = "chunk"
     depends_on: ClassVar[tuple[str, ...]] = ()
+    # The report sections the merged session result feeds: (DailyReport field, attribute of the merged
+    # result holding the items, or None when the result is the list itself). Read by the day editor.
+    report_sections: ClassVar[tuple[tuple[str, str | None], ...]] = ()
 
     def plan(self, chunk: Chunk, prompt: Prompt, system: str, lang: str) -> PlannedCall:
         """Transcript first (cached block), then this stage's instructions."""
