@@ -144,6 +144,7 @@ def write_day_report(
         skipped_sessions=run.day.skipped_sessions,
     )
     report.skipped_by_kind = skipped_kinds
+    report.unread_files = list(run.day.unread)
     _annotate(report, run)
     out_dir = run.opts.out_dir or run.config.out_dir
     paths = write_report(report, out_dir, variant=report_variant(run.opts, default_lang=run.config.lang))

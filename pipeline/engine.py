@@ -45,6 +45,7 @@ from pipeline.runstate import (
 from pipeline.tokens import count_tokens
 from schemas.config import Config
 from schemas.report import DailyReport, Failure, Generation
+from schemas.transcript import UnreadFile
 
 
 @dataclass
@@ -58,9 +59,11 @@ class RunResult:
     sessions: int = 0
     chunks: int = 0
     skipped_sessions: dict[str, int] = field(default_factory=dict)
+    unread_files: list[UnreadFile] = field(default_factory=list)
     generation: Generation | None = None
     failures: list[Failure] = field(default_factory=list)
     pending: int = 0
+    halted: str | None = None  # the endpoint went down: sending stopped, the rest is pending
     batch_running: bool = False
     exported: Path | None = None
     imported: int = 0
@@ -128,6 +131,7 @@ def _run_with_cache(run: RunState, cache: Any) -> RunResult:
         sessions=len(run.day.sessions),
         chunks=len(run.day.chunks),
         skipped_sessions=run.day.skipped_sessions,
+        unread_files=list(run.day.unread),
         stages=[s.name for s in run.stages],
         prompt_versions=run.prompts.versions(),
     )
@@ -241,19 +245,27 @@ def _limit(run: RunState) -> Decimal | None:
 
 
 def _executor(run: RunState, cache: Any, ledger: Any, *, total: int) -> Executor:
+    from pipeline.llm.breaker import CircuitBreaker, GuardedProvider, endpoint_of
+    from pipeline.llm.claims import Claims
     from pipeline.llm.factory import retry_policy
 
+    stores = provider_spec(run.target.provider).stores_answers
+
+    breaker = CircuitBreaker(
+        endpoint=endpoint_of(run.provider), threshold=run.config.llm.breaker_failures, provider=run.provider
+    )
     sender = LLMSender(
         policy=retry_policy(run.config.llm),  # llm.retry_attempts / retry_max_s; the executor adds its stop
         cache=cache,
         ledger=ledger,
-        provider=run.provider,
+        provider=GuardedProvider(run.provider, breaker),
         run_id=run.run_id,
         date=run.opts.date,
         reasks=run.config.llm.reasks,
-        store_answers=provider_spec(run.target.provider).stores_answers,
+        store_answers=stores,
         price_overrides=run.config.prices or None,
         fresh=run.fresh,
+        claims=Claims(cache.db, owner=run.run_id) if stores and hasattr(cache, "db") else None,
     )
     limit = _limit(run)
     return Executor(
@@ -263,6 +275,7 @@ def _executor(run: RunState, cache: Any, ledger: Any, *, total: int) -> Executor
         offline=run.opts.offline,
         budget=Budget(limit=limit) if limit is not None else None,
         on_outcome=progress_counter(total),
+        breaker=breaker,
     )
 
 
@@ -322,6 +335,7 @@ def _finish(run: RunState, result: RunResult, ledger: Any) -> RunResult:
     result.pending = len(pending)
     result.results, result.day_results = run.results, run.day_results
     result.batch_running = run.batch_running
+    result.halted = run.executor.halted if run.executor is not None else None
     result.failures = failures_of(run.outcomes)
     generation = ledger.summary(run.run_id)
     generation.provider = run.target.provider

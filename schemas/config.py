@@ -62,6 +62,12 @@ class LLMConfig(BaseModel):
         default=6, description="Transport attempts per request (429, 529, 5xx, timeouts)."
     )
     retry_max_s: float = Field(default=300.0, description="Stop retrying a request after this many seconds.")
+    breaker_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Connection failures or 5xx answers in a row (over all requests, no answer in between) "
+        "after which the run stops sending and leaves the rest pending.",
+    )
 
 
 class ChunkConfig(BaseModel):

@@ -14,7 +14,7 @@ from schemas.overview import DeviceOverview
 from schemas.projects import ProjectSummary
 from schemas.takeaways import Takeaway
 from schemas.tasks import TaskItem
-from schemas.transcript import Agent
+from schemas.transcript import Agent, UnreadFile
 from schemas.usage import UsageReport
 
 SCHEMA_VERSION = 1
@@ -190,6 +190,10 @@ class DailyReport(BaseModel):
         default_factory=dict, description="kind (malformed, truncated, unknown_type) -> lines skipped"
     )
     skipped_sessions: dict[str, int] = Field(default_factory=dict, description="reason -> count")
+    unread_files: list[UnreadFile] = Field(
+        default_factory=list,
+        description="Transcript files and folders that could not be read (whole or in part), with the reason.",
+    )
     missing_stages: list[str] = Field(
         default_factory=list,
         description="Stages with no result at all (failed or not run); their sections say so.",

@@ -70,6 +70,9 @@ class UsageReport(BaseModel):
         default_factory=dict, description="kind (malformed, truncated, unknown_type) -> lines skipped"
     )
     skipped_files: dict[str, int] = Field(default_factory=dict, description="path -> lines skipped there")
+    unread_files: dict[str, str] = Field(
+        default_factory=dict, description="path -> why the file could not be read (its usage is missing)"
+    )
     notes: list[str] = Field(
         default_factory=list, description="Caveats, e.g. subagent output is a lower bound."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pipeline.report.fmt import count, free_label, money, plural, report_money, stage_sort_key
 from pipeline.report.usage_tables import Table
 from pipeline.sources.jsonl import SKIP_KINDS
@@ -89,6 +91,17 @@ def skipped_line(r: DailyReport) -> str:
         reasons = ", ".join(f"{reason}: {count(n)}" for reason, n in sorted(r.skipped_sessions.items()))
         text += f" ({reasons})"
     return text + "."
+
+
+def unread_line(r: DailyReport, *, code: Callable[[str], str] = str) -> str | None:
+    """``Could not read 2 transcript files: <path> (corrupt zstd: …); <path> (permission denied).``
+    (``code`` quotes a path: Markdown puts it in a code span.)"""
+    if not r.unread_files:
+        return None
+    what = plural(len(r.unread_files), "transcript file")
+    return (
+        f"Could not read {what}: " + "; ".join(f"{code(u.path)} ({u.reason})" for u in r.unread_files) + "."
+    )
 
 
 def missing_line(r: DailyReport) -> str | None:

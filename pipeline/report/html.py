@@ -144,6 +144,7 @@ def _context(r: DailyReport) -> dict[str, Any]:
         "redaction_table": footer.redaction_table(r),
         "failure_table": footer.failure_table(r),
         "skipped_line": footer.skipped_line(r),
+        "unread_line": footer.unread_line(r),
         "missing_line": footer.missing_line(r),
         "chart_models": charts.cost_by_model(r.token_usage),
         "chart_devices": charts.cost_by_device(r.token_usage),

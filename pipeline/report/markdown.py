@@ -240,6 +240,8 @@ def _footer(r: DailyReport) -> list[str]:
     if r.redaction:
         out += [*table(footer.redaction_table(r)), ""]
     out += [footer.skipped_line(r), ""]
+    if unread := footer.unread_line(r, code=lambda p: f"`{p}`"):
+        out += [unread, ""]
     if r.failures:
         out += [f"Failures: {len(r.failures)}", "", *table(footer.failure_table(r)), ""]
     stamp = f"{r.generated_at:%Y-%m-%d %H:%M} UTC" if r.generated_at else "unknown time"
