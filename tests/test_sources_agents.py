@@ -22,7 +22,7 @@ from pipeline.report.json_out import load_json, render_json
 from pipeline.report.markdown import render_markdown
 from pipeline.sources.columns import Column
 from pipeline.sources.types import FileUsage, SourceFile, UsageRows, rows_of
-from pipeline.sources.walk import Found, readable_dir, walk
+from pipeline.sources.walk import Found, Unread, readable_dir, walk
 from pipeline.usage.dedup import dedup_events
 from pipeline.usage.events import EventLike
 from pipeline.usage.rules import first_copy_per_key
@@ -60,8 +60,8 @@ class FakeCli:
     def base_dir(self, root: Path) -> Path | None:
         return root / "chats" if readable_dir(root / "chats") else None
 
-    def find_files(self, base: Path) -> Iterator[Found]:
-        for parts, st, real in walk(base, ".json", prefix=False):
+    def find_files(self, base: Path, unread: Unread) -> Iterator[Found]:
+        for parts, st, real in walk(base, ".json", prefix=False, unread=unread):
             yield base.joinpath(*parts), "main", None, st, real
 
     def session_key(self, f: SourceFile) -> str:

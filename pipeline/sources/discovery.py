@@ -8,6 +8,7 @@ so that a warm ``usage`` run can list the files cheaply.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,11 +70,14 @@ def _scan_root(
         msg = f"{agent} root {root} does not exist or holds no {adapter.root_holds}"
         if not root.is_dir():
             msg = f"{agent} root {root} does not exist or cannot be read"
+        if root.exists() and not os.access(root, os.R_OK | os.X_OK):
+            result.unread.append((str(root), "permission denied"))
         _warning(result, msg, emit)
         return
     try:
-        found = list(adapter.find_files(base))
+        found = list(adapter.find_files(base, result.unread))
     except OSError as e:
+        result.unread.append((str(root), e.strerror or str(e)))
         _warning(result, f"{agent} root {root} cannot be read: {e.strerror or e}", emit)
         return
     result.roots_read += 1
@@ -93,8 +97,15 @@ def _scan_root(
                 parent_session_id=parent,
                 size=st.st_size,
                 mtime_ns=st.st_mtime_ns,
+                real_name=_real_name(path, real),
             )
         )
+
+
+def _real_name(path: Path, real: str) -> str | None:
+    """The name of the file a symlink points to, when it is another name (its session id)."""
+    name = os.path.basename(real)
+    return name if name != path.name else None
 
 
 def _warning(result: DiscoveryResult, msg: str, emit: bool) -> None:

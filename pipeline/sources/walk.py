@@ -13,11 +13,14 @@ Found = tuple[Path, str, str | None, os.stat_result, str]  # (path, kind, parent
 Walked = tuple[tuple[str, ...], os.stat_result, str]  # (path parts below the top, stat, resolved path)
 
 
-def walk(top: Path, match: str, *, prefix: bool) -> list[Walked]:
+Unread = list[tuple[str, str]]  # (folder, reason) of what could not be listed
+
+
+def walk(top: Path, match: str, *, prefix: bool, unread: Unread | None = None) -> list[Walked]:
     """Files under ``top`` whose name ends with (or, with ``prefix``, starts with) ``match``, with their
     stat and resolved path, sorted as ``sorted(top.rglob(...))`` would be. The walk never enters a
     symlinked dir, so only a symlinked file needs resolving (``Path.resolve`` per file costs an lstat per
-    path component)."""
+    path component). A folder that cannot be listed goes into ``unread`` with the reason."""
     real_top = os.path.realpath(top)
     found: list[tuple[tuple[str, ...], os.stat_result, str | None]] = []
     stack: list[tuple[str, tuple[str, ...]]] = [(str(top), ())]
@@ -27,6 +30,8 @@ def walk(top: Path, match: str, *, prefix: bool) -> list[Walked]:
             with os.scandir(where) as it:
                 entries = list(it)
         except PermissionError:
+            if unread is not None:
+                unread.append((where, "permission denied"))
             continue
         for entry in entries:
             name = entry.name

@@ -15,7 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pipeline.sources.agents as agents
-from pipeline.pricing import Tokens, price_many
+from pipeline.pricing import Tokens, price_many, priced_as
 from pipeline.sources.agents import Agent
 from pipeline.usage.events import EventLike
 from schemas.config import PriceOverride
@@ -84,6 +84,7 @@ class _Priced:
         self.overrides = overrides
         self.when = when
         self.unpriced: set[str] = set()
+        self.fallbacks: dict[str, str] = {}  # dated model -> the family it was priced as
 
     def cost(self, by_model: Mapping[str, list[Tokens]]) -> Decimal | None:
         """Sum over the priced models; None when none of them could be priced."""
@@ -95,6 +96,10 @@ class _Priced:
             if c is None:
                 self.unpriced.add(model)
                 continue
+            if not (self.overrides and model in self.overrides) and (
+                family := priced_as(model, self.provider)
+            ):
+                self.fallbacks[model] = family
             total = c if total is None else total + c
         return total
 
@@ -181,6 +186,7 @@ def build_day(
     report = UsageReport(date=day.isoformat(), timezone=timezone)
     parts: list[Decimal] = []
     unpriced: set[str] = set()
+    fallbacks: dict[str, str] = {}
     notes: list[str] = []
     for agent in agents.AGENTS:  # every agent listed, one without usage with zero rows
         evs = groups.pop(agent.name, [])
@@ -191,11 +197,18 @@ def build_day(
         if total is not None:
             parts.append(total)
         unpriced |= priced.unpriced
+        fallbacks |= priced.fallbacks
         notes += agent.notes(evs)
     report.total_cost_usd = _f(sum(parts, Decimal(0))) if parts or not events else None
     report.unpriced_models = sorted(unpriced)
+    report.priced_as = dict(sorted(fallbacks.items()))
     report.notes = notes + _unpriced_note(report.unpriced_models)
+    report.notes += [fallback_note(model, family) for model, family in report.priced_as.items()]
     return report
+
+
+def fallback_note(model: str, family: str) -> str:
+    return f"{model} is priced as {family}: genai-prices has no price for the dated name."
 
 
 def _unpriced_note(unpriced: list[str]) -> list[str]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from pipeline.sources.files import SourceFile
-from pipeline.sources.walk import Found, readable_dir, walk
+from pipeline.sources.walk import Found, Unread, readable_dir, walk
 
 _SKIP_NAMES = frozenset({"journal.jsonl", "history.jsonl", "sessions-index.json"})
 
@@ -39,11 +39,11 @@ def base_dir(root: Path) -> Path | None:
     return root / "projects" if (root / "projects").is_dir() else None
 
 
-def find_files(projects: Path) -> Iterator[Found]:
+def find_files(projects: Path, unread: Unread | None = None) -> Iterator[Found]:
     """Classified by the parts below projects/ (``path.parent.name`` is ``parts[-2]``, or the name of
     projects/ itself for a file directly in it)."""
     above = (projects.parent.name, projects.name)
-    for parts, st, real in walk(projects, ".jsonl", prefix=False):
+    for parts, st, real in walk(projects, ".jsonl", prefix=False, unread=unread):
         name = parts[-1]
         if name in _SKIP_NAMES:
             continue
@@ -76,4 +76,4 @@ def session_id_for(f: SourceFile) -> str:
     """Main files: the file name; subagent files: the parent session (filled from lines when unknown)."""
     if f.kind == "subagent":
         return f.parent_session_id or ""
-    return f.path.name.split(".", 1)[0]
+    return (f.real_name or f.path.name).split(".", 1)[0]  # a symlink: the real file's id

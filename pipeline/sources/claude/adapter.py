@@ -16,13 +16,13 @@ from pipeline.sources.columns import Column
 if TYPE_CHECKING:
     from pipeline.pricing import Tokens
     from pipeline.sources.types import FileUsage, SourceFile, UsageRows
-    from pipeline.sources.walk import Found
+    from pipeline.sources.walk import Found, Unread
     from pipeline.usage.events import EventLike
     from schemas.transcript import Session
 
 SUBAGENT_NOTE = (
     "Claude subagent output tokens are a lower bound: subagent transcripts never get their final usage "
-    "written (transcript-formats.md §1.8)."
+    'written (README, section "How the figures are counted").'
 )
 
 
@@ -58,8 +58,8 @@ class ClaudeCode:
     def base_dir(self, root: Path) -> Path | None:
         return tree.base_dir(root)
 
-    def find_files(self, base: Path) -> Iterator[Found]:
-        return tree.find_files(base)
+    def find_files(self, base: Path, unread: Unread) -> Iterator[Found]:
+        return tree.find_files(base, unread)
 
     def session_key(self, f: SourceFile) -> str:
         return tree.session_id_for(f)

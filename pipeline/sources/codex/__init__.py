@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.sources.walk import Found, readable_dir, walk
+from pipeline.sources.walk import Found, Unread, readable_dir, walk
 
 _DIRS = ("sessions", "archived_sessions")
 
@@ -25,13 +25,13 @@ def base_dir(root: Path) -> Path | None:
     return None
 
 
-def find_files(base: Path) -> Iterator[Found]:
+def find_files(base: Path, unread: Unread | None = None) -> Iterator[Found]:
     dirs = [base] if base.name in _DIRS else [base / d for d in _DIRS]
     taken: set[str] = set()
     for d in dirs:
         if not d.is_dir():
             continue
-        for path, st, real in _rollouts(d):
+        for path, st, real in _rollouts(d, unread):
             key = _rollout_key(path)
             if key in taken:
                 continue  # active sessions/ beats archived_sessions/; .jsonl beats .jsonl.zst
@@ -39,9 +39,9 @@ def find_files(base: Path) -> Iterator[Found]:
             yield path, "main", None, st, real
 
 
-def _rollouts(d: Path) -> list[tuple[Path, os.stat_result, str]]:
+def _rollouts(d: Path, unread: Unread | None) -> list[tuple[Path, os.stat_result, str]]:
     out = []
-    for parts, st, real in walk(d, "rollout-", prefix=True):
+    for parts, st, real in walk(d, "rollout-", prefix=True, unread=unread):
         path = d.joinpath(*parts)
         name = path.name
         if not name.endswith((".jsonl", ".jsonl.zst", ".json")):

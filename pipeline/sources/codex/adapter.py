@@ -16,7 +16,7 @@ from pipeline.sources.columns import Column
 if TYPE_CHECKING:
     from pipeline.pricing import Tokens
     from pipeline.sources.types import FileUsage, SourceFile, UsageRows
-    from pipeline.sources.walk import Found
+    from pipeline.sources.walk import Found, Unread
     from pipeline.usage.events import EventLike
     from schemas.transcript import Session
 
@@ -52,8 +52,8 @@ class Codex:
     def base_dir(self, root: Path) -> Path | None:
         return tree.base_dir(root)
 
-    def find_files(self, base: Path) -> Iterator[Found]:
-        return tree.find_files(base)
+    def find_files(self, base: Path, unread: Unread) -> Iterator[Found]:
+        return tree.find_files(base, unread)
 
     def session_key(self, f: SourceFile) -> str:
         return str(f.path)  # one rollout per session
