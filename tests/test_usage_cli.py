@@ -1,4 +1,4 @@
-"""`daily-report usage` / `sessions` on the shared samples: the SOURCES.md reference totals, per UTC day."""
+"""`daily-report usage` / `sessions` on the sample transcripts (fixtures/samples): the SOURCES.md reference totals, per UTC day."""
 
 from __future__ import annotations
 
