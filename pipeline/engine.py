@@ -80,6 +80,8 @@ def prepare_run(opts: RunOptions, config: Config | None = None) -> RunState:
     check_devices(opts.devices, config)
     target, provider = resolve_target(config, opts)  # an unknown provider fails before any reading
     day = prepare_day(opts, config)
+    if (for_day := getattr(provider, "for_day", None)) is not None:  # replay: only this day's own answers
+        for_day(opts.date, [s.session.id for s in day.sessions])
     prompts = load_prompts([s.name for s in stages], opts, lang=day.lang)
     return RunState(
         opts, config, day, target, prompts, stages, refresh, run_id=uuid.uuid4().hex, provider=provider

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -23,6 +24,19 @@ class DayRow:
     has_html: bool
     problem: str | None = None  # why the day's report.json could not be read
     variants: tuple[str, ...] = ()  # filtered runs' reports beside the full one: "session-7c1e", "zh" …
+    incomplete: str | None = None  # what the day's report lacks: missing stages, failed requests
+
+
+def incomplete_note(data: dict[str, Any]) -> str | None:
+    """One line on what a report.json lacks (stages with no result, partial stages, failed requests)."""
+    parts = []
+    if missing := data.get("missing_stages"):
+        parts.append("no " + ", ".join(map(str, missing)))
+    if partial := data.get("incomplete_stages"):
+        parts.append("partial " + ", ".join(map(str, partial)))
+    if failures := data.get("failures"):
+        parts.append(f"{len(failures)} failed request{'s' if len(failures) != 1 else ''}")
+    return "; ".join(parts) or None
 
 
 def variants_of(day_dir: Path) -> tuple[str, ...]:
@@ -44,6 +58,7 @@ def _read_day(day_dir: Path) -> DayRow:
             report_cost=(data.get("generation") or {}).get("cost_usd"),
             has_html=has_html,
             variants=variants_of(day_dir),
+            incomplete=incomplete_note(data),
         )
     except (OSError, orjson.JSONDecodeError, AttributeError) as e:
         warn(f"index: {day_dir / 'report.json'} is unreadable ({e}); listed without figures")
