@@ -59,7 +59,7 @@ def build_app() -> typer.Typer:
             format="%(levelname)s: %(message)s",
             stream=sys.stderr,
         )
-        new.info.context_settings = {"obj": {"debug": debug}}
+        new.info.context_settings = {**(new.info.context_settings or {}), "obj": {"debug": debug}}
         _state["debug"] = debug
 
     init_cmd.register(new)
