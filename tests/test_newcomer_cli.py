@@ -92,7 +92,7 @@ def test_version_help_and_completion() -> None:
         assert result.exit_code == 0 and "Usage: daily-report" in result.output, args
     assert "--install-completion" in invoke("--help").output
     shown = invoke("--show-completion", "bash")
-    assert shown.exit_code == 0 and "_DAILY_REPORT_COMPLETE" in shown.output
+    assert shown.exit_code == 0 and "_DAILY_REPORT_COMPLETE" in shown.output, (shown.output, shown.exception)
 
 
 def test_demo_open_starts_the_browser_on_the_report(tmp_path: Path) -> None:
