@@ -13,10 +13,14 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from pipeline.cli import app
 from pipeline.commands.run_cmd import DEMO_CONFIG
 from pipeline.config import load_config
 from tests.test_run_day import invoke, make_day, run_args
+
+runner = CliRunner()
 
 
 def test_range_run_plans_every_day_shows_one_estimate_then_writes_each_active_day(tmp_path: Path) -> None:
@@ -91,8 +95,15 @@ def test_version_help_and_completion() -> None:
         result = invoke(*args)
         assert result.exit_code == 0 and "Usage: daily-report" in result.output, args
     assert "--install-completion" in invoke("--help").output
-    shown = invoke("--show-completion", "bash")
-    assert shown.exit_code == 0 and "_DAILY_REPORT_COMPLETE" in shown.output, (shown.output, shown.exception)
+    # the shell asks through the completion variable (what --install-completion sets up)
+    for words, expected in (("daily-report ru", "run"), ("daily-report run --si", "--since")):
+        env = {
+            "_DAILY_REPORT_COMPLETE": "complete_bash",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split()) - 1),
+        }
+        asked = runner.invoke(app, [], env=env, prog_name="daily-report")
+        assert asked.exit_code == 0 and asked.output.split() == [expected], asked.output
 
 
 def test_demo_open_starts_the_browser_on_the_report(tmp_path: Path) -> None:
