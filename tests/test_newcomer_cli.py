@@ -81,6 +81,10 @@ def test_init_writes_the_roots_found_the_zone_and_examples_and_never_overwrites(
     assert device == {"claude": [str(extra), str(home / ".claude")], "codex": [str(home / ".codex")]}
     assert "# [devices.cluster]" in text and "rsync" in text  # commented examples for more devices
     assert "gemini" not in text  # no ~/.gemini here
+    (home / ".gemini").mkdir()
+    with_gemini = invoke("init", "--path", str(tmp_path / "g.toml"))
+    assert with_gemini.exit_code == 0
+    assert f'# gemini = ["{home / ".gemini"}"]' in (tmp_path / "g.toml").read_text(encoding="utf-8")
     config = load_config(path)
     assert next(iter(config.devices.values())).claude[1] == home / ".claude"
     again = invoke("init")
@@ -129,6 +133,15 @@ def test_eval_with_an_unknown_provider_is_one_line() -> None:
 def test_max_cost_must_be_above_zero(value: str) -> None:
     result = invoke("run", "--date", "2026-03-17", "--config", str(DEMO_CONFIG), "--max-cost", value)
     assert result.exit_code == 2 and "must be above 0" in result.output
+
+
+def test_a_budget_in_the_config_must_be_above_zero_too(tmp_path: Path) -> None:
+    from pipeline.errors import ConfigError
+
+    path = tmp_path / "daily-report.toml"
+    path.write_text("[llm]\nmax_cost_usd = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="max_cost_usd"):
+        load_config(path)
 
 
 def test_no_config_and_no_home_roots_points_to_init_not_a_missing_file(home: Path) -> None:
