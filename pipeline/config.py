@@ -57,12 +57,20 @@ def load_config(path: Path | None = None, *, tz: str | None = None) -> Config:
 
 
 def default_config() -> Config:
-    """One device named after this host with every agent's default roots (``Agent.default_roots``)."""
+    """One device named after this host with every agent's default roots (``Agent.default_roots``): those
+    the environment names (e.g. $CLAUDE_CONFIG_DIR), and of those in the home only the ones that exist (a
+    Claude-only user is not warned about ~/.codex on every command), unless none does: then discovery
+    names them all."""
     from schemas.config import Config, DeviceConfig
 
     home = Path.home()
-    roots = {a.name: a.default_roots(home, os.environ) for a in agents.AGENTS}
+    found = {a.name: a.default_roots(home, os.environ) for a in agents.AGENTS}
+    given = {name: env for name, (env, _) in found.items()}
+    homes = {name: [p for p in at_home if p not in given[name]] for name, (_, at_home) in found.items()}
+    if any(p.is_dir() for paths in (*given.values(), *homes.values()) for p in paths):
+        homes = {name: [p for p in paths if p.is_dir()] for name, paths in homes.items()}
     name = host_name()
+    roots = {agent: [*given[agent], *homes[agent]] for agent in found}
     return Config(devices={name: DeviceConfig(name=name, roots=roots)})
 
 

@@ -86,6 +86,8 @@ def prepare_run(opts: RunOptions, config: Config | None = None) -> RunState:
     check_devices(opts.devices, config)
     target, provider = resolve_target(config, opts)  # an unknown provider fails before any reading
     day = prepare_day(opts, config)
+    if (for_day := getattr(provider, "for_day", None)) is not None:  # replay: only this day's own answers
+        for_day(opts.date, [s.session.id for s in day.sessions])
     prompts = load_prompts([s.name for s in stages], opts, lang=day.lang)
     return RunState(
         opts, config, day, target, prompts, stages, refresh, run_id=uuid.uuid4().hex, provider=provider
@@ -135,7 +137,8 @@ def _run_with_cache(run: RunState, cache: Any) -> RunResult:
         stages=[s.name for s in run.stages],
         prompt_versions=run.prompts.versions(),
     )
-    log.progress("estimate", estimate=estimate, answers_from=_answers_from(run))
+    if opts.announce_estimate:
+        log.progress("estimate", estimate=estimate, answers_from=_answers_from(run))
     if opts.dry_run:
         return result
     _check_budget(run, estimate)
@@ -148,6 +151,17 @@ def _run_with_cache(run: RunState, cache: Any) -> RunResult:
     _run_day_stages(run)
     result.imported = run.imported
     return _finish(run, result, run.ledger)
+
+
+def estimate_prepared(run: RunState, cache: Any) -> Estimate:
+    """The estimate of a prepared run against ``cache``, sending nothing (a range run sums these)."""
+    planned = _plan_chunks(run)
+    return estimate_run(run, planned, cached=_cached_keys(cache, planned, run.refresh))
+
+
+def answers_from(run: RunState) -> str | None:
+    """Where a replay run's answers come from (None for a real provider)."""
+    return _answers_from(run)
 
 
 def _answers_from(run: RunState) -> str | None:

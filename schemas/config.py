@@ -62,7 +62,7 @@ class LLMConfig(BaseModel):
     model: str | None = Field(default=None, description="Default per provider when unset.")
     base_url: str | None = None
     concurrency: int = 8
-    max_cost_usd: float | None = None
+    max_cost_usd: float | None = Field(default=None, gt=0, description="Budget in USD; above 0.")
     max_output_tokens: int = 4096
     reasks: int = Field(default=2, description="Validation re-asks after the first answer.")
     replay_dir: Path | None = Field(default=None, description="Where the replay provider reads answers.")

@@ -6,10 +6,10 @@ import re
 
 from pipeline.report.markdown import render_markdown
 from schemas.usage import UsageReport
-from tests.conftest import SHARED
+from tests.conftest import REFERENCE_REPORTS
 from tests.report_data import S1, S2, S3, S4, claude_usage, day_results, make_report, results, usage
 
-REFERENCE_000 = SHARED / "reference-reports" / "000_0533cb2c6524ca66.txt"
+REFERENCE_000 = REFERENCE_REPORTS / "000_token_usage.txt"  # report 000's Token Usage, verbatim
 
 # Report 000's Token Usage tables, verbatim.
 REFERENCE_OVERVIEW = """\
@@ -127,9 +127,8 @@ def test_usage_tables_match_reference_000_exactly() -> None:
     assert REFERENCE_OVERVIEW in md
     assert REFERENCE_MODELS in md
     assert "### Codex" not in md  # no Codex usage that day: no empty tables
-    if REFERENCE_000.exists():  # the expected text is the reference report's own
-        ref = REFERENCE_000.read_text(encoding="utf-8")
-        assert REFERENCE_OVERVIEW in ref and REFERENCE_MODELS in ref
+    ref = REFERENCE_000.read_text(encoding="utf-8")  # the expected text is the reference report's own
+    assert REFERENCE_OVERVIEW in ref and REFERENCE_MODELS in ref
 
 
 def test_usage_by_device_and_codex_tables() -> None:

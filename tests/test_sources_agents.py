@@ -54,8 +54,8 @@ class FakeCli:
         Column("thought_share", "Thought Share", "Thought Share", rate=True),
     )
 
-    def default_roots(self, home: Path, env: Mapping[str, str]) -> list[Path]:
-        return [home / ".fake"]
+    def default_roots(self, home: Path, env: Mapping[str, str]) -> tuple[list[Path], list[Path]]:
+        return [], [home / ".fake"]
 
     def base_dir(self, root: Path) -> Path | None:
         return root / "chats" if readable_dir(root / "chats") else None
@@ -274,15 +274,19 @@ def _utc() -> Any:
 
 
 def test_default_config_asks_every_agent_for_its_roots(
-    fake_agent: FakeCli, monkeypatch: pytest.MonkeyPatch
+    fake_agent: FakeCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    """Every agent's home roots; only the existing ones when any exists (here only the fake agent's)."""
     from pipeline.config import default_config
 
-    monkeypatch.setenv("HOME", "/home/someone")
+    monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
     (device,) = default_config().devices.values()
-    assert device.roots["fake_cli"] == [Path("/home/someone/.fake")]
     assert list(device.roots) == [a.name for a in agents.AGENTS]
+    assert all(device.roots[a.name] == [tmp_path / a.home_dir] for a in agents.AGENTS)  # none exists
+    (tmp_path / ".fake").mkdir()
+    (device,) = default_config().devices.values()
+    assert device.roots == {a.name: [] for a in agents.AGENTS} | {"fake_cli": [tmp_path / ".fake"]}
 
 
 def test_an_agent_without_an_adapter_is_refused_not_read_as_another(tmp_path: Path) -> None:

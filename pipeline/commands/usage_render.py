@@ -7,7 +7,7 @@ tables); ``rich`` and the report schema are imported when a table is printed.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pipeline.sources.agents as agents
 from pipeline.report.fmt import count as n
@@ -70,17 +70,40 @@ def render_day(r: UsageReport) -> None:
 
 
 def render_range(reports: list[UsageReport]) -> None:
-    """A row per day: each agent's tokens and cost (registry order), then the day's total cost."""
+    """A row per day with activity (as ccusage), then the range's totals."""
+    from pipeline.usage.totals import is_active, range_totals
+
+    days = [d for d in (r.model_dump(mode="json") for r in reports) if is_active(d)]
+    first, last = (reports[0].date, reports[-1].date) if reports else ("", "")
     cols = [c for a in agents.AGENTS for c in (f"{a.short} Tokens", f"{a.short} Cost")]
-    t = new_table("Token Usage by day", "Date", *cols, "Total Cost")
-    for r in reports:
-        cells = [r.date]
+    t = new_table(
+        f"Token Usage by day, {first} to {last}" + (f" ({reports[0].timezone})" if reports else ""),
+        "Date",
+        *cols,
+        "Total Cost",
+    )
+
+    def cells(label: str, by_agent: dict[str, Any], total: float | None) -> list[str]:
+        """Each agent's tokens and cost (registry order; an idle agent's cost is 0), then the total."""
+        out = [label]
         for a in agents.AGENTS:
-            usage = r.agents.get(a.name)
-            tokens, cost = (usage.totals.total_tokens, usage.totals.cost_usd) if usage else (0, 0.0)
-            cells += [n(tokens), money(cost if usage and usage.totals.responses else 0.0)]
-        t.add_row(*cells, money(r.total_cost_usd))
-    stdout_console().print(t)
+            row = by_agent.get(a.name) or {}
+            out += [
+                n(row.get("total_tokens", 0)),
+                money(row.get("cost_usd", 0.0) if row.get("responses") else 0.0),
+            ]
+        return [*out, money(total)]
+
+    for i, d in enumerate(days):
+        by_agent = {name: a.get("totals") or {} for name, a in d["agents"].items()}
+        t.add_row(*cells(d["date"], by_agent, d.get("total_cost_usd")), end_section=i == len(days) - 1)
+    totals = range_totals(days)
+    t.add_row(*cells(f"Total ({totals['days']} days)", totals["agents"], totals["total_cost_usd"]))
+    out = stdout_console()
+    if not days:
+        out.print(f"No agent usage recorded from {first} to {last}.")
+        return
+    out.print(t)
 
 
 def render(reports: list[UsageReport], ranged: bool) -> None:

@@ -260,6 +260,8 @@ def render_markdown(report: DailyReport) -> str:
         f"{spent} · {footer.report_costs(r.generation)}</sub>",
         "",
     ]
+    if missing := footer.missing_line(r):  # flagged first: a reader must not take a partial day as whole
+        head += [f"> **{missing}**", ""]
     parts = [head, _overview(r), _tasks(r), _issues(r), _human_ai(r), _takeaways(r), _sessions(r), _usage(r)]
     lines = [line for part in parts for line in part] + _footer(r)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"

@@ -41,10 +41,23 @@ def config_roots(config: Config) -> list[Root]:
 
 def discover(config: Config) -> DiscoveryResult:
     """Every transcript file of every configured device; unreadable roots become warnings."""
-    return discover_roots(config_roots(config))
+    roots = config_roots(config)
+    # without a config, roots that all do not exist are said once, in the error (no warning per root)
+    quiet = config.source is None and not any(root.is_dir() for _, _, root in roots)
+    return discover_roots(roots, hint=fix_hint(config), emit=not quiet)
 
 
-def discover_roots(roots: Sequence[Root], *, emit: bool = True) -> DiscoveryResult:
+def fix_hint(config: Config) -> str:
+    """What to do when no root can be read: fix the config in use, or make one (there is none yet)."""
+    if config.source is not None:
+        return f"check the [devices] paths in {config.source}"
+    return (
+        "no daily-report.toml is in use and this machine's default roots hold no transcripts: run "
+        "`daily-report init` to write one (or pass --config FILE)"
+    )
+
+
+def discover_roots(roots: Sequence[Root], *, emit: bool = True, hint: str | None = None) -> DiscoveryResult:
     """``discover`` over roots given directly; with ``emit=False`` warnings are only collected."""
     result = DiscoveryResult()
     seen: set[str] = set()
@@ -56,7 +69,7 @@ def discover_roots(roots: Sequence[Root], *, emit: bool = True) -> DiscoveryResu
             raise NoSourcesError(f"no transcript roots configured: add [devices.NAME] {keys} paths")
         raise NoSourcesError(
             f"none of the {len(roots)} transcript roots could be read ({'; '.join(result.warnings[:3])}); "
-            "check the [devices] paths in daily-report.toml"
+            + (hint or "check the [devices] paths of the configuration")
         )
     return result
 

@@ -17,17 +17,11 @@ from pipeline.sources.walk import Found, Unread, readable_dir, walk
 _SKIP_NAMES = frozenset({"journal.jsonl", "history.jsonl", "sessions-index.json"})
 
 
-def default_roots(home: Path, env: Mapping[str, str]) -> list[Path]:
-    """$CLAUDE_CONFIG_DIR's dirs (comma-separated), ~/.claude, and ~/.config/claude when it holds projects/."""
-    roots: list[Path] = []
-    for item in env.get("CLAUDE_CONFIG_DIR", "").split(","):
-        if item.strip():
-            roots.append(Path(item.strip()).expanduser())
+def default_roots(home: Path, env: Mapping[str, str]) -> tuple[list[Path], list[Path]]:
+    """($CLAUDE_CONFIG_DIR's dirs, comma-separated; ~/.claude, and ~/.config/claude when it holds projects/)."""
+    given = [Path(i.strip()).expanduser() for i in env.get("CLAUDE_CONFIG_DIR", "").split(",") if i.strip()]
     xdg = home / ".config" / "claude"
-    for p in (home / ".claude", *([xdg] if (xdg / "projects").is_dir() else [])):
-        if p not in roots:
-            roots.append(p)
-    return roots
+    return given, [home / ".claude", *([xdg] if (xdg / "projects").is_dir() else [])]
 
 
 def base_dir(root: Path) -> Path | None:

@@ -52,7 +52,7 @@ class ClaudeCode:
         Column("cache_hit_rate", "Cache Hit Rate", "Cache Hit Rate", rate=True),
     )
 
-    def default_roots(self, home: Path, env: Mapping[str, str]) -> list[Path]:
+    def default_roots(self, home: Path, env: Mapping[str, str]) -> tuple[list[Path], list[Path]]:
         return tree.default_roots(home, env)
 
     def base_dir(self, root: Path) -> Path | None:

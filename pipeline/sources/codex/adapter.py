@@ -46,8 +46,8 @@ class Codex:
         Column("cached_input_tokens", "Cache Read", "Cache Read"),
     )
 
-    def default_roots(self, home: Path, env: Mapping[str, str]) -> list[Path]:
-        return [home / ".codex"]
+    def default_roots(self, home: Path, env: Mapping[str, str]) -> tuple[list[Path], list[Path]]:
+        return [], [home / ".codex"]
 
     def base_dir(self, root: Path) -> Path | None:
         return tree.base_dir(root)
