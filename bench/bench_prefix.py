@@ -16,8 +16,8 @@ schema first, then system, then messages; Anthropic puts tool_choice after syste
   prompt the same stage sent over an earlier chunk).
 
 Layouts: "native" (one output schema per stage, today's old single-schema layout: the schema precedes the
-prompt and differs by stage) and "tools" (one shared tool list, the forced tool per stage, the transcript
-in system).
+prompt and differs by stage) and "tools" (one shared tool list, the tool per stage asked for by name, the
+system role holding instructions only, the transcript opening the user turn with the cache breakpoint).
 
     .venv/bin/python bench/bench_prefix.py [--samples DIR] [--budget 24000] [--provider anthropic|openai]
 """

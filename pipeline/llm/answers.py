@@ -13,7 +13,7 @@ from pipeline.llm.base import RawAnswer
 from pipeline.llm.cache import Cache
 from pipeline.llm.costing import call_cost
 from pipeline.llm.ledger import Ledger
-from pipeline.llm.structured import describe_errors, parse_output
+from pipeline.llm.structured import check_tool, describe_errors, parse_output
 from pipeline.llm.types import LLMRequest, LLMResponse
 
 PlannedPair = tuple[LLMRequest, type[BaseModel]]
@@ -63,6 +63,7 @@ def accept(sink: Sink, pair: PlannedPair, *, answer: RawAnswer | str, tally: Ans
         _record(sink, request, error=answer)
         return False
     try:
+        check_tool(request, answer)
         parsed = parse_output(answer.text, model)
     except (ValueError, ValidationError) as exc:
         errors = describe_errors(exc)

@@ -86,6 +86,18 @@ def parse_output(text: str, output_model: type[BaseModel]) -> BaseModel:
     return output_model.model_validate(data)
 
 
+class WrongToolError(ValueError):
+    """A shared-tools answer came through another stage's tool."""
+
+
+def check_tool(request: LLMRequest, answer: RawAnswer) -> None:
+    """Raise WrongToolError when ``request`` asks for one tool by name and the answer used another (with
+    tool_choice "any" the model picks; a shared prompt-cache prefix needs that)."""
+    call = answer.tool_call
+    if request.tool_name and call is not None and call.name and call.name != request.tool_name:
+        raise WrongToolError(f"the answer called the `{call.name}` tool; call the `{request.tool_name}` tool")
+
+
 def describe_errors(exc: Exception) -> str:
     """Validation errors as short lines the model can act on."""
     if isinstance(exc, ValidationError):
@@ -94,6 +106,8 @@ def describe_errors(exc: Exception) -> str:
             loc = ".".join(str(p) for p in err["loc"]) or "(root)"
             lines.append(f"- {loc}: {err['msg']}")
         return "\n".join(lines[:30])
+    if isinstance(exc, WrongToolError):
+        return f"- {exc}"
     return f"- the answer is not valid JSON: {exc}"
 
 
@@ -120,6 +134,7 @@ def call_structured(
         raw = call.send(extra)
         last_raw = raw.text
         try:
+            check_tool(request, raw)
             parsed = parse_output(raw.text, output_model)
         except (ValueError, ValidationError) as exc:
             errors = describe_errors(exc)

@@ -2,8 +2,9 @@
 (``prompts/<stage>/vN.md``), one schema (``schemas/<stage>.py``), one registry line.
 
 Two scopes:
-- ``ChunkStage``: one request per chunk; the transcript is the first, cached block and the stage's
-  instructions come after it, so every chunk stage over one chunk shares the same prefix. ``merge``
+- ``ChunkStage``: one request per chunk; the transcript is the first, cached block of the user turn (the
+  system role holds instructions only) and the stage's instructions come after it, so every chunk stage
+  over one chunk shares the same prefix. ``merge``
   turns the chunk outputs of one session into session-level items with provenance.
 - ``DayStage``: requests over the whole day (per project, or one for the day), planned from the merged
   session-level results of the stages it ``depends_on``.
