@@ -81,6 +81,7 @@ class RunState:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     day_results: dict[str, Any] = field(default_factory=dict)
     blocked: set[str] = field(default_factory=set)
+    answer_redactor: Any = None  # redacts every model answer; its counts join the report's (engine)
 
     @property
     def chunk_stages(self) -> list[Any]:

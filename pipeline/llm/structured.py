@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from pipeline import log
 from pipeline.errors import LLMError
+from pipeline.llm.answer_redaction import AnswerRedactor, default_answer_redactor
 from pipeline.llm.base import Provider, RawAnswer, reask_turns
 from pipeline.llm.cache import Cache
 from pipeline.llm.costing import call_cost
@@ -125,9 +126,13 @@ def call_structured(
     on_attempt: AttemptFn | None = None,
     policy: RetryPolicy | None = None,
     price_overrides: Mapping[str, Any] | None = None,
+    redactor: AnswerRedactor | None = None,
 ) -> LLMResponse:
-    """A validated answer for ``request``, or a StructuredOutputError / TransportError after the bounds."""
-    call = _Call(provider, request, on_attempt, policy or RetryPolicy())
+    """A validated answer for ``request``, or a StructuredOutputError / TransportError after the bounds.
+    Every answer is redacted the moment it arrives (``redactor``, else the built-in rules)."""
+    call = _Call(
+        provider, request, on_attempt, policy or RetryPolicy(), redactor or default_answer_redactor()
+    )
     extra: list[dict[str, Any]] = []
     last_raw = ""
     for _ in range(reasks + 1):
@@ -166,9 +171,15 @@ class _Call:
     """Bookkeeping of one structured call across its transport attempts and re-asks."""
 
     def __init__(
-        self, provider: Provider, request: LLMRequest, on_attempt: AttemptFn | None, policy: RetryPolicy
+        self,
+        provider: Provider,
+        request: LLMRequest,
+        on_attempt: AttemptFn | None,
+        policy: RetryPolicy,
+        redactor: AnswerRedactor,
     ) -> None:
         self.provider, self.request, self.on_attempt, self.policy = provider, request, on_attempt, policy
+        self.redactor = redactor
         self.attempts = 0
         self.usage = Usage()
         self.latency = 0.0
@@ -204,6 +215,7 @@ class _Call:
                 usage=self.usage,
                 status=status_of(exc),
             ) from exc
+        raw = self.redactor.raw(raw)  # before it is parsed, stored, re-asked, quoted in an error or shown
         if not raw.model:  # some OpenAI-compatible servers leave it out
             raw = dataclasses.replace(raw, model=self.request.model)
         self.usage = self.usage + raw.usage
@@ -243,12 +255,14 @@ def call_cached(
     on_attempt: AttemptFn | None = None,
     policy: RetryPolicy | None = None,
     price_overrides: Mapping[str, Any] | None = None,
+    redactor: AnswerRedactor | None = None,
 ) -> LLMResponse:
     """The cached answer (``cache_hit=True``) unless ``refresh``; else a fresh call stored the moment it is
-    valid. Failures raise and store nothing."""
+    valid. Failures raise and store nothing. Answers are redacted before they are stored or returned."""
     key = request.key()
+    redactor = redactor or default_answer_redactor()
     if not refresh and (hit := cache.get(key)) is not None:
-        return hit
+        return redactor.response(hit)
     response = call_structured(
         provider,
         request,
@@ -257,6 +271,7 @@ def call_cached(
         on_attempt=on_attempt,
         policy=policy,
         price_overrides=price_overrides,
+        redactor=redactor,
     )
     cache.put(key, request, response)
     return response
