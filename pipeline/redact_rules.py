@@ -203,7 +203,7 @@ SPECIFIC_RULES: tuple[Rule, ...] = (
             r"(?:aws_?secret_?access_?key|AWS_?SECRET_?ACCESS_?KEY|SecretAccessKey|secretAccessKey)[\"']?\s*[:=]\s*"
             r"[\"']?(?P<v>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"
         ),
-        needles=("secret_access_key", "secretaccesskey"),
+        needles=("secret_access", "secretaccess"),
         group="v",
     ),
     Rule(

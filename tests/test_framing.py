@@ -109,3 +109,29 @@ def test_forged_markers_and_headings_do_not_start_a_line() -> None:
 def test_guard_lines(text: str, expected: str) -> None:
     assert guard_lines(text) == expected
     assert guard_lines(expected) == expected
+
+
+def test_an_answer_through_another_stages_tool_is_reasked() -> None:
+    """With tool_choice "any" the model picks the tool; the wrong one is an invalid answer, re-asked."""
+    from pipeline.llm.base import RawAnswer, ToolCall
+    from pipeline.llm.structured import call_structured
+    from pipeline.llm.types import Usage
+    from tests.stub_llm_kit import Facts, make_request
+
+    good = '{"title": "t", "status": "done", "steps": [], "turns": 1}'
+    sent: list[list[dict[str, object]]] = []
+
+    class Picky:
+        name, default_model = "picky", "m"
+
+        def complete(self, request: object, extra: list[dict[str, object]]) -> RawAnswer:
+            sent.append(list(extra))
+            tool = "tasks" if len(sent) == 1 else "facts"
+            return RawAnswer(
+                good, Usage(), "m", tool_call=ToolCall(id=f"c{len(sent)}", name=tool, arguments=good)
+            )
+
+    request = make_request("anthropic").model_copy(update={"tool_name": "facts"})
+    response = call_structured(Picky(), request, Facts)  # type: ignore[arg-type]
+    assert response.attempts == 2
+    assert "called the `tasks` tool; call the `facts` tool" in orjson.dumps(sent[1]).decode()
