@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from pipeline.plan import chunk_call
 from pipeline.stages.base import ChunkStage, load_prompt
 from pipeline.stages.registry import STAGES, chunk_stages, get_stage, system_prompt
 from tests.stages_fakes import make_chunk
@@ -20,7 +21,7 @@ def _plan_all(lang: str = "en", **chunk_kw: Any) -> list[Any]:
     for name in chunk_stages():
         stage = get_stage(name)()
         assert isinstance(stage, ChunkStage)
-        calls.append(stage.plan(chunk, load_prompt(name), system, lang))
+        calls.append(chunk_call(stage, chunk, load_prompt(name), system, lang))
     return calls
 
 
