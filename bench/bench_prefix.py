@@ -37,7 +37,7 @@ from pipeline.llm.anthropic_provider import AnthropicProvider  # noqa: E402
 from pipeline.llm.base import Provider  # noqa: E402
 from pipeline.llm.openai_provider import OpenAIProvider  # noqa: E402
 from pipeline.llm.types import LLMRequest  # noqa: E402
-from pipeline.plan import LLMTarget, skip_reason, to_request  # noqa: E402
+from pipeline.plan import LLMTarget, chunk_call, skip_reason, to_request  # noqa: E402
 from pipeline.redact import Redactor  # noqa: E402
 from pipeline.sources.reader import load_sessions  # noqa: E402
 from pipeline.stages.base import ChunkStage, load_prompt  # noqa: E402
@@ -95,7 +95,7 @@ def plan(chunks: list[Chunk], *, provider: str, layout: str) -> list[list[LLMReq
         for name in chunk_stages():
             stage = get_stage(name)()
             assert isinstance(stage, ChunkStage)
-            call = stage.plan(chunk, prompts[name], system, "en")
+            call = chunk_call(stage, chunk, prompts[name], system, "en")  # with the shared tool list
             group.append(to_request(call, prompt=prompts[name], target=target))
         groups.append(group)
     return groups
