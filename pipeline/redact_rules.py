@@ -150,10 +150,10 @@ def _url_password_ok(m: re.Match[str]) -> bool:
 
 
 def _quoted_ok(m: re.Match[str]) -> bool:
-    """A quoted password may be any text; a quoted key, token or secret looks random (``'my-key'``,
-    ``'proxy-handled'`` and ``'ollama'`` are names and stand-ins, not keys)."""
+    """A quoted password, token or secret may be any text (a passphrase is one); a quoted key looks random:
+    ``apiKey: 'my-key'``, ``'proxy-handled'`` and ``'ollama'`` are names and stand-ins, not keys."""
     kw, value = m.group("kw").lower(), m.group("v")
-    if "pass" in kw or "pwd" in kw:
+    if "key" not in kw:
         return True
     return randomish(m) or (len(value) >= 16 and entropy(value) >= ENTROPY_MIN)
 

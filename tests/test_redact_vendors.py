@@ -239,3 +239,19 @@ def test_every_needle_is_lower_case_and_every_rule_has_one() -> None:
     for rule in Redactor().rules:
         assert rule.needles, rule.name
         assert all(n == n.lower() for n in rule.needles), rule.name
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("apiKey: 'my-key'", False),  # stand-ins seen in the shared samples
+        ("env.OPENAI_API_KEY = 'proxy-handled'", False),
+        ("apiKey: 'ollama'", False),
+        ("apiKey: 'Zq8mK2xL9pR4'", True),
+        ('client_secret: "correct-horse-battery-staple"', True),  # a passphrase is a secret
+        ('token: "hunterhunter"', True),
+    ],
+)
+def test_quoted_keys_must_look_random_other_secrets_need_not(text: str, redacted: bool) -> None:
+    r = Redactor()
+    assert (r.redact(text) != text) is redacted, r.counts
