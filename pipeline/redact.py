@@ -173,9 +173,7 @@ class Redactor:
         found = self._gate.positions(text)
         if found is not None and not found and not self._gate.always:
             return text
-        i = 0
-        while i < len(self.rules):
-            rule = self.rules[i]
+        for i, rule in enumerate(self.rules):
             if found is None or not rule.needles:
                 new = rule.pattern.sub(partial(self._replace, rule), text)
             elif i in found:
@@ -189,7 +187,6 @@ class Redactor:
             if new != text:  # positions moved: find them again for the rules after this one
                 text = new
                 found = self._gate.positions(text)
-            i += 1
         return text
 
     def _windowed(self, rule: Rule, text: str, positions: list[int]) -> str:
