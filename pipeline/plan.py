@@ -21,7 +21,7 @@ from pipeline.stages.base import LANG_NAMES, PlannedCall, Prompt, SessionInfo, l
 from pipeline.stages.registry import shared_tools
 from schemas.chunk import Chunk
 from schemas.config import Config
-from schemas.transcript import Session, SkippedLines
+from schemas.transcript import Session, SkippedLines, UnreadFile
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,7 @@ class DayPlan:
     all_sessions: list[Session] = field(default_factory=list)
     redactor: Any = None  # the run's one Redactor: also for any transcript text the report shows directly
     notes: list[str] = field(default_factory=list)  # said on stderr and in the report (e.g. no sessions)
+    unread: list[UnreadFile] = field(default_factory=list)  # transcript files and folders not read, and why
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -186,6 +187,7 @@ def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
         sessions=plans,
         skipped_sessions=dict(skipped),
         skipped=list(read.skipped),
+        unread=list(read.unread),
         redaction=dict(getattr(redactor, "counts", {}) or {}),
         all_sessions=list(read.sessions),
         redactor=redactor,

@@ -14,7 +14,7 @@ from schemas.overview import DeviceOverview
 from schemas.projects import ProjectSummary
 from schemas.takeaways import Takeaway
 from schemas.tasks import TaskItem
-from schemas.transcript import Agent
+from schemas.transcript import Agent, UnreadFile
 from schemas.usage import UsageReport
 
 SCHEMA_VERSION = 1
@@ -31,26 +31,48 @@ class Provenance(BaseModel):
     turn_end: int
     chunks: list[int] = Field(default_factory=list)
     also_in: list[str] = Field(default_factory=list, description="Other sessions that gave the same item.")
+    also_on: list[str] = Field(
+        default_factory=list, description="Devices of those other sessions, when not this item's device."
+    )
 
 
-class ReportTask(TaskItem):
+class Edited(BaseModel):
+    """What the day editor decided about an item: shown in the report, or kept only in report.json and
+    offered collapsed in the HTML."""
+
+    selected: bool = Field(default=True, description="Shown in the report; false: past the section's cap.")
+
+
+class ReportTask(TaskItem, Edited):
     provenance: Provenance
 
 
-class ReportIssue(IssueItem):
+class ReportIssue(IssueItem, Edited):
     provenance: Provenance
 
 
-class ReportTopic(ThinkingTopic):
+class ReportTopic(ThinkingTopic, Edited):
     provenance: Provenance
 
 
-class ReportLimitation(AILimitation):
+class ReportLimitation(AILimitation, Edited):
     provenance: Provenance
 
 
-class ReportTakeaway(Takeaway):
+class ReportTakeaway(Takeaway, Edited):
     provenance: Provenance
+
+
+class DayItems(BaseModel):
+    """The editor's output: every item of each section, merged across sessions and ordered by importance,
+    the ones within the section's cap marked ``selected``."""
+
+    tasks: list[ReportTask] = Field(default_factory=list)
+    issues: list[ReportIssue] = Field(default_factory=list)
+    human_vs_ai: list[ReportTopic] = Field(default_factory=list)
+    ai_limitations: list[ReportLimitation] = Field(default_factory=list)
+    takeaways: list[ReportTakeaway] = Field(default_factory=list)
+    caps: dict[str, int] = Field(default_factory=dict, description="section -> the cap applied")
 
 
 class HumanAISession(BaseModel):
@@ -116,7 +138,8 @@ class StageGeneration(CallTotals):
 
 
 class Generation(CallTotals):
-    """What the report itself cost (from the ledger)."""
+    """What the report itself cost. The counters and ``cost_usd`` are what THIS run spent (from the ledger);
+    ``answers_cost_usd`` is what every answer the report uses cost, whoever paid for it."""
 
     provider: str = ""
     model: str = ""
@@ -124,6 +147,12 @@ class Generation(CallTotals):
     by_stage: dict[str, StageGeneration] = Field(default_factory=dict)
     failures: list[Failure] = Field(default_factory=list)
     pending: int = Field(default=0, description="Requests exported but not yet answered.")
+    answers_cost_usd: float | None = Field(
+        default=None,
+        description="What every answer the report uses cost, whoever paid for it (this run, an earlier run, "
+        "an import); None when a price is unknown. A cached re-run spends nothing but its answers still cost this.",
+    )
+    free: bool = Field(default=False, description="The provider charges nothing (replay): every cost is 0.")
 
 
 class Overview(BaseModel):
@@ -146,6 +175,10 @@ class DailyReport(BaseModel):
     human_vs_ai: list[ReportTopic] = Field(default_factory=list)
     ai_limitations: list[ReportLimitation] = Field(default_factory=list)
     takeaways: list[ReportTakeaway] = Field(default_factory=list)
+    caps: dict[str, int] = Field(
+        default_factory=dict,
+        description="section -> how many items the report shows; the rest have selected=false",
+    )
     projects: list[ProjectEntry] = Field(default_factory=list)
     sessions: list[SessionSummary] = Field(default_factory=list)
     token_usage: UsageReport
@@ -157,6 +190,10 @@ class DailyReport(BaseModel):
         default_factory=dict, description="kind (malformed, truncated, unknown_type) -> lines skipped"
     )
     skipped_sessions: dict[str, int] = Field(default_factory=dict, description="reason -> count")
+    unread_files: list[UnreadFile] = Field(
+        default_factory=list,
+        description="Transcript files and folders that could not be read (whole or in part), with the reason.",
+    )
     missing_stages: list[str] = Field(
         default_factory=list,
         description="Stages with no result at all (failed or not run); their sections say so.",

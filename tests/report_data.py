@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.report.build import build_report
+from pipeline.editor import edit_day
+from pipeline.report.build import build_report, order_sessions
 from schemas.facts import SessionFacts
 from schemas.overview import DeviceOverview, OverviewOutput
 from schemas.report import (
@@ -371,6 +372,7 @@ def generation() -> Generation:
         cache_write_tokens=40_000,
         cache_read_tokens=200_000,
         cost_usd=0.1834,
+        answers_cost_usd=0.2349,
         by_stage={
             "tasks": StageGeneration(
                 prompt_version="v2", calls=5, input_tokens=30_000, output_tokens=2_000, cost_usd=0.05
@@ -414,4 +416,8 @@ def make_report(evil: str = "", **overrides: Any) -> DailyReport:
         "skipped_sessions": {"no human prompt": 2},
     }
     args.update(overrides)
+    if "items" not in args:
+        ordered = order_sessions(args["sessions"])
+        args["items"] = edit_day(args["results"], sessions=ordered, config=overrides.get("report_config"))
+    args.pop("report_config", None)
     return build_report(**args)

@@ -23,6 +23,10 @@ def test_demo_writes_the_full_report_offline_with_its_own_cache(tmp_path: Path) 
     data = json.loads((day / "report.json").read_text(encoding="utf-8"))
     assert data["failures"] == [] and data["generation"]["pending"] == 0
     assert data["generation"]["provider"] == "replay" and data["generation"]["cost_usd"] == 0
+    assert data["generation"]["free"] and data["generation"]["answers_cost_usd"] == 0
+    html = (day / "report.html").read_text(encoding="utf-8")
+    about = html[html.index('id="about"') :]
+    assert "free (replay)" in about and "$0.0000" not in about  # no $0 stage bars on a free provider
     assert {s["device"] for s in data["sessions"]} == {"laptop", "hpc"}
     assert data["tasks"] and data["issues"] and data["projects"] and data["overview"]["what_was_done"]
     assert any(s["chunks"] > 1 for s in data["sessions"])  # the long session was split

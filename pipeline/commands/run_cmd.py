@@ -30,12 +30,17 @@ def print_summary(result: Any) -> None:
         out.print(
             f"calls {gen.calls} (cache hits {gen.cache_hits}), tokens in {gen.input_tokens:,} "
             f"out {gen.output_tokens:,} cache write {gen.cache_write_tokens:,} read {gen.cache_read_tokens:,}, "
-            f"cost {_money(gen.cost_usd)}"
+            f"this run spent {_money(gen.cost_usd)}; the answers the report uses cost {_money(gen.answers_cost_usd)}"
         )
     skipped = ", ".join(f"{k} {v}" for k, v in sorted(result.skipped_sessions.items()))
     out.print(
         f"sessions {result.sessions}, chunks {result.chunks}" + (f", skipped: {skipped}" if skipped else "")
     )
+    if result.unread_files:
+        n = len(result.unread_files)
+        out.print(Text(f"{n} transcript {'file' if n == 1 else 'files'} could not be read:", style="yellow"))
+        for u in result.unread_files:
+            out.print(f"  {u.path}: {u.reason}", markup=False, highlight=False)
     if result.failures:
         out.print(Text(f"{len(result.failures)} failed requests:", style="red"))
         for f in result.failures:
@@ -44,7 +49,15 @@ def print_summary(result: Any) -> None:
         out.print(f"imported {result.imported} answers")
     if result.exported is not None:
         out.print(f"wrote {result.pending} unanswered requests to {result.exported}")
-    if result.pending:
+    if result.halted:
+        out.print(
+            Text(
+                f"{result.halted}; {result.pending} requests left pending, answers received are kept. "
+                "Run the same command again once the endpoint answers to carry on.",
+                style="red",
+            )
+        )
+    elif result.pending:
         out.print(
             f"{result.pending} requests pending: the report is written once nothing is pending"
             + (
@@ -144,7 +157,7 @@ def run(
             max_cost=max_cost,
         )
         result = _run(opts)
-    if result.failures:
+    if result.failures or result.halted:
         raise typer.Exit(1)
 
 

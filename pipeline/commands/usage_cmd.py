@@ -95,17 +95,18 @@ def sessions(
     as_json: bool = JSON_OPT,
 ) -> None:
     """The day's sessions: agent, device, project, times, prompts, tool calls, models, tokens, cost."""
-    from pipeline.usage.sessions import session_rows
+    from pipeline.usage.sessions import day_sessions
 
     config, zone = _context(config_path, tz)
     day = parse_day(date_, "--date") if date_ else datetime.now(zone).date()
-    rows = session_rows(config, day=day, zone=zone)
+    rows, unread = day_sessions(config, day=day, zone=zone)
     if as_json:
         _print_json(
             {
                 "date": day.isoformat(),
                 "timezone": str(zone),
                 "sessions": [r.model_dump(mode="json") for r in rows],
+                "unread_files": [u.model_dump(mode="json") for u in unread],
             }
         )
         return

@@ -130,14 +130,20 @@ def parse_day(value: str, what: str) -> date:
 def skipped_warning(reports: Sequence[UsageReport]) -> str | None:
     """``2 transcript lines skipped in 2 files: 1 malformed, 1 truncated last line; e.g. <path>``."""
     from pipeline.sources.jsonl import add_kinds, skipped_text
+    from pipeline.sources.unreadable import unread_text
 
     files: dict[str, int] = {}
     kinds: dict[str, int] = {}
+    unread: dict[str, str] = {}
     for r in reports:
         files.update(r.skipped_files)
         add_kinds(kinds, r.skipped_by_kind)
+        unread.update(r.unread_files)
     text = skipped_text(kinds, files=len(files))
-    return None if text is None else f"{text}; e.g. {next(iter(files))}"
+    parts = [] if text is None else [f"{text}; e.g. {next(iter(files))}"]
+    if unread:
+        parts.append(unread_text(unread))
+    return "\n".join(parts) or None
 
 
 def json_text(data: Any) -> str:

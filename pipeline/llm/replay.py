@@ -1,7 +1,8 @@
 """The replay provider: answers read from files, reported with usage like a real provider and cost 0.
 
 Lookup order: ``<dir>/by-key/<request.key()>.json``, then ``<dir>/<request.replay_id()>.json``
-(``tasks/<session_id>/chunk-0.json``, ``projects/<project>.json``, ``overview/day.json``). A file holds the
+(``tasks/<session_id>/chunk-0.json``, ``session/<session_id>/reduce.json``, ``projects/<project>.json``,
+``overview/day.json``). A file holds the
 output JSON object.
 """
 

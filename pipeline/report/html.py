@@ -17,13 +17,13 @@ from markupsafe import Markup
 
 from pipeline.report import charts, footer
 from pipeline.report.build import group_by_project
+from pipeline.report.code_spans import code_html, code_plain
 from pipeline.report.fmt import (
     AGENT_LABEL,
     CATEGORY_LABEL,
     LEVEL_LABEL,
     SEVERITY_ISSUE_LABEL,
     SEVERITY_LIMIT_LABEL,
-    STATUS_EMOJI,
     STATUS_LABEL,
     TAKEAWAY_LABEL,
     anchor,
@@ -34,6 +34,7 @@ from pipeline.report.fmt import (
     turns,
     zone,
 )
+from pipeline.report.icons import status_icon
 from pipeline.report.usage_tables import usage_views
 from schemas.report import DailyReport
 
@@ -57,15 +58,25 @@ def _csp() -> str:
     )
 
 
+def _with_code(value: Any) -> Any:
+    """Every plain string the templates print: code spans (`x`) become ``<code>``, the rest is escaped.
+    Markup (charts, the script) passes as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup) and "`" in value:
+        return code_html(value)
+    return value
+
+
 _env = Environment(
     loader=PackageLoader("pipeline.report", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=_with_code,
 )
+_env.filters["plain"] = code_plain
 _env.globals.update(
-    status_emoji=lambda s: STATUS_EMOJI.get(s or "", "▫️"),
+    status_icon=lambda s: status_icon(s, STATUS_LABEL.get(s or "", "unknown")),
     status_label=lambda s: STATUS_LABEL.get(s or "", "unknown"),
     agent_label=lambda a: AGENT_LABEL.get(a, a),
     anchor=anchor,
@@ -82,9 +93,30 @@ def _grouped(
     return [(label, g) for value, label in labels.items() if (g := [i for i in items if key(i) == value])]
 
 
+def _split(items: Sequence[T]) -> tuple[list[T], list[T]]:
+    """(selected, the rest): the rest is offered collapsed ("9 more tasks")."""
+    return [i for i in items if getattr(i, "selected", True)], [
+        i for i in items if not getattr(i, "selected", True)
+    ]
+
+
+def _numbered_issues(r: DailyReport) -> tuple[list[tuple[str, list[Any]]], list[tuple[int, Any]]]:
+    """Issues numbered in the order they show: the selected by severity group, then the collapsed rest."""
+    shown, rest = _split(r.issues)
+    groups, n = [], 0
+    for label, group in _grouped(shown, lambda i: i.severity, SEVERITY_ISSUE_LABEL):
+        groups.append((label, [(n + k, i) for k, i in enumerate(group, start=1)]))
+        n += len(group)
+    return groups, [(n + k, i) for k, i in enumerate(rest, start=1)]
+
+
 def _context(r: DailyReport) -> dict[str, Any]:
     tz = zone(r.timezone)
-    numbered = list(enumerate(r.issues, start=1))
+    tasks, more_tasks = _split(r.tasks)
+    topics, more_topics = _split(r.human_vs_ai)
+    limitations, more_limitations = _split(r.ai_limitations)
+    takeaways, more_takeaways = _split(r.takeaways)
+    issues, more_issues = _numbered_issues(r)
     return {
         "r": r,
         "csp": _csp(),
@@ -92,20 +124,27 @@ def _context(r: DailyReport) -> dict[str, Any]:
         "n_devices": len({s.device for s in r.sessions}),
         "agent_cost": r.token_usage.total_cost_usd,
         "missing": lambda stage: footer.section_missing(r, stage),
-        "tasks": _grouped(r.tasks, lambda t: t.category, CATEGORY_LABEL),
-        "issues": _grouped(numbered, lambda x: x[1].severity, SEVERITY_ISSUE_LABEL),
-        "topics": _grouped(r.human_vs_ai, lambda t: t.level, LEVEL_LABEL),
-        "limitations": _grouped(r.ai_limitations, lambda x: x.severity, SEVERITY_LIMIT_LABEL),
-        "takeaways": _grouped(r.takeaways, lambda x: x.kind, TAKEAWAY_LABEL),
+        "tasks": _grouped(tasks, lambda t: t.category, CATEGORY_LABEL),
+        "more_tasks": more_tasks,
+        "issues": issues,
+        "more_issues": more_issues,
+        "topics": _grouped(topics, lambda t: t.level, LEVEL_LABEL),
+        "more_topics": more_topics,
+        "limitations": _grouped(limitations, lambda x: x.severity, SEVERITY_LIMIT_LABEL),
+        "more_limitations": more_limitations,
+        "takeaways": _grouped(takeaways, lambda x: x.kind, TAKEAWAY_LABEL),
+        "more_takeaways": more_takeaways,
         "projects": {p.project: p for p in r.projects},
         "groups": group_by_project(r.sessions),
         "session_time": lambda s: session_time(s, tz, r.date),
         "usage_views": usage_views(r.token_usage),
+        "report_costs": footer.report_costs(r.generation),
         "generation_line": footer.generation_line(r.generation),
         "stage_table": footer.stage_table(r.generation),
         "redaction_table": footer.redaction_table(r),
         "failure_table": footer.failure_table(r),
         "skipped_line": footer.skipped_line(r),
+        "unread_line": footer.unread_line(r),
         "missing_line": footer.missing_line(r),
         "chart_models": charts.cost_by_model(r.token_usage),
         "chart_devices": charts.cost_by_device(r.token_usage),

@@ -8,14 +8,17 @@ from typing import TypeVar
 
 from pipeline.report import footer
 from pipeline.report.build import group_by_project
+from pipeline.report.code_spans import code_markdown, escape_backticks, split_code
 from pipeline.report.fmt import (
     AGENT_LABEL,
     CATEGORY_LABEL,
     LEVEL_LABEL,
+    NO_STATUS_TEXT,
     SEVERITY_ISSUE_LABEL,
     SEVERITY_LIMIT_LABEL,
-    STATUS_EMOJI,
+    STATUS_TEXT,
     TAKEAWAY_LABEL,
+    money,
     plural,
     provenance,
     session_time,
@@ -27,7 +30,9 @@ from schemas.report import DailyReport, Provenance, SessionSummary
 T = TypeVar("T")
 
 _TAG = re.compile(r"<(?=[A-Za-z/!?])")
-_BLOCK_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}[.)](?=\s|$)|`{3,}|~{3,}|=+\s*$)")
+# no backtick fence: every backtick inline() leaves is escaped or delimits a span closed on the same line,
+# and a backtick fence's info string may not hold a backtick (CommonMark)
+_BLOCK_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}[.)](?=\s|$)|~{3,}|=+\s*$)")
 _WS = re.compile(r"\s+")
 # link and image syntax: `![alt](url)` would make a viewer fetch the url, `[x](javascript:…)` is a link
 _LINK = re.compile(r"!\[|\]\(|\]\[|^\[(?=[^\]]*\]:)")
@@ -35,13 +40,22 @@ _LINK_ESCAPE = {"![": "!\\[", "](": "\\](", "][": "\\][", "[": "\\["}
 
 
 def inline(text: str) -> str:
-    """One line: whitespace collapsed, HTML-looking tags and autolinks (``<https://…>``) neutralized, image and
-    link syntax (``![``, ``](``, ``][``, a leading ``[ref]:``) escaped, a leading block marker escaped."""
+    """One line: whitespace collapsed; outside code spans, HTML-looking tags and autolinks (``<https://…>``)
+    neutralized, image and link syntax (``![``, ``](``, ``][``, a leading ``[ref]:``) and stray backticks
+    escaped; code spans kept verbatim (a viewer shows their content as text); a leading block marker escaped."""
     one = _WS.sub(" ", text).strip()
-    one = _TAG.sub("&lt;", one)
-    if "[" in one or "](" in one:
-        one = _LINK.sub(lambda m: _LINK_ESCAPE[m.group(0)], one)
+    if "`" in one:
+        one = "".join(code_markdown(p) if is_code else _plain(p) for p, is_code in split_code(one))
+    else:
+        one = _plain(one)
     return _BLOCK_START.sub(_escape_marker, one)
+
+
+def _plain(text: str) -> str:
+    text = escape_backticks(_TAG.sub("&lt;", text))
+    if "[" in text or "](" in text:
+        text = _LINK.sub(lambda m: _LINK_ESCAPE[m.group(0)], text)
+    return text
 
 
 def _escape_marker(m: re.Match[str]) -> str:
@@ -86,6 +100,17 @@ def _note(r: DailyReport, stage: str) -> list[str]:
     return [f"> {note}", ""] if note else []
 
 
+def _shown(items: Sequence[T]) -> list[T]:
+    """The items the day editor selected; the others live in report.json and the HTML."""
+    return [i for i in items if getattr(i, "selected", True)]
+
+
+def _more(items: Sequence[object], noun: str) -> list[str]:
+    """One line for what the cap left out, or nothing."""
+    n = sum(1 for i in items if not getattr(i, "selected", True))
+    return [f"_{n} more {noun}{'' if n == 1 else 's'} in report.json / report.html._", ""] if n else []
+
+
 def _three(what: str, how: str, why: str) -> list[str]:
     rows = [("What was done", what), ("How it was done", how), ("Why it matters", why)]
     return [f"- **{label}:** {inline(text)}" for label, text in rows if text.strip()]
@@ -109,22 +134,22 @@ def _overview(r: DailyReport) -> list[str]:
 
 def _tasks(r: DailyReport) -> list[str]:
     out = ["## Today's Tasks", "", *_note(r, "tasks")]
-    for label, group in _grouped(r.tasks, lambda t: t.category, CATEGORY_LABEL):
+    for label, group in _grouped(_shown(r.tasks), lambda t: t.category, CATEGORY_LABEL):
         out += [f"### {label}", ""]
         out += [
-            f"- {STATUS_EMOJI[t.status]} **{inline(t.title)}** — {inline(t.details)}{_ref(t.provenance)}"
+            f"- {STATUS_TEXT[t.status]} **{inline(t.title)}** — {inline(t.details)}{_ref(t.provenance)}"
             for t in group
         ]
         out.append("")
     if not r.tasks and not footer.section_missing(r, "tasks"):
         out += ["No tasks recorded.", ""]
-    return out
+    return out + _more(r.tasks, "task")
 
 
 def _issues(r: DailyReport) -> list[str]:
     out = ["## Issues & Solutions", "", *_note(r, "issues")]
     n = 0
-    for label, group in _grouped(r.issues, lambda i: i.severity, SEVERITY_ISSUE_LABEL):
+    for label, group in _grouped(_shown(r.issues), lambda i: i.severity, SEVERITY_ISSUE_LABEL):
         out += [f"### {label}", ""]
         for i in group:
             n += 1
@@ -138,37 +163,38 @@ def _issues(r: DailyReport) -> list[str]:
             ]
     if not r.issues and not footer.section_missing(r, "issues"):
         out += ["No issues recorded.", ""]
-    return out
+    return out + _more(r.issues, "issue")
 
 
 def _human_ai(r: DailyReport) -> list[str]:
     out = ["## Human Thinking vs AI Thinking", "", *_note(r, "human_ai")]
-    for label, group in _grouped(r.human_vs_ai, lambda t: t.level, LEVEL_LABEL):
+    for label, group in _grouped(_shown(r.human_vs_ai), lambda t: t.level, LEVEL_LABEL):
         out += [f"### {label}", ""]
         for t in group:
             out += [f"#### {inline(t.topic)}", ""]
             out += table(Table("", ("Role", "Approach"), [("Human", t.human), ("AI", t.ai)]))
             out += ["", f"**Analysis:** {inline(t.analysis)}{_ref(t.provenance)}", ""]
+    out += _more(r.human_vs_ai, "topic")
     out += ["## AI Limitations", "", *_note(r, "human_ai")]
-    for label, lgroup in _grouped(r.ai_limitations, lambda x: x.severity, SEVERITY_LIMIT_LABEL):
+    for label, lgroup in _grouped(_shown(r.ai_limitations), lambda x: x.severity, SEVERITY_LIMIT_LABEL):
         out += [f"### {label}", "", *[f"- {inline(x.limitation)}{_ref(x.provenance)}" for x in lgroup], ""]
-    return out
+    return out + _more(r.ai_limitations, "limitation")
 
 
 def _takeaways(r: DailyReport) -> list[str]:
     out = ["## Today's Takeaways", "", *_note(r, "takeaways")]
-    for label, group in _grouped(r.takeaways, lambda x: x.kind, TAKEAWAY_LABEL):
+    for label, group in _grouped(_shown(r.takeaways), lambda x: x.kind, TAKEAWAY_LABEL):
         out += [f"### {label}", "", *[f"- {inline(x.text)}{_ref(x.provenance)}" for x in group], ""]
-    return out
+    return out + _more(r.takeaways, "takeaway")
 
 
 def session_line(s: SessionSummary, tz_name: str, day: str) -> str:
-    emoji = STATUS_EMOJI.get(s.status or "", "▫️")
+    mark = STATUS_TEXT.get(s.status or "", NO_STATUS_TEXT)
     meta = [session_time(s, zone(tz_name), day), AGENT_LABEL.get(s.agent, s.agent), s.device]
     if s.models:
         meta.append(", ".join(s.models))
-    failed = " ⚠️ incomplete" if s.failed else ""
-    return f"{emoji} **{inline(s.title or 'Untitled session')}**{failed} · {inline(' · '.join(meta))}"
+    failed = " (incomplete)" if s.failed else ""
+    return f"{mark} **{inline(s.title or 'Untitled session')}**{failed} · {inline(' · '.join(meta))}"
 
 
 def _sessions(r: DailyReport) -> list[str]:
@@ -214,6 +240,8 @@ def _footer(r: DailyReport) -> list[str]:
     if r.redaction:
         out += [*table(footer.redaction_table(r)), ""]
     out += [footer.skipped_line(r), ""]
+    if unread := footer.unread_line(r, code=lambda p: f"`{p}`"):
+        out += [unread, ""]
     if r.failures:
         out += [f"Failures: {len(r.failures)}", "", *table(footer.failure_table(r)), ""]
     stamp = f"{r.generated_at:%Y-%m-%d %H:%M} UTC" if r.generated_at else "unknown time"
@@ -224,10 +252,12 @@ def _footer(r: DailyReport) -> list[str]:
 def render_markdown(report: DailyReport) -> str:
     r = report
     n_dev = len({s.device for s in r.sessions})
+    spent = f" · agents spent {money(r.token_usage.total_cost_usd)}" if usage_views(r.token_usage) else ""
     head = [
         f"# Daily Report — {r.date}",
         "",
-        f"<sub>{plural(len(r.sessions), 'session')} on {plural(n_dev, 'device')} · times in {inline(r.timezone)}</sub>",
+        f"<sub>{plural(len(r.sessions), 'session')} on {plural(n_dev, 'device')} · times in {inline(r.timezone)}"
+        f"{spent} · {footer.report_costs(r.generation)}</sub>",
         "",
     ]
     parts = [head, _overview(r), _tasks(r), _issues(r), _human_ai(r), _takeaways(r), _sessions(r), _usage(r)]
