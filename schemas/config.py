@@ -15,6 +15,7 @@ ProviderName = Literal["anthropic", "openai", "replay"]
 ROOT_KEYS: dict[str, str] = {
     "claude": "claude_code",  # Claude Code: dirs holding projects/, or projects/ dirs
     "codex": "codex",  # Codex: dirs holding sessions/, or sessions/ dirs
+    "gemini": "gemini_cli",  # Gemini CLI: dirs holding tmp/, or tmp/ dirs
 }
 
 

@@ -218,7 +218,8 @@ def test_a_registered_third_agent_shows_in_usage_sessions_and_the_report(
     result = runner.invoke(app, ["usage", "--config", str(cfg), "--date", DAY, "--json"])
     assert result.exit_code == 0, result.output
     data = orjson.loads(result.output)
-    assert list(data["agents"]) == ["claude_code", "codex", "fake_cli"]  # registry order, all listed
+    assert list(data["agents"]) == [a.name for a in agents.AGENTS]  # registry order, all listed
+    assert list(data["agents"])[-1] == "fake_cli"
     totals = data["agents"]["fake_cli"]["totals"]
     assert totals == {
         "input_tokens": 4_000,

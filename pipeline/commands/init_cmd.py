@@ -19,12 +19,11 @@ from pipeline.commands.console import _errors, out
 
 def found_roots(home: Path) -> dict[str, list[Path]]:
     """TOML key -> the transcript roots that exist here, per agent in registry order, as the default
-    configuration finds them (``Agent.default_roots``); and ``gemini`` (not read yet, named commented)."""
+    configuration finds them (``Agent.default_roots``)."""
     roots: dict[str, list[Path]] = {}
     for agent in agents.AGENTS:
         given, at_home = agent.default_roots(home, os.environ)
         roots[agent.config_key] = [p for p in dict.fromkeys([*given, *at_home]) if p.is_dir()]
-    roots.setdefault("gemini", [p for p in (home / ".gemini",) if p.is_dir()])
     return {key: paths for key, paths in roots.items() if paths}
 
 
@@ -44,15 +43,13 @@ def starter_config(*, host: str, zone: str, roots: dict[str, list[Path]]) -> str
         f"[devices.{name}]".ljust(35) + "# this machine",
     ]
     if not roots:
-        lines.append("# no ~/.claude, ~/.codex or ~/.gemini found here: add this machine's roots, e.g.")
+        homes = [f"~/{a.home_dir}" for a in agents.AGENTS]
+        listed = ", ".join(homes[:-1]) + " or " + homes[-1] if len(homes) > 1 else homes[0]
+        lines.append(f"# no {listed} found here: add this machine's roots, e.g.")
         lines.append('# claude = ["~/.claude"]')
     for agent in agents.AGENTS:
         if agent.config_key in roots:
             lines.append(f"{agent.config_key} = {_toml_list(roots[agent.config_key])}")
-    if "gemini" in roots and "gemini" not in {a.config_key for a in agents.AGENTS}:
-        lines.append(
-            f"# gemini = {_toml_list(roots['gemini'])}   # Gemini CLI: read once that agent is supported"
-        )
     lines += [
         "",
         "# More devices: copy their transcripts here (e.g. rsync, see the README) and add one table each.",

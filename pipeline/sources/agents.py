@@ -22,6 +22,7 @@ from pipeline.errors import ConfigError
 from pipeline.sources.claude.adapter import CLAUDE
 from pipeline.sources.codex.adapter import CODEX
 from pipeline.sources.columns import Column
+from pipeline.sources.gemini.adapter import GEMINI
 
 if TYPE_CHECKING:
     from pipeline.pricing import Tokens
@@ -66,7 +67,7 @@ class Agent(Protocol):
     def notes(self, events: Sequence[EventLike]) -> list[str]: ...
 
 
-AGENTS: tuple[Agent, ...] = (CLAUDE, CODEX)
+AGENTS: tuple[Agent, ...] = (CLAUDE, CODEX, GEMINI)
 
 
 def agent_named(name: str) -> Agent:

@@ -10,10 +10,12 @@ A root is a Gemini home (``~/.gemini``, holding ``tmp/``) or its ``tmp/`` itself
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.sources.files import SourceFile
 from pipeline.sources.gemini import AGENT
+from pipeline.sources.walk import Found, Unread
 
 _SUFFIXES = (".json", ".jsonl")
 
@@ -26,18 +28,35 @@ def tmp_dir(root: Path) -> Path | None:
     return root / "tmp" if (root / "tmp").is_dir() else None
 
 
+def find_files(tmp: Path, unread: Unread | None = None) -> Iterator[Found]:
+    """Every chat file under ``tmp/`` (discovery's form: path, kind, parent session, stat, real path),
+    sorted by path; a ``chats/`` that cannot be listed goes into ``unread``; raises OSError when ``tmp/``
+    itself cannot be listed."""
+    for folder in sorted(_subdirs(tmp)):
+        chats = folder / "chats"
+        if chats.is_dir():
+            yield from _chats_in(chats, unread)
+
+
 def find_chat_files(root: Path, *, device: str, user: str | None = None) -> list[SourceFile]:
-    """Every chat file under ``root``, sorted by path; raises OSError when ``tmp/`` cannot be listed."""
+    """``find_files`` under a Gemini home (or its ``tmp/``) as SourceFiles (tools and tests)."""
     tmp = tmp_dir(root)
     if tmp is None:
         return []
-    out: list[SourceFile] = []
-    for folder in sorted(_subdirs(tmp)):
-        chats = folder / "chats"
-        if not chats.is_dir():
-            continue
-        out += _chats_in(chats, root=root, device=device, user=user)
-    return out
+    return [
+        SourceFile(
+            path=path,
+            agent=AGENT,
+            device=device,
+            root=root,
+            user=user,
+            kind=kind,  # type: ignore[arg-type]
+            parent_session_id=parent,
+            size=st.st_size,
+            mtime_ns=st.st_mtime_ns,
+        )
+        for path, kind, parent, st, _ in find_files(tmp)
+    ]
 
 
 def _subdirs(path: Path) -> list[Path]:
@@ -45,48 +64,46 @@ def _subdirs(path: Path) -> list[Path]:
         return [Path(e.path) for e in it if e.is_dir(follow_symlinks=False)]
 
 
-def _chats_in(chats: Path, *, root: Path, device: str, user: str | None) -> list[SourceFile]:
+def _listed(d: Path, unread: Unread | None) -> list[os.DirEntry[str]]:
     try:
-        entries = sorted(os.scandir(chats), key=lambda e: e.name)
+        with os.scandir(d) as it:
+            return sorted(it, key=lambda e: e.name)
     except PermissionError:
+        if unread is not None:
+            unread.append((str(d), "permission denied"))
         return []
-    out: list[SourceFile] = []
+
+
+def _chats_in(chats: Path, unread: Unread | None) -> Iterator[Found]:
+    entries = _listed(chats, unread)
     names = {e.name for e in entries}
     for entry in entries:
         name = entry.name
         if entry.is_dir(follow_symlinks=False):
-            out += _subagent_chats(Path(entry.path), root=root, device=device, user=user)
-        elif name.startswith("session-") and name.endswith(_SUFFIXES):
-            if name.endswith(".json") and name + "l" in names:
-                continue  # resumed into the .jsonl beside it
-            out.append(_source(Path(entry.path), root=root, device=device, user=user))
-    return out
+            yield from _subagent_chats(Path(entry.path), unread)
+        elif name.startswith("session-") and _is_chat(name, names):
+            yield from _found(entry, "main", None)
 
 
-def _subagent_chats(parent_dir: Path, *, root: Path, device: str, user: str | None) -> list[SourceFile]:
+def _subagent_chats(parent_dir: Path, unread: Unread | None) -> Iterator[Found]:
+    entries = _listed(parent_dir, unread)
+    names = {e.name for e in entries}
+    for entry in entries:
+        if _is_chat(entry.name, names):
+            yield from _found(entry, "subagent", parent_dir.name)
+
+
+def _is_chat(name: str, names: set[str]) -> bool:
+    """A chat file, unless it is a ``.json`` resumed into the ``.jsonl`` beside it."""
+    return name.endswith(_SUFFIXES) and not (name.endswith(".json") and name + "l" in names)
+
+
+def _found(entry: os.DirEntry[str], kind: str, parent: str | None) -> Iterator[Found]:
     try:
-        names = sorted(os.listdir(parent_dir))
+        if not entry.is_file():
+            return
+        st = entry.stat()
     except OSError:
-        return []
-    return [
-        _source(parent_dir / n, root=root, device=device, user=user, parent=parent_dir.name)
-        for n in names
-        if n.endswith(_SUFFIXES) and not (n.endswith(".json") and n + "l" in names)
-    ]
-
-
-def _source(
-    path: Path, *, root: Path, device: str, user: str | None, parent: str | None = None
-) -> SourceFile:
-    st = path.stat()
-    return SourceFile(
-        path=path,
-        agent=AGENT,
-        device=device,
-        root=root,
-        user=user,
-        kind="subagent" if parent else "main",
-        parent_session_id=parent,
-        size=st.st_size,
-        mtime_ns=st.st_mtime_ns,
-    )
+        return  # vanished, or a dangling link
+    path = Path(entry.path)
+    yield path, kind, parent, st, os.path.realpath(path)
