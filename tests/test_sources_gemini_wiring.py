@@ -187,3 +187,24 @@ def test_a_chats_folder_without_permission_is_named_not_lost(
     read = load_sessions(load_config(_config(tmp_path, home)), date=date(2026, 3, 26))
     assert {u.path: u.reason for u in read.unread} == {str(locked): "permission denied"}
     assert len(read.sessions) == 2  # the other folders are still read
+
+
+def test_a_usage_value_of_the_wrong_type_is_invalid_not_zero(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The shared rule (``usage_checks``): such a message is left out and said, never read as 0."""
+    home = tmp_path / ".gemini"
+    shutil.copytree(SAMPLES / "tmp", home / "tmp")
+    (chat,) = home.glob("tmp/*/chats/session-2025-10-21*.json")
+    data = json.loads(chat.read_text(encoding="utf-8"))
+    last = [m for m in data["messages"] if m.get("type") == "gemini"][-1]
+    lost = last["tokens"]["total"]
+    last["tokens"]["output"] = "many"
+    chat.write_text(json.dumps(data), encoding="utf-8")
+    cfg = _config(tmp_path, home)
+    totals = _usage(cfg, "2025-10-21")["agents"][AGENT]["totals"]
+    assert totals["total_tokens"] == REFERENCE["2025-10-21"]["total"] - lost
+    assert totals["responses"] == 12
+    read = load_sessions(load_config(cfg), date=date(2025, 10, 21))
+    assert [s.invalid_usage for s in read.skipped] == [1]
+    assert "1 invalid usage" in caplog.text and last["id"] in caplog.text  # said, with the message id

@@ -9,6 +9,7 @@ from typing import Any
 _CLAUDE_COUNTS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 _CLAUDE_SPLIT = ("ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens")
 _CODEX_COUNTS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens")
+_GEMINI_COUNTS = ("input", "output", "cached", "thoughts", "tool", "total")
 
 
 def bad_count(value: Any) -> bool:
@@ -35,3 +36,15 @@ def codex_tokens_invalid(obj: Any) -> bool:
     if not isinstance(obj, dict):
         return True
     return any(k in obj and bad_count(obj[k]) for k in _CODEX_COUNTS)
+
+
+def gemini_tokens_invalid(tokens: Any, model: Any) -> bool:
+    """A Gemini CLI ``gemini`` message's ``tokens`` (with its ``model``) that cannot be counted (absent or
+    null is not invalid: that usage was never recorded)."""
+    if model is not None and not isinstance(model, str):
+        return True
+    if tokens is None:
+        return False
+    if not isinstance(tokens, dict):
+        return True
+    return any(k in tokens and bad_count(tokens[k]) for k in _GEMINI_COUNTS)

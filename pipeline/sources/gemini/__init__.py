@@ -28,7 +28,7 @@ from typing import Final, NamedTuple
 AGENT: Final = "gemini_cli"
 DISPLAY_NAME = "Gemini CLI"
 CONFIG_FIELD = "gemini"
-"""The ``[devices.X]`` key that will list Gemini homes (``~/.gemini``)."""
+"""The ``[devices.X]`` key that lists Gemini homes (``~/.gemini``)."""
 DEFAULT_ROOT = "~/.gemini"
 
 

@@ -163,7 +163,7 @@ def session_from_chat(chat: Chat, f: SourceFile, skipped: SkippedLines) -> Sessi
         b.message(msg)
     sid = session_id_of(chat, f)
     fallback = datetime.fromtimestamp(f.mtime_ns / 1e9, tz=UTC)
-    usage = usage_events(chat, device=f.device, session_id=sid, fallback_ts=fallback)
+    usage = usage_events(chat, device=f.device, session_id=sid, fallback_ts=fallback, skipped=skipped)
     project, root = resolve_project(f.path, chat.meta, list(chat.billed.values()))
     dirs = [d for d in chat.meta.get("directories") or [] if isinstance(d, str)]
     cwds = list(dict.fromkeys([*([root] if root else []), *dirs]))

@@ -27,8 +27,10 @@ from typing import Any, NamedTuple
 from pipeline.pricing import Tokens, price_many
 from pipeline.sources.gemini import AGENT
 from pipeline.sources.gemini.chat import Chat, read_chat
+from pipeline.sources.jsonl import note_invalid_usage
 from pipeline.sources.text import parse_ts
 from pipeline.sources.types import FileUsage, SourceFile, UsageRows
+from pipeline.sources.usage_checks import gemini_tokens_invalid
 from schemas.config import PriceOverride
 from schemas.transcript import SkippedLines, UsageEvent
 
@@ -71,12 +73,28 @@ class UsageScan:
     end: datetime | None = None
 
 
-def usage_events(chat: Chat, *, device: str, session_id: str, fallback_ts: datetime) -> UsageScan:
-    """Events of every billed ``gemini`` message, in first-seen order."""
+def usage_events(
+    chat: Chat,
+    *,
+    device: str,
+    session_id: str,
+    fallback_ts: datetime,
+    skipped: SkippedLines | None = None,
+) -> UsageScan:
+    """Events of every billed ``gemini`` message, in first-seen order. A message whose ``tokens`` or
+    ``model`` has the wrong type is left out and counted in ``skipped.invalid_usage`` (never read as 0)."""
     scan = UsageScan(session_id=session_id)
     times = [t for m in chat.billed.values() if (t := parse_ts(m.get("timestamp"))) is not None]
     scan.start, scan.end = (min(times), max(times)) if times else (None, None)
-    gemini = [m for m in chat.billed.values() if m.get("type") == "gemini"]
+    gemini = []
+    for m in chat.billed.values():
+        if m.get("type") != "gemini":
+            continue
+        if gemini_tokens_invalid(m.get("tokens"), m.get("model")):
+            if skipped is not None:
+                note_invalid_usage(skipped, {"uuid": m.get("id"), "timestamp": m.get("timestamp")})
+            continue
+        gemini.append(m)
     models = [m.get("model") if isinstance(m.get("model"), str) and m.get("model") else None for m in gemini]
     for i, msg in enumerate(gemini):
         tokens = message_tokens(msg)
@@ -184,7 +202,7 @@ def read_gemini_usage(f: SourceFile) -> FileUsage:
     chat = read_chat(f.path, skipped)
     parent = f.parent_session_id
     sid = parent or session_id_of(chat, f)  # a subagent's usage belongs to its parent session
-    scan = usage_events(chat, device=f.device, session_id=sid, fallback_ts=_mtime(f))
+    scan = usage_events(chat, device=f.device, session_id=sid, fallback_ts=_mtime(f), skipped=skipped)
     return FileUsage(
         path=str(f.path),
         agent=AGENT,
