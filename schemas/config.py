@@ -110,10 +110,11 @@ class RedactionConfig(BaseModel):
 
 
 class ReportConfig(BaseModel):
-    """How much of the day the report shows: caps per section for a day of up to ``base_sessions`` sessions.
+    """How much of the day the report shows: caps per section for a day of ``base_sessions`` sessions.
 
-    Above ``base_sessions`` a cap grows in proportion to the sessions (a day of 12 sessions: x1.5), up to
-    ``max_scale`` times its value. Items past a cap are kept in report.json and offered collapsed in the HTML.
+    A cap scales with the sessions (a day of 12 sessions: x1.5; of 6: x0.75), between ``min_scale`` and
+    ``max_scale`` times its value, so a short day shows fewer items, as the reference reports do. Items past a
+    cap are kept in report.json and offered collapsed in the HTML.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -129,10 +130,13 @@ class ReportConfig(BaseModel):
     max_scale: float = Field(
         default=2.0, ge=1.0, description="Caps grow with the sessions up to this factor."
     )
+    min_scale: float = Field(
+        default=0.6, gt=0.0, le=1.0, description="Caps shrink with fewer sessions down to this factor."
+    )
 
     def caps(self, sessions: int) -> dict[str, int]:
         """Section -> cap for a day of ``sessions`` sessions."""
-        scale = min(max(sessions / self.base_sessions, 1.0), self.max_scale)
+        scale = min(max(sessions / self.base_sessions, self.min_scale), self.max_scale)
         names = ("tasks", "issues", "human_vs_ai", "ai_limitations", "takeaways")
         return {name: int(getattr(self, name) * scale + 0.5) for name in names}
 
