@@ -16,15 +16,17 @@ import json
 import os
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import anthropic
 import orjson
 
 from pipeline.errors import MissingKeyError
 from pipeline.llm.base import BatchStatus, RawAnswer, ToolCall, split_blocks
 from pipeline.llm.retry import BadResponseError
 from pipeline.llm.types import LLMRequest, Usage
+
+if TYPE_CHECKING:
+    import anthropic
 
 KEY_VAR = "ANTHROPIC_API_KEY"
 DEFAULT_MODEL = "claude-haiku-4-5"
@@ -66,6 +68,8 @@ class AnthropicProvider:
         if self._client is None:
             if not self.api_key:
                 raise MissingKeyError(missing_key_message(KEY_VAR, "--provider openai"))
+            import anthropic  # here, not at import: a dry run never loads the SDK (~0.7 s)
+
             self._client = anthropic.Anthropic(
                 api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=self.timeout_s
             )
@@ -92,7 +96,7 @@ class AnthropicProvider:
 
     def _one_schema(self, request: LLMRequest) -> dict[str, Any]:
         """A request without shared tools: native output_config, or (mode "tool") one forced tool."""
-        schema = anthropic.transform_schema(request.output_schema)
+        schema = _transform_schema(request.output_schema)
         if self.structured == "tool":
             tool: dict[str, Any] = {
                 "name": self.tool_name,
@@ -162,7 +166,7 @@ def _shared_tools_body(request: LLMRequest, *, strict: bool) -> dict[str, Any]:
         {
             "name": t.name,
             "description": t.description,
-            "input_schema": anthropic.transform_schema(t.input_schema),
+            "input_schema": _transform_schema(t.input_schema),
             **({"strict": True} if strict else {}),  # strict tool use: arguments constrained to the schema
         }
         for t in request.tools or []
@@ -241,3 +245,11 @@ def parse_batch_result(line: dict[str, Any]) -> tuple[str, RawAnswer | str]:
         detail = (error.get("error") or error).get("message") if isinstance(error, dict) else error
         return custom_id, f"batch result {result.get('type', 'missing')}: {detail or 'no detail'}"
     return custom_id, answer_from_message(result["message"])
+
+
+def _transform_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The SDK's strict-schema transform, imported only when a body is built (a send or an export)."""
+    from anthropic import transform_schema
+
+    out: dict[str, Any] = transform_schema(schema)
+    return out

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from pipeline.errors import ConfigError
-from pipeline.llm.anthropic_provider import AnthropicProvider
 from pipeline.llm.base import Provider
-from pipeline.llm.openai_provider import OpenAIProvider
-from pipeline.llm.replay import ReplayProvider
 from pipeline.llm.retry import RetryPolicy
 from schemas.config import LLMConfig
 
@@ -28,12 +25,18 @@ def make_provider(
     name = provider or cfg.provider
     url = base_url or cfg.base_url
     if name == "anthropic":
+        from pipeline.llm.anthropic_provider import AnthropicProvider
+
         return AnthropicProvider(
             base_url=url, timeout_s=cfg.timeout_s, structured=cfg.structured, strict_tools=cfg.strict_tools
         )
     if name == "openai":
+        from pipeline.llm.openai_provider import OpenAIProvider
+
         return OpenAIProvider(base_url=url, timeout_s=cfg.timeout_s)
     if name == "replay":
+        from pipeline.llm.replay import ReplayProvider
+
         return ReplayProvider(cfg.replay_dir, model=model)
     raise ConfigError(f"unknown provider {name!r}: use one of {', '.join(PROVIDERS)}")
 

@@ -14,9 +14,8 @@ import os
 import re
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import openai
 import orjson
 
 from pipeline.errors import MissingKeyError
@@ -24,6 +23,9 @@ from pipeline.llm.anthropic_provider import missing_key_message
 from pipeline.llm.base import BatchStatus, RawAnswer, ToolCall, join_blocks, split_blocks, user_text
 from pipeline.llm.retry import BadResponseError
 from pipeline.llm.types import LLMRequest, TextBlock, Usage
+
+if TYPE_CHECKING:
+    import openai
 
 KEY_VAR = "OPENAI_API_KEY"
 DEFAULT_MODEL = "gpt-5-mini"
@@ -60,6 +62,8 @@ class OpenAIProvider:
         if self._client is None:
             if not self.api_key:
                 raise MissingKeyError(missing_key_message(KEY_VAR, "--provider anthropic, --base-url URL"))
+            import openai  # here, not at import: a dry run never loads the SDK (~0.6 s)
+
             self._client = openai.OpenAI(
                 api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=self.timeout_s
             )

@@ -8,14 +8,13 @@ stops, bounded in attempts and total time. Other 4xx are never retried. The SDKs
 from __future__ import annotations
 
 import email.utils
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import anthropic
-import openai
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -40,18 +39,28 @@ class StoppedError(LLMError):
     """The run was interrupted (Ctrl-C): no new attempt starts, not even a retry or a re-ask."""
 
 
-TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
-    anthropic.APIError,
-    openai.APIError,
-    OSError,
-    BadResponseError,
-)
-"""What a send may raise that is the provider's fault, not ours."""
-_NO_RETRY_429 = tuple(
-    getattr(anthropic, n)
-    for n in ("EnforcedSpendLimitReachedError", "ContractSpendLimitReachedError")
-    if hasattr(anthropic, n)
-)
+SDKS = ("anthropic", "openai")
+
+
+def _loaded_sdks() -> list[Any]:
+    """The provider SDKs this process has imported: an error can only come from one of them, and a dry run
+    (which imports neither) must not pay ~1.3 s to import them just to name their exception classes."""
+    return [sys.modules[name] for name in SDKS if name in sys.modules]
+
+
+def _sdk_classes(*names: str) -> tuple[type[BaseException], ...]:
+    return tuple(getattr(sdk, n) for sdk in _loaded_sdks() for n in names if hasattr(sdk, n))
+
+
+def transport_errors() -> tuple[type[BaseException], ...]:
+    """What a send may raise that is the provider's fault, not ours."""
+    return (*_sdk_classes("APIError"), OSError, BadResponseError)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "TRANSPORT_ERRORS":  # the old constant, now computed from the SDKs loaded so far
+        return transport_errors()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -92,13 +101,11 @@ def is_retryable(exc: BaseException) -> bool:
     """True for transient transport failures only."""
     if _headers(exc).get("x-should-retry") == "false":
         return False
-    if isinstance(exc, _NO_RETRY_429):
+    if isinstance(exc, _sdk_classes("EnforcedSpendLimitReachedError", "ContractSpendLimitReachedError")):
         return False
     if isinstance(exc, BadResponseError):
         return True
-    if isinstance(exc, (anthropic.APITimeoutError, openai.APITimeoutError)):
-        return True
-    if isinstance(exc, (anthropic.APIConnectionError, openai.APIConnectionError)):
+    if isinstance(exc, _sdk_classes("APITimeoutError", "APIConnectionError")):
         return True
     code = status_of(exc)
     return code is not None and (code in RETRY_STATUS or code >= 500)

@@ -22,7 +22,7 @@ from pipeline.errors import LLMError
 from pipeline.llm.base import Provider, RawAnswer, reask_turns
 from pipeline.llm.cache import Cache
 from pipeline.llm.costing import call_cost
-from pipeline.llm.retry import TRANSPORT_ERRORS, RetryPolicy, status_of, with_retries
+from pipeline.llm.retry import RetryPolicy, status_of, transport_errors, with_retries
 from pipeline.llm.types import LLMRequest, LLMResponse, Usage
 from pipeline.paths import PROMPTS_DIR
 
@@ -181,7 +181,7 @@ class _Call:
 
         try:
             raw = with_retries(once, policy=self.policy, on_failure=failed)
-        except TRANSPORT_ERRORS as exc:
+        except transport_errors() as exc:
             raise TransportError(
                 f"{self.request.label or self.request.stage}: {self.provider.name} failed after "
                 f"{self.attempts} attempts: {type(exc).__name__}: {exc}"[:600],

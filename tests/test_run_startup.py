@@ -1,0 +1,49 @@
+"""A dry run never loads the provider SDKs (they cost ~1.3 s of start-up); a send does, and its errors are
+still recognised as transport errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from pipeline.paths import FIXTURES_DIR
+
+CONFIG = FIXTURES_DIR / "day" / "daily-report.toml"
+
+
+def test_a_dry_run_imports_neither_sdk(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from pipeline.engine import run_day
+        from pipeline.plan import RunOptions
+        for provider in ("anthropic", "openai"):
+            result = run_day(RunOptions(date="2026-03-17", config_path=Path({str(CONFIG)!r}), provider=provider,
+                                        dry_run=True, cache_path=Path({str(tmp_path)!r}) / "c.sqlite3"))
+            assert result.estimate.total().requests > 0
+        print(sorted(m for m in ("anthropic", "openai") if m in sys.modules))
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+
+
+def test_transport_errors_name_the_loaded_sdks_only() -> None:
+    import anthropic
+    import openai
+
+    from pipeline.llm.retry import TRANSPORT_ERRORS, is_retryable, transport_errors
+
+    errors = transport_errors()
+    assert anthropic.APIError in errors and openai.APIError in errors and OSError in errors
+    assert errors == TRANSPORT_ERRORS
+    assert is_retryable(anthropic.APIConnectionError(request=_request()))
+    assert is_retryable(openai.APITimeoutError(request=_request()))
+
+
+def _request():  # type: ignore[no-untyped-def]
+    import httpx2
+
+    return httpx2.Request("POST", "http://127.0.0.1/v1/messages")
