@@ -15,10 +15,11 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from pipeline.llm.costing import call_cost
-from pipeline.llm.types import LLMRequest, Usage
+from pipeline.llm.types import LLMRequest, ToolSpec, Usage
 from pipeline.tokens import count_tokens, estimate_model_tokens
 
 # Typical output tokens of one answer per stage (the reference answers of the fixture day run 300-1,200).
@@ -110,18 +111,40 @@ def price_tokens(
 def _split_tokens(request: LLMRequest) -> tuple[int, int]:
     """(cacheable prefix tokens, the rest) as model tokens. With shared tools (chunk stages) the prefix is
     the tools' schemas + system + blocks up to the last cached block (providers render tools first); with
-    one schema per request that schema precedes the prompt and differs by stage, so it sits in the rest."""
+    one schema per request that schema precedes the prompt and differs by stage, so it sits in the rest.
+
+    Each part is counted on its own and remembered: the tools, the system text and a chunk's transcript are
+    the same over the five requests of a chunk (and the tools and system over the whole run)."""
     last_cached = max((i for i, b in enumerate(request.blocks) if b.cache), default=-1)
-    prefix = request.system + "".join(b.text for b in request.blocks[: last_cached + 1])
-    rest = "".join(b.text for b in request.blocks[last_cached + 1 :])
+    prefix = _count(request.system) + sum(_count(b.text) for b in request.blocks[: last_cached + 1])
+    rest = sum(_count(b.text) for b in request.blocks[last_cached + 1 :])
     if request.tools:
-        prefix = json.dumps([t.model_dump() for t in request.tools]) + prefix
+        prefix += _count(_tools_json(request.tools))
     else:
-        rest += json.dumps(request.output_schema)
+        rest += _count(json.dumps(request.output_schema))
     model = request.model
-    return estimate_model_tokens(count_tokens(prefix), model), estimate_model_tokens(
-        count_tokens(rest), model
-    )
+    return estimate_model_tokens(prefix, model), estimate_model_tokens(rest, model)
+
+
+@lru_cache(maxsize=64)  # requests come chunk by chunk: a chunk's parts are hot for five requests
+def _count(text: str) -> int:
+    return count_tokens(text)
+
+
+_TOOLS_JSON: dict[tuple[int, ...], tuple[Sequence[ToolSpec], str]] = {}
+
+
+def _tools_json(tools: Sequence[ToolSpec]) -> str:
+    """The tools' JSON, rendered once per tool list (a run's requests share the same ToolSpec objects)."""
+    ident = tuple(id(t) for t in tools)
+    hit = _TOOLS_JSON.get(ident)
+    if hit is not None and all(a is b for a, b in zip(hit[0], tools, strict=True)):
+        return hit[1]
+    text = json.dumps([t.model_dump() for t in tools])
+    if len(_TOOLS_JSON) > 16:
+        _TOOLS_JSON.clear()
+    _TOOLS_JSON[ident] = (list(tools), text)
+    return text
 
 
 PrefixId = tuple[str | None, int | None, str | None]

@@ -10,9 +10,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 
 from pipeline import log
@@ -275,7 +277,7 @@ def to_request(call: PlannedCall, *, prompt: Prompt, target: LLMTarget) -> LLMRe
         system=call.system,
         blocks=list(call.blocks),
         schema_name=call.output_model.__name__,
-        output_schema=call.output_model.model_json_schema(),
+        output_schema=json_schema(call.output_model),
         max_tokens=target.max_tokens,
         session_id=call.session_id,
         chunk_index=call.chunk_index,
@@ -290,15 +292,32 @@ def to_request(call: PlannedCall, *, prompt: Prompt, target: LLMTarget) -> LLMRe
 
 def tool_specs(tools: Sequence[tuple[str, type[BaseModel]]]) -> list[ToolSpec]:
     """(name, output model) pairs -> ToolSpecs with the models' JSON schemas (the same schema a single-schema
-    request carries; each provider applies its own strict transform, deterministically)."""
-    return [
+    request carries; each provider applies its own strict transform, deterministically). Built once per
+    tool list (frozen ToolSpecs, shared by every request of the run)."""
+    return list(_tool_specs(tuple(tools)))
+
+
+@cache
+def _tool_specs(tools: tuple[tuple[str, type[BaseModel]], ...]) -> tuple[ToolSpec, ...]:
+    return tuple(
         ToolSpec(
             name=name,
             description=f"Record the {name} of the transcript as a {model.__name__}.",
-            input_schema=model.model_json_schema(),
+            input_schema=json_schema(model),
         )
         for name, model in tools
-    ]
+    )
+
+
+def json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model.model_json_schema()``, generated once per model (pydantic rebuilds it on every call, ~5 ms):
+    each caller gets its own copy, decoded from the stored JSON."""
+    return orjson.loads(_schema_json(model))  # type: ignore[no-any-return]
+
+
+@cache
+def _schema_json(model: type[BaseModel]) -> bytes:
+    return orjson.dumps(model.model_json_schema())
 
 
 @dataclass
@@ -327,8 +346,9 @@ class Planned:
     call: PlannedCall
     request: LLMRequest
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """The request's cache key, hashed once (the executor, estimate and cache look it up many times)."""
         return self.request.key()
 
     @property
