@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline import log
 from pipeline.errors import BudgetExceededError
@@ -41,7 +41,9 @@ from pipeline.runstate import (
 )
 from pipeline.tokens import count_tokens
 from schemas.config import Config
-from schemas.report import DailyReport, Failure, Generation
+
+if TYPE_CHECKING:  # the report schemas load when a report is built, not for a dry run
+    from schemas.report import DailyReport, Failure, Generation
 
 
 @dataclass
