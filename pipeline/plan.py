@@ -145,9 +145,9 @@ def select_sessions(sessions: Iterable[Session], opts: RunOptions) -> list[Sessi
 def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
     """Load, filter, redact and chunk the day's sessions (one Redactor for the whole run)."""
     from pipeline.config import resolve_zone
+    from pipeline.prepared import PreparedMemo, prepare_session
     from pipeline.redact import Redactor
     from pipeline.sources import load_sessions
-    from pipeline.text import prepare_chunks
 
     zone = resolve_zone(config)
     read = load_sessions(config, date=Date.fromisoformat(opts.date), zone=zone)
@@ -160,16 +160,11 @@ def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
     redactor = Redactor(config.redaction.extra_patterns, config.redaction.allowlist)
     skipped: Counter[str] = Counter()
     plans: list[SessionPlan] = []
+    memo = PreparedMemo.beside(opts.cache_path or config.cache_path)
     for session in sorted(chosen, key=lambda s: (s.start is None, s.start, s.id)):
         reason = skip_reason(session, config)
         if reason is None:
-            chunks = prepare_chunks(
-                session,
-                redactor=redactor,
-                budget_tokens=config.chunk.budget_tokens,
-                max_turn_tokens=config.chunk.max_turn_tokens,
-                zone=zone,
-            )
+            chunks = prepare_session(session, redactor=redactor, config=config, zone=zone, memo=memo)
             reason = None if chunks else "empty"
         if reason is not None:
             skipped[reason] += 1
@@ -177,6 +172,7 @@ def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
             continue
         info = session_info(session, redact=redactor.fork().redact)  # per-session numbering: order-free keys
         plans.append(SessionPlan(session=session, info=info, chunks=chunks))
+    memo.close()
     log.progress("sessions_planned", sessions=len(plans), chunks=sum(len(p.chunks) for p in plans))
     return DayPlan(
         date=opts.date,
