@@ -252,6 +252,7 @@ def _executor(run: RunState, cache: Any, ledger: Any, *, total: int) -> Executor
     return Executor(
         sender=sender,
         concurrency=run.config.llm.concurrency,
+        max_concurrency=run.config.llm.max_concurrency,
         refresh=run.refresh,
         offline=run.opts.offline,
         budget=Budget(limit=limit) if limit is not None else None,

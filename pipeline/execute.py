@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pipeline import log
 from pipeline.errors import MissingKeyError
+from pipeline.llm.pacing import AdaptiveLimit
 from pipeline.llm.types import LLMResponse
 from pipeline.plan import Planned
 
@@ -109,18 +110,27 @@ class Sender:
 
 @dataclass
 class Executor:
+    """Sends what the cache cannot answer. ``concurrency`` requests start at once; with a sender that takes
+    a limit (``bind_limit``), it adapts between that and ``max_concurrency`` (``pipeline.llm.pacing``)."""
+
     sender: Sender
     concurrency: int = 8
+    max_concurrency: int = 32
     refresh: frozenset[str] = frozenset()
     offline: bool = False
     budget: Budget | None = None
     on_outcome: Callable[[Outcome], None] | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
+    limit: AdaptiveLimit | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         bind = getattr(self.sender, "bind_stop", None)  # test fakes may not derive from Sender
         if bind is not None:
             bind(self._stop)
+        bind_limit = getattr(self.sender, "bind_limit", None)
+        if bind_limit is not None:
+            self.limit = AdaptiveLimit(start=self.concurrency, ceiling=self.max_concurrency)
+            bind_limit(self.limit)
 
     def run(self, planned: Sequence[Planned], *, hold: frozenset[str] = frozenset()) -> dict[str, Outcome]:
         """Outcome per request key (duplicates share one). Keys in ``hold`` (e.g. in a batch that is still
@@ -148,7 +158,8 @@ class Executor:
     def _send_all(self, planned: list[Planned]) -> dict[str, Outcome]:
         waves = _waves(planned)
         out: dict[str, Outcome] = {}
-        pool = ThreadPoolExecutor(max_workers=max(self.concurrency, 1), thread_name_prefix="llm")
+        workers = self.limit.ceiling if self.limit is not None else self.concurrency
+        pool = ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="llm")
         running: dict[Future[Outcome], list[Planned]] = {}
         try:
             for first, rest in waves:
@@ -290,9 +301,15 @@ class LLMSender(Sender):
     policy: Any = None
     fresh: set[str] = field(default_factory=set)  # answered this run by a batch or an import: ledgered there
     stop: threading.Event | None = None  # the executor's: set on Ctrl-C, checked before every attempt
+    limit: AdaptiveLimit | None = None  # the executor's: bounds the attempts in flight
 
     def bind_stop(self, stop: threading.Event) -> None:
         self.stop = stop
+
+    def bind_limit(self, limit: AdaptiveLimit) -> None:
+        """The executor's adaptive limit: every transport attempt takes one of its slots. (A sender
+        without this method gets a fixed pool of ``concurrency`` workers.)"""
+        self.limit = limit
 
     def _policy(self) -> Any:
         import dataclasses
@@ -300,7 +317,7 @@ class LLMSender(Sender):
         from pipeline.llm.retry import RetryPolicy
 
         policy = self.policy or RetryPolicy()
-        return dataclasses.replace(policy, stop=self.stop) if self.stop is not None else policy
+        return dataclasses.replace(policy, stop=self.stop or policy.stop, gate=self.limit or policy.gate)
 
     def cached(self, planned: Planned) -> LLMResponse | None:
         resp: LLMResponse | None = self.cache.get(planned.key)

@@ -38,7 +38,13 @@ class LLMConfig(BaseModel):
     provider: ProviderName = "anthropic"
     model: str | None = Field(default=None, description="Default per provider when unset.")
     base_url: str | None = None
-    concurrency: int = 8
+    concurrency: int = Field(default=8, ge=1, description="Requests in flight at the start of a run.")
+    max_concurrency: int = Field(
+        default=32,
+        ge=1,
+        description="Ceiling of the adaptive limit: it rises while no 429/529 comes and halves on one. "
+        "Set it equal to concurrency for a fixed number of requests in flight.",
+    )
     max_cost_usd: float | None = None
     max_output_tokens: int = 4096
     reasks: int = Field(default=2, description="Validation re-asks after the first answer.")
