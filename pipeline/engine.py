@@ -31,6 +31,7 @@ from pipeline.plan import (
     prepare_day,
     resolve_target,
 )
+from pipeline.prepared import PreparedMemo
 from pipeline.runstate import (
     RunState,
     day_inputs,
@@ -39,7 +40,6 @@ from pipeline.runstate import (
     merge_chunk_stages,
     select_stages,
 )
-from pipeline.tokens import count_tokens
 from schemas.config import Config
 
 if TYPE_CHECKING:  # the report schemas load when a report is built, not for a dry run
@@ -176,10 +176,11 @@ def estimate_run(run: RunState, chunk_planned: Sequence[Planned], *, cached: set
     )
     est.add_requests([p.request for p in _chunk_major(chunk_planned)], cached=cached)
     per_session = [len(s.chunks) for s in run.day.sessions]
+    memo = PreparedMemo.beside(run.opts.cache_path or run.config.cache_path) if run.day.sessions else None
     for stage in run.day_stages:
-        if not run.day.sessions:
+        if memo is None:
             continue
-        prompt_tokens = count_tokens(run.prompts.system + run.prompts.by_stage[stage.name].text)
+        prompt_tokens = memo.count_tokens(run.prompts.system + run.prompts.by_stage[stage.name].text)
         tokens = expected_day_input(
             stage.depends_on, chunks_per_session=per_session, prompt_tokens=prompt_tokens
         )
@@ -190,6 +191,8 @@ def estimate_run(run: RunState, chunk_planned: Sequence[Planned], *, cached: set
             calls=_day_calls(stage.name, run),
             input_tokens=estimate_model_tokens(tokens, run.target.model),
         )
+    if memo is not None:
+        memo.close()
     return est.result([s.name for s in run.stages])
 
 
