@@ -86,6 +86,30 @@ class Estimate:
     def cost_usd(self) -> Decimal | None:
         return self.total().cost_usd
 
+    def as_json(self) -> dict[str, Any]:
+        """``run --dry-run --json``: every stage and the totals (``input_tokens`` includes the cache writes
+        and reads; ``cost_usd`` is null when a price is unknown)."""
+        return {
+            "provider": self.provider,
+            "model": self.model,
+            "batch": self.batch,
+            "stages": [_stage_json(s) for s in self.stages],
+            "totals": _stage_json(self.total()),
+        }
+
+
+def _stage_json(s: StageEstimate) -> dict[str, Any]:
+    return {
+        "stage": s.stage,
+        "requests": s.requests,
+        "cached": s.cached,
+        "input_tokens": s.input_tokens,
+        "cache_write_tokens": s.cache_write_tokens,
+        "cache_read_tokens": s.cache_read_tokens,
+        "output_tokens": s.output_tokens,
+        "cost_usd": None if s.cost_usd is None else float(s.cost_usd),
+    }
+
 
 def price_tokens(
     *,

@@ -47,3 +47,26 @@ def _request():  # type: ignore[no-untyped-def]
     import httpx2
 
     return httpx2.Request("POST", "http://127.0.0.1/v1/messages")
+
+
+def test_dry_run_json_prints_the_estimate_and_its_totals(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    args = ["run", "--date", "2026-03-17", "--config", str(CONFIG), "--provider", "anthropic"]
+    got = CliRunner().invoke(
+        app, [*args, "--dry-run", "--json"], env={"DAILY_REPORT_CACHE_DIR": str(tmp_path)}
+    )
+    assert got.exit_code == 0, got.output
+    data = json.loads(got.stdout)
+    stages, totals = data["stages"], data["totals"]
+    assert [s["stage"] for s in stages][:2] == ["facts", "tasks"]
+    for key in ("requests", "input_tokens", "cache_write_tokens", "cache_read_tokens", "output_tokens"):
+        assert totals[key] == sum(s[key] for s in stages)
+    assert totals["input_tokens"] >= totals["cache_write_tokens"] + totals["cache_read_tokens"] > 0
+    assert totals["cost_usd"] > 0
+    refused = CliRunner().invoke(app, [*args, "--json"])
+    assert refused.exit_code == 2 and "--dry-run" in refused.output

@@ -57,12 +57,14 @@ def print_summary(result: Any) -> None:
         out.print(f"{kind}: {path}")
 
 
-def _run(opts: Any) -> Any:
+def _run(opts: Any, *, as_json: bool = False) -> Any:
     from pipeline.engine import run_day
 
-    with _progress():
+    with _progress(show_estimate=not as_json):
         result = run_day(opts)
-    if not result.dry_run:
+    if as_json:
+        sys.stdout.write(json.dumps(result.estimate.as_json(), indent=2) + "\n")
+    elif not result.dry_run:
         print_summary(result)
     else:
         out.print("dry run: nothing was sent")
@@ -119,11 +121,17 @@ def run(
         Path | None, typer.Option("--import-results", help="Read batch results.")
     ] = None,
     max_cost: Annotated[float | None, typer.Option("--max-cost", help="Budget in USD for this run.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --dry-run: the estimate as JSON on stdout.", metavar="")
+    ] = False,
 ) -> None:
     """Build the daily report for one date."""
+    from pipeline.errors import ConfigError
     from pipeline.plan import RunOptions
 
     with _errors():
+        if as_json and not dry_run:
+            raise ConfigError("--json prints the estimate of a dry run: add --dry-run")
         opts = RunOptions(
             date=_check_date(date),
             config_path=config,
@@ -143,7 +151,7 @@ def run(
             import_results=import_results,
             max_cost=max_cost,
         )
-        result = _run(opts)
+        result = _run(opts, as_json=as_json)
     if result.failures:
         raise typer.Exit(1)
 
