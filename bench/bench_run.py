@@ -11,7 +11,10 @@ For each size, a fresh day from ``gen_run_day.py`` under ``bench/out/run<N>``, t
 
 Wall and CPU (user+sys) time of each, with .pyc files written and used as for an installed tool; the load average is printed first. Prints figures; asserts nothing.
 
-    .venv/bin/python bench/bench_run.py [--sizes 1 100 200] [--rerun 100] [--runs 3]
+    .venv/bin/python bench/bench_run.py [--sizes 1 100 200] [--rerun 100] [--runs 3] [--before DIR]
+
+``--before DIR`` also times another copy of the code (e.g. ``git archive <commit> | tar -x -C DIR``) with
+this venv, on the same days, right after each figure of ours: both see the same load.
 """
 
 from __future__ import annotations
@@ -35,10 +38,12 @@ CLI = [sys.executable, "-m", "pipeline"]
 
 
 def timed(args: list[str], *, env: dict[str, str]) -> tuple[float, float]:
-    """(wall, CPU user+sys) seconds of one CLI run; CPU moves less with the machine's load."""
+    """(wall, CPU user+sys) seconds of one CLI run; CPU moves less with the machine's load. It runs from
+    the day's folder: ``-m`` puts the working directory first on sys.path, and that must not be the repo."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    proc = subprocess.run(CLI + args, env=env, capture_output=True, text=True, cwd=REPO)
+    where = Path(args[args.index("--config") + 1]).parent
+    proc = subprocess.run(CLI + args, env=env, capture_output=True, text=True, cwd=where)
     took = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -60,12 +65,16 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1, 100, 200])
     ap.add_argument("--rerun", type=int, nargs="*", default=[100])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--before", type=Path, help="another checkout of the code, timed alongside")
     args = ap.parse_args()
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     env = {**os.environ, "ANTHROPIC_API_KEY": "bench", "NO_COLOR": "1"}
     # As installed for a user: modules load from .pyc (this sandbox sets PYTHONDONTWRITEBYTECODE, which
     # recompiles every module of the project on each start, ~0.2 s)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    envs = [("ours", env)]
+    if args.before is not None:
+        envs.append(("before", {**env, "PYTHONPATH": str(args.before.resolve())}))
     from tests.stub_llm_server import StubLLMServer
 
     with StubLLMServer() as stub:
@@ -74,12 +83,14 @@ def main() -> None:
             shutil.rmtree(out, ignore_errors=True)
             config = generate(out, sessions=n, base_url=stub.url)
             base = ["run", "--date", DAY.isoformat(), "--config", str(config)]
-            line = f"{n:>4} sessions" + fmt("dry cold", timed([*base, "--dry-run"], env=env))
-            line += fmt("dry", best([*base, "--dry-run"], env=env, runs=args.runs))
-            if n in args.rerun:
-                line += fmt("first run", timed(base, env=env))
-                line += fmt("cached re-run", best(base, env=env, runs=args.runs))
-            print(line, flush=True)
+            for tag, e in envs:
+                shutil.rmtree(out / "cache", ignore_errors=True)
+                line = f"{n:>4} sessions {tag:<6}" + fmt("dry cold", timed([*base, "--dry-run"], env=e))
+                line += fmt("dry", best([*base, "--dry-run"], env=e, runs=args.runs))
+                if n in args.rerun:
+                    line += fmt("first run", timed(base, env=e))
+                    line += fmt("cached re-run", best(base, env=e, runs=args.runs))
+                print(line, flush=True)
 
 
 if __name__ == "__main__":
