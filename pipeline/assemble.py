@@ -116,19 +116,23 @@ def session_summaries(run: RunState, failures: Sequence[Failure]) -> list[Sessio
 def write_day_report(
     run: RunState, *, generation: Generation, failures: list[Failure]
 ) -> tuple[DailyReport, dict[str, Path]]:
-    """Build the DailyReport and write report.{md,html,json} (and the index) under the out dir."""
-    from pipeline.report.build import build_report
+    """Edit the day's items (``pipeline.editor``), build the DailyReport and write report.{md,html,json} (and the
+    index) under the out dir."""
+    from pipeline.editor import edit_day
+    from pipeline.report.build import build_report, order_sessions
     from pipeline.report.write import write_report
     from pipeline.usage import build_usage_report
 
     usage = _usage(run, build_usage_report)
     skipped_kinds = skipped_lines_by_kind(run.day.skipped)
+    sessions = session_summaries(run, failures)
     report = build_report(
         date=run.opts.date,
         timezone=run.day.timezone,
         lang=run.day.lang,
-        sessions=session_summaries(run, failures),
+        sessions=sessions,
         results=run.results,
+        items=edit_day(run.results, sessions=order_sessions(sessions), config=run.config.report),
         day_results=run.day_results,
         usage=usage,
         generation=generation,

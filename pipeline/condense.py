@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
-from pipeline.condense_tools import format_call
+from pipeline.condense_tools import clean_text, format_call
 from pipeline.redact import Redactor
 from pipeline.tokens import count_tokens, get_encoding, truncate_tokens
 from schemas.transcript import Session, ToolCall, Turn
@@ -49,10 +49,6 @@ THINKING_TOKENS = 80
 SUBAGENT_TEXT_CHARS = 300
 SUBAGENT_MAX_LINES = 40
 
-_REMINDER_RE = re.compile(r"<system-reminder>.*?</system-reminder>", re.DOTALL)  # closed blocks only
-_ANSI_RE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
-_DATA_URL_RE = re.compile(r"data:([\w.+-]+)/([\w.+-]+);base64,[A-Za-z0-9+/=\s]{16,}")
-_BASE64_RE = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{300,}={0,2}")
 _CODEX_EXIT_RE = re.compile(r"^Process exited with code (-?\d+)$", re.MULTILINE)
 _CODEX_RUNNING_RE = re.compile(r"^Process running with session ID (\d+)$", re.MULTILINE)
 _AGENT_TRAILER_RE = re.compile(r"^agentId: \S+.*$|<usage>.*?</usage>", re.MULTILINE | re.DOTALL)
@@ -69,21 +65,6 @@ class CondensedTurn:
     tokens: int
     timestamp: datetime | None
     role: str = ""
-
-
-def clean_text(text: str) -> str:
-    """Strip injected reminders and ANSI escapes; replace data URLs and long base64 runs by placeholders."""
-    if "<system-reminder>" in text:
-        text = _REMINDER_RE.sub("", text)
-    if "\x1b" in text:
-        text = _ANSI_RE.sub("", text)
-    if "base64," in text:
-        text = _DATA_URL_RE.sub(
-            lambda m: f"[{m.group(1)} {m.group(2)} ~{max(1, len(m.group(0)) * 3 // 4096)}KB]", text
-        )
-    if len(text) >= 300:
-        text = _BASE64_RE.sub(lambda m: f"[base64 ~{max(1, len(m.group(0)) * 3 // 4096)}KB]", text)
-    return text.strip()
 
 
 def cut_tokens(text: str, max_tokens: int, *, marker: str = TURN_CUT_MARKER) -> str:

@@ -23,6 +23,27 @@ _PATCH_FILE_RE = re.compile(r"^\*\*\* (Add|Update|Delete) File: (.+)$", re.MULTI
 Redact = Callable[[str], str]
 
 
+_REMINDER_RE = re.compile(r"<system-reminder>.*?</system-reminder>", re.DOTALL)  # closed blocks only
+_ANSI_RE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_DATA_URL_RE = re.compile(r"data:([\w.+-]+)/([\w.+-]+);base64,[A-Za-z0-9+/=\s]{16,}")
+_BASE64_RE = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{300,}={0,2}")
+
+
+def clean_text(text: str) -> str:
+    """Strip injected reminders and ANSI escapes; replace data URLs and long base64 runs by placeholders."""
+    if "<system-reminder>" in text:
+        text = _REMINDER_RE.sub("", text)
+    if "\x1b" in text:
+        text = _ANSI_RE.sub("", text)
+    if "base64," in text:
+        text = _DATA_URL_RE.sub(
+            lambda m: f"[{m.group(1)} {m.group(2)} ~{max(1, len(m.group(0)) * 3 // 4096)}KB]", text
+        )
+    if len(text) >= 300:
+        text = _BASE64_RE.sub(lambda m: f"[base64 ~{max(1, len(m.group(0)) * 3 // 4096)}KB]", text)
+    return text.strip()
+
+
 def _same(text: str) -> str:
     return text
 
@@ -130,8 +151,6 @@ def format_call(call: ToolCall, *, redactor: Redactor | None = None) -> str:
     With a redactor, the arguments are redacted key-aware (``redact_dict``) and every text is redacted again
     in full before any cap, so no cut can split a secret.
     """
-    from pipeline.condense import clean_text  # condense imports this module
-
     args = call.arguments
     red: Redact = _same if redactor is None else redactor.redact
     if redactor is not None:

@@ -20,6 +20,7 @@ from pipeline import log
 from pipeline.errors import BudgetExceededError
 from pipeline.estimate import Estimate, Estimator, expected_day_input
 from pipeline.execute import Budget, Executor, LLMSender, progress_counter
+from pipeline.llm.factory import provider_spec
 from pipeline.plan import (
     Planned,
     RunOptions,
@@ -247,7 +248,7 @@ def _executor(run: RunState, cache: Any, ledger: Any, *, total: int) -> Executor
         run_id=run.run_id,
         date=run.opts.date,
         reasks=run.config.llm.reasks,
-        store_answers=run.target.provider != "replay",
+        store_answers=provider_spec(run.target.provider).stores_answers,
         price_overrides=run.config.prices or None,
         fresh=run.fresh,
     )

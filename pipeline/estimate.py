@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from pipeline.llm.costing import call_cost
+from pipeline.llm.factory import PROVIDERS
 from pipeline.llm.types import LLMRequest, ToolSpec, Usage
 from pipeline.tokens import count_tokens, estimate_model_tokens
 
@@ -33,18 +34,17 @@ TYPICAL_OUTPUT = {
     "overview": 1000,
 }
 DEFAULT_OUTPUT = 700
-# Providers cache a prefix only from this many tokens on. Anthropic's documented floors by model (Haiku 4.5
-# and Opus 4.5/4.6: 4,096; Haiku 3/3.5: 2,048; others 1,024); OpenAI: 1,024.
-MIN_CACHEABLE = 1024
-_ANTHROPIC_FLOORS = (("haiku-4-5", 4096), ("opus-4-5", 4096), ("opus-4-6", 4096), ("haiku-3", 2048))
 
 
 def min_cacheable(provider: str, model: str) -> int:
-    """The smallest prefix (model tokens) the provider caches for ``model``."""
-    if provider == "anthropic":
-        name = model.lower().replace(".", "-")
-        return next((floor for part, floor in _ANTHROPIC_FLOORS if part in name), MIN_CACHEABLE)
-    return MIN_CACHEABLE
+    """The smallest prefix (model tokens) the provider caches for ``model`` (its ``SPEC``; 1,024 otherwise)."""
+    spec = PROVIDERS.get(provider)
+    return spec.min_cacheable_for(model) if spec is not None else 1024
+
+
+def _cache_writes_billed(provider: str) -> bool:
+    spec = PROVIDERS.get(provider)
+    return spec is not None and spec.cache_writes_billed
 
 
 @dataclass
@@ -231,7 +231,7 @@ class Estimator:
         if cid is not None and cid[0] is not None and prefix >= min_cacheable(self.provider, self.model):
             if cid in self._prefix_seen:
                 read = prefix
-            elif self.provider == "anthropic":
+            elif _cache_writes_billed(self.provider):
                 write = prefix
             self._prefix_seen.add(cid)
         row.input_tokens += prefix + rest

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from functools import cache, cached_property
 from pathlib import Path
@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from pipeline import log
 from pipeline.llm.types import LLMRequest, ToolSpec
 from pipeline.stages.base import LANG_NAMES, PlannedCall, Prompt, SessionInfo, load_prompt
+from pipeline.stages.registry import shared_tools
 from schemas.chunk import Chunk
 from schemas.config import Config
 from schemas.transcript import Session, SkippedLines
@@ -352,13 +353,18 @@ class Planned:
         return self.call.output_model
 
 
+def chunk_call(stage: Any, chunk: Chunk, prompt: Prompt, system: str, lang: str) -> PlannedCall:
+    """A chunk stage's call with the tool list every chunk stage shares (the registry's, in its order)."""
+    return replace(stage.plan(chunk, prompt, system, lang), tools=shared_tools())
+
+
 def plan_chunk_stage(
     stage: Any, chunks: Sequence[Chunk], *, prompts: Prompts, target: LLMTarget, lang: str
 ) -> list[Planned]:
     prompt = prompts.by_stage[stage.name]
     out = []
     for chunk in chunks:
-        call = stage.plan(chunk, prompt, prompts.system, lang)
+        call = chunk_call(stage, chunk, prompt, prompts.system, lang)
         out.append(Planned(call=call, request=to_request(call, prompt=prompt, target=target)))
     return out
 

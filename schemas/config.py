@@ -86,6 +86,34 @@ class RedactionConfig(BaseModel):
     allowlist: list[str] = Field(default_factory=list, description="Exact strings never redacted.")
 
 
+class ReportConfig(BaseModel):
+    """How much of the day the report shows: caps per section for a day of up to ``base_sessions`` sessions.
+
+    Above ``base_sessions`` a cap grows in proportion to the sessions (a day of 12 sessions: x1.5), up to
+    ``max_scale`` times its value. Items past a cap are kept in report.json and offered collapsed in the HTML.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    tasks: int = Field(default=12, ge=1, description="Tasks shown for a day of up to base_sessions sessions.")
+    issues: int = Field(default=10, ge=1)
+    human_vs_ai: int = Field(default=6, ge=1, description="Human-vs-AI topics shown.")
+    ai_limitations: int = Field(default=8, ge=1, description="AI limitations shown.")
+    takeaways: int = Field(default=10, ge=1)
+    base_sessions: int = Field(
+        default=8, ge=1, description="Days up to this many sessions use the caps as given."
+    )
+    max_scale: float = Field(
+        default=2.0, ge=1.0, description="Caps grow with the sessions up to this factor."
+    )
+
+    def caps(self, sessions: int) -> dict[str, int]:
+        """Section -> cap for a day of ``sessions`` sessions."""
+        scale = min(max(sessions / self.base_sessions, 1.0), self.max_scale)
+        names = ("tasks", "issues", "human_vs_ai", "ai_limitations", "takeaways")
+        return {name: int(getattr(self, name) * scale + 0.5) for name in names}
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -95,6 +123,7 @@ class Config(BaseModel):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     chunk: ChunkConfig = Field(default_factory=ChunkConfig)
     redaction: RedactionConfig = Field(default_factory=RedactionConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
     cache_path: Path | None = Field(default=None, description="SQLite cache+ledger; default: user cache dir.")
     out_dir: Path = Field(default=Path("reports"))
     lang: str = "en"

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
+from schemas.budgets import PROJECT_SUMMARY, Budgets, at_most
 from schemas.common import SessionStatus, StrictModel
 
 
 class ProjectSummary(StrictModel):
+    WORD_BUDGETS: ClassVar[Budgets] = (("summary", PROJECT_SUMMARY),)
+
     project: str = Field(description="Project name as given in the input.")
     headline: str = Field(description="One line: the state of the project at the end of the day.")
     status: SessionStatus = Field(description="The project's overall status at the end of the day.")
     summary: str = Field(
-        description="A paragraph: what advanced, across which sessions, with figures and blockers."
+        description="A short paragraph: what advanced, across which sessions, with figures and blockers; "
+        f"{at_most(PROJECT_SUMMARY)}."
     )

@@ -31,26 +31,48 @@ class Provenance(BaseModel):
     turn_end: int
     chunks: list[int] = Field(default_factory=list)
     also_in: list[str] = Field(default_factory=list, description="Other sessions that gave the same item.")
+    also_on: list[str] = Field(
+        default_factory=list, description="Devices of those other sessions, when not this item's device."
+    )
 
 
-class ReportTask(TaskItem):
+class Edited(BaseModel):
+    """What the day editor decided about an item: shown in the report, or kept only in report.json and
+    offered collapsed in the HTML."""
+
+    selected: bool = Field(default=True, description="Shown in the report; false: past the section's cap.")
+
+
+class ReportTask(TaskItem, Edited):
     provenance: Provenance
 
 
-class ReportIssue(IssueItem):
+class ReportIssue(IssueItem, Edited):
     provenance: Provenance
 
 
-class ReportTopic(ThinkingTopic):
+class ReportTopic(ThinkingTopic, Edited):
     provenance: Provenance
 
 
-class ReportLimitation(AILimitation):
+class ReportLimitation(AILimitation, Edited):
     provenance: Provenance
 
 
-class ReportTakeaway(Takeaway):
+class ReportTakeaway(Takeaway, Edited):
     provenance: Provenance
+
+
+class DayItems(BaseModel):
+    """The editor's output: every item of each section, merged across sessions and ordered by importance,
+    the ones within the section's cap marked ``selected``."""
+
+    tasks: list[ReportTask] = Field(default_factory=list)
+    issues: list[ReportIssue] = Field(default_factory=list)
+    human_vs_ai: list[ReportTopic] = Field(default_factory=list)
+    ai_limitations: list[ReportLimitation] = Field(default_factory=list)
+    takeaways: list[ReportTakeaway] = Field(default_factory=list)
+    caps: dict[str, int] = Field(default_factory=dict, description="section -> the cap applied")
 
 
 class HumanAISession(BaseModel):
@@ -146,6 +168,10 @@ class DailyReport(BaseModel):
     human_vs_ai: list[ReportTopic] = Field(default_factory=list)
     ai_limitations: list[ReportLimitation] = Field(default_factory=list)
     takeaways: list[ReportTakeaway] = Field(default_factory=list)
+    caps: dict[str, int] = Field(
+        default_factory=dict,
+        description="section -> how many items the report shows; the rest have selected=false",
+    )
     projects: list[ProjectEntry] = Field(default_factory=list)
     sessions: list[SessionSummary] = Field(default_factory=list)
     token_usage: UsageReport

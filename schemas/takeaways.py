@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from schemas import budgets
+from schemas.budgets import Budgets
 from schemas.common import StrictModel, TurnSpan
 
 TakeawayKind = Literal["core", "practical"]
 
 
 class Takeaway(TurnSpan):
-    text: str = Field(description="The takeaway, specific: figures, names, versions, conditions.")
+    text: str = Field(
+        description="The takeaway, specific: figures, names, versions, conditions; "
+        f"{budgets.at_most(budgets.TAKEAWAY)}."
+    )
     kind: TakeawayKind = Field(description="core: an insight about the work; practical: a how-to or habit.")
 
 
 class TakeawaysOutput(StrictModel):
+    WORD_BUDGETS: ClassVar[Budgets] = (("takeaways[].text", budgets.TAKEAWAY),)
+
     takeaways: list[Takeaway] = Field(description="Takeaways from this part of the session.")

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from schemas.common import Status, StrictModel, TurnSpan
+from schemas import budgets
+from schemas.budgets import Budgets
+from schemas.common import STATUS_HELP, Status, StrictModel, TurnSpan
 
 TaskCategory = Literal["architecture_strategy", "implementation_fixes"]
 
 
 class TaskItem(TurnSpan):
-    title: str = Field(description="Short specific name of the task.")
+    title: str = Field(description="Short specific name of the task (the bold title; 3-10 words).")
     category: TaskCategory = Field(
         description="architecture_strategy: design, planning, experiments, research direction; "
         "implementation_fixes: code changes, bug fixes, tooling, configuration."
     )
-    status: Status = Field(description="done, in_progress, or blocked (say by what in details).")
+    status: Status = Field(description=STATUS_HELP)
     details: str = Field(
-        description="What was done and how, with the figures, names, versions, paths and results that matter; "
-        "for a blocked task, what blocks it and the next step."
+        description="One or two sentences: what was done and how, with the figures, names and results that "
+        "matter; for a blocked task, what blocks it and the next step. Title and details together "
+        f"{budgets.at_most(budgets.TASK)}."
     )
 
 
 class TasksOutput(StrictModel):
-    tasks: list[TaskItem] = Field(description="Every distinct task in this part of the session.")
+    WORD_BUDGETS: ClassVar[Budgets] = (("tasks[].title+details", budgets.TASK),)
+
+    tasks: list[TaskItem] = Field(
+        description="Every distinct task in this part of the session, most important first."
+    )

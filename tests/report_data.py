@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.report.build import build_report
+from pipeline.editor import edit_day
+from pipeline.report.build import build_report, order_sessions
 from schemas.facts import SessionFacts
 from schemas.overview import DeviceOverview, OverviewOutput
 from schemas.report import (
@@ -414,4 +415,8 @@ def make_report(evil: str = "", **overrides: Any) -> DailyReport:
         "skipped_sessions": {"no human prompt": 2},
     }
     args.update(overrides)
+    if "items" not in args:
+        ordered = order_sessions(args["sessions"])
+        args["items"] = edit_day(args["results"], sessions=ordered, config=overrides.get("report_config"))
+    args.pop("report_config", None)
     return build_report(**args)

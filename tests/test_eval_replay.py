@@ -47,7 +47,7 @@ def test_replay_scores_every_fixture_case_and_all_pass(tmp_path: Path) -> None:
         "overview",
     }
     scorers = {s["name"] for r in rows for s in r["scores"]}
-    assert scorers == {"schema", "must_mention", "must_not_mention", "enums", "count"}
+    assert scorers == {"schema", "length", "must_mention", "must_not_mention", "enums", "count"}
     assert doc["current"]["provider"] == "replay" and doc["gate"] == []
     page = html.read_text(encoding="utf-8")
     assert (
@@ -154,4 +154,10 @@ def test_a_judge_without_an_answer_is_a_row_error_not_a_crash(tmp_path: Path) ->
     assert result.exit_code == 1, result.output
     (row,) = json.loads(out.read_text(encoding="utf-8"))["current"]["rows"]
     assert row["error"].startswith("judge failed: ReplayMissError") and "judge/gpu-oom/facts" in row["error"]
-    assert [s["name"] for s in row["scores"]] == ["schema", "must_mention", "must_not_mention", "enums"]
+    assert [s["name"] for s in row["scores"]] == [
+        "schema",
+        "length",
+        "must_mention",
+        "must_not_mention",
+        "enums",
+    ]

@@ -13,6 +13,7 @@ from pipeline.eval.scorers import (
     StageOutput,
     count_bounds,
     enum_accuracy,
+    length_budget,
     must_mention,
     must_not_mention,
     schema_validity,
@@ -108,9 +109,36 @@ def test_count_bounds_inside_and_outside() -> None:
 
 def test_score_stage_applies_only_what_the_case_expects() -> None:
     out = tasks_output({"tasks": [task("x")]}, merged={"s1": [task("x")]})
-    assert [s.name for s in score_stage(out, None)] == ["schema"]
+    assert [s.name for s in score_stage(out, None)] == ["schema", "length"]
     names = [s.name for s in score_stage(out, StageExpect(must_mention=["x"], count={"min": 1}))]
-    assert names == ["schema", "must_mention", "count"]
+    assert names == ["schema", "length", "must_mention", "count"]
+
+
+def test_length_fails_a_text_more_than_a_quarter_over_its_budget() -> None:
+    # a task's budget is 60 words for title + details together: 75 words pass, 76 fail
+    ok = tasks_output({"tasks": [task("Fix the loader", details=" ".join(["word"] * 72))]})
+    assert length_budget(ok).passed and length_budget(ok).value == 1.0
+    long = tasks_output(
+        {
+            "tasks": [
+                task("Fix the loader", details=" ".join(["word"] * 73)),
+                task("Short", details="two words"),
+            ]
+        }
+    )
+    score = length_budget(long)
+    assert not score.passed and score.value == 0.5
+    assert "tasks/s1/chunk-0 tasks.title+details: 76 words > 60" in score.reason
+
+
+def test_length_reads_nested_fields_and_counts_cjk_by_characters() -> None:
+    from pipeline.eval.scorers import budget_texts
+    from schemas.budgets import word_count
+
+    overview = {"summary": "a b", "devices": [{"what_was_done": "x y z"}, {"what_was_done": "w"}]}
+    assert budget_texts(overview, "devices[].what_was_done") == ["x y z", "w"]
+    assert budget_texts(overview, "summary") == ["a b"] and budget_texts(overview, "missing") == []
+    assert word_count("训练损失在第三千步之后变成") == 7 and word_count("loss 是 NaN") == 3
 
 
 @pytest.mark.parametrize(

@@ -122,12 +122,12 @@ def sent_by_stage(stub: StubLLMServer, since: int = 0) -> Counter[str]:
 
 
 def changed_prompts(tmp_path: Path) -> Path:
-    """A copy of the repo's prompts with a tasks/v2.md that carries a marker the stub answers differently."""
-    copy = tmp_path / "prompts-v2"
+    """A copy of the repo's prompts with a tasks/v3.md that carries a marker the stub answers differently."""
+    copy = tmp_path / "prompts-v3"
     shutil.copytree(PROMPTS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    v1 = (copy / "tasks" / "v1.md").read_text(encoding="utf-8")
-    (copy / "tasks" / "v2.md").write_text(
-        v1 + f"\nAlways think of {MARKER} before answering.\n", encoding="utf-8"
+    v2 = (copy / "tasks" / "v2.md").read_text(encoding="utf-8")
+    (copy / "tasks" / "v3.md").write_text(
+        v2 + f"\nAlways think of {MARKER} before answering.\n", encoding="utf-8"
     )
     return copy
 
@@ -170,15 +170,16 @@ def test_changed_tasks_prompt_resends_only_tasks_and_its_dependents(
     assert result.exit_code == 1, result.output  # the changed answer loses a must_mention: a regression
     resent = sent_by_stage(stub, before)
     assert resent == Counter({"tasks": chunks, "projects": 2, "overview": 1})
-    assert "tasks v1 → v2" in result.output
+    assert "tasks v2 → v3" in result.output
     doc = read_json(out)
     delta = next(d for d in doc["deltas"] if d["stage"] == "tasks")
     assert delta["baseline"] == 1.0 and delta["current"] < 1.0 and delta["delta"] < -0.05
     assert any("regressed" in p for p in doc["gate"])
     tasks_row = next(r for r in doc["current"]["rows"] if r["stage"] == "tasks")
-    assert "missing 'example title'" in tasks_row["scores"][1]["reason"]
-    assert doc["current"]["prompts"]["tasks"]["version"] == "v2"
-    assert doc["baseline"]["prompts"]["tasks"]["version"] == "v1"
+    mention = next(s for s in tasks_row["scores"] if s["name"] == "must_mention")
+    assert "missing 'example title'" in mention["reason"]
+    assert doc["current"]["prompts"]["tasks"]["version"] == "v3"
+    assert doc["baseline"]["prompts"]["tasks"]["version"] == "v2"
 
 
 def test_equal_versions_with_different_text_show_a_hash(
@@ -186,14 +187,14 @@ def test_equal_versions_with_different_text_show_a_hash(
 ) -> None:
     copy = tmp_path / "prompts-edited"
     shutil.copytree(PROMPTS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    path = copy / "facts" / "v1.md"
+    path = copy / "facts" / "v2.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nBe brief.\n", encoding="utf-8")
     result = runner.invoke(
         app,
         eval_args(stub, cases, "--stage", "facts", "--prompts", str(copy), "--baseline", str(PROMPTS_DIR)),
     )
     assert result.exit_code == 0, result.output
-    assert "facts v1 (" in result.output and ") → v1 (" in result.output
+    assert "facts v2 (" in result.output and ") → v2 (" in result.output
     assert "system v1" not in result.output
     system = copy / "system" / "v1.md"
     system.write_text(system.read_text(encoding="utf-8") + "\nBe exact.\n", encoding="utf-8")
@@ -260,7 +261,7 @@ def test_accept_then_compare_with_the_stored_baseline(
     assert stored.is_file() and stored.parent.parent == Path(os.environ["DAILY_REPORT_CACHE_DIR"])
     second = runner.invoke(app, eval_args(stub, cases, "--stage", "tasks"))
     assert second.exit_code == 0, second.output
-    assert "tasks v1: 1.00 → 1.00 (+0.00), 0 regressed" in second.output
+    assert "tasks v2: 1.00 → 1.00 (+0.00), 0 regressed" in second.output
 
 
 def test_repeat_resends_every_request_and_shows_the_spread(

@@ -18,7 +18,7 @@ from pipeline.llm.exchange import export_requests
 from pipeline.llm.openai_provider import OpenAIProvider
 from pipeline.llm.structured import Attempt, call_structured
 from pipeline.llm.types import LLMRequest
-from pipeline.plan import LLMTarget, to_request
+from pipeline.plan import LLMTarget, chunk_call, to_request
 from pipeline.stages.base import ChunkStage, load_prompt
 from pipeline.stages.registry import chunk_stages, get_stage, system_prompt
 from tests.stages_fakes import make_chunk
@@ -52,7 +52,7 @@ def chunk_requests(
         stage = get_stage(name)()
         assert isinstance(stage, ChunkStage)
         prompt = load_prompt(name)
-        call = stage.plan(chunk, prompt, system, "en")
+        call = chunk_call(stage, chunk, prompt, system, "en")
         out.append((to_request(call, prompt=prompt, target=target), call.output_model))
     return out
 

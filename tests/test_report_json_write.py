@@ -40,7 +40,9 @@ def test_json_has_the_required_top_level_keys_and_round_trips() -> None:
     assert set(data) >= TOP_KEYS
     assert data["schema_version"] == 1
     assert data["token_usage"]["agents"]["claude_code"]["totals"]["total_tokens"] == 6_040_920
-    assert data["tasks"][0]["provenance"]["device"] == "tianhe"
+    assert {t["provenance"]["device"] for t in data["tasks"]} == {"tianhe", "DCC"}
+    assert all(t["selected"] is True for t in data["tasks"])  # a small day: every item within the caps
+    assert data["caps"]["tasks"] == 12
     assert data["redaction"] == {"aws-access-key": 1, "bearer-token": 2}
     assert DailyReport.model_validate_json(render_json(r)) == r
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from pipeline.stages.base import ChunkStage, load_prompt
+from pipeline.plan import chunk_call
+from pipeline.stages.base import ChunkStage, load_prompt, prompt_versions
 from pipeline.stages.registry import STAGES, chunk_stages, get_stage, system_prompt
 from tests.stages_fakes import make_chunk
 
@@ -20,7 +21,7 @@ def _plan_all(lang: str = "en", **chunk_kw: Any) -> list[Any]:
     for name in chunk_stages():
         stage = get_stage(name)()
         assert isinstance(stage, ChunkStage)
-        calls.append(stage.plan(chunk, load_prompt(name), system, lang))
+        calls.append(chunk_call(stage, chunk, load_prompt(name), system, lang))
     return calls
 
 
@@ -88,8 +89,8 @@ def test_output_schema_is_strict(name: str) -> None:
 @pytest.mark.parametrize("name", list(STAGES))
 def test_every_stage_has_a_prompt_with_a_header(name: str) -> None:
     prompt = load_prompt(name)
-    assert prompt.version == "v1"
-    assert prompt.text.startswith("{#-") and f"{name} · v1" in prompt.text.splitlines()[0]
+    assert prompt.version in prompt_versions(name) and prompt.version == prompt_versions(name)[-1]
+    assert prompt.text.startswith("{#-") and f"{name} · {prompt.version}" in prompt.text.splitlines()[0]
 
 
 def test_later_stages_read_the_transcript_from_the_stub_cache() -> None:

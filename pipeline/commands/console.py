@@ -21,6 +21,7 @@ from rich.text import Text
 
 from pipeline import log
 from pipeline.errors import DailyReportError
+from pipeline.llm.factory import PROVIDERS
 
 WIDE = 130  # tables are not cut to 80 columns when the output is a file or a pipe
 
@@ -127,7 +128,7 @@ class Throttle:
 def _print_estimate(fields: dict[str, Any]) -> None:
     """The estimate table; for replay (nothing is paid) one line saying where the answers come from."""
     est = fields["estimate"]
-    if est.provider == "replay":
+    if est.provider in PROVIDERS and PROVIDERS[est.provider].free:
         where = fields.get("answers_from") or "the replay directory"
         out.print(f"replay: {est.total().requests} requests, answers from {where}")
         return

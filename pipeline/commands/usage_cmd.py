@@ -7,6 +7,7 @@ Warnings go to stderr through logging; a DailyReportError becomes one line on st
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -51,12 +52,8 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
 
 def _debug() -> bool:
-    try:
-        from pipeline.cli import _state
-
-        return bool(_state.get("debug"))
-    except ImportError:  # pragma: no cover
-        return False
+    """``--debug`` was given: the app's callback then set the root logger to DEBUG."""
+    return logging.getLogger().isEnabledFor(logging.DEBUG)
 
 
 def _print_json(data: Any) -> None:

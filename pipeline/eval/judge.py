@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import Field
 
 from pipeline.eval.results import Row, Spent
-from pipeline.eval.scorers import JUDGE, Score
+from pipeline.eval.scorers import JUDGE, Score, StageOutput
+from pipeline.eval.settings import CaseRun, EvalSettings
 from pipeline.paths import PROMPTS_DIR
 from pipeline.stages.base import PlannedCall, Prompt, load_prompt
 from schemas.common import StrictModel
-
-if TYPE_CHECKING:
-    from pipeline.eval.runner import CaseRun, EvalSettings
 
 JUDGE_STAGE = "judge"
 PASS_MARK = 0.7
@@ -57,11 +55,17 @@ def judge_call(*, rubric: Prompt, case: str, stage: str, reference: str, output:
 
 
 def judge_rows(
-    done: CaseRun, rows: Sequence[Row], *, settings: EvalSettings, cache: Any, spent: Spent
+    done: CaseRun,
+    rows: Sequence[Row],
+    *,
+    settings: EvalSettings,
+    cache: Any,
+    spent: Spent,
+    output_of: Callable[[CaseRun, str], StageOutput],
 ) -> str:
     """Add a judge score to every row that has a reference answer; returns the rubric version."""
-    from pipeline.eval.runner import stage_output
     from pipeline.execute import Executor, LLMSender
+    from pipeline.llm.factory import provider_spec
     from pipeline.llm.ledger import Ledger
     from pipeline.plan import Planned, to_request
 
@@ -69,7 +73,7 @@ def judge_rows(
     planned: dict[str, Planned] = {}
     for row in rows:
         reference = reference_text(done.case.path, row.stage)
-        answers = stage_output(done, row.stage).answers
+        answers = output_of(done, row.stage).answers
         if reference is None or not answers:
             continue
         output = json.dumps({a.label: a.output for a in answers}, ensure_ascii=False, indent=1)
@@ -90,7 +94,7 @@ def judge_rows(
         run_id=run_id,
         date=done.run.opts.date,
         reasks=settings.llm().reasks,
-        store_answers=done.run.target.provider != "replay",
+        store_answers=provider_spec(done.run.target.provider).stores_answers,
         price_overrides=settings.prices() or None,
     )
     # a --repeat sample's verdict is re-sent too, under the sample's key (the judge shares the case's target)

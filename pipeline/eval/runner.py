@@ -19,52 +19,11 @@ from typing import Any
 from pipeline import log
 from pipeline.errors import DailyReportError, MissingKeyError
 from pipeline.eval.cases import Case, load_cases
+from pipeline.eval.judge import judge_rows
 from pipeline.eval.results import EvalResult, PromptInfo, Row, combine_rows
 from pipeline.eval.scorers import Answer, StageOutput, score_stage
-from pipeline.paths import PROMPTS_DIR, default_cache_path
-from schemas.config import Config, LLMConfig
-
-
-@dataclass
-class EvalSettings:
-    """What ``daily-report eval`` asks for, apart from the prompts directory of each side."""
-
-    cases_dir: Path | None = None
-    case_names: list[str] | None = None
-    stages: list[str] | None = None
-    provider: str | None = None
-    model: str | None = None
-    base_url: str | None = None
-    repeat: int = 1
-    judge: bool = False
-    cache_path: Path | None = None
-    config: Config | None = None  # the user's config: [llm] and [prices] apply to every case
-
-    def llm(self) -> LLMConfig:
-        return self.config.llm if self.config is not None else LLMConfig()
-
-    def prices(self) -> dict[str, Any]:
-        return dict(self.config.prices) if self.config is not None else {}
-
-    def cache_file(self) -> Path:
-        if self.cache_path is not None:
-            return self.cache_path
-        if self.config is not None and self.config.cache_path is not None:
-            return self.config.cache_path
-        return default_cache_path()
-
-    def samples(self) -> list[int]:
-        """The sample numbers each case runs as: [0] (the normal, cached run) or 1..repeat."""
-        return list(range(1, self.repeat + 1)) if self.repeat > 1 else [0]
-
-
-@dataclass
-class CaseRun:
-    """One engine run of one case: the engine's run state and result."""
-
-    case: Case
-    run: Any
-    result: Any
+from pipeline.eval.settings import CaseRun, EvalSettings
+from pipeline.paths import PROMPTS_DIR
 
 
 @dataclass
@@ -148,10 +107,8 @@ def _case_rows(case: Case, settings: EvalSettings, *, side: _Side, cache: Any) -
         side.result.spent.add(done.result.generation)
         rows = [score_case_stage(done, stage) for stage in stages]
         if settings.judge:
-            from pipeline.eval.judge import judge_rows
-
             side.result.judge = judge_rows(
-                done, rows, settings=settings, cache=cache, spent=side.result.spent
+                done, rows, settings=settings, cache=cache, spent=side.result.spent, output_of=stage_output
             )
         samples.append(rows)
     return [combine_rows([s[i] for s in samples]) for i in range(len(stages))]

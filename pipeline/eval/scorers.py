@@ -17,15 +17,18 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from pipeline.eval.cases import REGEX_PREFIX, StageExpect
+from schemas.budgets import budgets_of, word_count
 
-SCHEMA, MUST_MENTION, MUST_NOT, ENUMS, COUNT, JUDGE = (
+SCHEMA, MUST_MENTION, MUST_NOT, ENUMS, COUNT, JUDGE, LENGTH = (
     "schema",
     "must_mention",
     "must_not_mention",
     "enums",
     "count",
     "judge",
+    "length",
 )
+LENGTH_TOLERANCE = 1.25  # an answer fails when a text is more than 25% over its budget
 ENUM_FIELDS: dict[str, tuple[str, ...]] = {
     "statuses": ("status",),
     "categories": ("category",),
@@ -230,9 +233,44 @@ def count_bounds(output: StageOutput, expect: StageExpect) -> Score:
     return Score(name=COUNT, value=value, passed=False, reason=f"{n} items, outside {bounds}")
 
 
+def budget_texts(answer: Any, path: str) -> list[str]:
+    """The texts a budget path names in one answer: "summary", "tasks[].details", "tasks[].title+details"."""
+    head, _, rest = path.partition("[].")
+    if rest:
+        items = answer.get(head) if isinstance(answer, Mapping) else None
+        return [t for item in items or [] for t in budget_texts(item, rest)]
+    if not isinstance(answer, Mapping):
+        return []
+    parts = [answer.get(f) for f in path.split("+")]
+    return (
+        [" ".join(p for p in parts if isinstance(p, str))] if any(isinstance(p, str) for p in parts) else []
+    )
+
+
+def length_budget(output: StageOutput) -> Score:
+    """Share of the budgeted texts (the output model's ``WORD_BUDGETS``) within 25% of their word budget;
+    fails on any text over that."""
+    budgets = budgets_of(output.output_model)
+    total, over = 0, []
+    for a in output.answers:
+        if a.output is None:
+            continue
+        for path, words in budgets:
+            for text in budget_texts(a.output, path):
+                total += 1
+                n = word_count(text)
+                if n > words * LENGTH_TOLERANCE:
+                    over.append(f"{a.label} {path.replace('[]', '')}: {n} words > {words}")
+    value = (total - len(over)) / total if total else 1.0
+    reason = f"{total - len(over)}/{total} texts within budget" + (f"; {'; '.join(over[:3])}" if over else "")
+    return Score(name=LENGTH, value=value, passed=not over, reason=reason)
+
+
 def score_stage(output: StageOutput, expect: StageExpect | None) -> list[Score]:
-    """Every scorer that applies: schema always; the others when the case expects something of them."""
+    """Every scorer that applies: schema and length always; the others when the case expects something."""
     scores = [schema_validity(output)]
+    if budgets_of(output.output_model):
+        scores.append(length_budget(output))
     if expect is None:
         return scores
     if expect.must_mention:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,6 +24,7 @@ import orjson
 from pipeline.errors import MissingKeyError
 from pipeline.llm.base import BatchStatus, RawAnswer, ToolCall, split_blocks
 from pipeline.llm.retry import BadResponseError
+from pipeline.llm.spec import ProviderSpec
 from pipeline.llm.types import LLMRequest, Usage
 
 if TYPE_CHECKING:
@@ -31,6 +33,14 @@ if TYPE_CHECKING:
 KEY_VAR = "ANTHROPIC_API_KEY"
 DEFAULT_MODEL = "claude-haiku-4-5"
 Structured = Literal["native", "tool", "tools"]
+_SPEND_LIMIT_ERRORS = ("EnforcedSpendLimitReachedError", "ContractSpendLimitReachedError")
+
+
+def _transform_schema(schema: Any) -> Any:
+    """The SDK's strict-schema transform (loaded with the SDK: planning a request needs the SDK's rules)."""
+    import anthropic  # the transform is the SDK's own; it loads once, when a request is first shaped
+
+    return anthropic.transform_schema(schema)
 
 
 def missing_key_message(var: str, others: str) -> str:
@@ -68,12 +78,29 @@ class AnthropicProvider:
         if self._client is None:
             if not self.api_key:
                 raise MissingKeyError(missing_key_message(KEY_VAR, "--provider openai"))
-            import anthropic  # here, not at import: a dry run never loads the SDK (~0.7 s)
+            import anthropic  # the SDK loads on the first send: a dry run or an export never needs it
 
             self._client = anthropic.Anthropic(
                 api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=self.timeout_s
             )
         return self._client
+
+    def transport_errors(self) -> tuple[type[BaseException], ...]:
+        import anthropic  # only asked once a send has failed, so the SDK is loaded already
+
+        return (anthropic.APIError,)
+
+    def is_transient(self, exc: BaseException) -> bool | None:
+        """Spend-limit 429s never pass by waiting; timeouts and lost connections do."""
+        sdk = sys.modules.get("anthropic")
+        if sdk is None:
+            return None
+        no_retry = tuple(getattr(sdk, n) for n in _SPEND_LIMIT_ERRORS if hasattr(sdk, n))
+        if isinstance(exc, no_retry):
+            return False
+        if isinstance(exc, sdk.APIConnectionError):  # APITimeoutError is one too
+            return True
+        return None
 
     def params(self, request: LLMRequest, extra_messages: list[dict[str, Any]]) -> dict[str, Any]:
         """The Messages API body for ``request`` (also one batch line's ``params``)."""
@@ -247,9 +274,15 @@ def parse_batch_result(line: dict[str, Any]) -> tuple[str, RawAnswer | str]:
     return custom_id, answer_from_message(result["message"])
 
 
-def _transform_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """The SDK's strict-schema transform, imported only when a body is built (a send or an export)."""
-    from anthropic import transform_schema
-
-    out: dict[str, Any] = transform_schema(schema)
-    return out
+SPEC = ProviderSpec(
+    name=AnthropicProvider.name,
+    default_model=DEFAULT_MODEL,
+    build=lambda cfg, url, _model: AnthropicProvider(
+        base_url=url, timeout_s=cfg.timeout_s, structured=cfg.structured, strict_tools=cfg.strict_tools
+    ),
+    cache_writes_billed=True,
+    # Documented cache floors by model: Haiku 4.5 and Opus 4.5/4.6: 4,096; Haiku 3/3.5: 2,048; others 1,024.
+    min_cacheable=1024,
+    cache_floors=(("haiku-4-5", 4096), ("opus-4-5", 4096), ("opus-4-6", 4096), ("haiku-3", 2048)),
+    structured_modes=("tools", "native", "tool"),
+)

@@ -22,7 +22,7 @@ from pipeline.llm.answers import AnswerTally, PlannedPair, Sink, accept, custom_
 from pipeline.llm.base import BatchStatus, Provider
 from pipeline.llm.cache import Cache
 from pipeline.llm.ledger import Ledger
-from pipeline.llm.retry import RetryPolicy, is_refused_with_hint, status_of, with_retries
+from pipeline.llm.retry import RetryPolicy, is_refused_with_hint, is_retryable, status_of, with_retries
 from pipeline.llm.types import LLMRequest
 
 
@@ -117,7 +117,7 @@ def submit_batch(
         batch_id = with_retries(
             lambda: provider.submit_batch_lines(lines),
             policy=policy or RetryPolicy(),
-            retry_if=is_refused_with_hint,
+            retry_if=partial(is_refused_with_hint, provider=provider),
         )
     except Exception as exc:
         raise _create_failed(exc, cache=cache, provider_name=provider.name, placeholder=placeholder) from exc
@@ -203,7 +203,11 @@ def poll_batches(
     retry = policy or RetryPolicy(sleep=sleep)
     while waiting:
         for batch_id in list(waiting):
-            status = with_retries(partial(provider.batch_status, batch_id), policy=retry)
+            status = with_retries(
+                partial(provider.batch_status, batch_id),
+                policy=retry,
+                retry_if=partial(is_retryable, provider=provider),
+            )
             _set_status(cache, batch_id, status.status)
             if on_progress is not None:
                 on_progress(status)
@@ -218,7 +222,11 @@ def poll_batches(
             if status.done:
                 waiting.remove(batch_id)
                 summary.polled.append(batch_id)
-                lines = with_retries(partial(_results, provider, batch_id), policy=retry)
+                lines = with_retries(
+                    partial(_results, provider, batch_id),
+                    policy=retry,
+                    retry_if=partial(is_retryable, provider=provider),
+                )
                 _collect(provider, batch_id, lines, planned=requests_by_custom_id, sink=sink, summary=summary)
         if waiting and max_wait_s is not None and time.monotonic() - started >= max_wait_s:
             break

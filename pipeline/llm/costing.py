@@ -7,9 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from pipeline.llm.factory import PROVIDERS
 from pipeline.llm.types import Usage
-
-FREE_PROVIDERS = frozenset({"replay"})
 
 
 def call_cost(
@@ -22,8 +21,9 @@ def call_cost(
     when: datetime | None = None,
 ) -> Decimal | None:
     """Price ``usage`` with ``pipeline.pricing.price`` at the prices of ``when``, the call time (None: now,
-    for a call just made); replay answers cost nothing."""
-    if provider in FREE_PROVIDERS:
+    for a call just made); a free provider's (replay) answers cost nothing."""
+    spec = PROVIDERS.get(provider)
+    if spec is not None and spec.free:
         return Decimal(0)
     from pipeline.pricing import price  # a broken genai-prices fails loudly here
 

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from pipeline.errors import ConfigError
+from pipeline.llm import anthropic_provider, openai_provider, replay
 from pipeline.llm.base import Provider
 from pipeline.llm.retry import RetryPolicy
+from pipeline.llm.spec import ProviderSpec
 from schemas.config import LLMConfig
 
-PROVIDERS = ("anthropic", "openai", "replay")
+PROVIDERS: dict[str, ProviderSpec] = {
+    spec.name: spec for spec in (anthropic_provider.SPEC, openai_provider.SPEC, replay.SPEC)
+}
+"""The one list of providers: adding one is its module (with its ``SPEC``) and one entry here."""
+
+
+def provider_spec(name: str) -> ProviderSpec:
+    """The declaration of provider ``name``; an unknown name is a ConfigError listing the valid ones."""
+    try:
+        return PROVIDERS[name]
+    except KeyError:
+        raise ConfigError(f"unknown provider {name!r}: use one of {', '.join(PROVIDERS)}") from None
 
 
 def make_provider(
@@ -24,21 +37,7 @@ def make_provider(
     cfg = llm_config or LLMConfig()
     name = provider or cfg.provider
     url = base_url or cfg.base_url
-    if name == "anthropic":
-        from pipeline.llm.anthropic_provider import AnthropicProvider
-
-        return AnthropicProvider(
-            base_url=url, timeout_s=cfg.timeout_s, structured=cfg.structured, strict_tools=cfg.strict_tools
-        )
-    if name == "openai":
-        from pipeline.llm.openai_provider import OpenAIProvider
-
-        return OpenAIProvider(base_url=url, timeout_s=cfg.timeout_s)
-    if name == "replay":
-        from pipeline.llm.replay import ReplayProvider
-
-        return ReplayProvider(cfg.replay_dir, model=model)
-    raise ConfigError(f"unknown provider {name!r}: use one of {', '.join(PROVIDERS)}")
+    return provider_spec(name).build(cfg, url, model)
 
 
 def model_for(

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -22,6 +23,7 @@ from pipeline.errors import MissingKeyError
 from pipeline.llm.anthropic_provider import missing_key_message
 from pipeline.llm.base import BatchStatus, RawAnswer, ToolCall, join_blocks, split_blocks, user_text
 from pipeline.llm.retry import BadResponseError
+from pipeline.llm.spec import ProviderSpec
 from pipeline.llm.types import LLMRequest, TextBlock, Usage
 
 if TYPE_CHECKING:
@@ -62,12 +64,24 @@ class OpenAIProvider:
         if self._client is None:
             if not self.api_key:
                 raise MissingKeyError(missing_key_message(KEY_VAR, "--provider anthropic, --base-url URL"))
-            import openai  # here, not at import: a dry run never loads the SDK (~0.6 s)
+            import openai  # the SDK loads on the first send: a dry run or an export never needs it
 
             self._client = openai.OpenAI(
                 api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=self.timeout_s
             )
         return self._client
+
+    def transport_errors(self) -> tuple[type[BaseException], ...]:
+        import openai  # only asked once a send has failed, so the SDK is loaded already
+
+        return (openai.APIError,)
+
+    def is_transient(self, exc: BaseException) -> bool | None:
+        """Timeouts and lost connections pass by waiting; statuses follow the generic rule."""
+        sdk = sys.modules.get("openai")
+        if sdk is not None and isinstance(exc, sdk.APIConnectionError):  # APITimeoutError is one too
+            return True
+        return None
 
     def params(self, request: LLMRequest, extra_messages: list[dict[str, Any]]) -> dict[str, Any]:
         """The Chat Completions body for ``request`` (also one batch line's ``body``)."""
@@ -286,3 +300,13 @@ def parse_batch_result(line: dict[str, Any]) -> tuple[str, RawAnswer | str]:
             f"batch result status {status}: {orjson.dumps(response.get('body')).decode()[:300]}",
         )
     return custom_id, answer_from_completion(response.get("body") or {})
+
+
+SPEC = ProviderSpec(
+    name=OpenAIProvider.name,
+    default_model=DEFAULT_MODEL,
+    build=lambda cfg, url, _model: OpenAIProvider(base_url=url, timeout_s=cfg.timeout_s),
+    cache_writes_billed=False,  # automatic prefix caching from 1,024 tokens: reads are discounted, writes free
+    min_cacheable=1024,
+    structured_modes=("tools", "native"),
+)

@@ -16,6 +16,7 @@ import orjson
 
 from pipeline.errors import LLMError, ReplayMissError
 from pipeline.llm.base import BatchStatus, RawAnswer
+from pipeline.llm.spec import ProviderSpec
 from pipeline.llm.types import LLMRequest, Usage
 from pipeline.paths import FIXTURES_DIR
 
@@ -81,3 +82,13 @@ class ReplayProvider:
 
     def batch_results(self, batch_id: str) -> Iterable[dict[str, Any]]:
         raise LLMError("the replay provider has no batch API: run without --batch")
+
+
+SPEC = ProviderSpec(
+    name=ReplayProvider.name,
+    default_model=ReplayProvider.default_model,
+    build=lambda cfg, _url, model: ReplayProvider(cfg.replay_dir, model=model),
+    free=True,
+    stores_answers=False,  # its answers are files already
+    structured_modes=("tools", "native", "tool"),
+)

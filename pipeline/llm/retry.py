@@ -8,11 +8,10 @@ stops, bounded in attempts and total time. Other 4xx are never retried. The SDKs
 from __future__ import annotations
 
 import email.utils
-import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tenacity import (
@@ -40,49 +39,39 @@ class StoppedError(LLMError):
     """The run was interrupted (Ctrl-C): no new attempt starts, not even a retry or a re-ask."""
 
 
-SDKS = ("anthropic", "openai")
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (OSError, BadResponseError)
+"""What any send may raise that is the provider's fault, not ours; each provider adds its SDK's errors
+(``transport_errors_of``)."""
 
 
-def _loaded_sdks() -> list[Any]:
-    """The provider SDKs this process has imported: an error can only come from one of them, and a dry run
-    (which imports neither) must not pay ~1.3 s to import them just to name their exception classes."""
-    return [sys.modules[name] for name in SDKS if name in sys.modules]
-
-
-def _sdk_classes(*names: str) -> tuple[type[BaseException], ...]:
-    return tuple(getattr(sdk, n) for sdk in _loaded_sdks() for n in names if hasattr(sdk, n))
-
-
-def transport_errors() -> tuple[type[BaseException], ...]:
-    """What a send may raise that is the provider's fault, not ours."""
-    return (*_sdk_classes("APIError"), OSError, BadResponseError)
-
-
-def __getattr__(name: str) -> Any:
-    if name == "TRANSPORT_ERRORS":  # the old constant, now computed from the SDKs loaded so far
-        return transport_errors()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def transport_errors_of(provider: object) -> tuple[type[BaseException], ...]:
+    """``TRANSPORT_ERRORS`` plus the provider's own SDK errors (its ``transport_errors()``, when it has one)."""
+    own = getattr(provider, "transport_errors", None)
+    return TRANSPORT_ERRORS + (tuple(own()) if callable(own) else ())
 
 
 @dataclass
 class RetryPolicy:
-    """Bounds and waits of transport retries. Tests pass a recording ``sleep`` and tiny waits."""
+    """Bounds and waits of transport retries. ``sleep`` None is the real clock; any other clock (a recording
+    one) is called as it is."""
 
     max_attempts: int = 6
     max_total_s: float = 300.0
     initial_wait_s: float = 1.0
     max_wait_s: float = 60.0
     max_hint_s: float = 120.0
-    sleep: Callable[[float], None] = field(default=time.sleep)
+    sleep: Callable[[float], None] | None = None
     stop: threading.Event | None = None  # set (Ctrl-C): waits end early and no further attempt starts
     gate: AdaptiveLimit | None = None  # the run's limit on attempts in flight (pipeline.llm.pacing)
 
     def pause(self, seconds: float) -> None:
         """The wait between attempts; with a stop event and the real clock it ends when the event is set."""
-        if self.stop is not None and self.sleep is time.sleep:
+        if self.sleep is not None:
+            self.sleep(seconds)
+        elif self.stop is not None:
             self.stop.wait(seconds)
         else:
-            self.sleep(seconds)
+            time.sleep(seconds)
 
     def check(self) -> None:
         if self.stop is not None and self.stop.is_set():
@@ -99,18 +88,22 @@ def status_of(exc: BaseException) -> int | None:
     return code if isinstance(code, int) else None
 
 
-def is_retryable(exc: BaseException) -> bool:
-    """True for transient transport failures only."""
+def is_retryable(exc: BaseException, provider: object | None = None) -> bool:
+    """True for transient transport failures only. The provider (its ``is_transient(exc)``) has the first
+    word on its own SDK's errors; then the generic rule: 408, 429, 5xx, a body that is not JSON, and
+    connection errors (``OSError``) are retried."""
     if _headers(exc).get("x-should-retry") == "false":
         return False
-    if isinstance(exc, _sdk_classes("EnforcedSpendLimitReachedError", "ContractSpendLimitReachedError")):
-        return False
+    own = getattr(provider, "is_transient", None)
+    verdict = own(exc) if callable(own) else None
+    if verdict is not None:
+        return bool(verdict)
     if isinstance(exc, BadResponseError):
         return True
-    if isinstance(exc, _sdk_classes("APITimeoutError", "APIConnectionError")):
-        return True
     code = status_of(exc)
-    return code is not None and (code in RETRY_STATUS or code >= 500)
+    if code is None:
+        return isinstance(exc, OSError)
+    return code in RETRY_STATUS or code >= 500
 
 
 def retry_after_s(exc: BaseException) -> float | None:
@@ -148,10 +141,10 @@ def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
     return wait
 
 
-def is_refused_with_hint(exc: BaseException) -> bool:
+def is_refused_with_hint(exc: BaseException, provider: object | None = None) -> bool:
     """A 429 carrying a retry-after hint: the server refused the call, so sending it again is safe even
     for calls that must never run twice (creating a paid batch)."""
-    return status_of(exc) == 429 and retry_after_s(exc) is not None and is_retryable(exc)
+    return status_of(exc) == 429 and retry_after_s(exc) is not None and is_retryable(exc, provider)
 
 
 class stop_when_event_set(stop_base):  # tenacity's naming

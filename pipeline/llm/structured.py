@@ -8,6 +8,7 @@ re-asks here. Every attempt (a transport failure, an invalid answer, the valid o
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -22,7 +23,7 @@ from pipeline.errors import LLMError
 from pipeline.llm.base import Provider, RawAnswer, reask_turns
 from pipeline.llm.cache import Cache
 from pipeline.llm.costing import call_cost
-from pipeline.llm.retry import RetryPolicy, status_of, transport_errors, with_retries
+from pipeline.llm.retry import RetryPolicy, is_retryable, status_of, transport_errors_of, with_retries
 from pipeline.llm.types import LLMRequest, LLMResponse, Usage
 from pipeline.paths import PROMPTS_DIR
 
@@ -180,8 +181,13 @@ class _Call:
             )
 
         try:
-            raw = with_retries(once, policy=self.policy, on_failure=failed)
-        except transport_errors() as exc:
+            raw = with_retries(
+                once,
+                policy=self.policy,
+                on_failure=failed,
+                retry_if=functools.partial(is_retryable, provider=self.provider),
+            )
+        except transport_errors_of(self.provider) as exc:
             raise TransportError(
                 f"{self.request.label or self.request.stage}: {self.provider.name} failed after "
                 f"{self.attempts} attempts: {type(exc).__name__}: {exc}"[:600],

@@ -8,21 +8,16 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from pipeline.report.dedup import dedup_issues, dedup_limitations, dedup_takeaways, dedup_tasks, dedup_topics
 from pipeline.report.fmt import STAGE_ORDER
 from schemas.facts import SessionFacts
 from schemas.overview import OverviewOutput
 from schemas.report import (
     DailyReport,
+    DayItems,
     Failure,
     Generation,
     Overview,
     ProjectEntry,
-    ReportIssue,
-    ReportLimitation,
-    ReportTakeaway,
-    ReportTask,
-    ReportTopic,
     SessionSummary,
 )
 from schemas.usage import UsageReport
@@ -32,12 +27,6 @@ M = TypeVar("M", bound=BaseModel)
 CHUNK_STAGES = ("facts", "tasks", "issues", "human_ai", "takeaways")
 DAY_STAGES = ("projects", "overview")
 
-_STATUS_RANK = {"in_progress": 0, "blocked": 1, "done": 2}
-_CATEGORY_RANK = {"architecture_strategy": 0, "implementation_fixes": 1}
-_SEVERITY_RANK = {"critical": 0, "general": 1}
-_LEVEL_RANK = {"strategic": 0, "implementation": 1}
-_KIND_RANK = {"core": 0, "practical": 1}
-
 
 def build_report(
     *,
@@ -46,6 +35,7 @@ def build_report(
     lang: str,
     sessions: list[SessionSummary],
     results: Mapping[str, Mapping[str, Any]],
+    items: DayItems,
     day_results: Mapping[str, Any],
     usage: UsageReport,
     generation: Generation,
@@ -54,7 +44,9 @@ def build_report(
     skipped_lines: int,
     skipped_sessions: dict[str, int],
 ) -> DailyReport:
-    """Assemble the report. Any stage may be missing: what exists is rendered and the gap is recorded."""
+    """Assemble the report. Any stage may be missing: what exists is rendered and the gap is recorded.
+
+    ``items`` are the day editor's sections (``pipeline.editor.edit_day``): merged, ordered and flagged."""
     all_failures = _unique_failures([*failures, *generation.failures])
     ordered = order_sessions(_apply_facts(sessions, results.get("facts", {}), all_failures))
     ids = [s.session_id for s in ordered]
@@ -67,11 +59,12 @@ def build_report(
         overview=_overview(overview),
         devices=list(overview.devices) if overview else [],
         summary=overview.summary if overview else "",
-        tasks=_tasks(results.get("tasks", {}), ids),
-        issues=_issues(results.get("issues", {}), ids),
-        human_vs_ai=_topics(results.get("human_ai", {}), ids),
-        ai_limitations=_limitations(results.get("human_ai", {}), ids),
-        takeaways=_takeaways(results.get("takeaways", {}), ids),
+        tasks=items.tasks,
+        issues=items.issues,
+        human_vs_ai=items.human_vs_ai,
+        ai_limitations=items.ai_limitations,
+        takeaways=items.takeaways,
+        caps=items.caps,
         projects=_projects(day_results.get("projects"), ordered),
         sessions=ordered,
         token_usage=usage,
@@ -158,54 +151,6 @@ def _fill_project(entry: ProjectEntry, sessions: list[SessionSummary]) -> Projec
     if not entry.minutes:
         update["minutes"] = round(sum(_minutes(s) for s in sessions), 1)
     return entry.model_copy(update=update) if update else entry
-
-
-# ---------------------------------------------------------------- items
-
-
-def _per_session(by_session: Mapping[str, Any], ids: list[str]) -> Iterable[tuple[str, Any]]:
-    """Session results in report session order, then any result for a session we were not told about."""
-    for sid in ids:
-        if sid in by_session:
-            yield sid, by_session[sid]
-    for sid in sorted(set(by_session) - set(ids)):
-        yield sid, by_session[sid]
-
-
-def _collect(
-    model: type[M], by_session: Mapping[str, Any], ids: list[str], attr: str | None = None
-) -> list[M]:
-    out: list[M] = []
-    for _sid, value in _per_session(by_session, ids):
-        items = _field(value, attr) if attr else value
-        found = [_as(model, i) for i in items or []]
-        out.extend(sorted(found, key=lambda i: (i.turn_start, i.turn_end)))  # type: ignore[attr-defined]
-    return out
-
-
-def _tasks(by_session: Mapping[str, Any], ids: list[str]) -> list[ReportTask]:
-    items = dedup_tasks(_collect(ReportTask, by_session, ids), session_rank=ids)
-    return sorted(items, key=lambda t: (_CATEGORY_RANK[t.category], _STATUS_RANK[t.status]))
-
-
-def _issues(by_session: Mapping[str, Any], ids: list[str]) -> list[ReportIssue]:
-    items = dedup_issues(_collect(ReportIssue, by_session, ids))
-    return sorted(items, key=lambda i: _SEVERITY_RANK[i.severity])
-
-
-def _topics(by_session: Mapping[str, Any], ids: list[str]) -> list[ReportTopic]:
-    items = dedup_topics(_collect(ReportTopic, by_session, ids, attr="topics"))
-    return sorted(items, key=lambda t: _LEVEL_RANK[t.level])
-
-
-def _limitations(by_session: Mapping[str, Any], ids: list[str]) -> list[ReportLimitation]:
-    items = dedup_limitations(_collect(ReportLimitation, by_session, ids, attr="limitations"))
-    return sorted(items, key=lambda t: _SEVERITY_RANK[t.severity])
-
-
-def _takeaways(by_session: Mapping[str, Any], ids: list[str]) -> list[ReportTakeaway]:
-    items = dedup_takeaways(_collect(ReportTakeaway, by_session, ids))
-    return sorted(items, key=lambda t: _KIND_RANK[t.kind])
 
 
 # ---------------------------------------------------------------- what is missing

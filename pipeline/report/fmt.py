@@ -104,11 +104,12 @@ def turns(p: Provenance) -> str:
 
 
 def provenance(p: Provenance) -> str:
-    """`DCC · 0533cb2c · t3–t18 (+1 session)`: where an item comes from."""
+    """`DCC · 0533cb2c · t3–t18 (+1 session on tianhe)`: where an item comes from, and where else it was said."""
     text = f"{p.device} · {short_id(p.session_id)} · {turns(p)}"
     if p.also_in:
         n = len(p.also_in)
-        text += f" (+{n} session{'s' if n > 1 else ''})"
+        on = f" on {', '.join(p.also_on)}" if p.also_on else ""
+        text += f" (+{n} session{'s' if n > 1 else ''}{on})"
     return text
 
 

@@ -82,9 +82,30 @@ def _grouped(
     return [(label, g) for value, label in labels.items() if (g := [i for i in items if key(i) == value])]
 
 
+def _split(items: Sequence[T]) -> tuple[list[T], list[T]]:
+    """(selected, the rest): the rest is offered collapsed ("9 more tasks")."""
+    return [i for i in items if getattr(i, "selected", True)], [
+        i for i in items if not getattr(i, "selected", True)
+    ]
+
+
+def _numbered_issues(r: DailyReport) -> tuple[list[tuple[str, list[Any]]], list[tuple[int, Any]]]:
+    """Issues numbered in the order they show: the selected by severity group, then the collapsed rest."""
+    shown, rest = _split(r.issues)
+    groups, n = [], 0
+    for label, group in _grouped(shown, lambda i: i.severity, SEVERITY_ISSUE_LABEL):
+        groups.append((label, [(n + k, i) for k, i in enumerate(group, start=1)]))
+        n += len(group)
+    return groups, [(n + k, i) for k, i in enumerate(rest, start=1)]
+
+
 def _context(r: DailyReport) -> dict[str, Any]:
     tz = zone(r.timezone)
-    numbered = list(enumerate(r.issues, start=1))
+    tasks, more_tasks = _split(r.tasks)
+    topics, more_topics = _split(r.human_vs_ai)
+    limitations, more_limitations = _split(r.ai_limitations)
+    takeaways, more_takeaways = _split(r.takeaways)
+    issues, more_issues = _numbered_issues(r)
     return {
         "r": r,
         "csp": _csp(),
@@ -92,11 +113,16 @@ def _context(r: DailyReport) -> dict[str, Any]:
         "n_devices": len({s.device for s in r.sessions}),
         "agent_cost": r.token_usage.total_cost_usd,
         "missing": lambda stage: footer.section_missing(r, stage),
-        "tasks": _grouped(r.tasks, lambda t: t.category, CATEGORY_LABEL),
-        "issues": _grouped(numbered, lambda x: x[1].severity, SEVERITY_ISSUE_LABEL),
-        "topics": _grouped(r.human_vs_ai, lambda t: t.level, LEVEL_LABEL),
-        "limitations": _grouped(r.ai_limitations, lambda x: x.severity, SEVERITY_LIMIT_LABEL),
-        "takeaways": _grouped(r.takeaways, lambda x: x.kind, TAKEAWAY_LABEL),
+        "tasks": _grouped(tasks, lambda t: t.category, CATEGORY_LABEL),
+        "more_tasks": more_tasks,
+        "issues": issues,
+        "more_issues": more_issues,
+        "topics": _grouped(topics, lambda t: t.level, LEVEL_LABEL),
+        "more_topics": more_topics,
+        "limitations": _grouped(limitations, lambda x: x.severity, SEVERITY_LIMIT_LABEL),
+        "more_limitations": more_limitations,
+        "takeaways": _grouped(takeaways, lambda x: x.kind, TAKEAWAY_LABEL),
+        "more_takeaways": more_takeaways,
         "projects": {p.project: p for p in r.projects},
         "groups": group_by_project(r.sessions),
         "session_time": lambda s: session_time(s, tz, r.date),

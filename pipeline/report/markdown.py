@@ -86,6 +86,17 @@ def _note(r: DailyReport, stage: str) -> list[str]:
     return [f"> {note}", ""] if note else []
 
 
+def _shown(items: Sequence[T]) -> list[T]:
+    """The items the day editor selected; the others live in report.json and the HTML."""
+    return [i for i in items if getattr(i, "selected", True)]
+
+
+def _more(items: Sequence[object], noun: str) -> list[str]:
+    """One line for what the cap left out, or nothing."""
+    n = sum(1 for i in items if not getattr(i, "selected", True))
+    return [f"_{n} more {noun}{'' if n == 1 else 's'} in report.json / report.html._", ""] if n else []
+
+
 def _three(what: str, how: str, why: str) -> list[str]:
     rows = [("What was done", what), ("How it was done", how), ("Why it matters", why)]
     return [f"- **{label}:** {inline(text)}" for label, text in rows if text.strip()]
@@ -109,7 +120,7 @@ def _overview(r: DailyReport) -> list[str]:
 
 def _tasks(r: DailyReport) -> list[str]:
     out = ["## Today's Tasks", "", *_note(r, "tasks")]
-    for label, group in _grouped(r.tasks, lambda t: t.category, CATEGORY_LABEL):
+    for label, group in _grouped(_shown(r.tasks), lambda t: t.category, CATEGORY_LABEL):
         out += [f"### {label}", ""]
         out += [
             f"- {STATUS_EMOJI[t.status]} **{inline(t.title)}** — {inline(t.details)}{_ref(t.provenance)}"
@@ -118,13 +129,13 @@ def _tasks(r: DailyReport) -> list[str]:
         out.append("")
     if not r.tasks and not footer.section_missing(r, "tasks"):
         out += ["No tasks recorded.", ""]
-    return out
+    return out + _more(r.tasks, "task")
 
 
 def _issues(r: DailyReport) -> list[str]:
     out = ["## Issues & Solutions", "", *_note(r, "issues")]
     n = 0
-    for label, group in _grouped(r.issues, lambda i: i.severity, SEVERITY_ISSUE_LABEL):
+    for label, group in _grouped(_shown(r.issues), lambda i: i.severity, SEVERITY_ISSUE_LABEL):
         out += [f"### {label}", ""]
         for i in group:
             n += 1
@@ -138,28 +149,29 @@ def _issues(r: DailyReport) -> list[str]:
             ]
     if not r.issues and not footer.section_missing(r, "issues"):
         out += ["No issues recorded.", ""]
-    return out
+    return out + _more(r.issues, "issue")
 
 
 def _human_ai(r: DailyReport) -> list[str]:
     out = ["## Human Thinking vs AI Thinking", "", *_note(r, "human_ai")]
-    for label, group in _grouped(r.human_vs_ai, lambda t: t.level, LEVEL_LABEL):
+    for label, group in _grouped(_shown(r.human_vs_ai), lambda t: t.level, LEVEL_LABEL):
         out += [f"### {label}", ""]
         for t in group:
             out += [f"#### {inline(t.topic)}", ""]
             out += table(Table("", ("Role", "Approach"), [("Human", t.human), ("AI", t.ai)]))
             out += ["", f"**Analysis:** {inline(t.analysis)}{_ref(t.provenance)}", ""]
+    out += _more(r.human_vs_ai, "topic")
     out += ["## AI Limitations", "", *_note(r, "human_ai")]
-    for label, lgroup in _grouped(r.ai_limitations, lambda x: x.severity, SEVERITY_LIMIT_LABEL):
+    for label, lgroup in _grouped(_shown(r.ai_limitations), lambda x: x.severity, SEVERITY_LIMIT_LABEL):
         out += [f"### {label}", "", *[f"- {inline(x.limitation)}{_ref(x.provenance)}" for x in lgroup], ""]
-    return out
+    return out + _more(r.ai_limitations, "limitation")
 
 
 def _takeaways(r: DailyReport) -> list[str]:
     out = ["## Today's Takeaways", "", *_note(r, "takeaways")]
-    for label, group in _grouped(r.takeaways, lambda x: x.kind, TAKEAWAY_LABEL):
+    for label, group in _grouped(_shown(r.takeaways), lambda x: x.kind, TAKEAWAY_LABEL):
         out += [f"### {label}", "", *[f"- {inline(x.text)}{_ref(x.provenance)}" for x in group], ""]
-    return out
+    return out + _more(r.takeaways, "takeaway")
 
 
 def session_line(s: SessionSummary, tz_name: str, day: str) -> str:

@@ -122,6 +122,9 @@ class ChunkStage:
     output_model: ClassVar[type[BaseModel]]
     scope: ClassVar[str] = "chunk"
     depends_on: ClassVar[tuple[str, ...]] = ()
+    # The report sections the merged session result feeds: (DailyReport field, attribute of the merged
+    # result holding the items, or None when the result is the list itself). Read by the day editor.
+    report_sections: ClassVar[tuple[tuple[str, str | None], ...]] = ()
 
     def plan(self, chunk: Chunk, prompt: Prompt, system: str, lang: str) -> PlannedCall:
         """Transcript first (cached block), then this stage's instructions."""
@@ -137,8 +140,7 @@ class ChunkStage:
             session_id=chunk.session_id,
             chunk_index=chunk.index,
             device=chunk.device,
-            tools=shared_tools(),
-            tool_name=self.name,
+            tool_name=self.name,  # the engine adds the shared tool list (registry.shared_tools)
         )
 
     def merge(self, session: SessionInfo, outputs: Sequence[tuple[Chunk, BaseModel]]) -> Any:
@@ -157,14 +159,6 @@ class DayStage:
 
     def merge(self, day: DayInputs, outputs: Sequence[tuple[PlannedCall, BaseModel]]) -> Any:
         raise NotImplementedError
-
-
-def shared_tools() -> tuple[tuple[str, type[BaseModel]], ...]:
-    """Every chunk stage's (name, output model), in registry order: the tool list all chunk-stage requests
-    over a chunk share, so providers cache it with the transcript."""
-    from pipeline.stages.registry import STAGES
-
-    return tuple((name, cls.output_model) for name, cls in STAGES.items() if issubclass(cls, ChunkStage))
 
 
 # Our own structural tags: transcript-derived and model-written text must never open or close one.

@@ -17,6 +17,10 @@ from schemas.report import HumanAISession, ReportLimitation, ReportTopic
 class HumanAIStage(ChunkStage):
     name: ClassVar[str] = "human_ai"
     output_model: ClassVar[type[BaseModel]] = HumanAIOutput
+    report_sections: ClassVar[tuple[tuple[str, str | None], ...]] = (
+        ("human_vs_ai", "topics"),
+        ("ai_limitations", "limitations"),
+    )
 
     def merge(self, session: SessionInfo, outputs: Sequence[tuple[Chunk, BaseModel]]) -> HumanAISession:
         topics = report_items(outputs, attr="topics", item_model=ReportTopic, output_model=HumanAIOutput)

@@ -52,6 +52,7 @@ def combine_issues(earlier: ReportIssue, later: ReportIssue) -> ReportIssue:
 class IssuesStage(ChunkStage):
     name: ClassVar[str] = "issues"
     output_model: ClassVar[type[BaseModel]] = IssuesOutput
+    report_sections: ClassVar[tuple[tuple[str, str | None], ...]] = (("issues", None),)
 
     def merge(self, session: SessionInfo, outputs: Sequence[tuple[Chunk, BaseModel]]) -> list[ReportIssue]:
         items = report_items(outputs, attr="issues", item_model=ReportIssue, output_model=IssuesOutput)

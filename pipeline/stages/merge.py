@@ -174,7 +174,8 @@ def report_items(
 
 
 def combine_provenance(keep: Provenance, other: Provenance) -> Provenance:
-    """``keep`` widened by ``other``: same session → chunks and turn range; else → ``also_in``."""
+    """``keep`` widened by ``other``: same session → chunks and turn range; else → ``also_in`` (and
+    ``also_on`` for another device), so a merged item keeps both provenances."""
     if other.session_id == keep.session_id and other.device == keep.device:
         return keep.model_copy(
             update={
@@ -182,9 +183,16 @@ def combine_provenance(keep: Provenance, other: Provenance) -> Provenance:
                 "turn_end": max(keep.turn_end, other.turn_end),
                 "chunks": sorted(set(keep.chunks) | set(other.chunks)),
                 "also_in": _union(keep.also_in, other.also_in),
+                "also_on": _union(keep.also_on, other.also_on),
             }
         )
-    return keep.model_copy(update={"also_in": _union(keep.also_in, [other.session_id, *other.also_in])})
+    devices = [d for d in [other.device, *other.also_on] if d != keep.device]
+    return keep.model_copy(
+        update={
+            "also_in": _union(keep.also_in, [other.session_id, *other.also_in]),
+            "also_on": _union(keep.also_on, devices),
+        }
+    )
 
 
 def _union(a: Sequence[str], b: Sequence[str]) -> list[str]:

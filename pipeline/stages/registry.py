@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from pipeline.errors import ConfigError
 from pipeline.stages.base import LANG_NAMES, ChunkStage, DayStage, Prompt, load_prompt
 from pipeline.stages.facts import FactsStage
@@ -60,3 +62,9 @@ def system_prompt(prompts_dir: Path | None = None, lang: str = "en") -> Prompt:
     raw = load_prompt(SYSTEM_PROMPT, prompts_dir=prompts_dir)
     text = raw.render(lang=lang, lang_name=LANG_NAMES.get(lang, lang))
     return Prompt(stage=raw.stage, version=raw.version, text=text, path=raw.path)
+
+
+def shared_tools() -> tuple[tuple[str, type[BaseModel]], ...]:
+    """Every chunk stage's (name, output model), in registry order: the tool list all chunk-stage requests
+    over a chunk share, so providers cache it with the transcript."""
+    return tuple((name, cls.output_model) for name, cls in STAGES.items() if issubclass(cls, ChunkStage))

@@ -17,6 +17,7 @@ from schemas.takeaways import TakeawaysOutput
 class TakeawaysStage(ChunkStage):
     name: ClassVar[str] = "takeaways"
     output_model: ClassVar[type[BaseModel]] = TakeawaysOutput
+    report_sections: ClassVar[tuple[tuple[str, str | None], ...]] = (("takeaways", None),)
 
     def merge(self, session: SessionInfo, outputs: Sequence[tuple[Chunk, BaseModel]]) -> list[ReportTakeaway]:
         items = report_items(

@@ -42,6 +42,7 @@ def combine_tasks(earlier: ReportTask, later: ReportTask) -> ReportTask:
 class TasksStage(ChunkStage):
     name: ClassVar[str] = "tasks"
     output_model: ClassVar[type[BaseModel]] = TasksOutput
+    report_sections: ClassVar[tuple[tuple[str, str | None], ...]] = (("tasks", None),)
 
     def merge(self, session: SessionInfo, outputs: Sequence[tuple[Chunk, BaseModel]]) -> list[ReportTask]:
         items = report_items(outputs, attr="tasks", item_model=ReportTask, output_model=TasksOutput)
