@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 CLI = [sys.executable, "-m", "pipeline"]
 
 
-def config_text(samples: Path, model: str) -> str:
+def config_text(samples: Path, model: str, *, skip_one_question: bool = True) -> str:
     return f"""timezone = "UTC"
 cache_path = "cache/cache.sqlite3"
 out_dir = "reports"
@@ -35,6 +35,9 @@ codex = ["{samples / "codex"}"]
 [llm]
 provider = "anthropic"
 model = "{model}"
+
+[chunk]
+skip_one_question = {"true" if skip_one_question else "false"}
 """
 
 
@@ -57,10 +60,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--samples", type=Path, default=Path("/work/shared/samples"))
     ap.add_argument("--model", default="claude-haiku-4-5")
+    ap.add_argument("--keep-one-question", action="store_true", help="chunk.skip_one_question = false")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "daily-report.toml"
-        config.write_text(config_text(args.samples.resolve(), args.model), encoding="utf-8")
+        config.write_text(
+            config_text(args.samples.resolve(), args.model, skip_one_question=not args.keep_one_question),
+            encoding="utf-8",
+        )
         head = f"{'day':<11} {'req':>4} {'input':>9} {'write':>8} {'read':>9} {'output':>7} {'cost':>8}"
         print(head + f" {'read %':>6} {'agents $':>9} {'report/agents':>13}")
         sums = dict.fromkeys(("requests", "input", "write", "read", "output", "cost", "spend"), 0.0)

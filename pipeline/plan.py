@@ -128,7 +128,21 @@ def skip_reason(session: Session, config: Config) -> str | None:
         return "too_few_prompts"
     if len(session.turns) < config.chunk.min_turns:
         return "too_small"
+    if config.chunk.skip_one_question and prompts == 1 and _one_line_question(session):
+        return "one_question"
     return None
+
+
+ONE_QUESTION_CHARS = 200
+
+
+def _one_line_question(session: Session) -> bool:
+    """One short, single-line prompt answered without a tool call: nothing for the report's stages."""
+    from pipeline.usage.sessions import tool_counts
+
+    text = (session.human_prompts[0].text or "").strip()
+    calls, _, _ = tool_counts(session.turns)
+    return calls == 0 and "\n" not in text and len(text) <= ONE_QUESTION_CHARS
 
 
 def select_sessions(sessions: Iterable[Session], opts: RunOptions) -> list[Session]:

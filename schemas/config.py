@@ -77,6 +77,11 @@ class ChunkConfig(BaseModel):
     max_turn_tokens: int = Field(default=6_000, description="A single turn longer than this is cut.")
     min_human_prompts: int = Field(default=1, description="Sessions with fewer real prompts are skipped.")
     min_turns: int = Field(default=2, description="Sessions with fewer turns are skipped as too small.")
+    skip_one_question: bool = Field(
+        default=True,
+        description="Skip a session that is one short single-line prompt answered without any tool call "
+        "(it has nothing for the report's stages; it still shows in the session list).",
+    )
 
 
 class RedactionConfig(BaseModel):
