@@ -23,7 +23,7 @@ from pipeline.tokens import count_tokens  # noqa: E402
 from schemas.config import Config, DeviceConfig  # noqa: E402
 from schemas.transcript import Session  # noqa: E402
 
-DEFAULT_SAMPLES = ROOT.parent / "shared" / "samples"
+DEFAULT_SAMPLES = ROOT / "fixtures" / "samples"
 
 
 def load(samples: Path) -> list[Session]:

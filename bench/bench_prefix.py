@@ -49,7 +49,7 @@ from schemas.config import Config, DeviceConfig  # noqa: E402
 from tests.stub_llm_routes import serialized_parts  # noqa: E402
 from tests.stub_llm_server import StubLLMServer  # noqa: E402
 
-SAMPLES = REPO.parent / "shared" / "samples"
+SAMPLES = REPO / "fixtures" / "samples"
 MODELS = {"anthropic": "claude-haiku-4-5", "openai": "gpt-5-mini"}
 LAYOUTS = ("native", "tools")
 

@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.redact import Redactor  # noqa: E402
 
-DEFAULT_SAMPLES = ROOT.parent / "shared" / "samples"
+DEFAULT_SAMPLES = ROOT / "fixtures" / "samples"
 
 
 def strings(value: object) -> Iterator[str]:

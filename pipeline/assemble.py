@@ -43,6 +43,7 @@ def session_summary(
     overrides: Any = None,
     redact: Callable[[str], str] = str,
     day: Date | None = None,
+    project: str | None = None,
 ) -> SessionSummary:
     """One session's line in the report. Text taken straight from the transcript goes through ``redact``.
 
@@ -54,7 +55,7 @@ def session_summary(
         session_id=session.id,
         device=session.device,
         agent=session.agent,
-        project=session.project,
+        project=project or session.project,  # the resolved project (worktree, alias), else the folder
         title=session_title(session, facts, redact=redact),
         status=facts.status if facts else None,
         summary=facts.summary if facts else "",
@@ -108,6 +109,7 @@ def session_summaries(run: RunState, failures: Sequence[Failure]) -> list[Sessio
             overrides=run.config.prices or None,
             redact=run.day.redactor.fork().redact if run.day.redactor is not None else str,
             day=Date.fromisoformat(run.opts.date),
+            project=sp.info.project,
         )
         for sp in run.day.sessions
     ]
@@ -142,6 +144,7 @@ def write_day_report(
         skipped_sessions=run.day.skipped_sessions,
     )
     report.skipped_by_kind = skipped_kinds
+    report.unread_files = list(run.day.unread)
     _annotate(report, run)
     out_dir = run.opts.out_dir or run.config.out_dir
     paths = write_report(report, out_dir, variant=report_variant(run.opts, default_lang=run.config.lang))
@@ -220,6 +223,8 @@ def _annotate(report: DailyReport, run: RunState) -> None:
     filters = run_filters(run.opts, default_lang=run.config.lang)
     if filters:
         report.extra["filters"] = filters
+    if run.heuristic_sessions:  # the reduce of these sessions failed: their chunks were merged by heuristics
+        report.extra["heuristic_merge"] = sorted(run.heuristic_sessions)
     if run.day.notes:
         report.extra["notes"] = list(run.day.notes)
         if not report.summary.strip():

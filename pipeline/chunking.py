@@ -4,8 +4,9 @@
 - A single turn longer than a chunk's room is cut in the middle with ``[… turn cut: N tokens omitted …]``.
 - Chunks are balanced: the same number of chunks as greedy packing needs, but with the largest chunk as
   small as possible, so there is no tiny last chunk.
-- Each chunk after the first carries a short digest of the earlier chunks (the first human prompt, the
-  latest prompts, the last assistant reply), capped at ``digest_tokens``.
+- Each chunk after the first carries a digest of the earlier chunks (every human prompt so far, shortened;
+  the tests, commits and still-open errors so far; the last assistant reply), within ``digest_tokens``
+  (``pipeline.digest.DIGEST_TOKENS`` = 400 by default), reserved in every chunk after the first.
 - ``Chunk.tokens`` is the o200k count of text plus digest and never exceeds ``budget_tokens``.
 
 Everything here is a pure function of its input: the same session gives byte-identical chunks, which is
@@ -17,14 +18,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pipeline.condense import CondensedTurn, cut_tokens
+from pipeline.digest import DIGEST_TOKENS, build_digest
 from pipeline.errors import ConfigError
 from pipeline.tokens import count_tokens
 from schemas.chunk import Chunk
 from schemas.transcript import Session
 
 SEPARATOR = "\n"
-DIGEST_PROMPT_CHARS = 200
-DIGEST_REPLY_CHARS = 400
 MIN_BUDGET = 200
 
 
@@ -86,43 +86,12 @@ def _balanced(
     return best
 
 
-def _one_line(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else f"{flat[:limit]}…"
-
-
-def build_digest(earlier: Sequence[CondensedTurn], *, max_tokens: int) -> str:
-    """What came before, deterministically: first prompt, latest prompts, last AI reply, within max_tokens."""
-    if not earlier or max_tokens <= 0:
-        return ""
-    head = f"Earlier parts covered turns t{earlier[0].index}-t{earlier[-1].index}."
-    prompts = [_one_line(t.text, DIGEST_PROMPT_CHARS) for t in earlier if t.role == "human"]
-    replies = [t for t in earlier if t.role == "assistant"]
-    tail = [f"Last AI reply: {_one_line(replies[-1].text, DIGEST_REPLY_CHARS)}"] if replies else []
-    lines = [head, *tail]
-    used = count_tokens("\n".join(lines))
-    chosen: list[str] = []
-    order = prompts[:1] + prompts[1:][::-1]  # the first prompt (the goal), then the latest ones backwards
-    for line in order:
-        cost = count_tokens(line) + 1
-        if used + cost > max_tokens:
-            break
-        chosen.append(line)
-        used += cost
-    if chosen:
-        first, latest = chosen[:1], chosen[1:][::-1]
-        skipped = len(prompts) - len(chosen)
-        gap = [f"[… {skipped} more prompts …]"] if skipped and latest else []
-        body = ["Human prompts so far:", *first, *gap, *latest]
-        lines = [head, *body, *tail]
-    text = "\n".join(lines)
-    if count_tokens(text) > max_tokens:
-        text = cut_tokens(text, max_tokens, marker="[…]")
-    return text
-
-
 def chunk_session(
-    session: Session, turns: list[CondensedTurn], *, budget_tokens: int, digest_tokens: int = 400
+    session: Session,
+    turns: list[CondensedTurn],
+    *,
+    budget_tokens: int,
+    digest_tokens: int = DIGEST_TOKENS,
 ) -> list[Chunk]:
     """``turns`` (from condense_session) as Chunks of at most ``budget_tokens`` o200k tokens each."""
     if budget_tokens < MIN_BUDGET or digest_tokens * 2 > budget_tokens:

@@ -31,30 +31,53 @@ def build_app() -> typer.Typer:
 
     import typer
 
-    from pipeline.commands import eval_cmd, run_cmd, usage_cmd
+    from pipeline.commands import eval_cmd, init_cmd, run_cmd, usage_cmd
 
     new = typer.Typer(
         name="daily-report",
         help="Turn a day of Claude Code and Codex sessions into a daily report, with its cost.",
         no_args_is_help=True,
         pretty_exceptions_enable=False,
-        add_completion=False,
+        add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
+        context_settings={"help_option_names": ["-h", "--help"]},
     )
 
+    def show_version(value: bool) -> None:
+        if value:
+            print(f"daily-report {version()}")
+            raise typer.Exit()
+
     @new.callback()
-    def main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks and debug logging.")) -> None:
+    def main(
+        debug: bool = typer.Option(False, "--debug", help="Show tracebacks and debug logging."),
+        _version: bool = typer.Option(
+            False, "--version", "-V", help="Print the version and exit.", callback=show_version, is_eager=True
+        ),
+    ) -> None:
         logging.basicConfig(
             level=logging.DEBUG if debug else logging.WARNING,
             format="%(levelname)s: %(message)s",
             stream=sys.stderr,
         )
-        new.info.context_settings = {"obj": {"debug": debug}}
+        new.info.context_settings = {**(new.info.context_settings or {}), "obj": {"debug": debug}}
         _state["debug"] = debug
 
+    init_cmd.register(new)
     usage_cmd.register(new)
     run_cmd.register(new)
     eval_cmd.register(new)
     return new
+
+
+def version() -> str:
+    """The installed distribution's version."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("daily-report")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 def __getattr__(name: str) -> Any:

@@ -26,8 +26,10 @@ What is kept and why:
 - Compaction summaries: kept (capped) as ``SUMMARY``; they are excellent summaries of what came before.
 - Events (interrupts, API errors, rollbacks): one line, they are signal.
 - Images and base64: placeholders only; long base64 runs are detected defensively.
-- A time hint ``(+2h10m 14:32)`` follows the marker when the gap since the previous turn is large, and
-  the first turn carries its clock time, so the report can speak about when things happened.
+- Time hints: every human turn carries its local clock time ``(14:32)``, and any turn after a gap of 10
+  minutes or more carries the gap and the time ``(+2h10m 14:32)``; the first turn carries its time too. So
+  the stages can tell how long a step took and when things happened (Claude Code parts used to show a time
+  only on t0).
 
 Everything passes through the Redactor before it is counted or returned.
 """
@@ -43,7 +45,7 @@ from pipeline.redact import Redactor
 from pipeline.tokens import count_tokens, get_encoding, truncate_tokens
 from schemas.transcript import Session, ToolCall, Turn
 
-GAP_HINT_SECONDS = 30 * 60
+GAP_HINT_SECONDS = 10 * 60
 TURN_CUT_MARKER = "[… turn cut: {n} tokens omitted …]"
 THINKING_TOKENS = 80
 SUBAGENT_TEXT_CHARS = 300
@@ -122,17 +124,21 @@ def _gap(seconds: float) -> str:
     return f"+{days}d{hours}h"
 
 
-def time_hint(ts: datetime | None, previous: datetime | None, *, zone: tzinfo | None) -> str:
-    """``(09:14)`` for the first timed turn, ``(+2h10m 11:24)`` after a long gap, else empty."""
+def time_hint(
+    ts: datetime | None, previous: datetime | None, *, zone: tzinfo | None, human: bool = False
+) -> str:
+    """``(+12m 11:24)`` after a gap of ``GAP_HINT_SECONDS`` or more; else ``(09:14)`` on the first timed turn
+    and on every human turn (so durations between prompts can be told); else empty."""
     if ts is None:
         return ""
     ts = ts if ts.tzinfo else ts.replace(tzinfo=UTC)  # naive times are UTC, as the readers write them
-    if previous is None:
+    if previous is not None:
+        previous = previous if previous.tzinfo else previous.replace(tzinfo=UTC)
+        delta = (ts - previous).total_seconds()
+        if delta >= GAP_HINT_SECONDS:
+            return f"({_gap(delta)} {_clock(ts, zone)})"
+    if previous is None or human:
         return f"({_clock(ts, zone)})"
-    previous = previous if previous.tzinfo else previous.replace(tzinfo=UTC)
-    delta = (ts - previous).total_seconds()
-    if delta >= GAP_HINT_SECONDS:
-        return f"({_gap(delta)} {_clock(ts, zone)})"
     return ""
 
 
@@ -262,7 +268,7 @@ def condense_session(
     out: list[CondensedTurn] = []
     previous: datetime | None = None
     for turn in session.turns:
-        hint = time_hint(turn.timestamp, previous, zone=zone)
+        hint = time_hint(turn.timestamp, previous, zone=zone, human=turn.role == "human")
         condensed = condense_turn(turn, redactor=redactor, max_turn_tokens=max_turn_tokens, hint=hint)
         if turn.timestamp is not None:
             previous = turn.timestamp

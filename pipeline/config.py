@@ -56,20 +56,24 @@ def load_config(path: Path | None = None, *, tz: str | None = None) -> Config:
 
 def default_config() -> Config:
     """One device named after this host: $CLAUDE_CONFIG_DIR roots, ~/.claude (and ~/.config/claude when it
-    holds projects/), ~/.codex."""
+    holds projects/), ~/.codex. Of the home roots only those that exist are kept (a Claude-only user is not
+    warned about ~/.codex on every command), unless none does: then discovery names them all."""
     from schemas.config import Config, DeviceConfig
 
     home = Path.home()
-    claude: list[Path] = []
-    for item in os.environ.get("CLAUDE_CONFIG_DIR", "").split(","):
-        if item.strip():
-            claude.append(Path(item.strip()).expanduser())
+    given = [
+        Path(i.strip()).expanduser() for i in os.environ.get("CLAUDE_CONFIG_DIR", "").split(",") if i.strip()
+    ]
     xdg = home / ".config" / "claude"
-    for p in (home / ".claude", *([xdg] if (xdg / "projects").is_dir() else [])):
-        if p not in claude:
-            claude.append(p)
+    claude_home = [
+        p for p in (home / ".claude", *([xdg] if (xdg / "projects").is_dir() else [])) if p not in given
+    ]
+    codex = [home / ".codex"]
+    if any(p.is_dir() for p in (*given, *claude_home, *codex)):
+        claude_home = [p for p in claude_home if p.is_dir()]
+        codex = [p for p in codex if p.is_dir()]
     name = host_name()
-    return Config(devices={name: DeviceConfig(name=name, claude=claude, codex=[home / ".codex"])})
+    return Config(devices={name: DeviceConfig(name=name, claude=[*given, *claude_home], codex=codex)})
 
 
 def host_name() -> str:

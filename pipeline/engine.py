@@ -2,7 +2,8 @@
 
 ``run_day(opts)`` is the one entry point (the CLI's ``run`` and ``demo`` and the eval call it). Steps:
 plan (``pipeline.plan``) -> estimate (``pipeline.estimate``) -> chunk stages, concurrently
-(``pipeline.execute``) -> merge per session -> day stages (projects, then overview) -> report
+(``pipeline.execute``) -> merge per session -> session reduce of multi-chunk sessions (``pipeline.reduce``)
+-> day stages (projects, then overview) -> report
 (``pipeline.assemble``). ``--export-requests`` / ``--import-results`` runs go only as far as cached answers
 allow and send nothing; ``--batch`` hands requests to the provider's batch API (``pipeline.batching``).
 """
@@ -10,7 +11,7 @@ allow and send nothing; ``--batch`` hands requests to the provider's batch API (
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -33,6 +34,7 @@ from pipeline.plan import (
     resolve_target,
 )
 from pipeline.prepared import PreparedMemo
+from pipeline.reduce import resolve_projects, run_session_stages
 from pipeline.runstate import (
     RunState,
     day_inputs,
@@ -42,6 +44,7 @@ from pipeline.runstate import (
     select_stages,
 )
 from schemas.config import Config
+from schemas.transcript import UnreadFile
 
 if TYPE_CHECKING:  # the report schemas load when a report is built, not for a dry run
     from schemas.report import DailyReport, Failure, Generation
@@ -58,9 +61,11 @@ class RunResult:
     sessions: int = 0
     chunks: int = 0
     skipped_sessions: dict[str, int] = field(default_factory=dict)
+    unread_files: list[UnreadFile] = field(default_factory=list)
     generation: Generation | None = None
     failures: list[Failure] = field(default_factory=list)
     pending: int = 0
+    halted: str | None = None  # the endpoint went down: sending stopped, the rest is pending
     batch_running: bool = False
     exported: Path | None = None
     imported: int = 0
@@ -83,6 +88,8 @@ def prepare_run(opts: RunOptions, config: Config | None = None) -> RunState:
     check_devices(opts.devices, config)
     target, provider = resolve_target(config, opts)  # an unknown provider fails before any reading
     day = prepare_day(opts, config)
+    if (for_day := getattr(provider, "for_day", None)) is not None:  # replay: only this day's own answers
+        for_day(opts.date, [s.session.id for s in day.sessions])
     prompts = load_prompts([s.name for s in stages], opts, lang=day.lang)
     return RunState(
         opts, config, day, target, prompts, stages, refresh, run_id=uuid.uuid4().hex, provider=provider
@@ -128,10 +135,12 @@ def _run_with_cache(run: RunState, cache: Any) -> RunResult:
         sessions=len(run.day.sessions),
         chunks=len(run.day.chunks),
         skipped_sessions=run.day.skipped_sessions,
+        unread_files=list(run.day.unread),
         stages=[s.name for s in run.stages],
         prompt_versions=run.prompts.versions(),
     )
-    log.progress("estimate", estimate=estimate, answers_from=_answers_from(run))
+    if opts.announce_estimate:
+        log.progress("estimate", estimate=estimate, answers_from=_answers_from(run))
     if opts.dry_run:
         return result
     _check_budget(run, estimate)
@@ -139,9 +148,22 @@ def _run_with_cache(run: RunState, cache: Any) -> RunResult:
     run.executor = _executor(run, cache, run.ledger, total=_expected_calls(estimate))
     _execute(run, chunk_planned, batch=opts.batch and not opts.offline)
     merge_chunk_stages(run, chunk_planned)
+    run_session_stages(run, _execute)
+    resolve_projects(run)
     _run_day_stages(run)
     result.imported = run.imported
     return _finish(run, result, run.ledger)
+
+
+def estimate_prepared(run: RunState, cache: Any) -> Estimate:
+    """The estimate of a prepared run against ``cache``, sending nothing (a range run sums these)."""
+    planned = _plan_chunks(run)
+    return estimate_run(run, planned, cached=_cached_keys(cache, planned, run.refresh))
+
+
+def answers_from(run: RunState) -> str | None:
+    """Where a replay run's answers come from (None for a real provider)."""
+    return _answers_from(run)
 
 
 def _answers_from(run: RunState) -> str | None:
@@ -176,21 +198,25 @@ def estimate_run(run: RunState, chunk_planned: Sequence[Planned], *, cached: set
         overrides=run.config.prices or None,
     )
     est.add_requests([p.request for p in _chunk_major(chunk_planned)], cached=cached)
-    per_session = [len(s.chunks) for s in run.day.sessions]
+    from pipeline.tokens import estimate_model_tokens
+
+    session_scoped = {s.name for s in run.session_stages}
     memo = PreparedMemo.beside(run.opts.cache_path or run.config.cache_path) if run.day.sessions else None
-    for stage in run.day_stages:
-        if memo is None:
+    for stage in [*run.session_stages, *run.day_stages]:
+        if memo is None:  # no sessions
+            continue
+        per_session = [len(s.chunks) for s in run.day.sessions]
+        if stage.scope == "session":  # one request per session of several chunks, over its chunk answers
+            per_session = [n for n in per_session if n > 1]
+        calls = len(per_session) if stage.scope == "session" else _day_calls(stage.name, run)
+        if not calls:
             continue
         prompt_tokens = memo.count_tokens(run.prompts.system + run.prompts.by_stage[stage.name].text)
-        tokens = expected_day_input(
-            stage.depends_on, chunks_per_session=per_session, prompt_tokens=prompt_tokens
-        )
-        from pipeline.tokens import estimate_model_tokens
-
+        deps = [d for d in stage.depends_on if d not in session_scoped]  # a reduce replaces, adds nothing
+        prompts = prompt_tokens * (calls if stage.scope == "session" else 1)
+        tokens = expected_day_input(deps, chunks_per_session=per_session, prompt_tokens=prompts)
         est.add_day_stage(
-            stage.name,
-            calls=_day_calls(stage.name, run),
-            input_tokens=estimate_model_tokens(tokens, run.target.model),
+            stage.name, calls=calls, input_tokens=estimate_model_tokens(tokens, run.target.model)
         )
     if memo is not None:
         memo.close()
@@ -238,19 +264,27 @@ def _limit(run: RunState) -> Decimal | None:
 
 
 def _executor(run: RunState, cache: Any, ledger: Any, *, total: int) -> Executor:
+    from pipeline.llm.breaker import CircuitBreaker, GuardedProvider, endpoint_of
+    from pipeline.llm.claims import Claims
     from pipeline.llm.factory import retry_policy
 
+    stores = provider_spec(run.target.provider).stores_answers
+
+    breaker = CircuitBreaker(
+        endpoint=endpoint_of(run.provider), threshold=run.config.llm.breaker_failures, provider=run.provider
+    )
     sender = LLMSender(
         policy=retry_policy(run.config.llm),  # llm.retry_attempts / retry_max_s; the executor adds its stop
         cache=cache,
         ledger=ledger,
-        provider=run.provider,
+        provider=GuardedProvider(run.provider, breaker),
         run_id=run.run_id,
         date=run.opts.date,
         reasks=run.config.llm.reasks,
-        store_answers=provider_spec(run.target.provider).stores_answers,
+        store_answers=stores,
         price_overrides=run.config.prices or None,
         fresh=run.fresh,
+        claims=Claims(cache.db, owner=run.run_id) if stores and hasattr(cache, "db") else None,
     )
     limit = _limit(run)
     return Executor(
@@ -261,6 +295,7 @@ def _executor(run: RunState, cache: Any, ledger: Any, *, total: int) -> Executor
         offline=run.opts.offline,
         budget=Budget(limit=limit) if limit is not None else None,
         on_outcome=progress_counter(total),
+        breaker=breaker,
     )
 
 
@@ -314,16 +349,21 @@ def _run_day_stages(run: RunState) -> None:
 
 def _finish(run: RunState, result: RunResult, ledger: Any) -> RunResult:
     from pipeline.assemble import write_day_report
+    from pipeline.llm.factory import PROVIDERS
 
     pending = [o.planned for o in run.outcomes.values() if o.status == "pending"]
     result.pending = len(pending)
     result.results, result.day_results = run.results, run.day_results
     result.batch_running = run.batch_running
+    result.halted = run.executor.halted if run.executor is not None else None
     result.failures = failures_of(run.outcomes)
     generation = ledger.summary(run.run_id)
     generation.provider = run.target.provider
     generation.model = run.target.model
     generation.pending = result.pending
+    spec = PROVIDERS.get(run.target.provider)
+    generation.free = spec is not None and spec.free
+    generation.answers_cost_usd = answers_cost(run.outcomes.values())
     generation.failures = list(result.failures)  # the executor's errors name the cause; one list, not two
     result.generation = generation
     if run.opts.export_requests is not None:
@@ -337,3 +377,16 @@ def _finish(run: RunState, result: RunResult, ledger: Any) -> RunResult:
     if run.opts.write:
         result.report, result.paths = write_day_report(run, generation=generation, failures=result.failures)
     return result
+
+
+def answers_cost(outcomes: Iterable[Any]) -> float | None:
+    """What the answers a report uses cost, whoever paid: each answer carries the cost of the call that got it
+    (re-asks included), also when it comes back from the cache or an import. None when any is unpriced."""
+    total = Decimal(0)
+    for o in outcomes:
+        if o.response is None:
+            continue
+        if o.response.cost_usd is None:
+            return None
+        total += Decimal(o.response.cost_usd)
+    return float(total)

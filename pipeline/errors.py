@@ -13,6 +13,10 @@ class ConfigError(DailyReportError):
     """The configuration is missing, unreadable or invalid."""
 
 
+class NoMatchError(ConfigError):
+    """A --session / --device filter chose none of the day's sessions."""
+
+
 class NoSourcesError(DailyReportError):
     """No transcript root at all could be read."""
 

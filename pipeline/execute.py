@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline import log
 from pipeline.errors import MissingKeyError
@@ -22,7 +22,11 @@ from pipeline.llm.pacing import AdaptiveLimit
 from pipeline.llm.types import LLMResponse
 from pipeline.plan import Planned
 
-Status = Literal["ok", "cached", "failed", "pending"]
+if TYPE_CHECKING:
+    from pipeline.llm.breaker import CircuitBreaker
+
+Status = Literal["ok", "cached", "failed", "pending", "busy"]  # busy: another run is fetching it
+CLAIM_POLL_S = 0.5
 BUDGET_REACHED = "budget reached"
 
 
@@ -107,6 +111,13 @@ class Sender:
     def bind_stop(self, stop: threading.Event) -> None:
         """The executor's stop event (set on Ctrl-C): a sender's retries and re-asks check it."""
 
+    def claim_request(self, planned: Planned) -> bool:
+        """Take the request for this run; False while another run is fetching it."""
+        return True
+
+    def release_request(self, planned: Planned) -> None:
+        """Give the claim back (answered or failed)."""
+
 
 @dataclass
 class Executor:
@@ -120,6 +131,7 @@ class Executor:
     offline: bool = False
     budget: Budget | None = None
     on_outcome: Callable[[Outcome], None] | None = None
+    breaker: CircuitBreaker | None = None  # open: nothing more is sent, the rest stays pending
     _stop: threading.Event = field(default_factory=threading.Event)
     limit: AdaptiveLimit | None = field(default=None, init=False)
 
@@ -131,6 +143,13 @@ class Executor:
         if bind_limit is not None:
             self.limit = AdaptiveLimit(start=self.concurrency, ceiling=self.max_concurrency)
             bind_limit(self.limit)
+        if self.breaker is not None:
+            self.breaker.on_open = self._stop.set  # waits between retries end, no attempt starts
+
+    @property
+    def halted(self) -> str | None:
+        """Why sending stopped for good in this run (the endpoint is down), or None."""
+        return self.breaker.message() if self.breaker is not None and self.breaker.is_open else None
 
     def run(self, planned: Sequence[Planned], *, hold: frozenset[str] = frozenset()) -> dict[str, Outcome]:
         """Outcome per request key (duplicates share one). Keys in ``hold`` (e.g. in a batch that is still
@@ -169,6 +188,9 @@ class Executor:
                 for fut in finished:
                     rest = running.pop(fut)
                     outcome = fut.result()
+                    if outcome.status == "busy":  # behind the work queued so far, then look again
+                        running[pool.submit(self._later, outcome.planned)] = rest
+                        continue
                     out[outcome.planned.key] = self._done(outcome)
                     for p in rest:
                         running[pool.submit(self._one, p)] = []
@@ -196,9 +218,30 @@ class Executor:
         except KeyboardInterrupt:
             raise Abandoned from None
 
+    def _later(self, p: Planned) -> Outcome:
+        self._stop.wait(CLAIM_POLL_S)
+        return self._one(p)
+
     def _one(self, p: Planned) -> Outcome:
+        if self.halted:
+            return Outcome(p, "pending", error=self.halted)
         if self._stop.is_set():
             return Outcome(p, "failed", error="interrupted")
+        claim = getattr(self.sender, "claim_request", None)  # test fakes may not derive from Sender
+        if claim is None:
+            return self._claimed(p)
+        if not claim(p):
+            return Outcome(p, "busy")
+        try:
+            hit = None if p.request.stage in self.refresh else self.sender.cached(p)
+            if hit is not None:  # answered by another run meanwhile
+                self.sender.record_hit(p, hit)
+                return Outcome(p, "cached", response=hit)
+            return self._claimed(p)
+        finally:
+            self.sender.release_request(p)
+
+    def _claimed(self, p: Planned) -> Outcome:
         estimate = held = Decimal(0)
         if self.budget is not None:
             estimate = self.sender.cost_estimate(p)
@@ -215,6 +258,8 @@ class Executor:
         except Exception as exc:
             if self.budget is not None:
                 self.budget.settle(estimate=Decimal(0), reserved=held, actual=_failed_cost(p, exc))
+            if self.halted:  # cut short by the breaker: a later run sends it
+                return Outcome(p, "pending", error=self.halted, attempts=_attempts(exc))
             return Outcome(p, "failed", error=f"{type(exc).__name__}: {exc}"[:600], attempts=_attempts(exc))
         self.sender.store(p, response)
         if self.budget is not None:
@@ -302,9 +347,17 @@ class LLMSender(Sender):
     fresh: set[str] = field(default_factory=set)  # answered this run by a batch or an import: ledgered there
     stop: threading.Event | None = None  # the executor's: set on Ctrl-C, checked before every attempt
     limit: AdaptiveLimit | None = None  # the executor's: bounds the attempts in flight
+    claims: Any = None  # ``llm.claims.Claims`` over the cache: another run's request is not sent twice
 
     def bind_stop(self, stop: threading.Event) -> None:
         self.stop = stop
+
+    def claim_request(self, planned: Planned) -> bool:
+        return self.claims is None or bool(self.claims.claim(planned.key))
+
+    def release_request(self, planned: Planned) -> None:
+        if self.claims is not None:
+            self.claims.release(planned.key)
 
     def bind_limit(self, limit: AdaptiveLimit) -> None:
         """The executor's adaptive limit: every transport attempt takes one of its slots. (A sender

@@ -23,7 +23,7 @@ from pipeline.stages.base import LANG_NAMES, PlannedCall, Prompt, SessionInfo, l
 from pipeline.stages.registry import shared_tools
 from schemas.chunk import Chunk
 from schemas.config import Config
-from schemas.transcript import Session, SkippedLines
+from schemas.transcript import Session, SkippedLines, UnreadFile
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ class RunOptions:
     write: bool = True
     ledger_kind: str = "run"  # what the ledger rows are for: "run", "eval" or "demo" (`cost` shows "run")
     sample: int = 0  # eval --repeat: sample i (1..N) of every request, under its own cache key; 0 normally
+    announce_estimate: bool = True  # False in a range run: its one estimate for all days came first
 
     @property
     def offline(self) -> bool:
@@ -85,6 +86,7 @@ class DayPlan:
     all_sessions: list[Session] = field(default_factory=list)
     redactor: Any = None  # the run's one Redactor: also for any transcript text the report shows directly
     notes: list[str] = field(default_factory=list)  # said on stderr and in the report (e.g. no sessions)
+    unread: list[UnreadFile] = field(default_factory=list)  # transcript files and folders not read, and why
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -167,9 +169,11 @@ def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
     zone = resolve_zone(config)
     read = load_sessions(config, date=Date.fromisoformat(opts.date), zone=zone)
     chosen = select_sessions(read.sessions, opts)
+    if (opts.session_ids or opts.devices) and not chosen:
+        from pipeline.errors import NoMatchError
+
+        raise NoMatchError(no_match_note(opts, read.sessions))
     notes = [] if read.sessions else [no_sessions_note(opts.date, config)]
-    if read.sessions and not chosen:
-        notes.append(no_match_note(opts, found=len(read.sessions)))
     for note in notes:
         log.progress("note", message=note)
     redactor = Redactor(config.redaction.extra_patterns, config.redaction.allowlist)
@@ -198,6 +202,7 @@ def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
         sessions=plans,
         skipped_sessions=dict(skipped),
         skipped=list(read.skipped),
+        unread=list(read.unread),
         redaction=dict(getattr(redactor, "counts", {}) or {}),
         all_sessions=list(read.sessions),
         redactor=redactor,
@@ -211,9 +216,17 @@ def no_sessions_note(date: str, config: Config) -> str:
     return f"no sessions found for {date} in {where}"
 
 
-def no_match_note(opts: RunOptions, *, found: int) -> str:
+def no_match_note(opts: RunOptions, sessions: Sequence[Session], *, shown: int = 12) -> str:
+    """Why a filter chose nothing, with the day's candidates (session id prefixes and devices)."""
     wanted = [f"--session {s}" for s in opts.session_ids] + [f"--device {d}" for d in opts.devices]
-    return f"no session of {opts.date} matches {' '.join(wanted)} ({found} sessions found that day)"
+    head = f"no session of {opts.date} matches {' '.join(wanted)}"
+    if not sessions:
+        return f"{head}: no sessions found that day"
+    ordered = sorted(sessions, key=lambda s: (s.start is None, s.start, s.id))
+    ids = ", ".join(f"{s.id[:8]} ({s.device}, {s.project})" for s in ordered[:shown])
+    more = f" and {len(ordered) - shown} more" if len(ordered) > shown else ""
+    devices = ", ".join(sorted({s.device for s in sessions}))
+    return f"{head}; that day's sessions: {ids}{more}; devices: {devices}"
 
 
 def check_devices(devices: Sequence[str], config: Config) -> None:

@@ -14,6 +14,7 @@ resolved, so summing never moves a call into a tier it did not reach.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -145,13 +146,52 @@ def _override_cost(t: Tokens, o: PriceOverride) -> Decimal:
     return cost / _MILLION
 
 
-@cache
-def _model_info(model: str, provider: str | None) -> ModelInfo | None:
-    snapshot = data_snapshot.get_snapshot()
+_DATE_SUFFIX = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8})$")
+_DASHED_VERSION = re.compile(r"(?<=\d)-(?=\d(?:\D|$))")
+
+
+def _find(model: str, provider: str | None) -> ModelInfo | None:
     try:
-        return snapshot.find_provider_model(model, None, provider, None)[1]
+        return data_snapshot.get_snapshot().find_provider_model(model, None, provider, None)[1]
     except LookupError:
         return None
+
+
+def family_candidates(model: str) -> list[str]:
+    """The names a dated model may be priced under: its date suffix (``-YYYY-MM-DD`` / ``-YYYYMMDD``)
+    stripped, then spelled with version dots or with dashes only. Nothing else is changed, so an arbitrary
+    name never matches a price by accident. An undated name has no candidates."""
+    family = _DATE_SUFFIX.sub("", model)
+    if family == model or not family:
+        return []
+    dotted = _DASHED_VERSION.sub(".", family)  # gpt-5-1-codex -> gpt-5.1-codex
+    dashed = family.replace(".", "-")  # gpt-5.1-codex -> gpt-5-1-codex
+    return list(dict.fromkeys([dotted, family, dashed]))
+
+
+@cache
+def _resolve(model: str, provider: str | None) -> tuple[ModelInfo, str] | None:
+    """The price entry of ``model`` and the name it was found under (``model`` itself, or its family)."""
+    info = _find(model, provider)
+    if info is not None:
+        return info, model
+    for name in family_candidates(model):
+        if (info := _find(name, provider)) is not None:
+            return info, name
+    return None
+
+
+def _model_info(model: str, provider: str | None) -> ModelInfo | None:
+    found = _resolve(model, provider)
+    return None if found is None else found[0]
+
+
+def priced_as(model: str, provider: str | None) -> str | None:
+    """The family name a dated model is priced as (``gpt-5.1-codex`` for ``gpt-5-1-codex-2025-11-13``),
+    or None when it is priced under its own name or not at all. Shown beside the cost, so the fallback
+    is never silent."""
+    found = _resolve(model, provider)
+    return None if found is None or found[1] == model else found[1]
 
 
 @cache

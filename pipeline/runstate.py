@@ -81,6 +81,9 @@ class RunState:
     batch_running: bool = False
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # chunk stage -> session id -> [(chunk, parsed answer)] in chunk order: what a session stage reads
+    chunk_outputs: dict[str, dict[str, list[tuple[Any, Any]]]] = field(default_factory=dict)
+    heuristic_sessions: list[str] = field(default_factory=list)  # multi-chunk, reduce failed: merges kept
     day_results: dict[str, Any] = field(default_factory=dict)
     blocked: set[str] = field(default_factory=set)
 
@@ -89,8 +92,12 @@ class RunState:
         return [s for s in self.stages if s.scope == "chunk"]
 
     @property
+    def session_stages(self) -> list[Any]:
+        return [s for s in self.stages if s.scope == "session"]
+
+    @property
     def day_stages(self) -> list[Any]:
-        return [s for s in self.stages if s.scope != "chunk"]
+        return [s for s in self.stages if s.scope == "day"]
 
 
 def load_run_config(opts: RunOptions) -> Config:
@@ -119,11 +126,14 @@ def merge_chunk_stages(run: RunState, planned: Sequence[Planned]) -> None:
             parsed = p.output_model.model_validate(outcome.response.output)
             by_session.setdefault(chunk.session_id, []).append((chunk, parsed))
         merged: dict[str, Any] = {}
+        ordered: dict[str, list[tuple[Any, Any]]] = {}
         for sp in run.day.sessions:
             outputs = sorted(by_session.get(sp.info.session_id, []), key=lambda co: co[0].index)
             if outputs:
+                ordered[sp.info.session_id] = outputs
                 merged[sp.info.session_id] = stage.merge(sp.info, outputs)
         run.results[stage.name] = merged
+        run.chunk_outputs[stage.name] = ordered
 
 
 def day_inputs(run: RunState) -> DayInputs:

@@ -6,6 +6,7 @@ from datetime import tzinfo
 
 from pipeline.chunking import chunk_session
 from pipeline.condense import condense_session
+from pipeline.digest import DIGEST_TOKENS
 from pipeline.redact import Redactor
 from schemas.chunk import Chunk
 from schemas.transcript import Session
@@ -17,7 +18,7 @@ def prepare_chunks(
     redactor: Redactor,
     budget_tokens: int,
     max_turn_tokens: int,
-    digest_tokens: int = 400,
+    digest_tokens: int = DIGEST_TOKENS,
     zone: tzinfo | None = None,
 ) -> list[Chunk]:
     """The session's condensed, redacted text as chunks of at most ``budget_tokens`` o200k tokens.

@@ -45,7 +45,7 @@ class LLMConfig(BaseModel):
         description="Ceiling of the adaptive limit: it rises while no 429/529 comes and halves on one. "
         "Set it equal to concurrency for a fixed number of requests in flight.",
     )
-    max_cost_usd: float | None = None
+    max_cost_usd: float | None = Field(default=None, gt=0, description="Budget in USD; above 0.")
     max_output_tokens: int = 4096
     reasks: int = Field(default=2, description="Validation re-asks after the first answer.")
     replay_dir: Path | None = Field(default=None, description="Where the replay provider reads answers.")
@@ -68,6 +68,12 @@ class LLMConfig(BaseModel):
         default=6, description="Transport attempts per request (429, 529, 5xx, timeouts)."
     )
     retry_max_s: float = Field(default=300.0, description="Stop retrying a request after this many seconds.")
+    breaker_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Connection failures or 5xx answers in a row (over all requests, no answer in between) "
+        "after which the run stops sending and leaves the rest pending.",
+    )
 
 
 class ChunkConfig(BaseModel):
@@ -132,4 +138,9 @@ class Config(BaseModel):
     cache_path: Path | None = Field(default=None, description="SQLite cache+ledger; default: user cache dir.")
     out_dir: Path = Field(default=Path("reports"))
     lang: str = "en"
+    projects: dict[str, str] = Field(
+        default_factory=dict,
+        description="[projects] aliases: a folder or worktree name -> the project it belongs to "
+        '("spotter-fum" = "spotter"); the report groups sessions by the resolved name.',
+    )
     source: Path | None = Field(default=None, description="The file this config was read from.")

@@ -14,7 +14,7 @@ from schemas.overview import DeviceOverview
 from schemas.projects import ProjectSummary
 from schemas.takeaways import Takeaway
 from schemas.tasks import TaskItem
-from schemas.transcript import Agent
+from schemas.transcript import Agent, UnreadFile
 from schemas.usage import UsageReport
 
 SCHEMA_VERSION = 1
@@ -138,7 +138,8 @@ class StageGeneration(CallTotals):
 
 
 class Generation(CallTotals):
-    """What the report itself cost (from the ledger)."""
+    """What the report itself cost. The counters and ``cost_usd`` are what THIS run spent (from the ledger);
+    ``answers_cost_usd`` is what every answer the report uses cost, whoever paid for it."""
 
     provider: str = ""
     model: str = ""
@@ -146,6 +147,12 @@ class Generation(CallTotals):
     by_stage: dict[str, StageGeneration] = Field(default_factory=dict)
     failures: list[Failure] = Field(default_factory=list)
     pending: int = Field(default=0, description="Requests exported but not yet answered.")
+    answers_cost_usd: float | None = Field(
+        default=None,
+        description="What every answer the report uses cost, whoever paid for it (this run, an earlier run, "
+        "an import); None when a price is unknown. A cached re-run spends nothing but its answers still cost this.",
+    )
+    free: bool = Field(default=False, description="The provider charges nothing (replay): every cost is 0.")
 
 
 class Overview(BaseModel):
@@ -183,6 +190,10 @@ class DailyReport(BaseModel):
         default_factory=dict, description="kind (malformed, truncated, unknown_type) -> lines skipped"
     )
     skipped_sessions: dict[str, int] = Field(default_factory=dict, description="reason -> count")
+    unread_files: list[UnreadFile] = Field(
+        default_factory=list,
+        description="Transcript files and folders that could not be read (whole or in part), with the reason.",
+    )
     missing_stages: list[str] = Field(
         default_factory=list,
         description="Stages with no result at all (failed or not run); their sections say so.",

@@ -104,7 +104,26 @@ class SkippedLines(BaseModel):
     malformed: int = Field(default=0, description="Lines that are not JSON objects.")
     unknown_types: dict[str, int] = Field(default_factory=dict, description="Record types we do not know.")
     truncated_tail: bool = Field(default=False, description="Last line cut short (file still being written).")
+    invalid_usage: int = Field(
+        default=0,
+        description="Lines whose usage has a value of the wrong type (a string, a negative, a float, null, a "
+        "model that is not a string): their usage is not counted.",
+    )
+    unreadable: str | None = Field(
+        default=None,
+        description="Why the file (or its end) could not be read: permission denied, corrupt zstd, "
+        "truncated zstd, not UTF-8 / binary, too large once decompressed.",
+    )
     first_error: str | None = Field(default=None, description="The first problem, with its line number.")
+
+
+class UnreadFile(BaseModel):
+    """A transcript file or folder that could not be read (whole or in part), with the reason."""
+
+    path: str
+    reason: str = Field(
+        description="permission denied, corrupt zstd, truncated zstd, not UTF-8 / binary, ..."
+    )
 
 
 class Session(BaseModel):

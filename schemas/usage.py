@@ -59,6 +59,10 @@ class UsageReport(BaseModel):
     agents: AgentsUsage = Field(default_factory=AgentsUsage)
     total_cost_usd: float | None = 0.0
     unpriced_models: list[str] = Field(default_factory=list)
+    priced_as: dict[str, str] = Field(
+        default_factory=dict,
+        description="Dated models genai-prices lacks, priced at their family's price: model -> family.",
+    )
     skipped_lines: int = Field(
         default=0, description="Malformed lines + truncated last lines + unknown record types, in all."
     )
@@ -66,6 +70,9 @@ class UsageReport(BaseModel):
         default_factory=dict, description="kind (malformed, truncated, unknown_type) -> lines skipped"
     )
     skipped_files: dict[str, int] = Field(default_factory=dict, description="path -> lines skipped there")
+    unread_files: dict[str, str] = Field(
+        default_factory=dict, description="path -> why the file could not be read (its usage is missing)"
+    )
     notes: list[str] = Field(
         default_factory=list, description="Caveats, e.g. subagent output is a lower bound."
     )

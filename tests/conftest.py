@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
-SAMPLES = SHARED / "samples"
 REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "fixtures" / "samples"  # real public transcripts, with their licences (SOURCES.md)
+REFERENCE_REPORTS = REPO / "fixtures" / "reference-reports"
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -86,6 +86,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture
 def samples() -> Path:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"shared samples not found at {SAMPLES}")
+    """The sample transcripts in the repository: a missing copy is an error, never a skip."""
+    assert (SAMPLES / "claude-code" / "projects").is_dir(), f"sample transcripts missing at {SAMPLES}"
     return SAMPLES

@@ -372,6 +372,7 @@ def generation() -> Generation:
         cache_write_tokens=40_000,
         cache_read_tokens=200_000,
         cost_usd=0.1834,
+        answers_cost_usd=0.2349,
         by_stage={
             "tasks": StageGeneration(
                 prompt_version="v2", calls=5, input_tokens=30_000, output_tokens=2_000, cost_usd=0.05

@@ -225,11 +225,21 @@ def test_time_hints_on_first_turn_and_after_gaps() -> None:
         Turn(index=1, role="assistant", text="ok", timestamp=T0 + timedelta(minutes=5)),
         Turn(index=2, role="human", text="back", timestamp=T0 + timedelta(hours=2, minutes=15)),
     ]
+    turns += [
+        Turn(index=3, role="assistant", text="on it", timestamp=T0 + timedelta(hours=2, minutes=16)),
+        Turn(index=4, role="assistant", text="done", timestamp=T0 + timedelta(hours=2, minutes=27)),
+        Turn(index=5, role="human", text="next", timestamp=T0 + timedelta(hours=2, minutes=29)),
+        Turn(index=6, role="assistant", text="ok", timestamp=T0 + timedelta(hours=2, minutes=38)),
+    ]
     out = condense_session(_session(turns), redactor=Redactor(), zone=ZoneInfo("Europe/Berlin"))
     assert out[0].text == "[t0] (10:00) USER: start"
     assert out[1].text == "[t1] AI: ok"
     assert out[2].text == "[t2] (+2h10m 12:15) USER: back"
     assert out[2].timestamp == T0 + timedelta(hours=2, minutes=15)
+    assert out[3].text == "[t3] AI: on it"
+    assert out[4].text == "[t4] (+11m 12:27) AI: done"  # a gap of 10 minutes or more, on any turn
+    assert out[5].text == "[t5] (12:29) USER: next"  # every human turn carries its time
+    assert out[6].text == "[t6] AI: ok"  # 9 minutes: no hint
 
 
 def test_clean_text_and_cut_tokens_helpers() -> None:

@@ -18,16 +18,30 @@ from schemas.transcript import Session, ToolCall, Turn, UsageEvent
 
 def test_a_stage_subset_brings_what_it_reads() -> None:
     chosen, refresh = select_stages(RunOptions(date="2026-03-17", stages=("overview",)))
-    assert [s.name for s in chosen] == ["facts", "tasks", "issues", "projects", "overview"]
+    # the day stages read the reduced sessions, and the reduce reads every chunk stage
+    assert [s.name for s in chosen] == [
+        "facts",
+        "tasks",
+        "issues",
+        "human_ai",
+        "takeaways",
+        "session",
+        "projects",
+        "overview",
+    ]
     assert refresh == frozenset()
+    chosen, _ = select_stages(RunOptions(date="2026-03-17", stages=("tasks",)))
+    assert [s.name for s in chosen] == ["tasks"]
 
 
 def test_stage_option_refreshes_the_stage_and_its_dependents() -> None:
     chosen, refresh = select_stages(RunOptions(date="2026-03-17", stage="tasks"))
-    assert len(chosen) == 7
-    assert refresh == {"tasks", "projects", "overview"}
+    assert len(chosen) == 8
+    assert refresh == {"tasks", "session", "projects", "overview"}
     _, refresh = select_stages(RunOptions(date="2026-03-17", stage="takeaways"))
-    assert refresh == {"takeaways"}
+    assert refresh == {"takeaways", "session", "projects", "overview"}
+    _, refresh = select_stages(RunOptions(date="2026-03-17", stage="session"))
+    assert refresh == {"session", "projects", "overview"}
 
 
 def test_unknown_stage_names_the_valid_ones() -> None:

@@ -22,6 +22,7 @@ from schemas.human_ai import HumanAIOutput
 from schemas.issues import IssuesOutput
 from schemas.overview import OverviewOutput
 from schemas.projects import ProjectSummary
+from schemas.session import SessionReduceOutput
 from schemas.takeaways import TakeawaysOutput
 from schemas.tasks import TasksOutput
 
@@ -34,6 +35,7 @@ REQUIRED = {
     "blocked-permissions",
     "codex-session",
     "long-multichunk",
+    "resolved-later",
     "chinese-prompts",
     "secrets-injection",
 }
@@ -43,6 +45,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "issues": IssuesOutput,
     "human_ai": HumanAIOutput,
     "takeaways": TakeawaysOutput,
+    "session": SessionReduceOutput,
     "projects": ProjectSummary,
     "overview": OverviewOutput,
 }
@@ -208,7 +211,12 @@ def test_reference_answers_validate_and_cite_turns_in_their_chunk(case: str) -> 
         model = MODELS[stage].model_validate(answer)
         if stage == "projects":
             assert model.project == name.split("/", 1)[1]  # type: ignore[attr-defined]
-        if len(parts := name.split("/")) == 3:
+        if stage == "session":  # the reduce: turn ranges inside the session's chunks
+            mine = [c for (sid, _), c in chunks.items() if sid == name.split("/")[1]]
+            assert len(mine) > 1, f"{name}: a reduce for a session of {len(mine)} chunk"
+            lo, hi = min(c.turn_start for c in mine), max(c.turn_end for c in mine)
+            assert all(lo <= i["turn_start"] <= i["turn_end"] <= hi for i in _spans(answer)), name
+        elif len(parts := name.split("/")) == 3:
             chunk = chunks[(parts[1], int(parts[2].removeprefix("chunk-")))]
             if stage == "facts":
                 assert answer["project"] == chunk.project
@@ -236,7 +244,7 @@ def test_reference_answers_satisfy_the_expectations(case: str) -> None:
             if key in spec:
                 assert _values(answers, field) == set(spec[key]), (stage, key)
         if "count" in spec:
-            n = sum(_count(stage, a) for a in answers)
+            n = _count_after_reduce(case, stage)
             assert spec["count"].get("min", 0) <= n <= spec["count"].get("max", n), (stage, n)
 
 
@@ -247,6 +255,23 @@ def _values(answers: list[Any], field: str) -> set[str]:
             found.add(a[field])
         found |= {i[field] for i in _spans(a) if field in i}
     return found
+
+
+def _count_after_reduce(case: str, stage: str) -> int:
+    """Items of a stage over the case as the report counts them: a session with a reduce answer counts its
+    reduced items, any other session the items of its chunk answers."""
+    refs = references(case)
+    reduced = {k.split("/")[1]: v for k, v in refs.items() if k.startswith("session/")}
+    n = 0
+    for name, answer in refs.items():
+        parts = name.split("/")
+        if parts[0] == stage and not (len(parts) == 3 and parts[1] in reduced):
+            n += _count(stage, answer)
+    if stage in ("tasks", "issues", "takeaways"):
+        n += sum(len(r[stage]) for r in reduced.values())
+    elif stage == "human_ai":
+        n += sum(len(r["topics"]) + len(r["limitations"]) for r in reduced.values())
+    return n
 
 
 def _count(stage: str, answer: dict[str, Any]) -> int:

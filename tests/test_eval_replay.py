@@ -43,9 +43,12 @@ def test_replay_scores_every_fixture_case_and_all_pass(tmp_path: Path) -> None:
         "issues",
         "human_ai",
         "takeaways",
+        "session",
         "projects",
         "overview",
     }
+    # the reduce is scored only where a session has several chunks
+    assert {r["case"] for r in rows if r["stage"] == "session"} == {"long-multichunk", "resolved-later"}
     scorers = {s["name"] for r in rows for s in r["scores"]}
     assert scorers == {"schema", "length", "must_mention", "must_not_mention", "enums", "count"}
     assert doc["current"]["provider"] == "replay" and doc["gate"] == []

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from pipeline.config import load_config
 from pipeline.plan import DayPlan, RunOptions, prepare_day
-from pipeline.stages.registry import STAGES, chunk_stages, day_stages
+from pipeline.stages.registry import STAGES, chunk_stages, day_stages, session_stages
 from schemas.chunk import Chunk
 from tests.conftest import REPO
 
@@ -53,6 +53,12 @@ def _answers() -> dict[str, Path]:
 
 def _expected_ids(day: DayPlan) -> set[str]:
     ids = {f"{stage}/{c.session_id}/chunk-{c.index}" for stage in chunk_stages() for c in day.chunks}
+    ids |= {
+        f"{stage}/{sp.info.session_id}/reduce"
+        for stage in session_stages()
+        for sp in day.sessions
+        if len(sp.chunks) > 1
+    }
     projects = {sp.session.project for sp in day.sessions}
     for stage in day_stages():
         if stage == "projects":

@@ -183,9 +183,17 @@ def write_answer(root: Path, replay_id: str, output: dict[str, object]) -> None:
     path.write_bytes(orjson.dumps(output))
 
 
+def replay_for(root: Path, date: str, sessions: list[str]) -> ReplayProvider:
+    """A replay directory whose answers are for ``date``, and a provider bound to a run of ``sessions``."""
+    (root / "replay.toml").write_text(f'date = "{date}"\n', encoding="utf-8")
+    provider = ReplayProvider(root)
+    provider.for_day("2026-03-17", sessions)
+    return provider
+
+
 def test_replay_answers_by_replay_id_and_by_key(tmp_path: Path) -> None:
-    provider = ReplayProvider(tmp_path)
     req = make_request("replay")
+    provider = replay_for(tmp_path, "2026-03-17", [req.session_id or ""])
     write_answer(tmp_path, req.replay_id(), ANSWER)
     resp = call_structured(provider, req, Facts)
     assert resp.output == ANSWER and resp.cost_usd == Decimal(0)
@@ -198,16 +206,43 @@ def test_replay_day_requests_use_the_label(tmp_path: Path) -> None:
     req = make_request("replay", session=None, chunk=None, stage="overview")
     assert req.replay_id() == "overview/day"
     write_answer(tmp_path, "overview/day", ANSWER)
-    assert call_structured(ReplayProvider(tmp_path), req, Facts).output == ANSWER
+    write_answer(tmp_path, "facts/s1/chunk-0", ANSWER)
+    assert call_structured(replay_for(tmp_path, "2026-03-17", ["s1"]), req, Facts).output == ANSWER
 
 
-def test_replay_miss_names_the_request(tmp_path: Path) -> None:
+def test_replay_on_another_day_answers_only_exact_keys(tmp_path: Path) -> None:
+    """Answers for 2026-03-17 never stand in for another day's requests, even with the same session id."""
+    session_req = make_request("replay", session="s1", chunk=0)
+    day_req = make_request("replay", session=None, chunk=None, stage="overview")
+    write_answer(tmp_path, session_req.replay_id(), ANSWER)
+    write_answer(tmp_path, "overview/day", ANSWER)
+    provider = replay_for(tmp_path, "2026-03-18", ["s1"])
+    for req in (session_req, day_req):
+        with pytest.raises(ReplayMissError) as err:
+            call_structured(provider, req, Facts)
+        assert str(err.value) == "no replay answer: the replay answers are for 2026-03-18, not 2026-03-17"
+    write_answer(tmp_path, f"by-key/{day_req.key()}", {**ANSWER, "title": "by key"})
+    assert call_structured(provider, day_req, Facts).output["title"] == "by key"
+
+
+def test_replay_day_stage_needs_every_session_of_the_run(tmp_path: Path) -> None:
+    req = make_request("replay", session=None, chunk=None, stage="overview")
+    write_answer(tmp_path, "overview/day", ANSWER)
+    write_answer(tmp_path, "facts/s1/chunk-0", ANSWER)
+    with pytest.raises(ReplayMissError, match="this session is not in the replay answers"):
+        call_structured(replay_for(tmp_path, "2026-03-17", ["s1", "other"]), req, Facts)
+
+
+def test_replay_without_a_date_answers_by_key_only(tmp_path: Path) -> None:
     req = make_request("replay", session="abc123", chunk=2)
+    write_answer(tmp_path, req.replay_id(), ANSWER)
+    provider = ReplayProvider(tmp_path)
+    provider.for_day("2026-03-17", ["abc123"])
     with pytest.raises(ReplayMissError) as err:
-        call_structured(ReplayProvider(tmp_path), req, Facts)
+        call_structured(provider, req, Facts)
     msg = str(err.value)
-    assert "stage facts" in msg and "session abc123" in msg and "chunk 2" in msg
-    assert str(tmp_path / "facts/abc123/chunk-2.json") in msg and req.key() in msg
+    assert msg.startswith("no replay answer: ") and "replay.toml names no date" in msg
+    assert "\n" not in msg and len(msg) < 120  # one short line
 
 
 def test_factory_builds_each_provider_and_picks_models(tmp_path: Path) -> None:

@@ -137,3 +137,62 @@ def test_tier_boundary_and_token_sums() -> None:
     assert Tokens(1, 2, 3, 1, 5) + Tokens(1, 1, 1, 1, 1) == Tokens(2, 3, 4, 2, 6)
     assert Tokens(1, 2, 3, 1, 5).prompt == 9
     assert price_many([], model=model, provider="anthropic") == Decimal(0)
+
+
+# ---------------------------------------------------------------- dated models priced at their family's price
+
+
+def test_dated_model_missing_from_genai_prices_falls_back_to_its_family() -> None:
+    from pipeline.pricing import priced_as
+
+    tokens = {"input_tokens": 1_000_000, "output_tokens": 100_000, "cache_read_tokens": 2_000_000}
+    dated = price(model="gpt-5-1-codex-2025-11-13", provider="openai", **tokens)
+    family = price(model="gpt-5.1-codex", provider="openai", **tokens)
+    assert dated is not None and dated > 0
+    assert dated == family
+    assert priced_as("gpt-5-1-codex-2025-11-13", "openai") == "gpt-5.1-codex"
+    assert priced_as("gpt-5.1-codex-2025-11-13", "openai") == "gpt-5.1-codex"
+    assert priced_as("gpt-5.1-codex", "openai") is None  # priced under its own name: no fallback to show
+    assert priced_as("claude-haiku-4-5-20251001", "anthropic") is None  # genai-prices knows it already
+
+
+def test_family_candidates_only_strip_a_date_and_change_dots_and_dashes() -> None:
+    from pipeline.pricing import family_candidates
+
+    assert family_candidates("gpt-5-1-codex-2025-11-13") == ["gpt-5.1-codex", "gpt-5-1-codex"]
+    assert family_candidates("claude-sonnet-4-5-20250929") == ["claude-sonnet-4.5", "claude-sonnet-4-5"]
+    assert family_candidates("gpt-5.1-codex") == []  # no date: nothing to fall back to
+    assert family_candidates("my-model-v2") == []
+    assert family_candidates("gpt-5-1-codex-2025-11") == []  # not a full date
+
+
+def test_an_unknown_dated_model_stays_unknown() -> None:
+    from pipeline.pricing import priced_as
+
+    for model in ("totally-new-model-2025-11-13", "gpt-5-1-codex-max-turbo-20251113", "codex-2025-11-13"):
+        assert price(model=model, provider="openai", input_tokens=10, output_tokens=10) is None, model
+        assert not can_price(model, "openai")
+        assert priced_as(model, "openai") is None
+
+
+def test_usage_report_shows_the_family_fallback_as_a_note() -> None:
+    from datetime import UTC, date, datetime
+
+    from pipeline.usage.aggregate import build_day
+    from schemas.transcript import UsageEvent
+
+    event = UsageEvent(
+        agent="codex",
+        model="gpt-5-1-codex-2025-11-13",
+        timestamp=datetime(2026, 3, 10, 12, tzinfo=UTC),
+        input_tokens=1_000_000,
+        cached_input_tokens=400_000,
+        output_tokens=50_000,
+        device="DCC",
+    )
+    r = build_day([event], day=date(2026, 3, 10), timezone="UTC")
+    assert r.unpriced_models == []
+    assert r.total_cost_usd is not None and r.total_cost_usd > 0
+    assert r.priced_as == {"gpt-5-1-codex-2025-11-13": "gpt-5.1-codex"}
+    assert any("priced as gpt-5.1-codex" in n for n in r.notes)
+    assert '"priced_as":{"gpt-5-1-codex-2025-11-13":"gpt-5.1-codex"}' in r.model_dump_json()

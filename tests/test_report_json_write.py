@@ -82,14 +82,17 @@ def test_index_lists_every_day_newest_first(tmp_path: Path) -> None:
     assert [r.date for r in rows] == ["2026-03-03", "2026-02-22", "2026-01-01"]
     assert [r.sessions for r in rows] == [2, 4, None]
     assert rows[1].agent_cost == pytest.approx(1.9863 + 0.4213)
-    assert rows[1].report_cost == pytest.approx(0.1834)
+    assert rows[1].report_cost == pytest.approx(0.2349)  # the answers it uses, whoever paid
+    assert rows[1].run_cost == pytest.approx(0.1834)  # what its run spent
     assert rows[2].problem is not None
 
     write_report(later, tmp_path)  # refreshes the index
     html = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert html.index("2026-03-03") < html.index("2026-02-22") < html.index("2026-01-01")
+    days = html[html.index("<table") :]  # the spend chart above names dates too
+    assert days.index("2026-03-03") < days.index("2026-02-22") < days.index("2026-01-01")
     assert '<a href="2026-02-22/report.html">2026-02-22</a>' in html
-    assert "<td>4</td><td>$2.4076</td><td>$0.1834</td>" in html
+    assert "<td>4</td><td>$2.4076</td>" in html
+    assert '$0.2349<span class="sub">this run $0.1834</span>' in html
     assert "report.json unreadable" in html
 
 

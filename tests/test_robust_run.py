@@ -127,14 +127,21 @@ def test_an_empty_day_says_where_it_looked(tmp_path: Path, stub: StubLLMServer) 
     assert "no sessions found for 2025-01-01" in (day / "report.md").read_text(encoding="utf-8")
 
 
-def test_a_filter_that_matches_nothing_says_so(tmp_path: Path, stub: StubLLMServer) -> None:
+def test_a_filter_that_matches_nothing_exits_2_and_lists_the_candidates(
+    tmp_path: Path, stub: StubLLMServer
+) -> None:
     config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
     result = invoke(*run_args(config, "--session", "zzzz"))
-    assert result.exit_code == 0, result.output
-    assert "no session of 2026-03-17 matches --session zzzz (4 sessions found that day)" in result.output
-    data = _read(tmp_path, "report.session-zzzz.json")
-    assert data["sessions"] == [] and "matches --session zzzz" in data["summary"]
-    assert stub.requests == [] and not (tmp_path / "reports" / DAY / "report.json").exists()
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if "no session of" in line]
+    assert len(lines) == 1 and "matches --session zzzz; that day's sessions: " in lines[0]
+    assert (
+        lines[0].count("(laptop, ") + lines[0].count("(server, ") == 4
+        and "devices: laptop, server" in lines[0]
+    )
+    assert stub.requests == [] and not (tmp_path / "reports" / DAY).exists()  # no empty report, no index row
+    on_device = invoke(*run_args(config, "--device", "laptop", "--session", "zzzz"))
+    assert on_device.exit_code == 2 and "matches --session zzzz --device laptop" in on_device.output
 
 
 def test_the_index_lists_the_full_report_and_knows_the_variants(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from tests.test_run_day import (
 )
 from tests.test_run_day import _fast_retries as _fast_retries  # fixtures shared with test_run_day
 
-STAGES = ("facts", "tasks", "issues", "human_ai", "takeaways", "projects", "overview")
+STAGES = ("facts", "tasks", "issues", "human_ai", "takeaways", "session", "projects", "overview")
 
 
 @pytest.mark.usefixtures("keys")

@@ -251,10 +251,25 @@ def test_stage_option_resends_only_that_stage_and_its_dependents(
     assert result.exit_code == 0, result.output
     new = stub.message_requests()[before:]
     stages = {_stage_of(r.body) for r in new}
-    assert stages == {"facts", "projects", "overview"}
+    assert stages == {"facts", "session", "projects", "overview"}
     gen = report_json(tmp_path)["generation"]["by_stage"]
     assert gen["tasks"]["cache_hits"] == gen["tasks"]["calls"] > 0
     assert gen["facts"]["cache_hits"] == 0 and gen["facts"]["calls"] > 0
+
+
+def test_stage_session_resends_the_reduce_and_the_day_stages_only(
+    tmp_path: Path, stub: StubLLMServer, keys: None
+) -> None:
+    config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
+    assert invoke(*run_args(config)).exit_code == 0
+    before = len(stub.message_requests())
+    result = invoke(*run_args(config, "--stage", "session"))
+    assert result.exit_code == 0, result.output
+    new = [_stage_of(r.body) for r in stub.message_requests()[before:]]
+    assert sorted(new) == ["overview", "projects", "projects", "session"]  # one session has 2 chunks
+    gen = report_json(tmp_path)["generation"]["by_stage"]
+    assert gen["tasks"]["cache_hits"] == gen["tasks"]["calls"] > 0
+    assert gen["session"]["cache_hits"] == 0 and gen["session"]["calls"] == 1
 
 
 def _stage_of(body: dict[str, Any]) -> str:
@@ -262,6 +277,7 @@ def _stage_of(body: dict[str, Any]) -> str:
     schema = (body.get("output_config") or {}).get("format", {}).get("schema") or {}
     title = json.dumps(body)
     names = {
+        "SessionReduceOutput": "session",
         "SessionFacts": "facts",
         "TasksOutput": "tasks",
         "IssuesOutput": "issues",
@@ -406,9 +422,10 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_carries_on(
     with sqlite3.connect(tmp_path / "cache.sqlite3") as db:
         kept = db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
     sent_before = len(stub.message_requests())
-    assert 7 <= kept < 28 and sent_before == kept
+    assert 7 <= kept < 29 and sent_before == kept
     monkeypatch.setattr(engine, "progress_counter", real_counter)
     second = invoke(*run_args(config))
     assert second.exit_code == 0, second.output
-    assert len(stub.message_requests()) - sent_before == 28 - kept
+    # 25 chunk requests, 1 session reduce, 2 projects, 1 overview
+    assert len(stub.message_requests()) - sent_before == 29 - kept
     assert report_json(tmp_path)["generation"]["cache_hits"] == kept

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.stub_llm_server import StubLLMServer
-from tests.test_run_day import DAY, invoke, make_day, report_json, run_args
+from tests.test_run_day import DAY, _stage_of, invoke, make_day, report_json, run_args
 
 
 def answer_file(stub: StubLLMServer, exported: Path, target: Path, *, provider: str) -> int:
@@ -33,6 +33,13 @@ def answer_file(stub: StubLLMServer, exported: Path, target: Path, *, provider: 
     return len(out)
 
 
+def _stages(exported: Path, provider: str) -> list[str]:
+    """The stages of the exported requests (from their forced tool or output schema)."""
+    key = "params" if provider == "anthropic" else "body"
+    lines = [json.loads(x) for x in exported.read_text(encoding="utf-8").splitlines()]
+    return sorted({_stage_of(line[key]) for line in lines})
+
+
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])
 def test_export_then_import_finishes_the_day_without_a_call(tmp_path: Path, provider: str) -> None:
     stub = StubLLMServer()  # only used to write answers; it never receives a request
@@ -40,10 +47,12 @@ def test_export_then_import_finishes_the_day_without_a_call(tmp_path: Path, prov
         config = make_day(tmp_path, provider=provider, base_url="http://127.0.0.1:9/v1")
         report = tmp_path / "reports" / DAY / "report.json"
         exported, rounds, pending_per_round = tmp_path / "requests-0.jsonl", 0, []
+        stages_per_round: list[list[str]] = []
         result = invoke(*run_args(config, "--export-requests", str(exported)))
         assert result.exit_code == 0, result.output
         while not report.exists():
-            assert rounds < 4, "the day did not finish in 4 export/import rounds"
+            assert rounds < 5, "the day did not finish in 5 export/import rounds"
+            stages_per_round.append(_stages(exported, provider))
             n = answer_file(stub, exported, tmp_path / f"results-{rounds}.jsonl", provider=provider)
             assert n > 0 and f"{n} requests pending" in result.output
             pending_per_round.append(n)
@@ -60,8 +69,15 @@ def test_export_then_import_finishes_the_day_without_a_call(tmp_path: Path, prov
             )
             assert result.exit_code == 0, result.output
         assert stub.requests == []
-        # chunk stages first (5 stages x 5 chunks), then projects (2 projects), then overview
-        assert pending_per_round == [25, 2, 1]
+        # chunk stages first (5 stages x 5 chunks), then the reduce of the one session of several chunks,
+        # then projects (2 projects), then overview
+        assert pending_per_round == [25, 1, 2, 1]
+        assert stages_per_round == [
+            ["facts", "human_ai", "issues", "takeaways", "tasks"],
+            ["session"],
+            ["projects"],
+            ["overview"],
+        ]
         assert exported.read_text() == ""  # nothing left to export
         data = report_json(tmp_path)
         assert data["generation"]["pending"] == 0 and data["failures"] == []

@@ -1,4 +1,4 @@
-"""`daily-report run` over the shared real transcripts (Claude Code and Codex days) against the stub."""
+"""`daily-report run` over the real sample transcripts (fixtures/samples) (Claude Code and Codex days) against the stub."""
 
 from __future__ import annotations
 

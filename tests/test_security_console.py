@@ -13,6 +13,7 @@ from pipeline.cli import app
 from pipeline.commands import usage_cmd, usage_render
 from pipeline.errors import ConfigError
 from schemas.report import Failure
+from schemas.transcript import UnreadFile
 from schemas.usage import UsageReport
 
 NASTY = (
@@ -33,6 +34,8 @@ def fake_result(failures: list[Failure]) -> SimpleNamespace:
         exported=None,
         pending=0,
         batch_running=False,
+        halted=None,
+        unread_files=[UnreadFile(path="/tmp/[bold]x[/bold].jsonl", reason="permission denied")],
         paths={"markdown": Path("/tmp/[x]/report.md")},
     )
 
@@ -52,6 +55,7 @@ def test_failures_print_literally_and_exit_1(monkeypatch: pytest.MonkeyPatch) ->
     assert "1 failed requests:" in result.output
     assert "/tmp/[x]/report.md" in result.output
     assert "skipped: [bad] 1" in result.output
+    assert "/tmp/[bold]x[/bold].jsonl: permission denied" in result.output
 
 
 def test_library_error_prints_literally_and_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:

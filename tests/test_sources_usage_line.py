@@ -154,7 +154,8 @@ def test_other_shapes_are_refused(raw: bytes) -> None:
 
 def test_refused_lines_still_count_as_the_general_path_reads_them(tmp_path: Path) -> None:
     """A line the typed decode refuses takes orjson's path: invalid UTF-8 replaced, counts up to 2^64 - 1
-    kept and larger ones (read as floats) made 0, deep nesting read, as before the typed decode existed."""
+    kept, deep nesting read, as before the typed decode existed; a larger count (read as a float) makes
+    the line's usage invalid: counted as such, not read as 0."""
     lines = [
         b'{"type":"assistant","message":{"id":"m1","model":"x\xff","usage":{"input_tokens":1}}}',
         b'{"type":"assistant","message":{"id":"m2","model":"x","usage":{"input_tokens":18446744073709551615}}}',
@@ -171,16 +172,16 @@ def test_refused_lines_still_count_as_the_general_path_reads_them(tmp_path: Path
     assert [(r[10], r[1], r[3], r[4]) for r in ur.rows] == [
         ("m1", "x\ufffd", 1, 0),
         ("m2", "x", 2**64 - 1, 0),
-        ("m3", "x", 0, 0),
         ("m4", "x", 0, 2),
     ]
-    assert ur.skipped.malformed == 0
+    assert ur.skipped.malformed == 0 and ur.skipped.invalid_usage == 1
     stored = decode(encode(reduce_rows(ur)))  # and the index keeps them
     assert [(e.model, e.input_tokens) for e in stored.events] == [(r[1], r[3]) for r in ur.rows]
 
 
 def test_a_file_mixing_both_paths_counts_every_usage_line(tmp_path: Path) -> None:
-    """Lines the typed decode refuses still count through the general path, in file order."""
+    """Lines the typed decode refuses still go through the general path, in file order: a bool count
+    there is an invalid usage, counted as such."""
     odd = b'{"type":"assistant","message":{"id":"m2","model":"x","usage":{"input_tokens":true,"output_tokens":2}}}'
     path = tmp_path / "s1.jsonl"
     path.write_bytes(
@@ -189,7 +190,9 @@ def test_a_file_mixing_both_paths_counts_every_usage_line(tmp_path: Path) -> Non
         b'{"type":"assistant","message":{"id":"m3","model":"x","usage":{"output_tokens":3}}}\n'
     )
     f = SourceFile(path=path, agent="claude_code", device="d", root=tmp_path, size=path.stat().st_size)
-    rows = read_usage_rows(f).rows
-    assert [(r[10], r[3], r[4]) for r in rows] == [("m1", 1, 0), ("m2", 0, 2), ("m3", 0, 3)]
+    got = read_usage_rows(f)
+    rows = got.rows
+    assert [(r[10], r[3], r[4]) for r in rows] == [("m1", 1, 0), ("m3", 0, 3)]
+    assert got.skipped.invalid_usage == 1
     # a line without a timestamp takes the previous line's
     assert {r[2] for r in rows} == {datetime(2026, 3, 10, 1, tzinfo=UTC)}

@@ -7,17 +7,36 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.stages.base import ChunkStage, DayStage
-from pipeline.stages.registry import STAGES, chunk_stages, day_stages, dependents, get_stage, system_prompt
+from pipeline.stages.base import ChunkStage, DayStage, SessionStage
+from pipeline.stages.registry import (
+    STAGES,
+    chunk_stages,
+    day_stages,
+    dependents,
+    get_stage,
+    session_stages,
+    system_prompt,
+)
 
 
 def test_order_and_scopes() -> None:
-    assert list(STAGES) == ["facts", "tasks", "issues", "human_ai", "takeaways", "projects", "overview"]
+    assert list(STAGES) == [
+        "facts",
+        "tasks",
+        "issues",
+        "human_ai",
+        "takeaways",
+        "session",
+        "projects",
+        "overview",
+    ]
     assert chunk_stages() == ["facts", "tasks", "issues", "human_ai", "takeaways"]
+    assert session_stages() == ["session"]
     assert day_stages() == ["projects", "overview"]
+    kinds = {"chunk": ChunkStage, "session": SessionStage, "day": DayStage}
     for name, cls in STAGES.items():
         assert cls.name == name
-        assert issubclass(cls, ChunkStage if name in chunk_stages() else DayStage)
+        assert issubclass(cls, kinds[cls.scope])
 
 
 def test_every_dependency_comes_earlier() -> None:
@@ -27,10 +46,12 @@ def test_every_dependency_comes_earlier() -> None:
 
 
 def test_dependents_are_transitive_and_ordered() -> None:
-    assert dependents("tasks") == ["projects", "overview"]
-    assert dependents("facts") == ["projects", "overview"]
+    assert dependents("tasks") == ["session", "projects", "overview"]
+    assert dependents("facts") == ["session", "projects", "overview"]
+    assert dependents("human_ai") == ["session", "projects", "overview"]
+    assert dependents("session") == ["projects", "overview"]
     assert dependents("projects") == ["overview"]
-    assert dependents("human_ai") == [] and dependents("overview") == []
+    assert dependents("overview") == []
 
 
 def test_unknown_stage_lists_valid_names() -> None:

@@ -1,4 +1,4 @@
-"""`daily-report usage` / `sessions` on the shared samples: the SOURCES.md reference totals, per UTC day."""
+"""`daily-report usage` / `sessions` on the sample transcripts (fixtures/samples): the SOURCES.md reference totals, per UTC day."""
 
 from __future__ import annotations
 
@@ -62,8 +62,13 @@ def two_devices(samples: Path, tmp_path: Path) -> Path:
 
 
 def test_usage_json_equals_sources_reference(two_devices: Path) -> None:
-    days = run_json("usage", "--config", str(two_devices), "--since", "2026-01-01", "--until", "2026-05-31")
-    assert isinstance(days, list) and len(days) == 151
+    got = run_json("usage", "--config", str(two_devices), "--since", "2026-01-01", "--until", "2026-05-31")
+    days = got["days"]
+    active = ["2026-01-02", "2026-01-11", "2026-01-25", "2026-02-01", "2026-02-12", "2026-05-11"]
+    assert [d["date"] for d in days] == active  # only days with activity, of the 151 asked for
+    assert got["totals"]["days"] == 6 and got["totals"]["total_tokens"] == sum(
+        t["totals"]["total_tokens"] for d in days for t in d["agents"].values()
+    )
     by_date = {d["date"]: d for d in days}
     cc = by_date["2026-02-12"]["agents"]["claude_code"]
     opus = cc["models"]["claude-opus-4-6"]
@@ -92,11 +97,14 @@ def test_usage_json_equals_sources_reference(two_devices: Path) -> None:
         assert list(cx["devices"]) == ["DCC"]
         if model:
             assert list(cx["models"]) == [model]
+    # a dated name genai-prices lacks: priced as its family, and the fallback is said
     gateway = by_date["2026-01-02"]
-    assert gateway["agents"]["codex"]["models"]["gpt-5-1-codex-2025-11-13"]["cost_usd"] is None
-    assert gateway["unpriced_models"] == ["gpt-5-1-codex-2025-11-13"]
-    assert gateway["total_cost_usd"] is None  # nothing on that day could be priced: unknown, not $0
-    empty = by_date["2026-03-01"]
+    cost = gateway["agents"]["codex"]["models"]["gpt-5-1-codex-2025-11-13"]["cost_usd"]
+    assert cost is not None and cost > 0 and gateway["total_cost_usd"] == cost
+    assert gateway["unpriced_models"] == []
+    assert gateway["priced_as"] == {"gpt-5-1-codex-2025-11-13": "gpt-5.1-codex"}
+    assert any("priced as gpt-5.1-codex" in n for n in gateway["notes"])
+    empty = run_json("usage", "--config", str(two_devices), "--date", "2026-03-01")
     assert empty["total_cost_usd"] == 0.0 and not empty["agents"]["claude_code"]["models"]
 
 
@@ -136,9 +144,10 @@ def test_zone_moves_usage_between_days(two_devices: Path) -> None:
         "--tz",
         "Pacific/Honolulu",
     )
-    assert isinstance(hnl, list) and [d["timezone"] for d in hnl] == ["Pacific/Honolulu"] * 2
-    per_day = [d["agents"]["codex"]["totals"]["total_tokens"] for d in hnl]
-    assert per_day[0] > 0 and sum(per_day) == 6_064_954
+    assert hnl["timezone"] == "Pacific/Honolulu" and [d["date"] for d in hnl["days"]] == ["2026-05-10"]
+    assert (
+        hnl["days"][0]["agents"]["codex"]["totals"]["total_tokens"] == 6_064_954
+    )  # all before local midnight
 
 
 def test_missing_root_warns_and_no_readable_root_fails(

@@ -27,6 +27,35 @@ def cfg(samples: Path, tmp_path: Path) -> Path:
     return write_config(tmp_path, {"DCC": {"claude": [tree], "codex": [samples / "codex"]}})
 
 
+def spread_tree(samples: Path, dest: Path) -> Path:
+    """A .claude tree with usage on each of 90 days: a sample's first responses, copied to every day (new
+    ids, the timestamp moved), so a range's JSON is longer than a pipe buffer."""
+    import json
+    from datetime import date, timedelta
+
+    src = (
+        samples
+        / "claude-code"
+        / "projects"
+        / "-Users-user-repo"
+        / "9eda1058-9706-484a-b992-d03f9cfa2546.jsonl"
+    )
+    lines = [json.loads(x) for x in src.read_text(encoding="utf-8").splitlines() if '"usage"' in x]
+    lines = [x for x in lines if x.get("type") == "assistant"][:3]
+    out = []
+    for k in range(90):
+        day = (date(2026, 1, 1) + timedelta(days=k)).isoformat()
+        for line in lines:
+            msg = {**line["message"], "id": f"{line['message']['id']}-{k}"}
+            out.append(json.dumps({**line, "message": msg, "timestamp": f"{day}T12:00:00.000Z"}))
+    project = dest / ".claude" / "projects" / "-spread"
+    project.mkdir(parents=True)
+    (project / "9eda1058-9706-484a-b992-d03f9cfa2546.jsonl").write_text(
+        "\n".join(out) + "\n", encoding="utf-8"
+    )
+    return dest / ".claude"
+
+
 def full(*args: str) -> str:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 0, result.stderr + result.stdout
@@ -177,9 +206,12 @@ def test_console_entry_ends_quickly_with_everything_written(cfg: Path, samples: 
         cmd = [sys.executable, "-m", "pipeline", *args]
         return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
 
-    ranged = ["usage", "--config", str(cfg), "--since", "2026-01-01", "--until", "2026-03-31", "--json"]
+    spread = write_config(
+        tmp_path / "spread", {"DCC": {"claude": [spread_tree(samples, tmp_path / "spread")]}}
+    )
+    ranged = ["usage", "--config", str(spread), "--since", "2026-01-01", "--until", "2026-03-31", "--json"]
     expected = full(*ranged)
-    assert len(expected) > 70_000  # 90 days of reports: more than one pipe buffer
+    assert len(expected) > 70_000  # 90 active days of reports: more than one pipe buffer
     tables = ["usage", "--config", str(cfg), *DAY]
     for _ in ("cold", "warm"):
         done = entry(*ranged)

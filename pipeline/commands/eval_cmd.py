@@ -95,6 +95,7 @@ def eval_command(
     from pipeline.eval.runner import EvalSettings
 
     with _errors():
+        check_provider(provider)
         settings = EvalSettings(
             cases_dir=cases,
             case_names=case,
@@ -121,6 +122,15 @@ def eval_command(
             )
         _show(outcome, json_out=json_out, html_out=html_out)
     raise typer.Exit(outcome.exit_code)
+
+
+def check_provider(name: str | None) -> None:
+    """An unknown --provider is one line before any case runs (not one warning per case)."""
+    from pipeline.errors import ConfigError
+    from pipeline.llm.factory import PROVIDERS
+
+    if name is not None and name not in PROVIDERS:
+        raise ConfigError(f"unknown provider {name!r}: use one of {', '.join(PROVIDERS)}")
 
 
 def _show(outcome: Any, *, json_out: Path | None, html_out: Path | None) -> None:

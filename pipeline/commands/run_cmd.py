@@ -30,12 +30,17 @@ def print_summary(result: Any) -> None:
         out.print(
             f"calls {gen.calls} (cache hits {gen.cache_hits}), tokens in {gen.input_tokens:,} "
             f"out {gen.output_tokens:,} cache write {gen.cache_write_tokens:,} read {gen.cache_read_tokens:,}, "
-            f"cost {_money(gen.cost_usd)}"
+            f"this run spent {_money(gen.cost_usd)}; the answers the report uses cost {_money(gen.answers_cost_usd)}"
         )
     skipped = ", ".join(f"{k} {v}" for k, v in sorted(result.skipped_sessions.items()))
     out.print(
         f"sessions {result.sessions}, chunks {result.chunks}" + (f", skipped: {skipped}" if skipped else "")
     )
+    if result.unread_files:
+        n = len(result.unread_files)
+        out.print(Text(f"{n} transcript {'file' if n == 1 else 'files'} could not be read:", style="yellow"))
+        for u in result.unread_files:
+            out.print(f"  {u.path}: {u.reason}", markup=False, highlight=False)
     if result.failures:
         out.print(Text(f"{len(result.failures)} failed requests:", style="red"))
         for f in result.failures:
@@ -44,7 +49,15 @@ def print_summary(result: Any) -> None:
         out.print(f"imported {result.imported} answers")
     if result.exported is not None:
         out.print(f"wrote {result.pending} unanswered requests to {result.exported}")
-    if result.pending:
+    if result.halted:
+        out.print(
+            Text(
+                f"{result.halted}; {result.pending} requests left pending, answers received are kept. "
+                "Run the same command again once the endpoint answers to carry on.",
+                style="red",
+            )
+        )
+    elif result.pending:
         out.print(
             f"{result.pending} requests pending: the report is written once nothing is pending"
             + (
@@ -81,9 +94,18 @@ def register(app: typer.Typer) -> None:
 
 
 def run(
-    date: Annotated[str, typer.Option("--date", help="Local date, YYYY-MM-DD.")],
+    date: Annotated[
+        str | None, typer.Option("--date", help="Local date: YYYY-MM-DD, today or yesterday.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="A range: one report per day with sessions; alone: to today."),
+    ] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last day of the range.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="daily-report.toml")] = None,
-    tz: Annotated[str | None, typer.Option("--tz", help="IANA zone; overrides the config.")] = None,
+    tz: Annotated[
+        str | None, typer.Option("--tz", "-z", "--timezone", help="IANA zone; overrides the config.")
+    ] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Reports directory (default: reports/).")
     ] = None,
@@ -121,19 +143,27 @@ def run(
         Path | None, typer.Option("--import-results", help="Read batch results.")
     ] = None,
     max_cost: Annotated[float | None, typer.Option("--max-cost", help="Budget in USD for this run.")] = None,
+    open_: Annotated[
+        bool, typer.Option("--open", help="Open the report (the index for a range) in a browser.", metavar="")
+    ] = False,
     as_json: Annotated[
-        bool, typer.Option("--json", help="With --dry-run: the estimate as JSON on stdout.", metavar="")
+        bool,
+        typer.Option("--json", help="With --dry-run and --date: the estimate as JSON on stdout.", metavar=""),
     ] = False,
 ) -> None:
-    """Build the daily report for one date."""
+    """Build the daily report for one date (--date), or for each day with sessions of a range (--since)."""
     from pipeline.errors import ConfigError
     from pipeline.plan import RunOptions
 
     with _errors():
-        if as_json and not dry_run:
-            raise ConfigError("--json prints the estimate of a dry run: add --dry-run")
+        check_budget_option(max_cost)
+        first, last, ranged = _run_days(date, since, until, config, tz)
+        if as_json and (not dry_run or ranged):
+            raise ConfigError(
+                "--json prints the estimate of a dry run of one day: use it with --dry-run --date"
+            )
         opts = RunOptions(
-            date=_check_date(date),
+            date=first,
             config_path=config,
             tz=tz,
             out_dir=out_dir,
@@ -151,20 +181,80 @@ def run(
             import_results=import_results,
             max_cost=max_cost,
         )
+        if ranged:
+            results = _run_range(opts, first, last)
+            if open_ and results:
+                open_in_browser(index_path(results))
+            raise typer.Exit(1 if any(r.failures for r in results) else 0)
         result = _run(opts, as_json=as_json)
-    if result.failures:
+    if open_ and not result.dry_run:
+        open_in_browser(result.paths.get("html") or result.paths.get("index"))
+    if result.failures or result.halted:
         raise typer.Exit(1)
 
 
-def _check_date(value: str) -> str:
+def _run_range(opts: Any, first: str, last: str) -> list[Any]:
     from datetime import date as Date
 
+    from pipeline.commands.range_cmd import run_range, summary_table
+
+    results = run_range(opts, Date.fromisoformat(first), Date.fromisoformat(last), on_day=print_summary)
+    if results:
+        out.print(summary_table(results))
+        if (index := index_path(results)) is not None:
+            out.print(f"index: {index}")
+    return results
+
+
+def index_path(results: Any) -> Path | None:
+    from pipeline.commands.range_cmd import index_path as last_index
+
+    return last_index(results)
+
+
+def _run_days(
+    date: str | None, since: str | None, until: str | None, config: Path | None, tz: str | None
+) -> tuple[str, str, bool]:
+    """The first and last day asked for, and whether it is a range; words (today) in the run's zone."""
+    from pipeline.commands.usage_fast import day_range
     from pipeline.errors import ConfigError
 
-    try:
-        return Date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise ConfigError(f"--date {value!r} is not a date: use YYYY-MM-DD") from None
+    if date is None and since is None and until is None:
+        raise ConfigError("give --date D (YYYY-MM-DD, today, yesterday) or a range --since D1 [--until D2]")
+    words = {date, since, until} & {"today", "yesterday"}
+    zone = None
+    if words:
+        from pipeline.config import load_config, resolve_zone
+
+        zone = resolve_zone(load_config(config, tz=tz))
+    first, last = day_range(date, since, until, zone)
+    return first.isoformat(), last.isoformat(), bool(since or until)
+
+
+def _check_date(value: str) -> str:
+    from pipeline.commands.usage_fast import parse_day
+
+    return parse_day(value, "--date").isoformat()
+
+
+def check_budget_option(max_cost: float | None) -> None:
+    from pipeline.errors import ConfigError
+
+    if max_cost is not None and not max_cost > 0:
+        raise ConfigError(f"--max-cost {max_cost:g} must be above 0 (USD); leave it out for no budget")
+
+
+def open_in_browser(target: Path | str | None) -> None:
+    """Open a written report (or index) in the user's browser (``$BROWSER`` is honoured by webbrowser)."""
+    import webbrowser
+
+    if target is None:
+        return
+    url = Path(target).resolve().as_uri()
+    if not webbrowser.open(url):
+        from pipeline.commands.console import err
+
+        err.print(f"could not open a browser: open {url} yourself")
 
 
 def cost(
@@ -217,6 +307,7 @@ def cost(
 
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where the demo report goes.")] = DEMO_OUT,
+    open_: Annotated[bool, typer.Option("--open", help="Open the report in a browser.", metavar="")] = False,
 ) -> None:
     """The bundled fixture day through the replay provider: no key, no network, all three formats."""
     with _errors():
@@ -224,6 +315,8 @@ def demo(
     out.print(f"demo report for {DEMO_DATE}:")
     for kind, path in result.paths.items():
         out.print(f"  {kind}: {path}")
+    if open_:
+        open_in_browser(result.paths.get("html"))
 
 
 def run_demo(out_dir: Path) -> Any:

@@ -10,13 +10,12 @@ import functools
 import logging
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import typer
 
-from pipeline.commands.usage_fast import json_text, parse_day, run_usage
+from pipeline.commands.usage_fast import day_range, json_text, run_usage
 from pipeline.commands.usage_render import new_table, render, stdout_console
 from pipeline.errors import DailyReportError
 from pipeline.report.fmt import count as n
@@ -26,7 +25,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 CONFIG_OPT = typer.Option(None, "--config", help="daily-report.toml to use.")
-TZ_OPT = typer.Option(None, "--tz", help="IANA time zone; a day is a local date in it.")
+TZ_OPT = typer.Option(None, "--tz", "-z", "--timezone", help="IANA time zone; a day is a local date in it.")
+DATE_HELP = "Local day: YYYY-MM-DD, today or yesterday (default: today)."
 JSON_OPT = typer.Option(False, "--json", help="Print JSON instead of tables.")
 
 
@@ -69,8 +69,8 @@ def _context(config_path: Path | None, tz: str | None) -> tuple[Any, Any]:
 
 @cli_errors
 def usage(
-    date_: str | None = typer.Option(None, "--date", help="Local day, YYYY-MM-DD (default: today)."),
-    since: str | None = typer.Option(None, "--since", help="First day of a range (YYYY-MM-DD)."),
+    date_: str | None = typer.Option(None, "--date", help=DATE_HELP),
+    since: str | None = typer.Option(None, "--since", help="First day of a range; alone: to today."),
     until: str | None = typer.Option(None, "--until", help="Last day of a range (YYYY-MM-DD)."),
     config_path: Path | None = CONFIG_OPT,
     tz: str | None = TZ_OPT,
@@ -89,28 +89,54 @@ def usage(
 
 @cli_errors
 def sessions(
-    date_: str | None = typer.Option(None, "--date", help="Local day, YYYY-MM-DD (default: today)."),
+    date_: str | None = typer.Option(None, "--date", help=DATE_HELP),
+    since: str | None = typer.Option(None, "--since", help="First day of a range; alone: to today."),
+    until: str | None = typer.Option(None, "--until", help="Last day of a range (YYYY-MM-DD)."),
     config_path: Path | None = CONFIG_OPT,
     tz: str | None = TZ_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
-    """The day's sessions: agent, device, project, times, prompts, tool calls, models, tokens, cost."""
-    from pipeline.usage.sessions import session_rows
+    """The sessions of a day (or of each day of a range), then their totals: agent, device, project, times,
+    prompts, tool calls, models, tokens, cost."""
+    from datetime import timedelta
+
+    from pipeline.usage.sessions import day_sessions
+    from pipeline.usage.totals import sum_rows
 
     config, zone = _context(config_path, tz)
-    day = parse_day(date_, "--date") if date_ else datetime.now(zone).date()
-    rows = session_rows(config, day=day, zone=zone)
+    first, last = day_range(date_, since, until, zone)
+    ranged = bool(since or until)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    rows: list[tuple[Any, Any]] = []
+    unread: dict[str, Any] = {}  # a file unread on several days is named once
+    for day in days:
+        day_rows, day_unread = day_sessions(config, day=day, zone=zone)
+        rows += [(day, r) for r in day_rows]
+        unread.update((u.path, u) for u in day_unread)
+    totals = sum_rows({"tokens": r.tokens, "cost_usd": r.cost_usd} for _, r in rows)
+    totals = {
+        "sessions": len(rows),
+        "tokens": totals.get("tokens", 0),
+        "cost_usd": totals.get("cost_usd", 0.0),
+    }
     if as_json:
+        listed = [
+            {**({"date": d.isoformat()} if ranged else {}), **r.model_dump(mode="json")} for d, r in rows
+        ]
+        head = (
+            {"since": first.isoformat(), "until": last.isoformat()} if ranged else {"date": first.isoformat()}
+        )
         _print_json(
             {
-                "date": day.isoformat(),
+                **head,
                 "timezone": str(zone),
-                "sessions": [r.model_dump(mode="json") for r in rows],
+                "sessions": listed,
+                "totals": totals,
+                "unread_files": [u.model_dump(mode="json") for u in unread.values()],
             }
         )
         return
-    t = new_table(
-        f"Sessions {day} ({zone})",
+    cols = [
         "Agent",
         "Device",
         "Project",
@@ -121,13 +147,15 @@ def sessions(
         "Tool calls",
         "Errors",
         "Models",
-        "Tokens",
-        "Cost",
-        text_cols=6,
+    ]
+    title = f"Sessions {first} to {last}" if ranged else f"Sessions {first}"
+    t = new_table(
+        f"{title} ({zone})", *(["Date"] if ranged else []), *cols, "Tokens", "Cost", text_cols=6 + ranged
     )
-    t.columns[7].no_wrap = True  # "44 (+3 in subagents)" on one line
-    for r in rows:
+    t.columns[7 + ranged].no_wrap = True  # "44 (+3 in subagents)" on one line
+    for i, (day, r) in enumerate(rows):
         t.add_row(
+            *([day.isoformat()] if ranged else []),
             r.agent,
             r.device,
             r.project,
@@ -140,7 +168,11 @@ def sessions(
             "\n".join(r.models),
             n(r.tokens),
             money(r.cost_usd),
+            end_section=i == len(rows) - 1,
         )
+    label = f"Total ({len(rows)} session{'s' if len(rows) != 1 else ''})"
+    pad = [""] * (len(cols) - 1 + ranged)
+    t.add_row(label, *pad, n(totals["tokens"]), money(totals["cost_usd"]))
     stdout_console().print(t)
 
 

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 Render = Callable[[list["UsageReport"], bool], None]  # (reports, is a range) → tables on stdout
 
 _VALUE_OPTS = ("--date", "--since", "--until", "--config", "--tz")
+_ALIASES = {"-z": "--tz", "--timezone": "--tz"}  # ccusage's names for the zone
+_DAY_WORDS = {"today": 0, "yesterday": 1}  # for cron: ``--date yesterday``
 
 
 class Request(NamedTuple):
@@ -54,6 +56,7 @@ def parse_args(argv: Sequence[str]) -> Request | None:
             as_json = True
             continue
         name, eq, value = arg.partition("=")
+        name = _ALIASES.get(name, name)
         if name not in _VALUE_OPTS or name in values:
             return None
         if not eq:
@@ -70,22 +73,12 @@ def parse_args(argv: Sequence[str]) -> Request | None:
 
 def days_of(req: Request, zone_name: str) -> tuple[date, date] | None:
     """The days the full path would report, or None where it would fail (it says why)."""
-    try:
-        if req.since or req.until:
-            if req.date:
-                return None
-            first = date.fromisoformat(req.since or req.until or "")
-            last = date.fromisoformat(req.until or req.since or "")
-            return None if last < first else (first, last)
-        if req.date:
-            day = date.fromisoformat(req.date)
-        else:
-            from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfo
 
-            day = datetime.now(ZoneInfo(zone_name)).date()
-    except ValueError:
+    try:
+        return day_range(req.date, req.since, req.until, ZoneInfo(zone_name))
+    except (ConfigError, ValueError):
         return None
-    return day, day
 
 
 def _warn_setup() -> None:
@@ -120,43 +113,57 @@ def answer(argv: Sequence[str]) -> bool:
     return True
 
 
-def parse_day(value: str, what: str) -> date:
+def parse_day(value: str, what: str, zone: Any = None) -> date:
+    """YYYY-MM-DD, or ``today`` / ``yesterday`` in ``zone`` (default: the system's)."""
+    if value in _DAY_WORDS:
+        from datetime import timedelta
+
+        now = datetime.now(zone) if zone is not None else datetime.now().astimezone()
+        return now.date() - timedelta(days=_DAY_WORDS[value])
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"{what} {value!r} is not a date: use YYYY-MM-DD") from None
+        raise ConfigError(f"{what} {value!r} is not a date: use YYYY-MM-DD, today or yesterday") from None
+
+
+def day_range(date_: str | None, since: str | None, until: str | None, zone: Any) -> tuple[date, date]:
+    """The first and last local day asked for; ``--since D`` alone runs from D to today (as ccusage)."""
+    if since or until:
+        if date_:
+            raise ConfigError("give either --date or --since/--until, not both")
+        first = parse_day(since or until or "", "--since" if since else "--until", zone)
+        last = parse_day(until, "--until", zone) if until else datetime.now(zone).date()
+        if last < first:
+            what = f"--until {last}" if until else f"today ({last})"
+            raise ConfigError(f"{what} is before --since {first}")
+        return first, last
+    day = parse_day(date_, "--date", zone) if date_ else datetime.now(zone).date()
+    return day, day
 
 
 def skipped_warning(reports: Sequence[UsageReport]) -> str | None:
     """``2 transcript lines skipped in 2 files: 1 malformed, 1 truncated last line; e.g. <path>``."""
     from pipeline.sources.jsonl import add_kinds, skipped_text
+    from pipeline.sources.unreadable import unread_text
 
     files: dict[str, int] = {}
     kinds: dict[str, int] = {}
+    unread: dict[str, str] = {}
     for r in reports:
         files.update(r.skipped_files)
         add_kinds(kinds, r.skipped_by_kind)
+        unread.update(r.unread_files)
     text = skipped_text(kinds, files=len(files))
-    return None if text is None else f"{text}; e.g. {next(iter(files))}"
+    parts = [] if text is None else [f"{text}; e.g. {next(iter(files))}"]
+    if unread:
+        parts.append(unread_text(unread))
+    return "\n".join(parts) or None
 
 
 def json_text(data: Any) -> str:
     import orjson
 
     return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
-
-
-def _days(date_: str | None, since: str | None, until: str | None, zone: Any) -> tuple[date, date]:
-    if since or until:
-        if date_:
-            raise ConfigError("give either --date or --since/--until, not both")
-        first = parse_day(since or until or "", "--since")
-        last = parse_day(until or since or "", "--until")
-        if last < first:
-            raise ConfigError(f"--until {last} is before --since {first}")
-        return first, last
-    day = parse_day(date_, "--date") if date_ else datetime.now(zone).date()
-    return day, day
 
 
 def run_usage(
@@ -175,7 +182,7 @@ def run_usage(
 
     config = load_config(config_path, tz=tz)
     zone = resolve_zone(config)
-    first, last = _days(date_, since, until, zone)
+    first, last = day_range(date_, since, until, zone)
     files = discover_files(config)
     built = build_usage_days(config, since=first, until=last, zone=zone, files=files)
     reports = built.reports
@@ -187,7 +194,13 @@ def run_usage(
         render(reports, ranged)
         return
     dumped = [r.model_dump(mode="json") for r in reports]
-    text = json_text(dumped[0] if len(dumped) == 1 and not ranged else dumped)
+    if ranged:
+        from pipeline.usage.totals import range_json
+
+        zone_name = getattr(zone, "key", None) or str(zone)
+        text = json_text(range_json(dumped, since=str(first), until=str(last), timezone=zone_name))
+    else:
+        text = json_text(dumped[0])
     sys.stdout.write(text)
     if built.cacheable and getattr(zone, "key", None):
         from pipeline.sources.discovery import config_roots

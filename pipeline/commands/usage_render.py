@@ -69,8 +69,13 @@ def render_day(r: UsageReport) -> None:
 
 
 def render_range(reports: list[UsageReport]) -> None:
+    """A row per day with activity (as ccusage), then the range's totals."""
+    from pipeline.usage.totals import is_active, range_totals
+
+    days = [d for d in (r.model_dump(mode="json") for r in reports) if is_active(d)]
+    first, last = (reports[0].date, reports[-1].date) if reports else ("", "")
     t = new_table(
-        "Token Usage by day",
+        f"Token Usage by day, {first} to {last}" + (f" ({reports[0].timezone})" if reports else ""),
         "Date",
         "Claude Tokens",
         "Claude Cost",
@@ -78,17 +83,28 @@ def render_range(reports: list[UsageReport]) -> None:
         "Codex Cost",
         "Total Cost",
     )
-    for r in reports:
-        cc, cx = r.agents.claude_code.totals, r.agents.codex.totals
-        t.add_row(
-            r.date,
-            n(cc.total_tokens),
-            money(cc.cost_usd if cc.responses else 0.0),
-            n(cx.total_tokens),
-            money(cx.cost_usd if cx.responses else 0.0),
-            money(r.total_cost_usd),
-        )
-    stdout_console().print(t)
+
+    def cells(label: str, agents: dict, total: float | None) -> list[str]:
+        cc, cx = agents.get("claude_code") or {}, agents.get("codex") or {}
+        return [
+            label,
+            n(cc.get("total_tokens", 0)),
+            money(cc.get("cost_usd", 0.0) if cc.get("responses") else 0.0),
+            n(cx.get("total_tokens", 0)),
+            money(cx.get("cost_usd", 0.0) if cx.get("responses") else 0.0),
+            money(total),
+        ]
+
+    for i, d in enumerate(days):
+        agents = {name: a.get("totals") or {} for name, a in d["agents"].items()}
+        t.add_row(*cells(d["date"], agents, d.get("total_cost_usd")), end_section=i == len(days) - 1)
+    totals = range_totals(days)
+    t.add_row(*cells(f"Total ({totals['days']} days)", totals["agents"], totals["total_cost_usd"]))
+    out = stdout_console()
+    if not days:
+        out.print(f"No agent usage recorded from {first} to {last}.")
+        return
+    out.print(t)
 
 
 def render(reports: list[UsageReport], ranged: bool) -> None:

@@ -38,7 +38,7 @@ Pattern = Annotated[str, StringConstraints(min_length=1)]
 StatusValue = Literal["done", "in_progress", "blocked", "investigation"]
 CategoryValue = Literal["architecture_strategy", "implementation_fixes"]
 SeverityValue = Literal["critical", "general"]
-StageName = Literal["facts", "tasks", "issues", "human_ai", "takeaways", "projects", "overview"]
+StageName = Literal["facts", "tasks", "issues", "human_ai", "takeaways", "session", "projects", "overview"]
 
 
 def stage_names() -> list[str]:

@@ -105,13 +105,14 @@ def _case_rows(case: Case, settings: EvalSettings, *, side: _Side, cache: Any) -
             return [Row(case=case.name, stage="*", error=_error_text(e))]
         _note_target(side.result, done)
         side.result.spent.add(done.result.generation)
-        rows = [score_case_stage(done, stage) for stage in stages]
+        scored = [s for s in stages if applies(done, s)]
+        rows = [score_case_stage(done, stage) for stage in scored]
         if settings.judge:
             side.result.judge = judge_rows(
                 done, rows, settings=settings, cache=cache, spent=side.result.spent, output_of=stage_output
             )
         samples.append(rows)
-    return [combine_rows([s[i] for s in samples]) for i in range(len(stages))]
+    return [combine_rows([s[i] for s in samples]) for i in range(min(len(s) for s in samples))]
 
 
 def _error_text(e: Exception) -> str:
@@ -173,8 +174,19 @@ def stage_output(done: CaseRun, stage: str) -> StageOutput:
         error = None if output is not None else (outcome.error or outcome.status)
         answers.append(Answer(label=request.label, output=output, error=error))
     answers.sort(key=lambda a: a.label)
-    merged = done.run.results.get(stage) if cls.scope == "chunk" else done.run.day_results.get(stage)
+    merged = done.run.results.get(stage) if cls.scope != "day" else done.run.day_results.get(stage)
     return StageOutput(stage=stage, output_model=cls.output_model, answers=answers, merged=merged)
+
+
+def applies(done: CaseRun, stage: str) -> bool:
+    """Whether a stage has something to score in a case run: a session stage (the reduce) makes no request
+    for a case whose sessions are one chunk each, and then has no row unless the case expects something."""
+    from pipeline.stages.registry import get_stage
+
+    if get_stage(stage).scope != "session" or done.case.expect.for_stage(stage) is not None:
+        return True
+    asked = any(o.planned.request.stage == stage for o in done.run.outcomes.values())
+    return asked or stage in done.run.blocked
 
 
 def score_case_stage(done: CaseRun, stage: str) -> Row:

@@ -45,8 +45,8 @@ def _transform_schema(schema: Any) -> Any:
 
 def missing_key_message(var: str, others: str) -> str:
     return (
-        f"{var} is not set: export it, or use {others}, --provider replay, "
-        "or --export-requests FILE to run the requests elsewhere"
+        f"{var} is not set: export it, or use {others}; --dry-run shows the plan and its cost, "
+        "--export-requests FILE writes the requests to run elsewhere"
     )
 
 

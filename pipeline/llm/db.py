@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS batch_items (
     PRIMARY KEY (batch_id, custom_id)
 );
 CREATE INDEX IF NOT EXISTS batch_items_key ON batch_items(key);
+CREATE TABLE IF NOT EXISTS claims (
+    key TEXT PRIMARY KEY, owner TEXT NOT NULL, host TEXT, pid INTEGER, expires REAL NOT NULL
+);
 """
 
 

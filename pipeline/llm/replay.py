@@ -1,8 +1,14 @@
 """The replay provider: answers read from files, reported with usage like a real provider and cost 0.
 
-Lookup order: ``<dir>/by-key/<request.key()>.json``, then ``<dir>/<request.replay_id()>.json``
-(``tasks/<session_id>/chunk-0.json``, ``projects/<project>.json``, ``overview/day.json``). A file holds the
-output JSON object.
+Replay answers only the requests it has, so a run on another day never gets this day's text:
+
+1. ``<dir>/by-key/<request.key()>.json``: the exact request;
+2. ``<dir>/<request.replay_id()>.json`` (``tasks/<session_id>/chunk-0.json``, ``session/<session_id>/reduce.json``, ``projects/<project>.json``,
+   ``overview/day.json``), only when the run is for the date the answers are for (``<dir>/replay.toml``:
+   ``date = "YYYY-MM-DD"``) and every session of the run is one the answers cover (the session folders of
+   the chunk stages). A directory without ``replay.toml`` answers by key only.
+
+A miss is a ``ReplayMissError`` of one short line. A file holds the output JSON object.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from pipeline.llm.types import LLMRequest, Usage
 from pipeline.paths import FIXTURES_DIR
 
 DEFAULT_REPLAY_DIR = FIXTURES_DIR / "replay"
+MANIFEST = "replay.toml"
 
 
 def _count(text: str) -> int:
@@ -38,12 +45,54 @@ class ReplayProvider:
     def __init__(self, replay_dir: Path | str | None = None, *, model: str | None = None) -> None:
         self.replay_dir = Path(replay_dir) if replay_dir is not None else DEFAULT_REPLAY_DIR
         self.model = model or self.default_model
+        self.run_date: str | None = None
+        self.run_sessions: frozenset[str] = frozenset()
+
+    def for_day(self, date: str, session_ids: Iterable[str]) -> None:
+        """The run's date and sessions: answers by subject are given only when they are the replay's own."""
+        self.run_date = date
+        self.run_sessions = frozenset(session_ids)
+
+    def answers_date(self) -> str | None:
+        """The local date the answers are for (``replay.toml``), or None: then only exact keys answer."""
+        import tomllib
+
+        try:
+            date = tomllib.loads((self.replay_dir / MANIFEST).read_text(encoding="utf-8")).get("date")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return None
+        return str(date) if isinstance(date, str) else None
+
+    def answered_sessions(self) -> frozenset[str]:
+        """Session ids the chunk-stage answers cover (``<stage>/<session_id>/``)."""
+        if not self.replay_dir.is_dir():
+            return frozenset()
+        return frozenset(
+            d.name
+            for stage in self.replay_dir.iterdir()
+            if stage.is_dir() and stage.name != "by-key"
+            for d in stage.iterdir()
+            if d.is_dir()
+        )
 
     def paths_for(self, request: LLMRequest) -> list[Path]:
-        return [
-            self.replay_dir / "by-key" / f"{request.key()}.json",
-            self.replay_dir / f"{request.replay_id()}.json",
-        ]
+        by_key = self.replay_dir / "by-key" / f"{request.key()}.json"
+        return [by_key] if self._why_not_by_subject(request) else [by_key, self._by_subject(request)]
+
+    def _by_subject(self, request: LLMRequest) -> Path:
+        return self.replay_dir / f"{request.replay_id()}.json"
+
+    def _why_not_by_subject(self, request: LLMRequest) -> str | None:
+        """Why the answer named by the request's subject may not be used (None: it may)."""
+        date = self.answers_date()
+        if date is None:
+            return f"no exact-key answer, and {self.replay_dir.name}/{MANIFEST} names no date"
+        if self.run_date != date:
+            return f"the replay answers are for {date}, not {self.run_date or 'this run'}"
+        sessions = {request.session_id} if request.session_id is not None else self.run_sessions
+        if not sessions or not sessions <= self.answered_sessions():
+            return "this session is not in the replay answers"
+        return None
 
     def complete(self, request: LLMRequest, extra_messages: list[dict[str, Any]]) -> RawAnswer:
         start = time.perf_counter()
@@ -56,12 +105,8 @@ class ReplayProvider:
                 return RawAnswer(
                     text=text, usage=usage, model=request.model, latency_s=time.perf_counter() - start
                 )
-        raise ReplayMissError(
-            f"no replay answer for stage {request.stage}, session {request.session_id or '-'}, "
-            f"chunk {request.chunk_index if request.chunk_index is not None else '-'}: expected "
-            f"{self.paths_for(request)[1]} (or by-key/{request.key()}.json) under {self.replay_dir}; "
-            f"key {request.key()}"
-        )
+        why = self._why_not_by_subject(request) or f"no {request.replay_id()}.json"
+        raise ReplayMissError(f"no replay answer: {why}")
 
     def batch_request(self, request: LLMRequest, custom_id: str) -> dict[str, Any]:
         return {"custom_id": custom_id, "replay_id": request.replay_id(), "key": request.key()}

@@ -19,7 +19,7 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from pipeline import log
-from pipeline.errors import LLMError
+from pipeline.errors import LLMError, MissingKeyError
 from pipeline.llm.base import Provider, RawAnswer, reask_turns
 from pipeline.llm.cache import Cache
 from pipeline.llm.costing import call_cost
@@ -167,6 +167,8 @@ class _Call:
             return self.provider.complete(self.request, extra)
 
         def failed(_n: int, exc: BaseException) -> None:
+            if isinstance(exc, MissingKeyError):  # nothing was sent: no attempt for the ledger
+                return
             latency = time.perf_counter() - self._started
             self.latency += latency
             self._emit(

@@ -98,6 +98,8 @@ class LLMRequest(BaseModel):
         """Identity of the request's subject (not its wording): how the replay provider finds answers."""
         if self.session_id is None:
             return f"{self.stage}/{self.label.split('/', 1)[-1] or 'day'}"
+        if self.chunk_index is None:  # a session-level request (the reduce): one per session
+            return f"{self.stage}/{self.session_id}/reduce"
         return f"{self.stage}/{self.session_id}/chunk-{self.chunk_index or 0}"
 
 

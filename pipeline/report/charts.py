@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta, tzinfo
 
 from markupsafe import Markup, escape
 
-from pipeline.report.fmt import AGENT_LABEL, anchor, local, money, session_time, stage_sort_key
+from pipeline.report.fmt import AGENT_LABEL, anchor, free_label, local, money, session_time, stage_sort_key
 from schemas.report import Generation, SessionSummary
 from schemas.usage import UsageReport
 
@@ -32,6 +32,7 @@ class BarRow:
     label: str
     segments: list[Segment] = field(default_factory=list)
     unknown: bool = False  # some part has no price: shown, never drawn as 0
+    note: str = ""  # shown instead of the value ("free (replay)")
 
 
 def _short(text: str) -> str:
@@ -67,7 +68,7 @@ def bar_chart(rows: list[BarRow], *, title: str) -> Markup:
                 f"<title>{escape(seg.tip)}</title></rect>"
             )
             x += w
-        value = (
+        value = row.note or (
             "unknown" if row.unknown and not total else money(total) + (" + unknown" if row.unknown else "")
         )
         body.append(f'<text x="{x + 6:.1f}" y="{y + 16}" class="val">{escape(value)}</text>')
@@ -111,17 +112,20 @@ def cost_by_device(usage: UsageReport) -> Markup:
 
 
 def cost_by_stage(generation: Generation) -> Markup:
+    """Report cost per stage; on a free provider every row says so instead of drawing $0.0000."""
+    free = free_label(generation)
     rows = [
         BarRow(
             f"{stage} {s.prompt_version}".strip(),
             [Segment(s.cost_usd, STAGE_COLOR, f"{stage}: {money(s.cost_usd)}, {s.calls} calls")]
-            if s.cost_usd
+            if s.cost_usd and not free
             else [],
             unknown=s.cost_usd is None,
+            note=free or "",
         )
         for stage, s in sorted(generation.by_stage.items(), key=lambda kv: stage_sort_key(kv[0]))
     ]
-    return bar_chart(rows, title="Report cost by stage")
+    return bar_chart(rows, title="This run's cost by stage")
 
 
 # ---------------------------------------------------------------- timeline

@@ -11,9 +11,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pipeline.log import warn
 
 if TYPE_CHECKING:  # annotations only: the usage tables use this module without the report schema
-    from schemas.report import Provenance, SessionSummary
+    from schemas.report import Generation, Provenance, SessionSummary
 
-STATUS_EMOJI = {"done": "✅", "in_progress": "🔄", "blocked": "❌", "investigation": "🔍"}
+# report.md's status marks: plain words, readable without an emoji font (report.html draws icons.py's SVG)
+STATUS_TEXT = {
+    "done": "[done]",
+    "in_progress": "[in progress]",
+    "blocked": "[blocked]",
+    "investigation": "[investigating]",
+}
+NO_STATUS_TEXT = "[no status]"
 STATUS_LABEL = {
     "done": "done",
     "in_progress": "in progress",
@@ -29,7 +36,7 @@ SEVERITY_ISSUE_LABEL = {"critical": "Critical Issues", "general": "General Issue
 LEVEL_LABEL = {"strategic": "Strategic Level", "implementation": "Implementation Level"}
 SEVERITY_LIMIT_LABEL = {"critical": "Critical Limitations", "general": "General Limitations"}
 TAKEAWAY_LABEL = {"core": "Key Insights", "practical": "Practical Takeaways"}
-STAGE_ORDER = ("facts", "tasks", "issues", "human_ai", "takeaways", "projects", "overview")
+STAGE_ORDER = ("facts", "tasks", "issues", "human_ai", "takeaways", "session", "projects", "overview")
 
 _ANCHOR_BAD = re.compile(r"[^A-Za-z0-9_-]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -38,6 +45,16 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 def money(value: float | None) -> str:
     """`$1.0496`; an unknown price is "unknown", never $0."""
     return "unknown" if value is None else f"${value:,.4f}"
+
+
+def free_label(generation: Generation) -> str | None:
+    """`free (replay)` when the report's provider charges nothing, else None."""
+    return f"free ({generation.provider or 'replay'})" if generation.free else None
+
+
+def report_money(value: float | None, generation: Generation) -> str:
+    """A report-cost figure: "free (replay)" on a free provider, else money()."""
+    return free_label(generation) or money(value)
 
 
 def count(value: int) -> str:

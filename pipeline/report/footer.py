@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.report.fmt import count, money, plural, stage_sort_key
+from collections.abc import Callable
+
+from pipeline.report.fmt import count, free_label, money, plural, report_money, stage_sort_key
 from pipeline.report.usage_tables import Table
 from pipeline.sources.jsonl import SKIP_KINDS
 from schemas.report import DailyReport, Generation
@@ -14,12 +16,23 @@ def generation_line(g: Generation) -> str:
     text = (
         f"{plural(g.calls, 'LLM call')} ({plural(g.cache_hits, 'cache hit')}) with {who}: "
         f"{count(g.input_tokens)} input, {count(g.output_tokens)} output, "
-        f"{count(g.cache_write_tokens)} cache write, {count(g.cache_read_tokens)} cache read tokens; "
-        f"cost {money(g.cost_usd)}"
+        f"{count(g.cache_write_tokens)} cache write, {count(g.cache_read_tokens)} cache read tokens "
+        f"this run; {report_costs(g, long=True)}"
     )
     if g.pending:
         text += f"; {count(g.pending)} requests exported and not yet answered"
     return text + "."
+
+
+def report_costs(g: Generation, *, long: bool = False) -> str:
+    """Both costs of a report: what its answers cost whoever paid for them, and what this run spent
+    (a cached re-run or an import spends little while its answers cost the same)."""
+    if free := free_label(g):
+        return f"cost {free}" if long else f"report cost {free}"
+    answers, spent = money(g.answers_cost_usd), money(g.cost_usd)
+    if long:
+        return f"the answers this report uses cost {answers} in all (earlier runs and imports included); this run spent {spent}"
+    return f"report answers cost {answers} · this run spent {spent}"
 
 
 def stage_table(g: Generation) -> Table:
@@ -33,7 +46,7 @@ def stage_table(g: Generation) -> Table:
             count(s.output_tokens),
             count(s.cache_write_tokens),
             count(s.cache_read_tokens),
-            money(s.cost_usd),
+            report_money(s.cost_usd, g),
             count(s.failures),
         )
         for stage, s in sorted(g.by_stage.items(), key=lambda kv: stage_sort_key(kv[0]))
@@ -50,7 +63,7 @@ def stage_table(g: Generation) -> Table:
         "Cost",
         "Failures",
     )
-    return Table("Report Cost by Stage", headers, rows)
+    return Table("This Run's Cost by Stage", headers, rows)
 
 
 def redaction_table(r: DailyReport) -> Table:
@@ -78,6 +91,17 @@ def skipped_line(r: DailyReport) -> str:
         reasons = ", ".join(f"{reason}: {count(n)}" for reason, n in sorted(r.skipped_sessions.items()))
         text += f" ({reasons})"
     return text + "."
+
+
+def unread_line(r: DailyReport, *, code: Callable[[str], str] = str) -> str | None:
+    """``Could not read 2 transcript files: <path> (corrupt zstd: …); <path> (permission denied).``
+    (``code`` quotes a path: Markdown puts it in a code span.)"""
+    if not r.unread_files:
+        return None
+    what = plural(len(r.unread_files), "transcript file")
+    return (
+        f"Could not read {what}: " + "; ".join(f"{code(u.path)} ({u.reason})" for u in r.unread_files) + "."
+    )
 
 
 def missing_line(r: DailyReport) -> str | None:

@@ -17,13 +17,13 @@ from markupsafe import Markup
 
 from pipeline.report import charts, footer
 from pipeline.report.build import group_by_project
+from pipeline.report.code_spans import code_html, code_plain
 from pipeline.report.fmt import (
     AGENT_LABEL,
     CATEGORY_LABEL,
     LEVEL_LABEL,
     SEVERITY_ISSUE_LABEL,
     SEVERITY_LIMIT_LABEL,
-    STATUS_EMOJI,
     STATUS_LABEL,
     TAKEAWAY_LABEL,
     anchor,
@@ -34,6 +34,7 @@ from pipeline.report.fmt import (
     turns,
     zone,
 )
+from pipeline.report.icons import status_icon
 from pipeline.report.usage_tables import usage_views
 from schemas.report import DailyReport
 
@@ -57,15 +58,25 @@ def _csp() -> str:
     )
 
 
+def _with_code(value: Any) -> Any:
+    """Every plain string the templates print: code spans (`x`) become ``<code>``, the rest is escaped.
+    Markup (charts, the script) passes as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup) and "`" in value:
+        return code_html(value)
+    return value
+
+
 _env = Environment(
     loader=PackageLoader("pipeline.report", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=_with_code,
 )
+_env.filters["plain"] = code_plain
 _env.globals.update(
-    status_emoji=lambda s: STATUS_EMOJI.get(s or "", "▫️"),
+    status_icon=lambda s: status_icon(s, STATUS_LABEL.get(s or "", "unknown")),
     status_label=lambda s: STATUS_LABEL.get(s or "", "unknown"),
     agent_label=lambda a: AGENT_LABEL.get(a, a),
     anchor=anchor,
@@ -127,11 +138,13 @@ def _context(r: DailyReport) -> dict[str, Any]:
         "groups": group_by_project(r.sessions),
         "session_time": lambda s: session_time(s, tz, r.date),
         "usage_views": usage_views(r.token_usage),
+        "report_costs": footer.report_costs(r.generation),
         "generation_line": footer.generation_line(r.generation),
         "stage_table": footer.stage_table(r.generation),
         "redaction_table": footer.redaction_table(r),
         "failure_table": footer.failure_table(r),
         "skipped_line": footer.skipped_line(r),
+        "unread_line": footer.unread_line(r),
         "missing_line": footer.missing_line(r),
         "chart_models": charts.cost_by_model(r.token_usage),
         "chart_devices": charts.cost_by_device(r.token_usage),

@@ -8,14 +8,17 @@ from typing import TypeVar
 
 from pipeline.report import footer
 from pipeline.report.build import group_by_project
+from pipeline.report.code_spans import code_markdown, escape_backticks, split_code
 from pipeline.report.fmt import (
     AGENT_LABEL,
     CATEGORY_LABEL,
     LEVEL_LABEL,
+    NO_STATUS_TEXT,
     SEVERITY_ISSUE_LABEL,
     SEVERITY_LIMIT_LABEL,
-    STATUS_EMOJI,
+    STATUS_TEXT,
     TAKEAWAY_LABEL,
+    money,
     plural,
     provenance,
     session_time,
@@ -27,7 +30,9 @@ from schemas.report import DailyReport, Provenance, SessionSummary
 T = TypeVar("T")
 
 _TAG = re.compile(r"<(?=[A-Za-z/!?])")
-_BLOCK_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}[.)](?=\s|$)|`{3,}|~{3,}|=+\s*$)")
+# no backtick fence: every backtick inline() leaves is escaped or delimits a span closed on the same line,
+# and a backtick fence's info string may not hold a backtick (CommonMark)
+_BLOCK_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}[.)](?=\s|$)|~{3,}|=+\s*$)")
 _WS = re.compile(r"\s+")
 # link and image syntax: `![alt](url)` would make a viewer fetch the url, `[x](javascript:…)` is a link
 _LINK = re.compile(r"!\[|\]\(|\]\[|^\[(?=[^\]]*\]:)")
@@ -35,13 +40,22 @@ _LINK_ESCAPE = {"![": "!\\[", "](": "\\](", "][": "\\][", "[": "\\["}
 
 
 def inline(text: str) -> str:
-    """One line: whitespace collapsed, HTML-looking tags and autolinks (``<https://…>``) neutralized, image and
-    link syntax (``![``, ``](``, ``][``, a leading ``[ref]:``) escaped, a leading block marker escaped."""
+    """One line: whitespace collapsed; outside code spans, HTML-looking tags and autolinks (``<https://…>``)
+    neutralized, image and link syntax (``![``, ``](``, ``][``, a leading ``[ref]:``) and stray backticks
+    escaped; code spans kept verbatim (a viewer shows their content as text); a leading block marker escaped."""
     one = _WS.sub(" ", text).strip()
-    one = _TAG.sub("&lt;", one)
-    if "[" in one or "](" in one:
-        one = _LINK.sub(lambda m: _LINK_ESCAPE[m.group(0)], one)
+    if "`" in one:
+        one = "".join(code_markdown(p) if is_code else _plain(p) for p, is_code in split_code(one))
+    else:
+        one = _plain(one)
     return _BLOCK_START.sub(_escape_marker, one)
+
+
+def _plain(text: str) -> str:
+    text = escape_backticks(_TAG.sub("&lt;", text))
+    if "[" in text or "](" in text:
+        text = _LINK.sub(lambda m: _LINK_ESCAPE[m.group(0)], text)
+    return text
 
 
 def _escape_marker(m: re.Match[str]) -> str:
@@ -123,7 +137,7 @@ def _tasks(r: DailyReport) -> list[str]:
     for label, group in _grouped(_shown(r.tasks), lambda t: t.category, CATEGORY_LABEL):
         out += [f"### {label}", ""]
         out += [
-            f"- {STATUS_EMOJI[t.status]} **{inline(t.title)}** — {inline(t.details)}{_ref(t.provenance)}"
+            f"- {STATUS_TEXT[t.status]} **{inline(t.title)}** — {inline(t.details)}{_ref(t.provenance)}"
             for t in group
         ]
         out.append("")
@@ -175,12 +189,12 @@ def _takeaways(r: DailyReport) -> list[str]:
 
 
 def session_line(s: SessionSummary, tz_name: str, day: str) -> str:
-    emoji = STATUS_EMOJI.get(s.status or "", "▫️")
+    mark = STATUS_TEXT.get(s.status or "", NO_STATUS_TEXT)
     meta = [session_time(s, zone(tz_name), day), AGENT_LABEL.get(s.agent, s.agent), s.device]
     if s.models:
         meta.append(", ".join(s.models))
-    failed = " ⚠️ incomplete" if s.failed else ""
-    return f"{emoji} **{inline(s.title or 'Untitled session')}**{failed} · {inline(' · '.join(meta))}"
+    failed = " (incomplete)" if s.failed else ""
+    return f"{mark} **{inline(s.title or 'Untitled session')}**{failed} · {inline(' · '.join(meta))}"
 
 
 def _sessions(r: DailyReport) -> list[str]:
@@ -226,6 +240,8 @@ def _footer(r: DailyReport) -> list[str]:
     if r.redaction:
         out += [*table(footer.redaction_table(r)), ""]
     out += [footer.skipped_line(r), ""]
+    if unread := footer.unread_line(r, code=lambda p: f"`{p}`"):
+        out += [unread, ""]
     if r.failures:
         out += [f"Failures: {len(r.failures)}", "", *table(footer.failure_table(r)), ""]
     stamp = f"{r.generated_at:%Y-%m-%d %H:%M} UTC" if r.generated_at else "unknown time"
@@ -236,12 +252,16 @@ def _footer(r: DailyReport) -> list[str]:
 def render_markdown(report: DailyReport) -> str:
     r = report
     n_dev = len({s.device for s in r.sessions})
+    spent = f" · agents spent {money(r.token_usage.total_cost_usd)}" if usage_views(r.token_usage) else ""
     head = [
         f"# Daily Report — {r.date}",
         "",
-        f"<sub>{plural(len(r.sessions), 'session')} on {plural(n_dev, 'device')} · times in {inline(r.timezone)}</sub>",
+        f"<sub>{plural(len(r.sessions), 'session')} on {plural(n_dev, 'device')} · times in {inline(r.timezone)}"
+        f"{spent} · {footer.report_costs(r.generation)}</sub>",
         "",
     ]
+    if missing := footer.missing_line(r):  # flagged first: a reader must not take a partial day as whole
+        head += [f"> **{missing}**", ""]
     parts = [head, _overview(r), _tasks(r), _issues(r), _human_ai(r), _takeaways(r), _sessions(r), _usage(r)]
     lines = [line for part in parts for line in part] + _footer(r)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"

@@ -149,6 +149,7 @@ class _FileReader:
                     device=self.f.device,
                     path=str(self.f.path),
                     sidechain=subagent,
+                    skipped=self.skipped,
                 )
             )
         if not self.state.session_id and isinstance(rec.get("sessionId"), str):

@@ -24,9 +24,16 @@ from pipeline.sources.claude_usage_line import (
     decode_lines,
     line_row,
 )
-from pipeline.sources.jsonl import clean_line_count, count_bad_shapes, iter_blocks, parse_line
+from pipeline.sources.jsonl import (
+    clean_line_count,
+    count_bad_shapes,
+    iter_blocks,
+    note_invalid_usage,
+    parse_line,
+)
 from pipeline.sources.text import parse_ts
 from pipeline.sources.types import FileUsage, SourceFile
+from pipeline.sources.usage_checks import claude_usage_invalid as usage_invalid
 from schemas.transcript import SkippedLines, UsageEvent
 
 # The search path's needle: the value '"assistant"', which JSON string contents cannot hold (they escape
@@ -64,9 +71,17 @@ FIELD_ORDER = (
 
 
 def usage_row(
-    rec: dict[str, Any], *, ts: datetime, session_id: str, device: str, path: str, sidechain: bool
+    rec: dict[str, Any],
+    *,
+    ts: datetime,
+    session_id: str,
+    device: str,
+    path: str,
+    sidechain: bool,
+    skipped: SkippedLines | None = None,
 ) -> Row | None:
-    """The usage of one top-level assistant line as a row, or None (no usage, synthetic, not assistant)."""
+    """The usage of one top-level assistant line as a row, or None (no usage, synthetic, not assistant,
+    invalid: then counted in ``skipped``)."""
     if rec.get("type") != "assistant":
         return None
     message = rec.get("message")
@@ -74,7 +89,11 @@ def usage_row(
         return None
     usage = message.get("usage")
     model = message.get("model")
-    if not isinstance(usage, dict) or model == SYNTHETIC or rec.get("isApiErrorMessage"):
+    if usage is None or model == SYNTHETIC or rec.get("isApiErrorMessage"):
+        return None
+    if not isinstance(usage, dict) or usage_invalid(usage, model):
+        if skipped is not None:
+            note_invalid_usage(skipped, rec)
         return None
     get = usage.get
     write_total = _int(get("cache_creation_input_tokens"))
@@ -110,10 +129,19 @@ def event_of(row: Row) -> UsageEvent:
 
 
 def usage_event(
-    rec: dict[str, Any], *, ts: datetime, session_id: str, device: str, path: str, sidechain: bool
+    rec: dict[str, Any],
+    *,
+    ts: datetime,
+    session_id: str,
+    device: str,
+    path: str,
+    sidechain: bool,
+    skipped: SkippedLines | None = None,
 ) -> UsageEvent | None:
-    """The usage of one top-level assistant line, or None (no usage, synthetic, not assistant)."""
-    row = usage_row(rec, ts=ts, session_id=session_id, device=device, path=path, sidechain=sidechain)
+    """The usage of one top-level assistant line, or None (no usage, synthetic, not assistant, invalid)."""
+    row = usage_row(
+        rec, ts=ts, session_id=session_id, device=device, path=path, sidechain=sidechain, skipped=skipped
+    )
     return None if row is None else event_of(row)
 
 
@@ -131,7 +159,7 @@ def session_id_for(f: SourceFile) -> str:
     """Main files: the file name; subagent files: the parent session (filled from lines when unknown)."""
     if f.kind == "subagent":
         return f.parent_session_id or ""
-    return f.path.name.split(".", 1)[0]
+    return (f.real_name or f.path.name).split(".", 1)[0]  # a symlink: the real file's id
 
 
 def fallback_time(f: SourceFile) -> datetime:
@@ -152,8 +180,9 @@ class ClaudeScan:
 class _Rows:
     """The rows of one file as its lines are met, with the session id once a line names it."""
 
-    def __init__(self, f: SourceFile) -> None:
+    def __init__(self, f: SourceFile, skipped: SkippedLines | None = None) -> None:
         self.f = f
+        self.skipped = skipped
         self.sid = session_id_for(f)
         self.path = str(f.path)
         self.sub = f.kind == "subagent"
@@ -183,7 +212,13 @@ class _Rows:
             self.sid = sid
         ts = parse_ts(rec.get("timestamp")) or self._no_ts()
         row = usage_row(
-            rec, ts=ts, session_id=self.sid, device=self.f.device, path=self.path, sidechain=self.sub
+            rec,
+            ts=ts,
+            session_id=self.sid,
+            device=self.f.device,
+            path=self.path,
+            sidechain=self.sub,
+            skipped=self.skipped,
         )
         if row is not None:
             self.rows.append(row)
@@ -204,7 +239,7 @@ def scan_claude_usage(f: SourceFile) -> ClaudeScan:
     ``start``/``end`` span the usage rows and the file's first and last timed lines.
     """
     skipped = SkippedLines(path=str(f.path))
-    found = _Rows(f)
+    found = _Rows(f, skipped)
     stamps: list[bytes] = []
     base_line = 0
     last: list[bytes] = []

@@ -226,6 +226,7 @@ class _Builder:
             call.is_error = call.is_error or code != 0
 
     def session(self, skipped: SkippedLines) -> Session:
+        skipped.invalid_usage += self.usage.invalid
         if self.saw_user_event:
             drop = {id(t) for t in self.legacy_prompts}
             self.turns = [t for t in self.turns if id(t) not in drop]
@@ -337,6 +338,7 @@ def read_codex_usage(f: SourceFile) -> FileUsage:
     sid = usage.session_id or _file_id(f.path)
     for ev in usage.events:
         ev.session_id = sid
+    skipped.invalid_usage += usage.invalid
     return FileUsage(
         path=str(f.path),
         agent="codex",

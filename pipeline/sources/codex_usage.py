@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline.sources.text import parse_ts
+from pipeline.sources.usage_checks import codex_tokens_invalid as tokens_invalid
 from schemas.transcript import UsageEvent
 
 FALLBACK_MODEL = "gpt-5"
@@ -57,6 +58,7 @@ class CodexUsage:
         self.parent_session_id: str | None = None
         self.model: str | None = None
         self.events: list[UsageEvent] = []
+        self.invalid = 0  # token_count rows with values of the wrong type: not counted
         self._prev: Tokens | None = None
         self._in_prefix = False
         self._fork_second: datetime | None = None
@@ -100,6 +102,9 @@ class CodexUsage:
     def on_token_count(self, payload: dict[str, Any], ts: datetime) -> UsageEvent | None:
         info = payload.get("info")
         if not isinstance(info, dict):
+            return None
+        if tokens_invalid(info.get("total_token_usage")) or tokens_invalid(info.get("last_token_usage")):
+            self.invalid += 1
             return None
         total = _tokens(info.get("total_token_usage"))
         if total is None:

@@ -42,10 +42,23 @@ def config_roots(config: Config) -> list[Root]:
 
 def discover(config: Config) -> DiscoveryResult:
     """Every transcript file of every configured device; unreadable roots become warnings."""
-    return discover_roots(config_roots(config))
+    roots = config_roots(config)
+    # without a config, roots that all do not exist are said once, in the error (no warning per root)
+    quiet = config.source is None and not any(root.is_dir() for _, _, root in roots)
+    return discover_roots(roots, hint=fix_hint(config), emit=not quiet)
 
 
-def discover_roots(roots: Sequence[Root], *, emit: bool = True) -> DiscoveryResult:
+def fix_hint(config: Config) -> str:
+    """What to do when no root can be read: fix the config in use, or make one (there is none yet)."""
+    if config.source is not None:
+        return f"check the [devices] paths in {config.source}"
+    return (
+        "no daily-report.toml is in use and this machine's default roots hold no transcripts: run "
+        "`daily-report init` to write one (or pass --config FILE)"
+    )
+
+
+def discover_roots(roots: Sequence[Root], *, emit: bool = True, hint: str | None = None) -> DiscoveryResult:
     """``discover`` over roots given directly; with ``emit=False`` warnings are only collected."""
     result = DiscoveryResult()
     seen: set[str] = set()
@@ -56,7 +69,7 @@ def discover_roots(roots: Sequence[Root], *, emit: bool = True) -> DiscoveryResu
             raise NoSourcesError("no transcript roots configured: add [devices.NAME] claude/codex paths")
         raise NoSourcesError(
             f"none of the {len(roots)} transcript roots could be read ({'; '.join(result.warnings[:3])}); "
-            "check the [devices] paths in daily-report.toml"
+            + (hint or "check the [devices] paths of the configuration")
         )
     return result
 
@@ -69,11 +82,18 @@ def _scan_root(
         msg = f"{agent} root {root} does not exist or holds no {'projects/' if agent == 'claude_code' else 'sessions/'}"
         if not root.is_dir():
             msg = f"{agent} root {root} does not exist or cannot be read"
+        if root.exists() and not os.access(root, os.R_OK | os.X_OK):
+            result.unread.append((str(root), "permission denied"))
         _warning(result, msg, emit)
         return
     try:
-        found = list(_claude_files(base) if agent == "claude_code" else _codex_files(base))
+        found = list(
+            _claude_files(base, result.unread)
+            if agent == "claude_code"
+            else _codex_files(base, result.unread)
+        )
     except OSError as e:
+        result.unread.append((str(root), e.strerror or str(e)))
         _warning(result, f"{agent} root {root} cannot be read: {e.strerror or e}", emit)
         return
     result.roots_read += 1
@@ -93,8 +113,15 @@ def _scan_root(
                 parent_session_id=parent,
                 size=st.st_size,
                 mtime_ns=st.st_mtime_ns,
+                real_name=_real_name(path, real),
             )
         )
+
+
+def _real_name(path: Path, real: str) -> str | None:
+    """The name of the file a symlink points to, when it is another name (its session id)."""
+    name = os.path.basename(real)
+    return name if name != path.name else None
 
 
 def _warning(result: DiscoveryResult, msg: str, emit: bool) -> None:
@@ -108,11 +135,13 @@ def _warning(result: DiscoveryResult, msg: str, emit: bool) -> None:
 Walked = tuple[tuple[str, ...], os.stat_result, str]  # (path parts below the top, stat, resolved path)
 
 
-def _walk(top: Path, match: str, *, prefix: bool) -> list[Walked]:
+def _walk(
+    top: Path, match: str, *, prefix: bool, unread: list[tuple[str, str]] | None = None
+) -> list[Walked]:
     """Files under ``top`` whose name ends with (or, with ``prefix``, starts with) ``match``, with their
     stat and resolved path, sorted as ``sorted(top.rglob(...))`` would be. The walk never enters a
     symlinked dir, so only a symlinked file needs resolving (``Path.resolve`` per file costs an lstat per
-    path component)."""
+    path component). A folder that cannot be listed goes into ``unread`` with the reason."""
     real_top = os.path.realpath(top)
     found: list[tuple[tuple[str, ...], os.stat_result, str | None]] = []
     stack: list[tuple[str, tuple[str, ...]]] = [(str(top), ())]
@@ -122,6 +151,8 @@ def _walk(top: Path, match: str, *, prefix: bool) -> list[Walked]:
             with os.scandir(where) as it:
                 entries = list(it)
         except PermissionError:
+            if unread is not None:
+                unread.append((where, "permission denied"))
             continue
         for entry in entries:
             name = entry.name
@@ -146,11 +177,11 @@ def _is_real_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _claude_files(projects: Path) -> Iterator[Found]:
+def _claude_files(projects: Path, unread: list[tuple[str, str]] | None = None) -> Iterator[Found]:
     """Classified by the parts below projects/ (``path.parent.name`` is ``parts[-2]``, or the name of
     projects/ itself for a file directly in it)."""
     above = (projects.parent.name, projects.name)
-    for parts, st, real in _walk(projects, ".jsonl", prefix=False):
+    for parts, st, real in _walk(projects, ".jsonl", prefix=False, unread=unread):
         name = parts[-1]
         if name in _SKIP_NAMES:
             continue
@@ -179,7 +210,7 @@ def _first_session_id(path: Path) -> str | None:
     return sid if isinstance(sid, str) else None
 
 
-def _codex_files(base: Path) -> Iterator[Found]:
+def _codex_files(base: Path, unread: list[tuple[str, str]] | None = None) -> Iterator[Found]:
     dirs = (
         [base]
         if base.name in ("sessions", "archived_sessions")
@@ -189,7 +220,7 @@ def _codex_files(base: Path) -> Iterator[Found]:
     for d in dirs:
         if not d.is_dir():
             continue
-        for path, st, real in _rollouts(d):
+        for path, st, real in _rollouts(d, unread):
             key = _rollout_key(path)
             if key in taken:
                 continue  # active sessions/ beats archived_sessions/; .jsonl beats .jsonl.zst
@@ -197,9 +228,9 @@ def _codex_files(base: Path) -> Iterator[Found]:
             yield path, "main", None, st, real
 
 
-def _rollouts(d: Path) -> list[tuple[Path, os.stat_result, str]]:
+def _rollouts(d: Path, unread: list[tuple[str, str]] | None = None) -> list[tuple[Path, os.stat_result, str]]:
     out = []
-    for parts, st, real in _walk(d, "rollout-", prefix=True):
+    for parts, st, real in _walk(d, "rollout-", prefix=True, unread=unread):
         path = d.joinpath(*parts)
         name = path.name
         if not name.endswith((".jsonl", ".jsonl.zst", ".json")):

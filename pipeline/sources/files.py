@@ -22,6 +22,7 @@ class SourceFile(NamedTuple):
     parent_session_id: str | None = None
     size: int = 0
     mtime_ns: int = 0
+    real_name: str | None = None  # a symlinked file: the name of the file it points to (the session id)
 
     @property
     def cache_key(self) -> tuple[str, int, int]:
@@ -37,10 +38,12 @@ class DiscoveryResult:
         files: list[SourceFile] | None = None,
         warnings: list[str] | None = None,
         roots_read: int = 0,
+        unread: list[tuple[str, str]] | None = None,
     ) -> None:
         self.files: list[SourceFile] = [] if files is None else files
         self.warnings: list[str] = [] if warnings is None else warnings
         self.roots_read = roots_read
+        self.unread: list[tuple[str, str]] = [] if unread is None else unread  # (folder, reason)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DiscoveryResult):

@@ -12,32 +12,36 @@ import re
 from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
 
+from pipeline.sources.unreadable import SNIFF_BYTES, decompress, sniff_binary
 from schemas.transcript import SkippedLines
 
 
 def open_binary(path: Path, skipped: SkippedLines | None = None) -> IO[bytes]:
-    """The file's bytes; ``.zst`` files (old, small rollouts) are decompressed whole, and a cut-short
-    stream keeps what decoded and is flagged as a truncated tail."""
+    """The file's bytes. ``.zst`` files (old, small rollouts) are decompressed whole, within a bound; a
+    cut-short stream keeps what decoded. A file that cannot be read as a transcript (corrupt or empty
+    zstd, decompressing past the bound, binary) gives no bytes; the reason goes into ``skipped``."""
     if path.name.endswith(".zst"):
-        import zstandard
-
-        dobj = zstandard.ZstdDecompressor().decompressobj()
-        try:
-            data = dobj.decompress(path.read_bytes())
-            complete = dobj.eof
-        except zstandard.ZstdError:
-            data, complete = b"", False
-        if not complete and skipped is not None:
-            skipped.truncated_tail = True
-            skipped.first_error = (
-                skipped.first_error or f"{path} is a cut-short zstd stream: read what decoded"
-            )
+        data, problem = decompress(path)
+        if problem is not None and skipped is not None:
+            note_unreadable(skipped, problem)
         return io.BytesIO(data)
-    return path.open("rb", buffering=1 << 20)
+    f = cast(io.BufferedReader, path.open("rb", buffering=1 << 20))  # what a buffered "rb" open gives
+    problem = sniff_binary(f.peek(SNIFF_BYTES)[:SNIFF_BYTES])
+    if problem is None:
+        return f
+    f.close()
+    if skipped is not None:
+        note_unreadable(skipped, problem)
+    return io.BytesIO(b"")
+
+
+def note_unreadable(skipped: SkippedLines, reason: str) -> None:
+    skipped.unreadable = skipped.unreadable or reason
+    skipped.first_error = skipped.first_error or f"{skipped.path}: {reason}"
 
 
 def iter_raw_lines(path: Path, skipped: SkippedLines) -> Iterator[tuple[int, bytes, bool]]:
@@ -88,6 +92,13 @@ def note_malformed(skipped: SkippedLines, lineno: int, what: str) -> None:
     skipped.malformed += 1
     if skipped.first_error is None:
         skipped.first_error = f"line {lineno} of {skipped.path} {what}"
+
+
+def note_invalid_usage(skipped: SkippedLines, rec: dict[str, Any]) -> None:
+    skipped.invalid_usage += 1
+    if skipped.first_error is None:
+        where = rec.get("uuid") or rec.get("timestamp") or "?"
+        skipped.first_error = f"{skipped.path}: a usage value of the wrong type (line {where}): not counted"
 
 
 def note_unknown(skipped: SkippedLines, kind: str) -> None:
@@ -143,7 +154,13 @@ def iter_records(path: Path, skipped: SkippedLines) -> Iterator[tuple[int, dict[
 
 
 def has_problems(skipped: SkippedLines) -> bool:
-    return bool(skipped.malformed or skipped.unknown_types or skipped.truncated_tail)
+    return bool(
+        skipped.malformed
+        or skipped.unknown_types
+        or skipped.truncated_tail
+        or skipped.invalid_usage
+        or skipped.unreadable
+    )
 
 
 # ------------------------------------------------------------------ skipped lines: one definition
@@ -152,6 +169,7 @@ SKIP_KINDS = {
     "malformed": "malformed",
     "truncated": "truncated last line",
     "unknown_type": "unknown record type",
+    "invalid_usage": "invalid usage",
 }
 
 
@@ -161,6 +179,7 @@ def skipped_by_kind(skipped: SkippedLines) -> dict[str, int]:
         "malformed": skipped.malformed,
         "truncated": int(skipped.truncated_tail),
         "unknown_type": sum(skipped.unknown_types.values()),
+        "invalid_usage": skipped.invalid_usage,
     }
     return {k: n for k, n in kinds.items() if n}
 

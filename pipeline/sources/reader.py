@@ -13,8 +13,9 @@ from pipeline.sources.codex import read_codex_session, read_codex_usage
 from pipeline.sources.discovery import discover
 from pipeline.sources.jsonl import add_kinds, has_problems, skipped_by_kind, skipped_text
 from pipeline.sources.types import FileUsage, ReadResult, SourceFile
+from pipeline.sources.unreadable import os_error_reason, unread_text
 from schemas.config import Config
-from schemas.transcript import Session
+from schemas.transcript import Session, UnreadFile
 
 Key = tuple[str, str, str]  # (device, agent, session id or path)
 
@@ -44,6 +45,8 @@ def warn_skipped(result: ReadResult) -> None:
     if text:
         first = next((s.first_error for s in result.skipped if s.first_error), None)
         warn(text + (f"; first: {first}" if first else ""))
+    if result.unread:
+        warn(unread_text({u.path: u.reason for u in result.unread}))
 
 
 def _read_sessions(files: list[SourceFile]) -> ReadResult:
@@ -56,7 +59,16 @@ def _read_sessions(files: list[SourceFile]) -> ReadResult:
             order.append(key)
         groups[key].append(f)
     result = ReadResult()
-    read = _read_groups(order, groups)
+    unread: dict[Key, str] = {}
+    read = _read_groups(order, groups, unread)
+    result.unread = [UnreadFile(path=str(groups[k][0].path), reason=why) for k, why in unread.items()]
+    result.unread += [
+        UnreadFile(path=s.path, reason=s.unreadable)
+        for session in read.values()
+        if session is not None
+        for s in session.skipped
+        if s.unreadable
+    ]
     kept: dict[tuple[str, str], str] = {}
     for group in order:
         session = read.get(group)
@@ -74,7 +86,9 @@ def _read_sessions(files: list[SourceFile]) -> ReadResult:
     return result
 
 
-def _read_groups(order: list[Key], groups: dict[Key, list[SourceFile]]) -> dict[Key, Session | None]:
+def _read_groups(
+    order: list[Key], groups: dict[Key, list[SourceFile]], unread: dict[Key, str]
+) -> dict[Key, Session | None]:
     """Claude sessions of a device are read oldest-ending first, so that a resumed session's copy of an
     earlier session's lines stays with the earlier one (see ``read_claude_session``)."""
     claimed: dict[str, dict[str, str]] = defaultdict(dict)
@@ -85,18 +99,18 @@ def _read_groups(order: list[Key], groups: dict[Key, list[SourceFile]]) -> dict[
 
     out: dict[Key, Session | None] = {}
     for key in sorted(order, key=lambda k: (k[1] != "claude_code", k[0], when(k))):
-        out[key] = _read_group(groups[key], claimed[key[0]])
+        try:
+            out[key] = _read_group(groups[key], claimed[key[0]])
+        except OSError as e:
+            unread[key] = os_error_reason(e)
+            out[key] = None
     return out
 
 
 def _read_group(files: list[SourceFile], claimed: dict[str, str]) -> Session | None:
-    try:
-        if files[0].agent == "claude_code":
-            return read_claude_session(files, claimed=claimed)
-        return read_codex_session(files[0])
-    except OSError as e:
-        warn(f"transcript {files[0].path} cannot be read: {e.strerror or e}")
-        return None
+    if files[0].agent == "claude_code":
+        return read_claude_session(files, claimed=claimed)
+    return read_codex_session(files[0])
 
 
 def _merge_same_device(result: ReadResult, session: Session) -> None:
@@ -126,10 +140,20 @@ def load_sessions(config: Config, *, date: dt.date | None = None, zone: ZoneInfo
         files = [f for f in files if f.mtime_ns >= cutoff or (f.device, f.agent, session_id_for(f)) in recent]
     result = _read_sessions(files)
     if date is not None:
-        result.sessions = [s for s in result.sessions if active_on(s, date, zone or ZoneInfo("UTC"))]
+        tz = zone or ZoneInfo("UTC")
+        elsewhere = _active_elsewhere(result.sessions, date, tz)
+        result.sessions = [s for s in result.sessions if active_on(s, date, tz)]
         result.skipped = [k for s in result.sessions for k in s.skipped if has_problems(k)]
+        result.unread = [u for u in result.unread if u.path not in elsewhere]
+    result.unread = [UnreadFile(path=p, reason=why) for p, why in found.unread] + result.unread
     warn_skipped(result)
     return result
+
+
+def _active_elsewhere(sessions: list[Session], date: dt.date, zone: ZoneInfo) -> set[str]:
+    """Files of sessions that show activity, none of it on ``date``: a partly read one is another day's.
+    (A file that gave no time at all may hold this day's activity: it stays listed.)"""
+    return {k.path for s in sessions if s.active_times() and not active_on(s, date, zone) for k in s.skipped}
 
 
 def active_on(session: Session, date: dt.date, zone: ZoneInfo) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from pipeline.sources.files import DiscoveryResult, FileKind, SourceFile
-from schemas.transcript import Agent, Session, SkippedLines, UsageEvent
+from schemas.transcript import Agent, Session, SkippedLines, UnreadFile, UsageEvent
 
 __all__ = ["DiscoveryResult", "FileKind", "FileUsage", "ReadResult", "SourceFile", "UsageRows"]
 
@@ -47,3 +47,4 @@ class UsageRows:
 class ReadResult:
     sessions: list[Session] = field(default_factory=list)
     skipped: list[SkippedLines] = field(default_factory=list)
+    unread: list[UnreadFile] = field(default_factory=list)  # files and folders not read, whole or in part

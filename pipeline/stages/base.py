@@ -1,10 +1,12 @@
 """The small surface every stage has. Adding a stage: one module here, one prompt file
 (``prompts/<stage>/vN.md``), one schema (``schemas/<stage>.py``), one registry line.
 
-Two scopes:
+Three scopes (``scope``; the registry lists them in dependency order):
 - ``ChunkStage``: one request per chunk; the transcript is the first, cached block and the stage's
   instructions come after it, so every chunk stage over one chunk shares the same prefix. ``merge``
   turns the chunk outputs of one session into session-level items with provenance.
+- ``SessionStage``: at most one request per session, over the chunk answers of a session of several
+  chunks (the reduce); it returns the session-level results that replace the heuristic merges.
 - ``DayStage``: requests over the whole day (per project, or one for the day), planned from the merged
   session-level results of the stages it ``depends_on``.
 """
@@ -145,6 +147,41 @@ class ChunkStage:
 
     def merge(self, session: SessionInfo, outputs: Sequence[tuple[Chunk, BaseModel]]) -> Any:
         """Chunk outputs of one session (in chunk order) -> the session-level result."""
+        raise NotImplementedError
+
+    def notes(self, output: BaseModel) -> list[str]:
+        """This stage's answer over one chunk as compact lines, each item with its turn range: what the
+        session reduce reads."""
+        raise NotImplementedError
+
+    def from_reduce(self, answer: BaseModel, chunks: Sequence[Chunk]) -> Any:
+        """This stage's session-level result (the type ``merge`` returns) from the session reduce's answer."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class SessionParts:
+    """A session's chunks, every chunk stage's answers over them (chunk order) and those stages, by name."""
+
+    chunks: Sequence[Chunk]
+    outputs: Mapping[str, Sequence[tuple[Chunk, BaseModel]]]
+    stages: Mapping[str, ChunkStage]
+
+
+class SessionStage:
+    name: ClassVar[str]
+    output_model: ClassVar[type[BaseModel]]
+    scope: ClassVar[str] = "session"
+    depends_on: ClassVar[tuple[str, ...]] = ()
+
+    def plan(
+        self, session: SessionInfo, parts: SessionParts, prompt: Prompt, system: str, lang: str
+    ) -> PlannedCall | None:
+        """The session's request, or None when it needs none (a session of one chunk)."""
+        raise NotImplementedError
+
+    def apply(self, session: SessionInfo, parts: SessionParts, output: BaseModel) -> dict[str, Any]:
+        """The answer as session-level results by chunk stage (what the merges would otherwise give)."""
         raise NotImplementedError
 
 

@@ -9,9 +9,10 @@ from typing import ClassVar
 from pydantic import BaseModel
 
 from pipeline.stages.base import ChunkStage, SessionInfo
-from pipeline.stages.merge import join_prose
+from pipeline.stages.merge import as_model, join_prose
 from schemas.chunk import Chunk
 from schemas.facts import SessionFacts
+from schemas.session import SessionReduceOutput
 
 _GENERIC = re.compile(
     r"\b(session|coding|work(ed)?|misc\w*|general|various|continu\w*|untitled|greeting|hello|chat|task)\b|"
@@ -55,3 +56,11 @@ class FactsStage(ChunkStage):
             status=facts[-1].status,
             summary=join_prose([f.summary for f in facts]),
         )
+
+    def notes(self, output: BaseModel) -> list[str]:
+        f = as_model(SessionFacts, output)
+        return [f"facts: [{f.status}] {f.title} · project: {f.project}", f"summary: {f.summary}"]
+
+    def from_reduce(self, answer: BaseModel, chunks: Sequence[Chunk]) -> SessionFacts:
+        a = as_model(SessionReduceOutput, answer)
+        return SessionFacts(title=a.title, project=a.project, status=a.status, summary=a.summary)

@@ -8,10 +8,11 @@ from typing import ClassVar
 from pydantic import BaseModel
 
 from pipeline.stages.base import ChunkStage, SessionInfo
-from pipeline.stages.merge import dedupe, report_items
+from pipeline.stages.merge import as_model, dedupe, reduced_items, report_items, span
 from schemas.chunk import Chunk
 from schemas.human_ai import HumanAIOutput
 from schemas.report import HumanAISession, ReportLimitation, ReportTopic
+from schemas.session import SessionReduceOutput
 
 
 class HumanAIStage(ChunkStage):
@@ -32,4 +33,22 @@ class HumanAIStage(ChunkStage):
                 topics, key=lambda t: f"{t.topic} {t.human}", fields=("topic", "human", "ai", "analysis")
             ),
             limitations=dedupe(limits, key=lambda x: x.limitation, fields=("limitation",)),
+        )
+
+    def notes(self, output: BaseModel) -> list[str]:
+        h = as_model(HumanAIOutput, output)
+        lines = ["human_ai topics:"]
+        lines += [
+            f"- [{span(t)} · {t.level}] {t.topic} | human: {t.human} | ai: {t.ai} | analysis: {t.analysis}"
+            for t in h.topics
+        ]
+        lines.append("ai limitations:")
+        lines += [f"- [{span(x)} · {x.severity}] {x.limitation}" for x in h.limitations]
+        return lines
+
+    def from_reduce(self, answer: BaseModel, chunks: Sequence[Chunk]) -> HumanAISession:
+        a = as_model(SessionReduceOutput, answer)
+        return HumanAISession(
+            topics=reduced_items(chunks, a.topics, ReportTopic),
+            limitations=reduced_items(chunks, a.limitations, ReportLimitation),
         )

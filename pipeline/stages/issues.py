@@ -9,17 +9,21 @@ from pydantic import BaseModel
 
 from pipeline.stages.base import ChunkStage, SessionInfo
 from pipeline.stages.merge import (
+    as_model,
     combine_provenance,
     continued_by,
     dedupe,
     newer,
+    reduced_items,
     report_items,
     richness,
+    span,
     with_provenance,
 )
 from schemas.chunk import Chunk
 from schemas.issues import IssuesOutput
 from schemas.report import ReportIssue
+from schemas.session import SessionReduceOutput
 
 _TEXT = ("problem", "cause", "solution", "key_insight")
 
@@ -63,3 +67,16 @@ class IssuesStage(ChunkStage):
             combine=combine_issues,
             same=continued_by(lambda i: i.problem),
         )
+
+    def notes(self, output: BaseModel) -> list[str]:
+        lines = ["issues:"]
+        for i in as_model(IssuesOutput, output).issues:
+            state = "resolved" if i.resolved else "unresolved"
+            lines.append(
+                f"- [{span(i)} · {i.severity} · {state}] {i.problem} | cause: {i.cause} | "
+                f"solution: {i.solution} | insight: {i.key_insight}"
+            )
+        return lines
+
+    def from_reduce(self, answer: BaseModel, chunks: Sequence[Chunk]) -> list[ReportIssue]:
+        return reduced_items(chunks, as_model(SessionReduceOutput, answer).issues, ReportIssue)

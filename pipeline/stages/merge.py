@@ -144,6 +144,38 @@ def provenance(chunk: Chunk, span: TurnSpan) -> Provenance:
     )
 
 
+def reduced_provenance(chunks: Sequence[Chunk], span: TurnSpan) -> Provenance:
+    """An item of a reduced session: its turn range clamped to the session's, the chunks it overlaps."""
+    lo, hi = chunks[0].turn_start, max(chunks[0].turn_start, chunks[-1].turn_end)
+    start, end = sorted((min(max(span.turn_start, lo), hi), min(max(span.turn_end, lo), hi)))
+    overlapping = [c.index for c in chunks if c.turn_start <= end and start <= c.turn_end]
+    first = chunks[0]
+    return Provenance(
+        device=first.device,
+        session_id=first.session_id,
+        agent=first.agent,
+        project=first.project,
+        turn_start=start,
+        turn_end=end,
+        chunks=overlapping or [first.index],
+    )
+
+
+def reduced_items(chunks: Sequence[Chunk], items: Iterable[TurnSpan], item_model: type[T]) -> list[T]:
+    """Items of a session reduce's answer as report items with provenance over the session's chunks."""
+    out = []
+    for item in items:
+        prov = reduced_provenance(chunks, item)
+        fields = item.model_dump() | {"turn_start": prov.turn_start, "turn_end": prov.turn_end}
+        out.append(item_model.model_validate(fields | {"provenance": prov}))
+    return out
+
+
+def span(item: TurnSpan) -> str:
+    """'t3-t9': an item's turn range in compact notes."""
+    return f"t{item.turn_start}-t{item.turn_end}"
+
+
 def as_model(model: type[T], value: object) -> T:
     """``value`` as an instance of ``model`` (a model instance of any class, or a dict)."""
     if isinstance(value, model):

@@ -70,7 +70,7 @@ def _fallback(device: str, infos: Sequence[SessionInfo], day: DayInputs) -> Devi
 class OverviewStage(DayStage):
     name: ClassVar[str] = "overview"
     output_model: ClassVar[type[BaseModel]] = OverviewOutput
-    depends_on: ClassVar[tuple[str, ...]] = ("projects", "facts", "tasks", "issues")
+    depends_on: ClassVar[tuple[str, ...]] = ("projects", "facts", "tasks", "issues", "session")
 
     def plan(self, day: DayInputs, prompt: Prompt, system: str) -> list[PlannedCall]:
         devices = devices_of(day)

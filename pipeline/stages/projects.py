@@ -154,7 +154,7 @@ def _agents(infos: Sequence[SessionInfo]) -> list[Agent]:
 class ProjectsStage(DayStage):
     name: ClassVar[str] = "projects"
     output_model: ClassVar[type[BaseModel]] = ProjectSummary
-    depends_on: ClassVar[tuple[str, ...]] = ("facts", "tasks", "issues")
+    depends_on: ClassVar[tuple[str, ...]] = ("facts", "tasks", "issues", "session")
 
     def plan(self, day: DayInputs, prompt: Prompt, system: str) -> list[PlannedCall]:
         calls = []

@@ -7,16 +7,17 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from pipeline.errors import ConfigError
-from pipeline.stages.base import LANG_NAMES, ChunkStage, DayStage, Prompt, load_prompt
+from pipeline.stages.base import LANG_NAMES, ChunkStage, DayStage, Prompt, SessionStage, load_prompt
 from pipeline.stages.facts import FactsStage
 from pipeline.stages.human_ai import HumanAIStage
 from pipeline.stages.issues import IssuesStage
 from pipeline.stages.overview import OverviewStage
 from pipeline.stages.projects import ProjectsStage
+from pipeline.stages.session import SessionReduceStage
 from pipeline.stages.takeaways import TakeawaysStage
 from pipeline.stages.tasks import TasksStage
 
-StageClass = type[ChunkStage] | type[DayStage]
+StageClass = type[ChunkStage] | type[SessionStage] | type[DayStage]
 
 STAGES: dict[str, StageClass] = {
     "facts": FactsStage,
@@ -24,6 +25,7 @@ STAGES: dict[str, StageClass] = {
     "issues": IssuesStage,
     "human_ai": HumanAIStage,
     "takeaways": TakeawaysStage,
+    "session": SessionReduceStage,
     "projects": ProjectsStage,
     "overview": OverviewStage,
 }
@@ -41,6 +43,10 @@ def get_stage(name: str) -> StageClass:
 
 def chunk_stages() -> list[str]:
     return [n for n, cls in STAGES.items() if issubclass(cls, ChunkStage)]
+
+
+def session_stages() -> list[str]:
+    return [n for n, cls in STAGES.items() if issubclass(cls, SessionStage)]
 
 
 def day_stages() -> list[str]:

@@ -8,9 +8,10 @@ from typing import ClassVar
 from pydantic import BaseModel
 
 from pipeline.stages.base import ChunkStage, SessionInfo
-from pipeline.stages.merge import dedupe, report_items
+from pipeline.stages.merge import as_model, dedupe, reduced_items, report_items, span
 from schemas.chunk import Chunk
 from schemas.report import ReportTakeaway
+from schemas.session import SessionReduceOutput
 from schemas.takeaways import TakeawaysOutput
 
 
@@ -24,3 +25,10 @@ class TakeawaysStage(ChunkStage):
             outputs, attr="takeaways", item_model=ReportTakeaway, output_model=TakeawaysOutput
         )
         return dedupe(items, key=lambda t: t.text, fields=("text",))
+
+    def notes(self, output: BaseModel) -> list[str]:
+        items = as_model(TakeawaysOutput, output).takeaways
+        return ["takeaways:", *(f"- [{span(t)} · {t.kind}] {t.text}" for t in items)]
+
+    def from_reduce(self, answer: BaseModel, chunks: Sequence[Chunk]) -> list[ReportTakeaway]:
+        return reduced_items(chunks, as_model(SessionReduceOutput, answer).takeaways, ReportTakeaway)

@@ -9,17 +9,21 @@ from pydantic import BaseModel
 
 from pipeline.stages.base import ChunkStage, SessionInfo
 from pipeline.stages.merge import (
+    as_model,
     combine_provenance,
     continued_by,
     dedupe,
     join_prose,
     newer,
+    reduced_items,
     report_items,
     richness,
+    span,
     with_provenance,
 )
 from schemas.chunk import Chunk
 from schemas.report import ReportTask
+from schemas.session import SessionReduceOutput
 from schemas.tasks import TasksOutput
 
 TITLE_THRESHOLD = 0.88
@@ -54,3 +58,13 @@ class TasksStage(ChunkStage):
             combine=combine_tasks,
             same=continued_by(lambda t: t.title),
         )
+
+    def notes(self, output: BaseModel) -> list[str]:
+        tasks = as_model(TasksOutput, output).tasks
+        return [
+            "tasks:",
+            *(f"- [{span(t)} · {t.status} · {t.category}] {t.title} — {t.details}" for t in tasks),
+        ]
+
+    def from_reduce(self, answer: BaseModel, chunks: Sequence[Chunk]) -> list[ReportTask]:
+        return reduced_items(chunks, as_model(SessionReduceOutput, answer).tasks, ReportTask)

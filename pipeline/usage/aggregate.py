@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from pipeline.pricing import AGENT_PROVIDERS, Tokens, price_many
+from pipeline.pricing import AGENT_PROVIDERS, Tokens, price_many, priced_as
 from pipeline.usage.events import EventLike
 from schemas.config import PriceOverride
 from schemas.usage import (
@@ -31,7 +31,7 @@ Overrides = Mapping[str, PriceOverride] | None
 
 SUBAGENT_NOTE = (
     "Claude subagent output tokens are a lower bound: subagent transcripts never get their final usage "
-    "written (transcript-formats.md §1.8)."
+    'written (README, section "How the figures are counted").'
 )
 
 
@@ -94,6 +94,7 @@ class _Priced:
         self.overrides = overrides
         self.when = when
         self.unpriced: set[str] = set()
+        self.fallbacks: dict[str, str] = {}  # dated model -> the family it was priced as
 
     def cost(self, by_model: Mapping[str, list[Tokens]]) -> Decimal | None:
         """Sum over the priced models; None when none of them could be priced."""
@@ -105,6 +106,10 @@ class _Priced:
             if c is None:
                 self.unpriced.add(model)
                 continue
+            if not (self.overrides and model in self.overrides) and (
+                family := priced_as(model, self.provider)
+            ):
+                self.fallbacks[model] = family
             total = c if total is None else total + c
         return total
 
@@ -229,8 +234,14 @@ def build_day(
     parts = [c for c in (ctot, xtot) if c is not None]
     report.total_cost_usd = _f(sum(parts, Decimal(0))) if parts or not events else None
     report.unpriced_models = sorted(pc.unpriced | px.unpriced)
+    report.priced_as = dict(sorted({**pc.fallbacks, **px.fallbacks}.items()))
     report.notes = _notes(claude_ev, codex_ev, report.unpriced_models)
+    report.notes += [fallback_note(model, family) for model, family in report.priced_as.items()]
     return report
+
+
+def fallback_note(model: str, family: str) -> str:
+    return f"{model} is priced as {family}: genai-prices has no price for the dated name."
 
 
 def _notes(claude_ev: Sequence[EventLike], codex_ev: Sequence[EventLike], unpriced: list[str]) -> list[str]:

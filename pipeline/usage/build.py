@@ -82,13 +82,17 @@ def _skipped(report: UsageReport, files: list[FileEvents], day: date, zone: Zone
 
     for fu in files:
         kinds = skipped_by_kind(fu.skipped)
-        if not kinds:
+        if not kinds and not fu.skipped.unreadable:
             continue
         if (
             fu.start
             and fu.end
             and not (fu.start.astimezone(zone).date() <= day <= fu.end.astimezone(zone).date())
         ):
+            continue
+        if fu.skipped.unreadable:
+            report.unread_files[fu.skipped.path] = fu.skipped.unreadable
+        if not kinds:
             continue
         add_kinds(report.skipped_by_kind, kinds)
         report.skipped_lines += sum(kinds.values())
@@ -184,6 +188,7 @@ def build_usage_days(
     with gc_paused():
         got = collect(config, since=since, until=until, zone=zone, files=files, index_path=index_path)
         reports = _reports(got, config=config, since=since, until=until, zone=zone)
+    # a file that could not be opened (a permission) may be fixed without a change the memo key sees
     cacheable = not any((f.skipped.first_error or "").startswith("unreadable") for f in got.files)
     if cacheable:
         with UsageIndex(index_path) as idx:

@@ -26,11 +26,13 @@ CHUNKS_PER_WORKER = 64
 
 
 def _read_encoded(f: SourceFile) -> bytes | str:
-    """Worker: one file's reduced usage as an index blob, or the error text when it cannot be read."""
+    """Worker: one file's reduced usage as an index blob, or the reason when it cannot be read."""
+    from pipeline.sources.unreadable import os_error_reason
+
     try:
         return encode(reduce_rows(sources.read_usage_rows(f)))
     except OSError as e:
-        return f"{type(e).__name__}: {e}"
+        return os_error_reason(e)
 
 
 @contextmanager
@@ -53,7 +55,7 @@ def _read_chunk(files: list[SourceFile]) -> list[bytes | str]:
 
 def _unreadable(f: SourceFile, error: str) -> FileEvents:
     log.warn(f"cannot read {f.path}: {error}; its usage is not counted")
-    skipped = SkippedLines(path=str(f.path), first_error=f"unreadable: {error}")
+    skipped = SkippedLines(path=str(f.path), unreadable=error, first_error=f"unreadable: {error}")
     return FileEvents(path=str(f.path), start=None, end=None, skipped=skipped)
 
 

@@ -83,8 +83,9 @@ def context_key(config_option: str | None, tz_option: str | None) -> str:
     else:
         import socket
 
-        xdg = (Path.home() / ".config" / "claude" / "projects").is_dir()
-        parts += [None, socket.gethostname(), xdg]
+        home = Path.home()
+        found = [(home / d).is_dir() for d in (".config/claude/projects", ".claude", ".codex")]
+        parts += [None, socket.gethostname(), found]  # the default roots are the ones that exist
     return _digest(parts)
 
 

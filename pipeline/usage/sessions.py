@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from pipeline.usage.aggregate import Overrides, cost_of, day_instant, local_date
 from pipeline.usage.dedup import dedup_events
 from schemas.config import Config
-from schemas.transcript import Session, Turn, UsageEvent
+from schemas.transcript import Session, Turn, UnreadFile, UsageEvent
 
 
 class SessionStats(NamedTuple):
@@ -145,6 +145,11 @@ def session_row(
 
 def session_rows(config: Config, *, day: date, zone: ZoneInfo) -> list[SessionRow]:
     """Sessions with activity on the local day, earliest first, with that day's deduped usage."""
+    return day_sessions(config, day=day, zone=zone)[0]
+
+
+def day_sessions(config: Config, *, day: date, zone: ZoneInfo) -> tuple[list[SessionRow], list[UnreadFile]]:
+    """``session_rows`` and the transcript files and folders that could not be read, with the reason."""
     from pipeline.sources import load_sessions
 
     loaded = load_sessions(config, date=day, zone=zone)
@@ -159,4 +164,4 @@ def session_rows(config: Config, *, day: date, zone: ZoneInfo) -> list[SessionRo
         for s in sessions
     ]
     rows.sort(key=lambda r: (r.start is None, r.start or datetime.min.replace(tzinfo=zone), r.id))
-    return rows
+    return rows, loaded.unread

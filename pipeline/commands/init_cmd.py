@@ -1,0 +1,99 @@
+"""`daily-report init`: a starter daily-report.toml from what this machine has, never over an existing file.
+
+It lists the transcript roots found here (``$CLAUDE_CONFIG_DIR``, ``~/.claude``, ``~/.codex``, ``~/.gemini``),
+the system time zone, and commented examples for more devices, so a first run needs no reading of the docs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.commands.console import _errors, out
+
+
+def found_roots(home: Path) -> dict[str, list[Path]]:
+    """Agent -> the transcript roots that exist here, in the order the default configuration uses."""
+    claude = [
+        Path(p.strip()).expanduser() for p in os.environ.get("CLAUDE_CONFIG_DIR", "").split(",") if p.strip()
+    ]
+    claude.append(home / ".claude")
+    roots = {
+        "claude": [p for p in dict.fromkeys(claude) if p.is_dir()],
+        "codex": [p for p in (home / ".codex",) if p.is_dir()],
+        "gemini": [p for p in (home / ".gemini",) if p.is_dir()],
+    }
+    return {agent: paths for agent, paths in roots.items() if paths}
+
+
+def _toml_list(paths: list[Path]) -> str:
+    return "[" + ", ".join(f'"{p.as_posix()}"' for p in paths) + "]"
+
+
+def starter_config(*, host: str, zone: str, roots: dict[str, list[Path]]) -> str:
+    """The text of a starter daily-report.toml."""
+    name = host if re.fullmatch(r"[A-Za-z0-9_-]+", host) else f'"{host}"'
+    lines = [
+        "# daily-report configuration, written by `daily-report init`. See the README for every key.",
+        f'timezone = "{zone}"'.ljust(35) + '# a "day" is a local date in this zone',
+        'out_dir = "reports"'.ljust(35) + "# run writes reports/<date>/report.{md,html,json} and index.html",
+        'lang = "en"'.ljust(35) + "# prose language of the report: en | zh",
+        "",
+        f"[devices.{name}]".ljust(35) + "# this machine",
+    ]
+    if not roots:
+        lines.append("# no ~/.claude, ~/.codex or ~/.gemini found here: add this machine's roots, e.g.")
+        lines.append('# claude = ["~/.claude"]')
+    for agent in ("claude", "codex"):
+        if agent in roots:
+            lines.append(f"{agent} = {_toml_list(roots[agent])}")
+    if "gemini" in roots:
+        lines.append(
+            f"# gemini = {_toml_list(roots['gemini'])}   # Gemini CLI: read once that agent is supported"
+        )
+    lines += [
+        "",
+        "# More devices: copy their transcripts here (e.g. rsync, see the README) and add one table each.",
+        "# [devices.cluster]",
+        '# claude = ["/sync/cluster/alice/.claude", "/sync/cluster/bob/.claude"]',
+        '# codex = ["/sync/cluster/alice/.codex"]',
+        "# [devices.laptop]",
+        '# claude = ["/sync/laptop/.claude"]',
+        "",
+        "[llm]",
+        'provider = "anthropic"             # anthropic | openai (key from ANTHROPIC_API_KEY / OPENAI_API_KEY)',
+        '# model = "claude-haiku-4-5"',
+        "max_cost_usd = 5.0                 # refuse to start above this estimate",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def init(
+    path: Annotated[Path, typer.Option("--path", help="Where to write it.")] = Path("daily-report.toml"),
+) -> None:
+    """Write a starter daily-report.toml: the roots found here, the system zone, examples for more devices."""
+    from pipeline.config import host_name, system_zone
+    from pipeline.errors import ConfigError
+
+    with _errors():
+        if path.exists():
+            raise ConfigError(f"{path} already exists: init never overwrites a file (edit it, or use --path)")
+        roots = found_roots(Path.home())
+        text = starter_config(host=host_name(), zone=system_zone().key, roots=roots)
+        try:
+            with path.open("x", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            raise ConfigError(f"cannot write {path}: {e.strerror or e}") from None
+    found = ", ".join(str(p) for paths in roots.values() for p in paths) or "no transcript roots"
+    out.print(f"wrote {path}: {found}; time zone {system_zone().key}")
+    out.print("next: daily-report usage --date today, then daily-report run --date today --dry-run")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
