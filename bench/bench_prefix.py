@@ -16,8 +16,8 @@ schema first, then system, then messages; Anthropic puts tool_choice after syste
   prompt the same stage sent over an earlier chunk).
 
 Layouts: "native" (one output schema per stage, today's old single-schema layout: the schema precedes the
-prompt and differs by stage) and "tools" (one shared tool list, the forced tool per stage, the transcript
-in system).
+prompt and differs by stage) and "tools" (one shared tool list, the tool per stage asked for by name, the
+system role holding instructions only, the transcript opening the user turn with the cache breakpoint).
 
     .venv/bin/python bench/bench_prefix.py [--samples DIR] [--budget 24000] [--provider anthropic|openai]
 """
@@ -37,7 +37,7 @@ from pipeline.llm.anthropic_provider import AnthropicProvider  # noqa: E402
 from pipeline.llm.base import Provider  # noqa: E402
 from pipeline.llm.openai_provider import OpenAIProvider  # noqa: E402
 from pipeline.llm.types import LLMRequest  # noqa: E402
-from pipeline.plan import LLMTarget, skip_reason, to_request  # noqa: E402
+from pipeline.plan import LLMTarget, chunk_call, skip_reason, to_request  # noqa: E402
 from pipeline.redact import Redactor  # noqa: E402
 from pipeline.sources.reader import load_sessions  # noqa: E402
 from pipeline.stages.base import ChunkStage, load_prompt  # noqa: E402
@@ -95,7 +95,7 @@ def plan(chunks: list[Chunk], *, provider: str, layout: str) -> list[list[LLMReq
         for name in chunk_stages():
             stage = get_stage(name)()
             assert isinstance(stage, ChunkStage)
-            call = stage.plan(chunk, prompts[name], system, "en")
+            call = chunk_call(stage, chunk, prompts[name], system, "en")  # with the shared tool list
             group.append(to_request(call, prompt=prompts[name], target=target))
         groups.append(group)
     return groups

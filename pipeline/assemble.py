@@ -115,6 +115,12 @@ def session_summaries(run: RunState, failures: Sequence[Failure]) -> list[Sessio
     ]
 
 
+def _redaction_counts(run: RunState) -> dict[str, int]:
+    """The transcript's counts per rule, and those of secrets found in model answers (``model-answer:``)."""
+    answers = run.answer_redactor.report_counts() if run.answer_redactor is not None else {}
+    return {**run.day.redaction, **answers}
+
+
 def write_day_report(
     run: RunState, *, generation: Generation, failures: list[Failure]
 ) -> tuple[DailyReport, dict[str, Path]]:
@@ -138,7 +144,7 @@ def write_day_report(
         day_results=run.day_results,
         usage=usage,
         generation=generation,
-        redaction=run.day.redaction,
+        redaction=_redaction_counts(run),
         failures=failures,
         skipped_lines=sum(skipped_kinds.values()),
         skipped_sessions=run.day.skipped_sessions,

@@ -39,6 +39,7 @@ def run_batch(
     run_id: str,
     date: str,
     resubmit: bool = False,
+    redactor: Any = None,
 ) -> tuple[set[str], set[str]]:
     """Resume open batches, submit what is unanswered, poll until done (or POLL_MAX_WAIT_S).
 
@@ -64,6 +65,7 @@ def run_batch(
             date=date,
             interval_s=POLL_INTERVAL_S,
             max_wait_s=POLL_MAX_WAIT_S,
+            redactor=redactor,
         )
 
     poll()  # a batch left open by an interrupted run: its answers first, so nothing is submitted twice
@@ -80,7 +82,14 @@ def run_batch(
 
 
 def import_answers(
-    path: Path, planned: Sequence[Planned], *, cache: Any, ledger: Any, run_id: str, date: str
+    path: Path,
+    planned: Sequence[Planned],
+    *,
+    cache: Any,
+    ledger: Any,
+    run_id: str,
+    date: str,
+    redactor: Any = None,
 ) -> set[str]:
     """Read the answers for ``planned`` from a batch result file into the cache; the keys stored."""
     from pipeline.llm.exchange import import_results
@@ -89,7 +98,13 @@ def import_answers(
     if not before:
         return set()
     summary = import_results(
-        path, cache=cache, requests_by_custom_id=_pairs(planned), ledger=ledger, run_id=run_id, date=date
+        path,
+        cache=cache,
+        requests_by_custom_id=_pairs(planned),
+        ledger=ledger,
+        run_id=run_id,
+        date=date,
+        redactor=redactor,
     )
     for problem in [*summary.invalid, *summary.errored]:
         log.warn(f"imported answer not usable, the request stays pending: {problem}")

@@ -31,7 +31,9 @@ What is kept and why:
   the stages can tell how long a step took and when things happened (Claude Code parts used to show a time
   only on t0).
 
-Everything passes through the Redactor before it is counted or returned.
+Everything passes through the Redactor before it is counted or returned. A line inside a turn that would
+start like our structure (a ``[t99] USER:`` marker or a ``## Task:`` heading) is indented by two spaces,
+so text from a session cannot forge a turn or an instruction block (``guard_lines``).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ _CODEX_RUNNING_RE = re.compile(r"^Process running with session ID (\d+)$", re.MU
 _AGENT_TRAILER_RE = re.compile(r"^agentId: \S+.*$|<usage>.*?</usage>", re.MULTILINE | re.DOTALL)
 _CLAUDE_EXIT_RE = re.compile(r"Exit code (-?\d+)\n")
 _CODEX_HEADER_STARTS = ("Chunk ID:", "Wall time:", "Process exited", "Process running")
+_FORGED_LINE_RE = re.compile(r"^(?=\[t\d|#)", re.MULTILINE)  # a turn marker or a Markdown heading
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,15 @@ def time_hint(
     if previous is None or human:
         return f"({_clock(ts, zone)})"
     return ""
+
+
+def guard_lines(text: str) -> str:
+    """``text`` with every line after the first that starts like a turn marker (``[t12]``) or a heading
+    (``#``) indented by two spaces: only the real marker starts a turn's first line."""
+    head, sep, rest = text.partition("\n")
+    if not sep or ("[t" not in rest and "#" not in rest):
+        return text
+    return head + sep + _FORGED_LINE_RE.sub("  ", rest)
 
 
 def _indent(text: str, prefix: str) -> str:
@@ -253,10 +265,10 @@ def condense_turn(
     if body is None:
         return None
     marker = f"[t{turn.index}]" + (f" {hint}" if hint else "")
-    text = redactor.redact(f"{marker} {body}")
+    text = guard_lines(redactor.redact(f"{marker} {body}"))
     tokens = count_tokens(text)
     if tokens > max_turn_tokens:
-        text = cut_tokens(text, max_turn_tokens)
+        text = guard_lines(cut_tokens(text, max_turn_tokens))
         tokens = count_tokens(text)
     return CondensedTurn(index=turn.index, text=text, tokens=tokens, timestamp=turn.timestamp, role=turn.role)
 

@@ -91,9 +91,14 @@ def prepare_run(opts: RunOptions, config: Config | None = None) -> RunState:
     if (for_day := getattr(provider, "for_day", None)) is not None:  # replay: only this day's own answers
         for_day(opts.date, [s.session.id for s in day.sessions])
     prompts = load_prompts([s.name for s in stages], opts, lang=day.lang)
-    return RunState(
+    from pipeline.llm.answer_redaction import AnswerRedactor
+    from pipeline.redact import Redactor
+
+    state = RunState(
         opts, config, day, target, prompts, stages, refresh, run_id=uuid.uuid4().hex, provider=provider
     )
+    state.answer_redactor = AnswerRedactor(day.redactor or Redactor.from_config(config.redaction))
+    return state
 
 
 def run_day(opts: RunOptions) -> RunResult:
@@ -285,6 +290,7 @@ def _executor(run: RunState, cache: Any, ledger: Any, *, total: int) -> Executor
         price_overrides=run.config.prices or None,
         fresh=run.fresh,
         claims=Claims(cache.db, owner=run.run_id) if stores and hasattr(cache, "db") else None,
+        redactor=run.answer_redactor,
     )
     limit = _limit(run)
     return Executor(
@@ -305,7 +311,13 @@ def _execute(run: RunState, planned: Sequence[Planned], *, batch: bool = False) 
 
     assert run.executor is not None
     log.progress("stage_start", stages=sorted({p.request.stage for p in planned}), requests=len(planned))
-    where = {"cache": run.cache, "ledger": run.ledger, "run_id": run.run_id, "date": run.opts.date}
+    where = {
+        "cache": run.cache,
+        "ledger": run.ledger,
+        "run_id": run.run_id,
+        "date": run.opts.date,
+        "redactor": run.answer_redactor,
+    }
     if run.opts.import_results is not None:
         got = import_answers(run.opts.import_results, planned, **where)
         run.imported += len(got)

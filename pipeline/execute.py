@@ -345,6 +345,7 @@ class LLMSender(Sender):
     price_overrides: Any = None
     policy: Any = None
     fresh: set[str] = field(default_factory=set)  # answered this run by a batch or an import: ledgered there
+    redactor: Any = None  # an AnswerRedactor: every answer, sent or cached, passes it (None: built-in rules)
     stop: threading.Event | None = None  # the executor's: set on Ctrl-C, checked before every attempt
     limit: AdaptiveLimit | None = None  # the executor's: bounds the attempts in flight
     claims: Any = None  # ``llm.claims.Claims`` over the cache: another run's request is not sent twice
@@ -372,9 +373,14 @@ class LLMSender(Sender):
         policy = self.policy or RetryPolicy()
         return dataclasses.replace(policy, stop=self.stop or policy.stop, gate=self.limit or policy.gate)
 
+    def _redactor(self) -> Any:
+        from pipeline.llm.answer_redaction import default_answer_redactor
+
+        return self.redactor if self.redactor is not None else default_answer_redactor()
+
     def cached(self, planned: Planned) -> LLMResponse | None:
         resp: LLMResponse | None = self.cache.get(planned.key)
-        return resp
+        return None if resp is None else self._redactor().response(resp)  # stored before answers were
 
     def send(self, planned: Planned) -> LLMResponse:
         from pipeline.llm.structured import call_structured
@@ -390,6 +396,7 @@ class LLMSender(Sender):
             on_attempt=on_attempt,
             policy=self._policy(),
             price_overrides=self.price_overrides,
+            redactor=self._redactor(),
         )
 
     def store(self, planned: Planned, response: LLMResponse) -> None:

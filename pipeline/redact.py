@@ -2,13 +2,17 @@
 
 Design, for speed with stdlib ``re`` (google-re2 is not a dependency):
 
-- Each rule is a separate pattern led by a literal keyword (``sk-ant-``, ``AKIA``, ``Bearer``, ``TOKEN``…)
-  so that the regex engine can skip quickly, and each rule has a cheap substring prefilter: a rule whose
-  needles do not occur in the text is not run at all. Most transcript text contains no needle.
-- Specific rules run before generic ones, so a key inside ``API_KEY="sk-ant-…"`` is named by its vendor.
-- A placeholder is ``[REDACTED:<rule>#<n>]``; the same value always gets the same ``n`` within one
-  Redactor, so the LLM can still see that two commands used the same key. Placeholders never match a rule
-  again, so redaction is idempotent.
+- Every rule names ``needles``: lower-case substrings each of its matches contains (``sk-ant-``, ``akia``,
+  ``bearer``, ``token``…). One gate regex (a trie of all needles) scans the lower-cased text once; text
+  with no needle, which is most transcript text, is returned at once.
+- A rule runs only where its needles were found, in a window around each (``back`` before, ``ahead``
+  after), so a rule costs in proportion to its needles, not to the text. A match that reaches the end of
+  its window is searched again without it, so no window cuts a secret.
+- Specific rules run before generic ones, so a key inside ``API_KEY="sk-ant-…"`` is named by its vendor;
+  the entropy fallback (``generic-secret``) runs last.
+- A placeholder is ``[REDACTED:<rule>#<n>]``; each distinct value gets its own ``n`` and the same value
+  always the same ``n`` within one Redactor, so the LLM can still see that two commands used the same key.
+  Placeholders never match a rule again, so redaction is idempotent.
 - Only the secret value is replaced in context rules (``PASSWORD=[REDACTED:password-assignment#1]``,
   ``postgres://bob:[REDACTED:url-password#1]@db``), so the text stays readable.
 """
@@ -20,17 +24,12 @@ from collections.abc import Sequence
 from functools import partial
 
 from pipeline.errors import ConfigError
-from pipeline.redact_rules import (
-    _NOT_A_SECRET,
-    BUILTIN_RULES,
-    PLACEHOLDER_PREFIX,
-    Rule,
-    _bare_ok,
-    _is_word,
-    is_value_reference,
-    secret_key_rule,
-)
+from pipeline.redact_rules import _NOT_A_SECRET, CONTEXT_RULES, SPECIFIC_RULES, Rule, _is_word
+from pipeline.redact_values import PLACEHOLDER_PREFIX, is_value_reference, secret_key_rule
+from pipeline.redact_vendors import VENDOR_RULES
 from schemas.config import RedactionConfig
+
+BUILTIN_RULES: tuple[Rule, ...] = SPECIFIC_RULES + VENDOR_RULES + CONTEXT_RULES
 
 __all__ = ["BUILTIN_RULES", "PLACEHOLDER_PREFIX", "Redactor", "Rule", "safe_cut"]
 
@@ -59,12 +58,67 @@ def _extra_rule(name: str, regex: str) -> Rule:
     return Rule(name, pattern, group=group)
 
 
+_Trie = dict[str, "_Trie"]
+
+
+def _trie(words: Sequence[str]) -> str:
+    """A regex matching the longest of ``words`` at a position, factored by prefix (much faster in ``re``
+    than a flat alternation of many literals)."""
+    root: _Trie = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: _Trie) -> str:
+        alts = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
+
+
+class _Gate:
+    """Where the needles of a rule set occur: one scan of the lower-cased text."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        needles = sorted({n.lower() for r in rules for n in r.needles})
+        self.pattern = re.compile(_trie(needles)) if needles else None
+        # a found needle hides the shorter needles that are its prefixes (same position): run theirs too
+        self.rules_of: dict[str, tuple[int, ...]] = {
+            found: tuple(
+                i for i, r in enumerate(rules) if any(found.startswith(n.lower()) for n in r.needles)
+            )
+            for found in needles
+        }
+        self.always = tuple(i for i, r in enumerate(rules) if not r.needles)
+
+    def positions(self, text: str) -> dict[int, list[int]] | None:
+        """Rule index -> sorted positions of its needles; None when positions in the lower-cased text would
+        not be those in ``text`` (a character whose lower case is longer): then every rule runs whole."""
+        lower = text.lower()
+        if len(lower) != len(text) or self.pattern is None:
+            return None
+        found: dict[int, list[int]] = {}
+        search, pos = self.pattern.search, 0
+        while (m := search(lower, pos)) is not None:
+            start = m.start()
+            for i in self.rules_of[m.group()]:
+                found.setdefault(i, []).append(start)
+            pos = start + 1  # every start: needles may overlap
+        return found
+
+
 class Redactor:
     """Replaces secrets with stable placeholders and counts what it replaced, per rule, over its life."""
 
     def __init__(self, extra_patterns: dict[str, str] | None = None, allowlist: Sequence[str] = ()) -> None:
         extras = tuple(_extra_rule(n, r) for n, r in sorted((extra_patterns or {}).items()))
         self.rules: tuple[Rule, ...] = BUILTIN_RULES + extras
+        self._gate = _Gate(self.rules)
         self.allowlist: frozenset[str] = frozenset(a for a in allowlist if a)
         self.counts: dict[str, int] = {}
         self._ids: dict[tuple[str, str], int] = {}
@@ -83,7 +137,7 @@ class Redactor:
         counts afterwards.
         """
         child = Redactor.__new__(Redactor)
-        child.rules, child.allowlist = self.rules, self.allowlist
+        child.rules, child.allowlist, child._gate = self.rules, self.allowlist, self._gate
         child.counts, child._ids, child._distinct = {}, {}, {}
         return child
 
@@ -116,22 +170,47 @@ class Redactor:
         return text
 
     def _pass(self, text: str) -> str:
-        lower: str | None = None
-        for rule in self.rules:
-            if rule.needles:
-                if rule.lower_needles:
-                    if lower is None:
-                        lower = text.lower()
-                    hay = lower
+        found = self._gate.positions(text)
+        if found is not None and not found and not self._gate.always:
+            return text
+        for i, rule in enumerate(self.rules):
+            if found is None or not rule.needles:
+                new = rule.pattern.sub(partial(self._replace, rule), text)
+            elif i in found:
+                positions = found[i]
+                if not rule.anchored and len(positions) * (rule.back + rule.ahead) > len(text):
+                    new = rule.pattern.sub(partial(self._replace, rule), text)  # one scan is cheaper
                 else:
-                    hay = text
-                if not any(n in hay for n in rule.needles):
-                    continue
-            new = rule.pattern.sub(partial(self._replace, rule), text)
-            if new != text:
+                    new = self._windowed(rule, text, positions)
+            else:
+                new = text
+            if new != text:  # positions moved: find them again for the rules after this one
                 text = new
-                lower = None
+                found = self._gate.positions(text)
         return text
+
+    def _windowed(self, rule: Rule, text: str, positions: list[int]) -> str:
+        """``rule`` applied around its needles only; the same result as over the whole text."""
+        out: list[str] = []
+        done, n, search = 0, len(text), rule.pattern.search
+        for p in positions:
+            if p < done:
+                continue
+            if rule.anchored:
+                m = rule.pattern.match(text, p)
+            else:
+                start, end = max(done, p - rule.back), min(n, p + rule.ahead)
+                m = search(text, start, end)
+                if m is not None and m.end() >= end and end < n:
+                    m = search(text, start)  # the window may have cut it: look again without the end
+            if m is None:
+                continue
+            out += (text[done : m.start()], self._replace(rule, m))
+            done = m.end()
+        if not out:
+            return text
+        out.append(text[done:])
+        return "".join(out)
 
     def _replace(self, rule: Rule, m: re.Match[str]) -> str:
         whole = m.group(0)
@@ -144,9 +223,9 @@ class Redactor:
             return whole
         if not value or value in self.allowlist or whole in self.allowlist or PLACEHOLDER_PREFIX in value:
             return whole
-        if rule.check_value and (
-            _NOT_A_SECRET.match(value) or (rule.name == "assignment-bare" and not _bare_ok(m))
-        ):
+        if rule.check_value and _NOT_A_SECRET.match(value):
+            return whole
+        if rule.check is not None and not rule.check(m):
             return whole
         name = rule.name_of(m) if rule.name_of else rule.name
         a, b = start - m.start(), end - m.start()

@@ -1,6 +1,8 @@
 """The built-in redaction rules (see ``pipeline.redact`` for the design) and the key-aware check for dicts.
 
-Every rule is led by a literal keyword and carries a cheap substring prefilter (``needles``).
+Every rule carries lower-case ``needles``: substrings that every match contains, found by one gate scan.
+Vendor token formats live in ``pipeline.redact_vendors``; here are the specific rules that predate them and
+the context rules (assignments, headers, URLs, command lines, the entropy fallback).
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-PLACEHOLDER_PREFIX = "[REDACTED:"
+from pipeline.redact_values import ENTROPY_MIN, PLACEHOLDER_PREFIX, entropy, high_entropy, randomish
+
+__all__ = ["CONTEXT_RULES", "PLACEHOLDER_PREFIX", "SPECIFIC_RULES", "Rule", "randomish"]
 
 # Values that look like references or examples, not secrets: never redacted by the assignment rules.
 _NOT_A_SECRET = re.compile(
@@ -31,12 +35,15 @@ class Rule:
 
     name: str
     pattern: re.Pattern[str]
-    needles: tuple[str, ...] = ()
-    lower_needles: bool = False
+    needles: tuple[str, ...] = ()  # lower-case; none: the rule runs on every text
     group: str | None = None
-    check_value: bool = False
+    check_value: bool = False  # the value must not look like a reference or an example (_NOT_A_SECRET)
     name_of: Callable[[re.Match[str]], str] | None = None
     boundary: bool = False  # the match must not follow a word character
+    anchored: bool = False  # every match starts at one of its needles: tried there only (one attempt)
+    back: int = 20  # else: how far before a needle a match may start
+    ahead: int = 600  # and how far after it the search looks (a match reaching it is searched again)
+    check: Callable[[re.Match[str]], bool] | None = None  # False: leave this match alone
 
 
 def _c(pattern: str, flags: int = 0) -> re.Pattern[str]:
@@ -57,6 +64,26 @@ _ASSIGN_QUOTED = (
 _ASSIGN_BARE = (
     _ASSIGN_KEYWORDS
     + r"""(?![A-Za-z0-9])["']?[ \t]{0,3}(?::|=)[ \t]{0,3}(?P<v>[A-Za-z0-9_\-+/=.~!@#%^&*]{6,300})(?![\w(\[."'])"""
+)
+_ASSIGN_NEEDLES = (  # where each keyword above starts, lower-cased: the rules are tried there only
+    "password",
+    "passwd",
+    "_pass",
+    "_pwd",
+    "token",
+    "secret",
+    "_key",
+    "apikey",
+    "api_key",
+    "api-key",
+    "access_key",
+    "private_key",
+    "secret_key",
+    "auth_key",
+    "signing_key",
+    "encryption_key",
+    "master_key",
+    "accesskey",
 )
 _CLI_FLAG = r"--(?P<kw>password|passwd|token|api-key|apikey|secret|access-token|auth-token)[= ](?P<v>[^\s\"'$<>{}]{6,300})"
 
@@ -90,7 +117,7 @@ def _authorization(word: str) -> Rule:
             r"(?P<v>[A-Za-z0-9._~+/-]{8,}=*)"
         ),
         needles=("authorization",),
-        lower_needles=True,
+        back=0,
         group="v",
         check_value=True,
         name_of=_authorization_rule,
@@ -115,27 +142,60 @@ def _bare_ok(m: re.Match[str]) -> bool:
     return any(ch.isdigit() for ch in value) and any(ch.isalpha() for ch in value)
 
 
-BUILTIN_RULES: tuple[Rule, ...] = (
+def _url_password_ok(m: re.Match[str]) -> bool:
+    """``host:8080/path/@scope`` is a port and a path, not ``user:password@``; ``user:password@`` and
+    ``user:$PASS@`` are examples and references (a numeric password is still one)."""
+    value = m.group("v")
+    return _PORT_PATH.match(value) is None and (value.isdigit() or _NOT_A_SECRET.match(value) is None)
+
+
+def _quoted_ok(m: re.Match[str]) -> bool:
+    """A quoted password, token or secret may be any text (a passphrase is one); a quoted key looks random:
+    ``apiKey: 'my-key'``, ``'proxy-handled'`` and ``'ollama'`` are names and stand-ins, not keys."""
+    kw, value = m.group("kw").lower(), m.group("v")
+    if "key" not in kw:
+        return True
+    return randomish(m) or (len(value) >= 16 and entropy(value) >= ENTROPY_MIN)
+
+
+def _not_a_reference(m: re.Match[str]) -> bool:
+    """A quoted value may hold spaces, but ``$PASS``, ``${PASS}`` and ``<password>`` are not secrets."""
+    return not m.group("v").startswith(("$", "<", "{{"))
+
+
+_PORT_PATH = re.compile(r"\d{1,5}(?:/|$)")
+
+SPECIFIC_RULES: tuple[Rule, ...] = (
     Rule(
         "private-key",
         _c(
             r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{1,20000}?-----END[ A-Z0-9_-]{0,100}"
             r"PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\]*)"
         ),
-        needles=("PRIVATE KEY",),
+        needles=("private key",),
+        back=120,
+        ahead=25_000,
     ),
-    Rule("anthropic-key", _c(r"sk-ant-[A-Za-z0-9_-]{20,300}"), needles=("sk-ant-",), boundary=True),
+    Rule(
+        "anthropic-key",
+        _c(r"sk-ant-[A-Za-z0-9_-]{20,300}"),
+        needles=("sk-ant-",),
+        boundary=True,
+        anchored=True,
+    ),
     Rule(
         "openai-key",
         _c(r"sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{32,300}"),
         needles=("sk-",),
         boundary=True,
+        anchored=True,
     ),
     Rule(
         "aws-access-key",
-        _c(r"A(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}\b"),
+        _c(r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
         boundary=True,
-        needles=("AKIA", "ASIA", "ABIA", "ACCA"),
+        needles=("akia", "asia", "abia", "acca", "a3t"),
+        anchored=True,
     ),
     Rule(
         "aws-secret-key",
@@ -143,15 +203,15 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"(?:aws_?secret_?access_?key|AWS_?SECRET_?ACCESS_?KEY|SecretAccessKey|secretAccessKey)[\"']?\s*[:=]\s*"
             r"[\"']?(?P<v>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"
         ),
-        needles=("secret_access_key", "secretaccesskey", "secretaccess"),
-        lower_needles=True,
+        needles=("secret_access", "secretaccess"),
         group="v",
     ),
     Rule(
         "github-token",
         _c(r"gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}"),
         boundary=True,
-        needles=("gh", "github_pat_"),
+        needles=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        anchored=True,
     ),
     Rule(
         "slack-token",
@@ -159,22 +219,36 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"xox[abposre]-[A-Za-z0-9-]{10,250}|xapp-\d-[A-Za-z0-9-]{10,250}|hooks\.slack\.com/services/[A-Za-z0-9/]{20,}"
         ),
         needles=("xox", "xapp-", "hooks.slack.com"),
+        anchored=True,
     ),
-    Rule("huggingface-token", _c(r"hf_[A-Za-z0-9]{30,100}\b"), needles=("hf_",), boundary=True),
+    Rule(
+        "huggingface-token",
+        _c(r"(?:hf_|api_org_)[A-Za-z0-9]{30,100}\b"),
+        needles=("hf_", "api_org_"),
+        boundary=True,
+        anchored=True,
+    ),
     Rule(
         "stripe-key",
-        _c(r"[rs]k_(?:live|test)_[A-Za-z0-9]{16,250}(?![A-Za-z0-9])"),
-        needles=("_live_", "_test_"),
+        _c(r"[rs]k_(?:live|test|prod)_[A-Za-z0-9]{16,250}(?![A-Za-z0-9])"),
+        needles=("sk_live_", "rk_live_", "sk_test_", "rk_test_", "sk_prod_", "rk_prod_"),
         boundary=True,
+        anchored=True,
     ),
-    Rule("google-api-key", _c(r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"), needles=("AIza",), boundary=True),
     Rule(
-        "gitlab-token",
-        _c(r"glpat-[A-Za-z0-9_-]{20,100}(?![A-Za-z0-9_-])"),
-        needles=("glpat-",),
+        "google-api-key",
+        _c(r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
+        needles=("aiza",),
         boundary=True,
+        anchored=True,
     ),
-    Rule("npm-token", _c(r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"), needles=("npm_",), boundary=True),
+    Rule(
+        "npm-token",
+        _c(r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
+        needles=("npm_",),
+        boundary=True,
+        anchored=True,
+    ),
     Rule(
         "wandb-key",
         _c(
@@ -183,28 +257,37 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"(?P<v>[0-9a-f]{40})(?![0-9a-fA-F])"
         ),
         needles=("wandb",),
-        lower_needles=True,
+        back=4,
         group="v",
     ),
+)
+
+CONTEXT_RULES: tuple[Rule, ...] = (
     Rule(
         "jwt",
         _c(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
-        needles=("eyJ",),
+        needles=("eyj",),
         boundary=True,
+        anchored=True,
     ),
     Rule(
         "bearer-token",
         _c(r"(?:Bearer|bearer|BEARER)\s+(?P<v>[A-Za-z0-9._~+/-]{20,}=*)"),
         needles=("bearer",),
-        lower_needles=True,
         group="v",
         boundary=True,
+        anchored=True,
     ),
     Rule(
-        "url-password",
-        _c(r"://[^/\s:@\[\]]{0,100}:(?P<v>[^/\s:@\[\]]{1,200})@"),
+        "url-password",  # the password runs up to the last @ before the host; it may hold / : and @
+        _c(
+            r"://[^/\s:\"'<>`\[\]]{0,100}?:(?P<v>[^\s@\"'<>`]{1,200}(?:@[^\s@\"'<>`]{1,200})*)"
+            r"@[A-Za-z0-9.\-\[\]_%]+(?=[:/?#\s\"'<>`),;\]]|$)"
+        ),
         needles=("://",),
         group="v",
+        anchored=True,
+        check=_url_password_ok,
     ),
     _authorization("uthorization(?<=[Aa]uthorization)"),
     _authorization("UTHORIZATION(?<=AUTHORIZATION)"),
@@ -215,32 +298,35 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"|(?<=(?i:private-token))))[\"']?[ \t]{0,3}:[ \t]{0,3}[\"']?(?P<v>[A-Za-z0-9._~+/=-]{8,300})"
         ),
         needles=("api-key", "-token"),
-        lower_needles=True,
+        back=0,
         group="v",
         check_value=True,
     ),
     Rule(
         "assignment",
         _c(_ASSIGN_QUOTED),
-        needles=("pass", "pwd", "token", "secret", "key"),
-        lower_needles=True,
+        needles=_ASSIGN_NEEDLES,
         group="v",
         check_value=True,
         name_of=_assignment_rule,
+        anchored=True,
+        check=_quoted_ok,
     ),
     Rule(
         "assignment-bare",
         _c(_ASSIGN_BARE),
-        needles=("pass", "pwd", "token", "secret", "key"),
-        lower_needles=True,
+        needles=_ASSIGN_NEEDLES,
         group="v",
         check_value=True,
         name_of=_assignment_rule,
+        anchored=True,
+        check=_bare_ok,
     ),
     Rule(
         "cli-flag",
         _c(_CLI_FLAG),
         needles=("--pass", "--token", "--api", "--secret", "--access-token", "--auth-token"),
+        anchored=True,
         group="v",
         check_value=True,
         name_of=_assignment_rule,
@@ -254,6 +340,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         needles=("mysql", "mariadb"),
         group="v",
         boundary=True,
+        anchored=True,
     ),
     Rule(
         "cli-password",
@@ -261,39 +348,31 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         needles=("sshpass",),
         group="v",
         boundary=True,
+        anchored=True,
+    ),
+    Rule(
+        "curl-user",
+        _c(
+            r"curl\b[^\n|;&]{0,300}?[ \t](?:-u|--user)(?:[ \t]+|=)?(?P<q>[\"'])?[^\s:\"'@]{0,100}:"
+            r"(?P<v>(?(q)[^\"'\n]|[^\s\"'])+)(?(q)(?P=q))"
+        ),
+        needles=("curl",),
+        group="v",
+        boundary=True,
+        check=_not_a_reference,
+        anchored=True,
+    ),
+    Rule(
+        "generic-secret",  # the entropy fallback: a random-looking value under a secret-like name
+        _c(
+            r"(?P<kw>(?i:key|token|secret|password|passwd|passphrase|pass|pwd|auth|credentials?|signature|sig|"
+            r"salt))s?[\"']?[ \t]{0,3}(?::|=|:=|=>)[ \t]{0,3}[\"']?"
+            r"(?P<v>[A-Za-z0-9+/=_.~-]{20,300})(?![A-Za-z0-9+/=_.~-])"
+        ),
+        needles=("key", "token", "secret", "pass", "pwd", "auth", "cred", "sig", "salt"),
+        group="v",
+        check_value=True,
+        anchored=True,
+        check=high_entropy,
     ),
 )
-
-
-# --- key-aware redaction of tool arguments -------------------------------------------------------
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SECRET_KEY = re.compile(
-    r"(?:^|[^a-z])(?:password|passwd|passphrase|pwd|pass|secret|token|api_?key|access_?key|private_?key|"
-    r"secret_?key|auth|authorization|credentials?|client_?secret|auth_?key|signing_?key|master_?key)$"
-)
-_NOT_A_VALUE = re.compile(r"^(?:\$\{?\w+\}?|\{\{[^}]*\}\}|(?i:none|null|nil|true|false|undefined)|)$")
-
-
-def secret_key_rule(key: object) -> str | None:
-    """The rule name for a dict key that names a secret (``api_key``, ``dbPassword``, ``X-Auth-Token``), or
-    None: a value under such a key is a secret whatever its shape."""
-    if not isinstance(key, str) or len(key) > 80:
-        return None
-    norm = _CAMEL.sub("_", key.strip()).lower().replace("-", "_")
-    m = _SECRET_KEY.search(norm)
-    if m is None:
-        return None
-    word = m.group(0)
-    if "pass" in word or "pwd" in word:
-        return "password-assignment"
-    if "token" in word:
-        return "token-assignment"
-    if "secret" in word or "cred" in word or "auth" in word:
-        return "secret-assignment"
-    return "key-assignment"
-
-
-def is_value_reference(value: str) -> bool:
-    """An empty value, ``$VAR``, ``${VAR}``, ``{{ template }}``, a placeholder or none/null/true/false."""
-    return PLACEHOLDER_PREFIX in value or _NOT_A_VALUE.match(value.strip()) is not None

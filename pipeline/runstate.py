@@ -86,6 +86,7 @@ class RunState:
     heuristic_sessions: list[str] = field(default_factory=list)  # multi-chunk, reduce failed: merges kept
     day_results: dict[str, Any] = field(default_factory=dict)
     blocked: set[str] = field(default_factory=set)
+    answer_redactor: Any = None  # redacts every model answer; its counts join the report's (engine)
 
     @property
     def chunk_stages(self) -> list[Any]:

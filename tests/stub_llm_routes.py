@@ -4,6 +4,7 @@ schema-driven answer generator."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -205,13 +206,20 @@ def example_for(schema: dict[str, Any], root: dict[str, Any] | None = None, name
     return {"string": f"example {name}", "integer": 1, "number": 1.5, "boolean": True, "null": None}[kind]
 
 
+_ASKED_TOOL = re.compile(r"calling the `([\w-]+)` tool")
+
+
 def forced_tool(body: dict[str, Any]) -> str | None:
-    """The tool name a request forces (Anthropic ``{"type": "tool"}``, OpenAI ``{"type": "function"}``)."""
+    """The tool name a request forces (Anthropic ``{"type": "tool"}``, OpenAI ``{"type": "function"}``),
+    or with Anthropic ``{"type": "any"}`` the one the prompt last asks for by name (as a model would)."""
     choice = body.get("tool_choice")
     if not isinstance(choice, dict):
         return None
     if choice.get("type") == "tool":
         return str(choice.get("name"))
+    if choice.get("type") == "any":
+        asked = _ASKED_TOOL.findall("\n".join(text for text, _ in prompt_blocks(body)))
+        return asked[-1] if asked else str((body.get("tools") or [{}])[0].get("name"))
     if choice.get("type") == "function":
         return str((choice.get("function") or {}).get("name"))
     return None

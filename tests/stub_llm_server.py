@@ -231,13 +231,13 @@ class StubLLMServer:
         return usage
 
     def message(self, body: dict[str, Any], text: str) -> dict[str, Any]:
-        forced = (body.get("tool_choice") or {}).get("type") == "tool"
+        forced = (body.get("tool_choice") or {}).get("type") in ("tool", "any")
         if forced:
             content = [
                 {
                     "type": "tool_use",
                     "id": f"toolu_{next(self._ids)}",
-                    "name": body["tool_choice"]["name"],
+                    "name": forced_tool(body),
                     "input": json.loads(text) if text.startswith("{") else {"raw": text},
                 }
             ]

@@ -1,5 +1,6 @@
-"""Chunk stages share one tool list (issue 4): identical tools + system over a chunk's five requests, the
-forced tool answers, real prefix-cache reads in the stub, re-asks with tool results, export = sent."""
+"""Chunk stages share one tool list (issue 4): identical tools + system + transcript over a chunk's five
+requests, the asked tool answers, real prefix-cache reads in the stub, re-asks with tool results, export =
+sent. The transcript is the user turn's first block, never in the system role (issue 10)."""
 
 from __future__ import annotations
 
@@ -61,30 +62,36 @@ def dump(value: Any) -> bytes:
     return orjson.dumps(value)
 
 
-def test_anthropic_five_requests_share_tools_and_system_byte_for_byte() -> None:
+def test_anthropic_five_requests_share_tools_system_and_transcript_byte_for_byte() -> None:
     provider = AnthropicProvider(api_key="k")
     bodies = [provider.params(r, []) for r, _ in chunk_requests("anthropic")]
     assert len({dump(b["tools"]) for b in bodies}) == 1
     assert len({dump(b["system"]) for b in bodies}) == 1
     assert [t["name"] for t in bodies[0]["tools"]] == chunk_stages()
-    assert [b["tool_choice"] for b in bodies] == [{"type": "tool", "name": n} for n in chunk_stages()]
-    assert len({dump(b["messages"]) for b in bodies}) == 5
+    assert all(b["tool_choice"] == {"type": "any"} for b in bodies)  # a changed one drops cached messages
     differing = {k for b in bodies[1:] for k in b if b[k] != bodies[0][k]}
-    assert differing == {"tool_choice", "messages"}
-    system = bodies[0]["system"]
-    assert "<transcript>" in system[-1]["text"] and system[-1]["cache_control"] == {"type": "ephemeral"}
-    assert not any("cache_control" in block for block in system[:-1])
-    assert all("<transcript>" not in c["text"] for b in bodies for c in b["messages"][0]["content"])
+    assert differing == {"messages"}
+    assert "case_1" not in dump(bodies[0]["system"]).decode()  # no transcript text in the system role
+    firsts = [b["messages"][0]["content"][0] for b in bodies]
+    assert len({dump(f) for f in firsts}) == 1
+    assert "<transcript>" in firsts[0]["text"] and firsts[0]["cache_control"] == {"type": "ephemeral"}
+    for body, name in zip(bodies, chunk_stages(), strict=True):
+        blocks = body["messages"][0]["content"]
+        assert not any("cache_control" in block for block in blocks[1:])
+        assert blocks[-1]["text"] == f"Answer by calling the `{name}` tool."
     assert "output_config" not in bodies[0]
 
 
-def test_openai_five_requests_share_tools_and_system_message() -> None:
+def test_openai_five_requests_share_tools_system_message_and_transcript() -> None:
     provider = OpenAIProvider(api_key="k")
     bodies = [provider.params(r, []) for r, _ in chunk_requests("openai")]
     assert len({dump(b["tools"]) for b in bodies}) == 1
     assert len({b["messages"][0]["content"] for b in bodies}) == 1
-    assert "<transcript>" in bodies[0]["messages"][0]["content"]
-    assert len({b["messages"][1]["content"] for b in bodies}) == 5
+    assert "case_1" not in bodies[0]["messages"][0]["content"]  # no transcript text in the system role
+    users = [b["messages"][1]["content"] for b in bodies]
+    assert len(set(users)) == 5 and all(u.startswith("<session") and "<transcript>" in u for u in users)
+    end = users[0].index("</session>")
+    assert len({u[:end] for u in users}) == 1  # the same transcript prefix
     differing = {k for b in bodies[1:] for k in b if b[k] != bodies[0][k]}
     assert differing == {"tool_choice", "messages"}
     functions = [t["function"] for t in bodies[0]["tools"]]
@@ -160,7 +167,7 @@ def test_anthropic_reask_sends_the_tool_use_back_with_a_tool_result(stub: StubLL
     assert response.attempts == 2 and model.model_validate(response.output)
     first, second = stub.message_requests()
     assert second.body["tools"] == first.body["tools"] and second.body["system"] == first.body["system"]
-    assert second.body["tool_choice"] == {"type": "tool", "name": "tasks"}
+    assert second.body["tool_choice"] == {"type": "any"}
     user, assistant, result = second.body["messages"]
     assert user == first.body["messages"][0]
     [use] = assistant["content"]

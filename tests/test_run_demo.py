@@ -61,4 +61,4 @@ def test_replay_on_another_day_writes_none_of_the_demo_text(tmp_path: Path) -> N
     assert "Incomplete report: no result from" in (day / "report.md").read_text(encoding="utf-8")
     assert 'class="note incomplete"' in (day / "report.html").read_text(encoding="utf-8")
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "incomplete: no " in index and "failed requests" in index
+    assert '<span class="flag">no ' in index and "failed requests" in index

@@ -110,9 +110,10 @@ def test_later_stages_read_the_transcript_from_the_stub_cache() -> None:
             for c in calls
         ]
         bodies = [r.body for r in stub.message_requests()]
-    # shared tools: the transcript ends the system prompt at the breakpoint; the user turn is the stage's
-    assert all("cache_control" in b["system"][-1] for b in bodies)
-    assert all("cache_control" not in c for b in bodies for c in b["messages"][0]["content"])
+    # shared tools: system is instructions only; the transcript opens the user turn and holds the breakpoint
+    assert all(isinstance(b["system"], str) and "case_1" not in b["system"] for b in bodies)
+    assert all("cache_control" in b["messages"][0]["content"][0] for b in bodies)
+    assert all("cache_control" not in c for b in bodies for c in b["messages"][0]["content"][1:])
     assert usages[0].cache_read_tokens == 0 and usages[0].cache_write_tokens > 0
     later = usages[1:]
     assert all(u.cache_read_tokens == usages[0].cache_write_tokens for u in later)

@@ -51,8 +51,10 @@ def test_range_json_is_active_days_and_totals(cfg: Path, capsys: pytest.CaptureF
         totals["agents"]["claude_code"]["total_tokens"] == claude and totals["total_tokens"] == claude + codex
     )
     assert totals["days"] == 9
-    # the gateway model has no price: the range's total is unknown, never a partial sum
-    assert totals["total_cost_usd"] is None and totals["unpriced_models"] == ["gpt-5-1-codex-2025-11-13"]
+    # the dated gateway model is priced as its family, so the range's total is the sum of the days'
+    assert totals["unpriced_models"] == []
+    day_costs = [d["total_cost_usd"] for d in data["days"]]
+    assert totals["total_cost_usd"] == pytest.approx(sum(day_costs))
     assert json.loads(light_out(capsys, *args)) == data  # the light path gives the same answer
 
 
@@ -99,7 +101,8 @@ def test_sessions_range_has_a_date_column_and_totals(cfg: Path) -> None:
     assert [s["date"] for s in data["sessions"]] == sorted(s["date"] for s in data["sessions"])
     assert data["totals"]["sessions"] == len(data["sessions"]) == 7
     assert data["totals"]["tokens"] == sum(s["tokens"] for s in data["sessions"])
-    assert data["totals"]["cost_usd"] is None  # one session's model has no price
+    costs = [s["cost_usd"] for s in data["sessions"]]
+    assert None not in costs and data["totals"]["cost_usd"] == pytest.approx(sum(costs))
     table = typer_out(*args)
     assert "Total (7" in table and "│ Date" in table.replace("┃", "│")
     day = json.loads(

@@ -1,5 +1,5 @@
-"""Answers that arrive outside ``call_structured`` (batch results, imported files): validate, price at
-batch rates, store in the cache and record in the ledger. No re-ask here: an invalid answer stays
+"""Answers that arrive outside ``call_structured`` (batch results, imported files): redact, validate, price
+at batch rates, store in the cache and record in the ledger. No re-ask here: an invalid answer stays
 unanswered, so the next live run sends that request again."""
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ValidationError
 
+from pipeline.llm.answer_redaction import AnswerRedactor, default_answer_redactor
 from pipeline.llm.base import RawAnswer
 from pipeline.llm.cache import Cache
 from pipeline.llm.costing import call_cost
 from pipeline.llm.ledger import Ledger
-from pipeline.llm.structured import describe_errors, parse_output
+from pipeline.llm.structured import check_tool, describe_errors, parse_output
 from pipeline.llm.types import LLMRequest, LLMResponse
 
 PlannedPair = tuple[LLMRequest, type[BaseModel]]
@@ -52,17 +53,21 @@ class Sink:
     date: str | None = None
     batch: bool = True
     price_overrides: Mapping[str, object] | None = None
+    redactor: AnswerRedactor | None = None  # None: the built-in rules
 
 
 def accept(sink: Sink, pair: PlannedPair, *, answer: RawAnswer | str, tally: AnswerTally) -> bool:
     """Validate one answer against its request's model and store it. True when stored."""
     request, model = pair
     label = request.label or request.key()[:12]
+    redactor = sink.redactor or default_answer_redactor()
+    answer = redactor.text(answer) if isinstance(answer, str) else redactor.raw(answer)
     if isinstance(answer, str):
         tally.errored.append(f"{label}: {answer}")
         _record(sink, request, error=answer)
         return False
     try:
+        check_tool(request, answer)
         parsed = parse_output(answer.text, model)
     except (ValueError, ValidationError) as exc:
         errors = describe_errors(exc)

@@ -3,9 +3,10 @@
 cache write (5m/1h) and read.
 
 Modes (``llm.structured``): "tools" (default): a request that carries ``tools`` (chunk stages) offers all
-of them and forces its own, with the transcript in ``system``, so the five requests over a chunk share
-tools + system and stages 2-5 read it from the prompt cache; a request without tools (day stages) uses
-native output. "native": every request has its own ``output_config`` schema: constrained decoding per
+of them and asks for its own by name with ``tool_choice`` "any" (the same on every request: a changed
+tool_choice would drop the cached messages); ``system`` holds the instructions only and the transcript is
+the user turn's first block, carrying the cache breakpoint, so stages 2-5 read tools + system + transcript
+from the prompt cache. A request without tools (day stages) uses native output. "native": every request has its own ``output_config`` schema: constrained decoding per
 stage, but the schema precedes the prompt, so stages do not share a cached prefix. "tool": one forced
 tool per request (proxies, Bedrock), the same trade as native.
 """
@@ -182,13 +183,21 @@ class AnthropicProvider:
             yield item.model_dump(mode="json")
 
 
+def tool_request_text(tool_name: str) -> str:
+    """The last line of a shared-tools request: which of the offered tools answers it."""
+    return f"Answer by calling the `{tool_name}` tool."
+
+
 def _shared_tools_body(request: LLMRequest, *, strict: bool) -> dict[str, Any]:
-    """Chunk-stage layout: the same tools on every request over a chunk (rendered first), the system text
-    and the cached blocks as ``system`` (breakpoint on the last), only the rest as the user turn. A changed
-    tool_choice invalidates the cached messages but not tools or system, so the transcript survives it."""
+    """Chunk-stage layout: the same tools on every request over a chunk (rendered first), the instructions
+    as ``system``, and the user turn: the transcript (breakpoint on the last cached block), this stage's
+    instructions, the tool to call. ``tool_choice`` is "any" on every request: a changed tool_choice drops
+    the cached messages, and the transcript is a message now. An answer through another tool is re-asked
+    (``structured.wrong_tool``)."""
     cached, rest = split_blocks(request)
-    system = [_text_block(request.system, False)]
-    system += [_text_block(b.text, i == len(cached) - 1) for i, b in enumerate(cached)]
+    content = [_text_block(b.text, i == len(cached) - 1) for i, b in enumerate(cached)]
+    content += [_text_block(b.text, False) for b in rest]
+    content.append(_text_block(tool_request_text(request.tool_name or ""), False))
     tools = [
         {
             "name": t.name,
@@ -201,10 +210,10 @@ def _shared_tools_body(request: LLMRequest, *, strict: bool) -> dict[str, Any]:
     return {
         "model": request.model,
         "max_tokens": request.max_tokens,
-        "system": system,
-        "messages": [{"role": "user", "content": [_text_block(b.text, False) for b in rest or cached[-1:]]}],
+        "system": request.system,
+        "messages": [{"role": "user", "content": content}],
         "tools": tools,
-        "tool_choice": {"type": "tool", "name": request.tool_name},
+        "tool_choice": {"type": "any"},
     }
 
 

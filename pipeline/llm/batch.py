@@ -18,6 +18,7 @@ from typing import Any
 
 from pipeline import log
 from pipeline.errors import LLMError
+from pipeline.llm.answer_redaction import AnswerRedactor
 from pipeline.llm.answers import AnswerTally, PlannedPair, Sink, accept, custom_id_for
 from pipeline.llm.base import BatchStatus, Provider
 from pipeline.llm.cache import Cache
@@ -189,6 +190,7 @@ def poll_batches(
     ledger: Ledger | None = None,
     run_id: str = "",
     date: str | None = None,
+    redactor: AnswerRedactor | None = None,
     on_progress: Callable[[BatchStatus], None] | None = None,
     interval_s: float = 30.0,
     max_wait_s: float | None = None,
@@ -199,7 +201,7 @@ def poll_batches(
     summary = BatchSummary()
     waiting = open_batches(cache, provider.name)
     started = time.monotonic()
-    sink = Sink(cache=cache, ledger=ledger, run_id=run_id, date=date, batch=True)
+    sink = Sink(cache=cache, ledger=ledger, run_id=run_id, date=date, batch=True, redactor=redactor)
     retry = policy or RetryPolicy(sleep=sleep)
     while waiting:
         for batch_id in list(waiting):

@@ -19,6 +19,7 @@ import orjson
 
 from pipeline import log
 from pipeline.errors import ConfigError
+from pipeline.llm.answer_redaction import AnswerRedactor
 from pipeline.llm.answers import AnswerTally, PlannedPair, Sink, accept, custom_id_for
 from pipeline.llm.anthropic_provider import parse_batch_result as anthropic_result
 from pipeline.llm.base import Provider, RawAnswer
@@ -78,13 +79,14 @@ def import_results(
     ledger: Ledger | None = None,
     run_id: str = "",
     date: str | None = None,
+    redactor: AnswerRedactor | None = None,
 ) -> ImportSummary:
     """Read a batch result file into the cache, validating each answer against its planned request."""
     source = Path(path)
     if not source.is_file():
         raise ConfigError(f"--import-results: {source} is not a file")
     summary, tally = ImportSummary(), AnswerTally()
-    sink = Sink(cache=cache, ledger=ledger, run_id=run_id, date=date, batch=True)
+    sink = Sink(cache=cache, ledger=ledger, run_id=run_id, date=date, batch=True, redactor=redactor)
     for n, raw_line in enumerate(source.read_bytes().splitlines(), start=1):
         if not raw_line.strip():
             continue

@@ -2,8 +2,9 @@
 through ``base_url``: fields such servers omit are never required.
 
 A request with ``tools`` (chunk stages, "tools" mode) offers the same strict function tools on every
-request over a chunk and forces its own; the transcript goes in the system message, so the cached prefix
-(tools, system message) is shared. A request without tools gets its own strict json_schema response format.
+request over a chunk and forces its own; the system message holds the instructions only and the user
+message starts with the transcript, so the cached prefix (tools, system, transcript) is shared. A request
+without tools gets its own strict json_schema response format.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ import orjson
 
 from pipeline.errors import MissingKeyError
 from pipeline.llm.anthropic_provider import missing_key_message
-from pipeline.llm.base import BatchStatus, RawAnswer, ToolCall, join_blocks, split_blocks, user_text
+from pipeline.llm.base import BatchStatus, RawAnswer, ToolCall, user_text
 from pipeline.llm.retry import BadResponseError
 from pipeline.llm.spec import ProviderSpec
-from pipeline.llm.types import LLMRequest, TextBlock, Usage
+from pipeline.llm.types import LLMRequest, Usage
 
 if TYPE_CHECKING:
     import openai
@@ -175,11 +176,9 @@ class OpenAIProvider:
 
 
 def _shared_tools_body(request: LLMRequest) -> dict[str, Any]:
-    """Chunk-stage layout: the same strict function tools on every request over a chunk, the system text
-    and the cached blocks as the system message, only the rest as the user message, its own tool forced.
+    """Chunk-stage layout: the same strict function tools on every request over a chunk, the instructions
+    as the system message, the blocks (transcript first) as the user message, its own tool forced.
     (A per-stage response_format would precede the prompt and break the shared prefix.)"""
-    cached, rest = split_blocks(request)
-    system = join_blocks([TextBlock(text=request.system), *cached])
     tools = [
         {
             "type": "function",
@@ -195,8 +194,8 @@ def _shared_tools_body(request: LLMRequest) -> dict[str, Any]:
     return {
         "model": request.model,
         "messages": [
-            {"role": "system", "content": system},
-            {"role": "user", "content": join_blocks(rest)},
+            {"role": "system", "content": request.system},
+            {"role": "user", "content": user_text(request)},
         ],
         "tools": tools,
         "tool_choice": {"type": "function", "function": {"name": request.tool_name}},

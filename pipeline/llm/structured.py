@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from pipeline import log
 from pipeline.errors import LLMError, MissingKeyError
+from pipeline.llm.answer_redaction import AnswerRedactor, default_answer_redactor
 from pipeline.llm.base import Provider, RawAnswer, reask_turns
 from pipeline.llm.cache import Cache
 from pipeline.llm.costing import call_cost
@@ -87,6 +88,18 @@ def parse_output(text: str, output_model: type[BaseModel]) -> BaseModel:
     return output_model.model_validate(data)
 
 
+class WrongToolError(ValueError):
+    """A shared-tools answer came through another stage's tool."""
+
+
+def check_tool(request: LLMRequest, answer: RawAnswer) -> None:
+    """Raise WrongToolError when ``request`` asks for one tool by name and the answer used another (with
+    tool_choice "any" the model picks; a shared prompt-cache prefix needs that)."""
+    call = answer.tool_call
+    if request.tool_name and call is not None and call.name and call.name != request.tool_name:
+        raise WrongToolError(f"the answer called the `{call.name}` tool; call the `{request.tool_name}` tool")
+
+
 def describe_errors(exc: Exception) -> str:
     """Validation errors as short lines the model can act on."""
     if isinstance(exc, ValidationError):
@@ -95,6 +108,8 @@ def describe_errors(exc: Exception) -> str:
             loc = ".".join(str(p) for p in err["loc"]) or "(root)"
             lines.append(f"- {loc}: {err['msg']}")
         return "\n".join(lines[:30])
+    if isinstance(exc, WrongToolError):
+        return f"- {exc}"
     return f"- the answer is not valid JSON: {exc}"
 
 
@@ -112,15 +127,20 @@ def call_structured(
     on_attempt: AttemptFn | None = None,
     policy: RetryPolicy | None = None,
     price_overrides: Mapping[str, Any] | None = None,
+    redactor: AnswerRedactor | None = None,
 ) -> LLMResponse:
-    """A validated answer for ``request``, or a StructuredOutputError / TransportError after the bounds."""
-    call = _Call(provider, request, on_attempt, policy or RetryPolicy())
+    """A validated answer for ``request``, or a StructuredOutputError / TransportError after the bounds.
+    Every answer is redacted the moment it arrives (``redactor``, else the built-in rules)."""
+    call = _Call(
+        provider, request, on_attempt, policy or RetryPolicy(), redactor or default_answer_redactor()
+    )
     extra: list[dict[str, Any]] = []
     last_raw = ""
     for _ in range(reasks + 1):
         raw = call.send(extra)
         last_raw = raw.text
         try:
+            check_tool(request, raw)
             parsed = parse_output(raw.text, output_model)
         except (ValueError, ValidationError) as exc:
             errors = describe_errors(exc)
@@ -152,9 +172,15 @@ class _Call:
     """Bookkeeping of one structured call across its transport attempts and re-asks."""
 
     def __init__(
-        self, provider: Provider, request: LLMRequest, on_attempt: AttemptFn | None, policy: RetryPolicy
+        self,
+        provider: Provider,
+        request: LLMRequest,
+        on_attempt: AttemptFn | None,
+        policy: RetryPolicy,
+        redactor: AnswerRedactor,
     ) -> None:
         self.provider, self.request, self.on_attempt, self.policy = provider, request, on_attempt, policy
+        self.redactor = redactor
         self.attempts = 0
         self.usage = Usage()
         self.latency = 0.0
@@ -197,6 +223,7 @@ class _Call:
                 usage=self.usage,
                 status=status_of(exc),
             ) from exc
+        raw = self.redactor.raw(raw)  # before it is parsed, stored, re-asked, quoted in an error or shown
         if not raw.model:  # some OpenAI-compatible servers leave it out
             raw = dataclasses.replace(raw, model=self.request.model)
         self.usage = self.usage + raw.usage
@@ -236,12 +263,14 @@ def call_cached(
     on_attempt: AttemptFn | None = None,
     policy: RetryPolicy | None = None,
     price_overrides: Mapping[str, Any] | None = None,
+    redactor: AnswerRedactor | None = None,
 ) -> LLMResponse:
     """The cached answer (``cache_hit=True``) unless ``refresh``; else a fresh call stored the moment it is
-    valid. Failures raise and store nothing."""
+    valid. Failures raise and store nothing. Answers are redacted before they are stored or returned."""
     key = request.key()
+    redactor = redactor or default_answer_redactor()
     if not refresh and (hit := cache.get(key)) is not None:
-        return hit
+        return redactor.response(hit)
     response = call_structured(
         provider,
         request,
@@ -250,6 +279,7 @@ def call_cached(
         on_attempt=on_attempt,
         policy=policy,
         price_overrides=price_overrides,
+        redactor=redactor,
     )
     cache.put(key, request, response)
     return response

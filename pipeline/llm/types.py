@@ -6,9 +6,9 @@ automatic prefix caching, blocks concatenated in order). Chunk stages put the tr
 ``cache=True`` and the stage instructions after it, so stages over one chunk share a prefix.
 
 With ``tools`` set (the default "tools" structured mode for chunk stages) every request over a chunk offers
-the same tools and forces its own (``tool_name``); providers then render the system text and the cached
-blocks as the system prompt and only the rest as the user turn, so the prefix providers cache (tools,
-system) is identical over the chunk's five requests.
+the same tools and asks for its own (``tool_name``). ``system`` is instructions only, never transcript
+text: the transcript is the user turn's first block and carries the cache breakpoint, so the prefix
+providers cache (tools, system, transcript) is identical over the chunk's five requests.
 """
 
 from __future__ import annotations

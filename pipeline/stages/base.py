@@ -2,8 +2,9 @@
 (``prompts/<stage>/vN.md``), one schema (``schemas/<stage>.py``), one registry line.
 
 Three scopes (``scope``; the registry lists them in dependency order):
-- ``ChunkStage``: one request per chunk; the transcript is the first, cached block and the stage's
-  instructions come after it, so every chunk stage over one chunk shares the same prefix. ``merge``
+- ``ChunkStage``: one request per chunk; the transcript is the first, cached block of the user turn (the
+  system role holds instructions only) and the stage's instructions come after it, so every chunk stage
+  over one chunk shares the same prefix. ``merge``
   turns the chunk outputs of one session into session-level items with provenance.
 - ``SessionStage``: at most one request per session, over the chunk answers of a session of several
   chunks (the reduce); it returns the session-level results that replace the heuristic merges.
