@@ -36,12 +36,10 @@ MEMO_FORMAT = 1
 MEMO_NAME = "prepared.sqlite3"
 KEEP_DAYS = 45  # entries not written for this long are dropped when the memo is opened
 _ROOT = Path(__file__).resolve().parent.parent
-CODE_FILES = (
-    "pipeline/condense.py",
-    "pipeline/condense_tools.py",
+CODE_FILES = (  # globs: a module added beside these (a new redaction rule file) is covered too
+    "pipeline/condense*.py",
     "pipeline/chunking.py",
-    "pipeline/redact.py",
-    "pipeline/redact_rules.py",
+    "pipeline/redact*.py",
     "pipeline/text.py",
     "pipeline/tokens.py",
     "pipeline/prepared.py",
@@ -54,10 +52,10 @@ CODE_FILES = (
 def code_digest() -> str:
     """The bytes of the code that decides a session's chunks."""
     h = hashlib.sha256(str(MEMO_FORMAT).encode())
-    for name in CODE_FILES:
-        path = _ROOT / name
-        h.update(name.encode() + b"\0")
-        h.update(path.read_bytes() if path.is_file() else b"missing")
+    for pattern in CODE_FILES:
+        for path in sorted(_ROOT.glob(pattern)):
+            h.update(path.relative_to(_ROOT).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
     return h.hexdigest()
 
 
@@ -206,6 +204,7 @@ def chunk_settings(config: Config, redactor: Redactor, zone: tzinfo | None) -> d
         "zone": None if zone is None else str(getattr(zone, "key", zone)),
         "rules": [[r.name, r.pattern.pattern, r.pattern.flags] for r in redactor.rules],
         "allowlist": sorted(redactor.allowlist),
+        "redaction": config.redaction.model_dump(mode="json"),
     }
 
 
