@@ -10,7 +10,6 @@ from pipeline.report import footer
 from pipeline.report.build import group_by_project
 from pipeline.report.code_spans import code_markdown, escape_backticks, split_code
 from pipeline.report.fmt import (
-    AGENT_LABEL,
     CATEGORY_LABEL,
     LEVEL_LABEL,
     NO_STATUS_TEXT,
@@ -18,6 +17,7 @@ from pipeline.report.fmt import (
     SEVERITY_LIMIT_LABEL,
     STATUS_TEXT,
     TAKEAWAY_LABEL,
+    agent_label,
     money,
     plural,
     provenance,
@@ -190,7 +190,7 @@ def _takeaways(r: DailyReport) -> list[str]:
 
 def session_line(s: SessionSummary, tz_name: str, day: str) -> str:
     mark = STATUS_TEXT.get(s.status or "", NO_STATUS_TEXT)
-    meta = [session_time(s, zone(tz_name), day), AGENT_LABEL.get(s.agent, s.agent), s.device]
+    meta = [session_time(s, zone(tz_name), day), agent_label(s.agent), s.device]
     if s.models:
         meta.append(", ".join(s.models))
     failed = " (incomplete)" if s.failed else ""
