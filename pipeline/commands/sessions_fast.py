@@ -65,13 +65,26 @@ def _db_path() -> Path:
     return user_cache_dir() / "sessions.sqlite3"
 
 
+def _context(req: Request) -> str:
+    """The usage memo's context, plus the code of every reader package (the usage memo hashes only the
+    top level of ``pipeline/sources``; the agent readers live in packages below it)."""
+    import hashlib
+
+    from pipeline.usage import quick
+
+    h = hashlib.sha1()
+    for path in sorted((Path(__file__).resolve().parent.parent / "sources").rglob("*.py")):
+        h.update(path.name.encode() + path.read_bytes())
+    return quick._digest([FORMAT, quick.context_key(req.config, req.tz), h.hexdigest()])
+
+
 def _keys(req: Request, roots: Sequence[tuple[str, str, Path]]) -> tuple[str, str, list[str]] | None:
     """(context key, answer key, discovery warnings), or None when discovery fails."""
     from pipeline.errors import DailyReportError
     from pipeline.sources.discovery import discover_roots
     from pipeline.usage import quick
 
-    context = quick._digest([FORMAT, quick.context_key(req.config, req.tz)])
+    context = _context(req)
     try:
         found = discover_roots(list(roots), emit=False)
     except DailyReportError:
@@ -102,9 +115,8 @@ def answer(argv: Sequence[str]) -> bool:
 
 
 def _answer(db: sqlite3.Connection, req: Request) -> bool:
-    from pipeline.usage import quick
 
-    context = quick._digest([FORMAT, quick.context_key(req.config, req.tz)])
+    context = _context(req)
     row = db.execute("SELECT roots FROM ctx WHERE key = ?", (context,)).fetchone()
     if row is None:
         return False
