@@ -61,7 +61,13 @@ class LLMConfig(BaseModel):
     provider: ProviderName = "anthropic"
     model: str | None = Field(default=None, description="Default per provider when unset.")
     base_url: str | None = None
-    concurrency: int = 8
+    concurrency: int = Field(default=8, ge=1, description="Requests in flight at the start of a run.")
+    max_concurrency: int = Field(
+        default=32,
+        ge=1,
+        description="Ceiling of the adaptive limit: it rises while no 429/529 comes and halves on one. "
+        "Set it equal to concurrency for a fixed number of requests in flight.",
+    )
     max_cost_usd: float | None = Field(default=None, gt=0, description="Budget in USD; above 0.")
     max_output_tokens: int = 4096
     reasks: int = Field(default=2, description="Validation re-asks after the first answer.")
@@ -100,6 +106,11 @@ class ChunkConfig(BaseModel):
     max_turn_tokens: int = Field(default=6_000, description="A single turn longer than this is cut.")
     min_human_prompts: int = Field(default=1, description="Sessions with fewer real prompts are skipped.")
     min_turns: int = Field(default=2, description="Sessions with fewer turns are skipped as too small.")
+    skip_one_question: bool = Field(
+        default=True,
+        description="Skip a session that is one short single-line prompt answered without any tool call "
+        "(it has nothing for the report's stages; it still shows in the session list).",
+    )
 
 
 class RedactionConfig(BaseModel):

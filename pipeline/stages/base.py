@@ -17,10 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, Template
 from pydantic import BaseModel
 
 from pipeline.llm.types import TextBlock
@@ -29,6 +30,13 @@ from schemas.chunk import Chunk
 
 _VERSION_RE = re.compile(r"^v(\d+)\.md$")
 _jinja = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+@lru_cache(maxsize=256)
+def _template(text: str) -> Template:
+    """A prompt's compiled template: compiling takes ~9 ms, and a run renders each prompt once per chunk."""
+    return _jinja.from_string(text)
+
 
 LANG_NAMES = {"en": "English", "zh": "Simplified Chinese (简体中文)"}
 
@@ -43,7 +51,7 @@ class Prompt:
     path: Path
 
     def render(self, **variables: Any) -> str:
-        return _jinja.from_string(self.text).render(**variables)
+        return _template(self.text).render(**variables)
 
 
 def prompt_versions(stage: str, prompts_dir: Path | None = None) -> list[str]:
