@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.sources import claude_usage, jsonl
+from pipeline.sources import jsonl
+from pipeline.sources.claude import usage as claude_usage
 from pipeline.sources.discovery import discover_roots
 from pipeline.sources.files import SourceFile
 from schemas.transcript import SkippedLines

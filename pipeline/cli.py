@@ -31,11 +31,12 @@ def build_app() -> typer.Typer:
 
     import typer
 
+    import pipeline.sources.agents as agents
     from pipeline.commands import eval_cmd, init_cmd, run_cmd, usage_cmd
 
     new = typer.Typer(
         name="daily-report",
-        help="Turn a day of Claude Code and Codex sessions into a daily report, with its cost.",
+        help=f"Turn a day of {agents.display_list()} sessions into a daily report, with its cost.",
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish

@@ -1,8 +1,9 @@
 """Loading `daily-report.toml` into `schemas.config.Config`, and resolving the time zone.
 
 Search order: the ``path`` argument (``--config``), then ``$DAILY_REPORT_CONFIG``, then
-``./daily-report.toml``. Without any file, this machine's ``~/.claude`` and ``~/.codex`` (plus
-``$CLAUDE_CONFIG_DIR``) form one device named after the host.
+``./daily-report.toml``. Without any file, each agent's default roots on this machine (its adapter's
+``default_roots``: e.g. ``~/.claude`` and ``$CLAUDE_CONFIG_DIR``, ``~/.codex``) form one device named after
+the host.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pipeline.sources.agents as agents
 from pipeline.errors import ConfigError
 
 if TYPE_CHECKING:  # pydantic, the schemas and zoneinfo load on use: ``find_config`` is light (the warm
@@ -55,25 +57,21 @@ def load_config(path: Path | None = None, *, tz: str | None = None) -> Config:
 
 
 def default_config() -> Config:
-    """One device named after this host: $CLAUDE_CONFIG_DIR roots, ~/.claude (and ~/.config/claude when it
-    holds projects/), ~/.codex. Of the home roots only those that exist are kept (a Claude-only user is not
-    warned about ~/.codex on every command), unless none does: then discovery names them all."""
+    """One device named after this host with every agent's default roots (``Agent.default_roots``): those
+    the environment names (e.g. $CLAUDE_CONFIG_DIR), and of those in the home only the ones that exist (a
+    Claude-only user is not warned about ~/.codex on every command), unless none does: then discovery
+    names them all."""
     from schemas.config import Config, DeviceConfig
 
     home = Path.home()
-    given = [
-        Path(i.strip()).expanduser() for i in os.environ.get("CLAUDE_CONFIG_DIR", "").split(",") if i.strip()
-    ]
-    xdg = home / ".config" / "claude"
-    claude_home = [
-        p for p in (home / ".claude", *([xdg] if (xdg / "projects").is_dir() else [])) if p not in given
-    ]
-    codex = [home / ".codex"]
-    if any(p.is_dir() for p in (*given, *claude_home, *codex)):
-        claude_home = [p for p in claude_home if p.is_dir()]
-        codex = [p for p in codex if p.is_dir()]
+    found = {a.name: a.default_roots(home, os.environ) for a in agents.AGENTS}
+    given = {name: env for name, (env, _) in found.items()}
+    homes = {name: [p for p in at_home if p not in given[name]] for name, (_, at_home) in found.items()}
+    if any(p.is_dir() for paths in (*given.values(), *homes.values()) for p in paths):
+        homes = {name: [p for p in paths if p.is_dir()] for name, paths in homes.items()}
     name = host_name()
-    return Config(devices={name: DeviceConfig(name=name, claude=[*given, *claude_home], codex=codex)})
+    roots = {agent: [*given[agent], *homes[agent]] for agent in found}
+    return Config(devices={name: DeviceConfig(name=name, roots=roots)})
 
 
 def host_name() -> str:
@@ -149,6 +147,8 @@ def _from_file(path: Path) -> Config:
 
 def _prepare(raw: dict[str, Any], *, base: Path, path: Path) -> dict[str, Any]:
     """Fill device names, resolve relative paths against the config's directory, expand ~."""
+    from schemas.config import ROOT_KEYS  # pydantic: loaded with the config file, not by find_config
+
     data = dict(raw)
     devices = data.get("devices", {})
     if not isinstance(devices, dict):
@@ -156,10 +156,11 @@ def _prepare(raw: dict[str, Any], *, base: Path, path: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, dev in devices.items():
         if not isinstance(dev, dict):
-            raise ConfigError(f"config file {path}: devices.{name} must be a table with claude/codex lists")
+            keys = "/".join(ROOT_KEYS)
+            raise ConfigError(f"config file {path}: devices.{name} must be a table with {keys} lists")
         dev = dict(dev)
         dev.setdefault("name", name)
-        for key in ("claude", "codex"):
+        for key in ROOT_KEYS:
             if key in dev:
                 roots = dev[key]
                 if isinstance(roots, str):

@@ -199,7 +199,7 @@ def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
 
 
 def no_sessions_note(date: str, config: Config) -> str:
-    roots = [str(p) for d in config.devices.values() for p in (*d.claude, *d.codex)]
+    roots = [str(p) for d in config.devices.values() for paths in d.roots.values() for p in paths]
     where = ", ".join(roots) if roots else "no configured roots"
     return f"no sessions found for {date} in {where}"
 

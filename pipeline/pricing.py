@@ -2,7 +2,7 @@
 
 One token partition everywhere (Anthropic's): ``input_tokens`` is the UNCACHED input;
 ``cache_write_tokens`` are all cache writes (5-minute plus 1-hour), ``cache_write_1h_tokens`` the 1-hour
-subset of them; ``cache_read_tokens`` the cache hits. OpenAI/Codex usage is converted by the caller:
+subset of them; ``cache_read_tokens`` the cache hits. OpenAI-style usage (input including cached) is converted by the agent's adapter:
 ``input_tokens = input - cached``, ``cache_read_tokens = cached``. Reasoning is inside output and is never
 billed twice. A model nobody can price gives ``None``, never 0. Config overrides (USD per million) win.
 
@@ -28,8 +28,6 @@ from genai_prices.types import ModelInfo, ModelPrice, TieredPrices
 from schemas.config import PriceOverride
 
 _MILLION = Decimal(1_000_000)
-
-AGENT_PROVIDERS: dict[str, str] = {"claude_code": "anthropic", "codex": "openai"}
 
 
 class Tokens(NamedTuple):

@@ -3,21 +3,44 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ProviderName = Literal["anthropic", "openai", "replay"]
 
 
+# The TOML key of each agent's roots in [devices.X] -> the agent's name (its adapter's ``name`` and
+# ``config_key``; a test checks they agree with pipeline.sources.agents.AGENTS).
+ROOT_KEYS: dict[str, str] = {
+    "claude": "claude_code",  # Claude Code: dirs holding projects/, or projects/ dirs
+    "codex": "codex",  # Codex: dirs holding sessions/, or sessions/ dirs
+}
+
+
 class DeviceConfig(BaseModel):
-    """One machine (or one synced copy of it): its Claude Code and Codex roots."""
+    """One machine (or one synced copy of it): its transcript roots per agent. The TOML gives them under
+    each agent's key (``claude = [...]``, ``codex = [...]``); ``roots`` holds them by agent name."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    claude: list[Path] = Field(default_factory=list, description="Dirs holding projects/, or projects/ dirs.")
-    codex: list[Path] = Field(default_factory=list, description="Dirs holding sessions/, or sessions/ dirs.")
+    roots: dict[str, list[Path]] = Field(default_factory=dict, description="Agent name -> its root dirs.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _roots_from_keys(cls, data: Any) -> Any:
+        """``claude = [...]`` and the other TOML keys of ROOT_KEYS become ``roots`` entries (an unknown key
+        stays, and is refused as one)."""
+        if not isinstance(data, dict) or not any(k in data for k in ROOT_KEYS):
+            return data
+        data = dict(data)
+        roots = dict(data.get("roots") or {})
+        for key, agent in ROOT_KEYS.items():
+            if key in data:
+                roots[agent] = data.pop(key)
+        data["roots"] = roots
+        return data
 
 
 class PriceOverride(BaseModel):

@@ -1,6 +1,6 @@
-"""Normalized transcripts: what every reader (Claude Code, Codex, Gemini CLI) produces.
+"""Normalized transcripts: what every agent's reader produces.
 
-One model for both agents, so that usage accounting, condensation and the stages never look at a
+One model for all agents, so that usage accounting, condensation and the stages never look at a
 vendor's raw format. Readers live in ``pipeline/sources``; this module holds data only.
 """
 
@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Agent = Literal["claude_code", "codex", "gemini_cli"]
+Agent = str  # the name of the agent's adapter (pipeline.sources.agents.AGENTS)
 TurnRole = Literal["human", "assistant", "thinking", "tool", "summary", "event"]
 
 

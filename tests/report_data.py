@@ -23,15 +23,7 @@ from schemas.report import (
     SessionSummary,
     StageGeneration,
 )
-from schemas.usage import (
-    AgentsUsage,
-    ClaudeAgentUsage,
-    ClaudeTokens,
-    ClaudeTotals,
-    CodexAgentUsage,
-    CodexTokens,
-    UsageReport,
-)
+from schemas.usage import AgentUsage, TokenRow, UsageReport
 
 EVIL = [
     "<script>alert(1)</script>",
@@ -56,39 +48,41 @@ def prov(sid: str, device: str, a: int, b: int, project: str = "MIHD") -> Proven
     return Provenance(device=device, session_id=sid, agent=agent, project=project, turn_start=a, turn_end=b)
 
 
-def claude_usage(*, devices: bool = True) -> ClaudeAgentUsage:
+def _claude_row(inp: int, out: int, created: int, read: int, cost: float) -> TokenRow:
+    tokens = {
+        "input_tokens": inp,
+        "output_tokens": out,
+        "cache_creation_tokens": created,
+        "cache_read_tokens": read,
+    }
+    return TokenRow(tokens=tokens, total_tokens=inp + out + created + read, cost_usd=cost)
+
+
+def claude_usage(*, devices: bool = True) -> AgentUsage:
     """Reference report 000's figures; totals are sums of the models, as pipeline/usage computes them."""
     models = {
-        "claude-haiku-4-5-20251001": ClaudeTokens(
-            input_tokens=39_891,
-            output_tokens=873,
-            cache_creation_tokens=447_836,
-            cache_read_tokens=4_455_296,
-            cost_usd=1.0496,
-        ),
-        "claude-opus-4-6": ClaudeTokens(
-            input_tokens=26,
-            output_tokens=292,
-            cache_creation_tokens=66_244,
-            cache_read_tokens=1_030_462,
-            cost_usd=0.9367,
-        ),
+        "claude-haiku-4-5-20251001": _claude_row(39_891, 873, 447_836, 4_455_296, 1.0496),
+        "claude-opus-4-6": _claude_row(26, 292, 66_244, 1_030_462, 0.9367),
     }
     for m in models.values():
-        m.total_tokens = m.input_tokens + m.output_tokens + m.cache_creation_tokens + m.cache_read_tokens
         m.cost_share = (m.cost_usd or 0.0) / sum(x.cost_usd or 0.0 for x in models.values())
-    fields = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "total_tokens")
-    sums: dict[str, Any] = {f: sum(getattr(m, f) for m in models.values()) for f in fields}
-    sums["cost_usd"] = round(sum(m.cost_usd or 0.0 for m in models.values()), 4)
-    sums["cache_hit_rate"] = sums["cache_read_tokens"] / (
-        sums["cache_read_tokens"] + sums["cache_creation_tokens"]
+    fields = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens")
+    sums = {f: sum(m.count(f) for m in models.values()) for f in fields}
+    totals = TokenRow(
+        tokens=sums,
+        total_tokens=sum(m.total_tokens for m in models.values()),
+        cost_usd=round(sum(m.cost_usd or 0.0 for m in models.values()), 4),
+        rates={
+            "cache_hit_rate": sums["cache_read_tokens"]
+            / (sums["cache_read_tokens"] + sums["cache_creation_tokens"])
+        },
     )
     by_device = {"DCC": models["claude-opus-4-6"], "tianhe": models["claude-haiku-4-5-20251001"]}
-    return ClaudeAgentUsage(models=models, devices=by_device if devices else {}, totals=ClaudeTotals(**sums))
+    return AgentUsage(models=models, devices=by_device if devices else {}, totals=totals)
 
 
-def codex_usage(cost: float | None = 0.4213) -> CodexAgentUsage:
-    m = CodexTokens(
+def codex_usage(cost: float | None = 0.4213) -> AgentUsage:
+    m = TokenRow(
         input_tokens=812_000,
         cached_input_tokens=700_000,
         output_tokens=9_100,
@@ -98,14 +92,14 @@ def codex_usage(cost: float | None = 0.4213) -> CodexAgentUsage:
         responses=12,
         cost_share=None if cost is None else 1.0,
     )
-    return CodexAgentUsage(models={"gpt-5.3-codex": m}, devices={"tianhe": m}, totals=m)
+    return AgentUsage(models={"gpt-5.3-codex": m}, devices={"tianhe": m}, totals=m)
 
 
 def usage(codex_cost: float | None = 0.4213) -> UsageReport:
     return UsageReport(
         date="2026-02-22",
         timezone="UTC",
-        agents=AgentsUsage(claude_code=claude_usage(), codex=codex_usage(codex_cost)),
+        agents={"claude_code": claude_usage(), "codex": codex_usage(codex_cost)},
         total_cost_usd=None if codex_cost is None else 1.9863 + codex_cost,
         unpriced_models=[] if codex_cost is not None else ["gpt-5.3-codex"],
         notes=["Subagent output tokens are a lower bound."],

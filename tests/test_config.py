@@ -43,9 +43,12 @@ def test_full_file(tmp_path: Path) -> None:
     assert list(cfg.devices) == ["DCC", "tianhe"]  # config order is kept
     dcc = cfg.devices["DCC"]
     assert dcc.name == "DCC"
-    assert dcc.claude == [tmp_path / "conf" / "data" / "alice" / ".claude", Path("/abs/bob/.claude")]
-    assert dcc.codex == [Path.home() / ".codex"]
-    assert cfg.devices["tianhe"].claude == [tmp_path / "conf" / ".." / "tianhe" / ".claude"]
+    assert dcc.roots["claude_code"] == [
+        tmp_path / "conf" / "data" / "alice" / ".claude",
+        Path("/abs/bob/.claude"),
+    ]
+    assert dcc.roots["codex"] == [Path.home() / ".codex"]
+    assert cfg.devices["tianhe"].roots["claude_code"] == [tmp_path / "conf" / ".." / "tianhe" / ".claude"]
     assert cfg.out_dir == tmp_path / "conf" / "out"
     assert cfg.prices["my-model"].cache_read == 0.1 and cfg.prices["my-model"].cache_write is None
     assert cfg.redaction.extra_patterns == {"ticket": "TCK-[0-9]+"} and cfg.chunk.budget_tokens == 12000
@@ -72,8 +75,8 @@ def test_default_without_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     cfg = load_config()
     assert list(cfg.devices) == ["box"] and cfg.source is None
     dev = cfg.devices["box"]
-    assert dev.claude == [Path("/x/one"), Path("/x/two"), tmp_path / "home" / ".claude"]
-    assert dev.codex == [tmp_path / "home" / ".codex"]
+    assert dev.roots["claude_code"] == [Path("/x/one"), Path("/x/two"), tmp_path / "home" / ".claude"]
+    assert dev.roots["codex"] == [tmp_path / "home" / ".codex"]
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ def _opus(day: date) -> Ev:
 def test_each_usage_day_is_priced_at_that_day() -> None:
     days = (date(2026, 3, 10), date(2026, 3, 17))  # either side of claude-opus-4-6's price change
     reports = [build_day([_opus(d)], day=d, timezone="UTC") for d in days]
-    costs = [r.agents.claude_code.totals.cost_usd for r in reports]
+    costs = [r.agents["claude_code"].totals.cost_usd for r in reports]
     assert costs[0] is not None and costs[1] is not None and costs[0] != costs[1]
     for d, cost in zip(days, costs, strict=True):
         at_noon = datetime.combine(d, datetime.min.time(), tzinfo=UTC).replace(hour=12)

@@ -86,7 +86,7 @@ def test_init_writes_the_roots_found_the_zone_and_examples_and_never_overwrites(
     assert with_gemini.exit_code == 0
     assert f'# gemini = ["{home / ".gemini"}"]' in (tmp_path / "g.toml").read_text(encoding="utf-8")
     config = load_config(path)
-    assert next(iter(config.devices.values())).claude[1] == home / ".claude"
+    assert next(iter(config.devices.values())).roots["claude_code"][1] == home / ".claude"
     again = invoke("init")
     assert again.exit_code == 2 and "already exists" in again.output
     assert path.read_text(encoding="utf-8") == text

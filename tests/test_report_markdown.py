@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pipeline.report.markdown import render_markdown
-from schemas.usage import AgentsUsage, UsageReport
+from schemas.usage import UsageReport
 from tests.conftest import REFERENCE_REPORTS
 from tests.report_data import S1, S2, S3, S4, claude_usage, day_results, make_report, results, usage
 
@@ -122,9 +122,7 @@ def test_local_times_follow_the_report_timezone() -> None:
 
 
 def test_usage_tables_match_reference_000_exactly() -> None:
-    u = UsageReport(
-        date="2026-02-22", timezone="UTC", agents=AgentsUsage(claude_code=claude_usage(devices=False))
-    )
+    u = UsageReport(date="2026-02-22", timezone="UTC", agents={"claude_code": claude_usage(devices=False)})
     md = render_markdown(make_report(usage=u))
     assert REFERENCE_OVERVIEW in md
     assert REFERENCE_MODELS in md

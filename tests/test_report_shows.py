@@ -8,7 +8,7 @@ from pathlib import Path
 from pipeline.report.charts import cost_by_stage
 from pipeline.report.html import render_html
 from pipeline.report.markdown import render_markdown
-from pipeline.usage.aggregate import SUBAGENT_NOTE
+from pipeline.sources.claude.adapter import SUBAGENT_NOTE
 from schemas.report import DailyReport
 from tests.report_data import make_report
 

@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.config import load_config
 from pipeline.sources import load_sessions
-from pipeline.sources.claude_usage import read_claude_usage
-from pipeline.sources.codex import read_codex_usage
+from pipeline.sources.claude.usage import read_claude_usage
+from pipeline.sources.codex.session import read_codex_usage
 from pipeline.sources.discovery import discover
 from pipeline.sources.files import SourceFile
 from pipeline.sources.jsonl import open_binary
@@ -180,7 +180,7 @@ def test_usage_values_of_the_wrong_type_are_counted_as_invalid(tmp_path: Path) -
     assert fast.skipped.invalid_usage == 5
     assert [(e.model, e.input_tokens) for e in fast.events] == [("claude-sonnet-4-6", 7)]
 
-    from pipeline.sources.claude import read_claude_session
+    from pipeline.sources.claude.session import read_claude_session
 
     session = read_claude_session([f])
     assert [(e.model, e.input_tokens) for e in session.usage] == [("claude-sonnet-4-6", 7)]

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from pipeline.sources import discover, read_file_usage, read_sessions
-from pipeline.sources.claude_content import classify_text
+from pipeline.sources.claude.content import classify_text
 from schemas.config import Config, DeviceConfig
 from schemas.transcript import Session
 

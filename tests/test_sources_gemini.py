@@ -232,7 +232,7 @@ def test_all_zero_tokens_are_unknown_usage_not_an_event(samples: dict[str, Sourc
 
 
 def test_usage_rows_follow_the_given_field_order(samples: dict[str, SourceFile]) -> None:
-    from pipeline.sources.claude_usage import FIELD_ORDER
+    from pipeline.sources.types import FIELD_ORDER
 
     rows = read_gemini_usage_rows(samples["84ae60e4"], FIELD_ORDER)
     fu = read_gemini_usage(samples["84ae60e4"])

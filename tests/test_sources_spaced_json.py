@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from pipeline.sources import discover
-from pipeline.sources.claude_usage import read_claude_usage
+from pipeline.sources.claude.usage import read_claude_usage
 from schemas.config import Config, DeviceConfig
 
 SAMPLE = "claude-code/projects/-Users-user-repo/9eda1058-9706-484a-b992-d03f9cfa2546.jsonl"

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import pipeline.sources.claude_usage as cu
+import pipeline.sources.claude.usage as cu
 from pipeline.sources.files import SourceFile
 from pipeline.sources.jsonl import clean_line_count
 

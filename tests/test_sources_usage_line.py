@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.sources.claude_usage import usage_row
-from pipeline.sources.claude_usage_line import Unexpected, decode_line, decode_lines, line_row
+from pipeline.sources.claude.usage import usage_row
+from pipeline.sources.claude.usage_line import Unexpected, decode_line, decode_lines, line_row
 from pipeline.sources.files import SourceFile
 from pipeline.sources.text import parse_ts
 from pipeline.sources.usage_rows import read_usage_rows

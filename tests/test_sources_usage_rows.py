@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 
 from pipeline.sources import SourceFile, discover, read_file_usage, read_usage_rows
-from pipeline.sources.claude_usage import FIELD_ORDER
+from pipeline.sources.claude.usage import FIELD_ORDER
 from pipeline.usage.events import FIELDS
 from schemas.config import Config, DeviceConfig
 from schemas.transcript import UsageEvent
@@ -61,7 +61,7 @@ def test_only_top_level_assistant_lines_count(tmp_path: Path) -> None:
 
 
 def test_edge_stamps_look_at_a_few_lines_at_each_end() -> None:
-    from pipeline.sources.claude_usage import _edge_stamp
+    from pipeline.sources.claude.usage import _edge_stamp
 
     def line(i: int | None, spaced: bool = False) -> bytes:
         if i is None:

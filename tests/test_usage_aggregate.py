@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from pipeline.usage.aggregate import SUBAGENT_NOTE, bucket_by_day, build_day
+from pipeline.sources.claude.adapter import SUBAGENT_NOTE
+from pipeline.usage.aggregate import bucket_by_day, build_day
 from schemas.transcript import UsageEvent
 
 T = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -55,13 +56,13 @@ FLAT_DAY = date(2026, 3, 17)
 
 def test_reference_report_000_figures() -> None:
     r = build_day(reference_000(), day=FLAT_DAY, timezone="UTC", device_order=["tianhe", "DCC"])
-    cc = r.agents.claude_code
+    cc = r.agents["claude_code"]
     haiku, opus = cc.models["claude-haiku-4-5-20251001"], cc.models["claude-opus-4-6"]
     assert (
-        haiku.input_tokens,
-        haiku.output_tokens,
-        haiku.cache_creation_tokens,
-        haiku.cache_read_tokens,
+        haiku.count("input_tokens"),
+        haiku.count("output_tokens"),
+        haiku.count("cache_creation_tokens"),
+        haiku.count("cache_read_tokens"),
     ) == (39_891, 873, 447_836, 4_455_296)
     assert f"${haiku.cost_usd:.4f}" == "$1.0496"
     assert f"${opus.cost_usd:.4f}" == "$0.9367"
@@ -69,13 +70,18 @@ def test_reference_report_000_figures() -> None:
     assert list(cc.models) == ["claude-haiku-4-5-20251001", "claude-opus-4-6"]  # biggest cost first
     t = cc.totals
     assert t.total_tokens == 6_040_920
-    assert (t.input_tokens, t.output_tokens, t.cache_creation_tokens, t.cache_read_tokens) == (
+    assert (
+        t.count("input_tokens"),
+        t.count("output_tokens"),
+        t.count("cache_creation_tokens"),
+        t.count("cache_read_tokens"),
+    ) == (
         39_917,
         1_165,
         514_080,
         5_485_758,
     )
-    assert f"{t.cache_hit_rate:.1%}" == "91.4%"
+    assert f"{t.rates['cache_hit_rate']:.1%}" == "91.4%"
     assert f"${t.cost_usd:.4f}" == "$1.9863" and f"${r.total_cost_usd:.4f}" == "$1.9863"
     assert list(cc.devices) == ["tianhe", "DCC"]  # config order
     assert cc.devices["DCC"].total_tokens == 39_000 + 800 + 400_000 + 4_000_000
@@ -108,14 +114,14 @@ def test_codex_reference_figures_and_json_shape() -> None:
 def test_unpriced_model_is_null_and_totals_cover_priced_parts() -> None:
     evs = [*reference_000(), claude("corp-gateway-model", 10, 10, 0, 0, device="DCC")]
     r = build_day(evs, day=FLAT_DAY, timezone="UTC")
-    cc = r.agents.claude_code
+    cc = r.agents["claude_code"]
     assert cc.models["corp-gateway-model"].cost_usd is None
     assert cc.models["corp-gateway-model"].cost_share is None
     assert r.unpriced_models == ["corp-gateway-model"]
     assert f"${cc.totals.cost_usd:.4f}" == "$1.9863"
     assert any("corp-gateway-model" in n and "lower bound" in n for n in r.notes)
     only = build_day([claude("corp-gateway-model", 10, 10, 0, 0)], day=date(2026, 3, 10), timezone="UTC")
-    assert only.total_cost_usd is None and only.agents.claude_code.totals.cost_usd is None
+    assert only.total_cost_usd is None and only.agents["claude_code"].totals.cost_usd is None
 
 
 def test_one_hour_writes_priced_separately_and_subagent_note() -> None:
@@ -126,7 +132,7 @@ def test_one_hour_writes_priced_separately_and_subagent_note() -> None:
         timezone="UTC",
     )
     assert five.total_cost_usd == 1.25 and hour.total_cost_usd == 2.0
-    assert hour.agents.claude_code.totals.cache_creation_1h_tokens == 1_000_000
+    assert hour.agents["claude_code"].totals.count("cache_creation_1h_tokens") == 1_000_000
     assert SUBAGENT_NOTE in hour.notes
 
 

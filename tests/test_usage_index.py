@@ -135,7 +135,7 @@ def test_unchanged_tree_is_answered_from_the_memo(tree: Path, monkeypatch: pytes
     config = Config(devices={"A": DeviceConfig(name="A", claude=[tree])})
     day, zone = date(2026, 1, 11), ZoneInfo("UTC")
     first = build.build_usage_report(config, date=day, zone=zone)
-    assert first.agents.claude_code.totals.responses == 5
+    assert first.agents["claude_code"].totals.responses == 5
 
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("recomputed although nothing changed")

@@ -13,21 +13,19 @@ from typing import Annotated
 
 import typer
 
+import pipeline.sources.agents as agents
 from pipeline.commands.console import _errors, out
 
 
 def found_roots(home: Path) -> dict[str, list[Path]]:
-    """Agent -> the transcript roots that exist here, in the order the default configuration uses."""
-    claude = [
-        Path(p.strip()).expanduser() for p in os.environ.get("CLAUDE_CONFIG_DIR", "").split(",") if p.strip()
-    ]
-    claude.append(home / ".claude")
-    roots = {
-        "claude": [p for p in dict.fromkeys(claude) if p.is_dir()],
-        "codex": [p for p in (home / ".codex",) if p.is_dir()],
-        "gemini": [p for p in (home / ".gemini",) if p.is_dir()],
-    }
-    return {agent: paths for agent, paths in roots.items() if paths}
+    """TOML key -> the transcript roots that exist here, per agent in registry order, as the default
+    configuration finds them (``Agent.default_roots``); and ``gemini`` (not read yet, named commented)."""
+    roots: dict[str, list[Path]] = {}
+    for agent in agents.AGENTS:
+        given, at_home = agent.default_roots(home, os.environ)
+        roots[agent.config_key] = [p for p in dict.fromkeys([*given, *at_home]) if p.is_dir()]
+    roots.setdefault("gemini", [p for p in (home / ".gemini",) if p.is_dir()])
+    return {key: paths for key, paths in roots.items() if paths}
 
 
 def _toml_list(paths: list[Path]) -> str:
@@ -48,10 +46,10 @@ def starter_config(*, host: str, zone: str, roots: dict[str, list[Path]]) -> str
     if not roots:
         lines.append("# no ~/.claude, ~/.codex or ~/.gemini found here: add this machine's roots, e.g.")
         lines.append('# claude = ["~/.claude"]')
-    for agent in ("claude", "codex"):
-        if agent in roots:
-            lines.append(f"{agent} = {_toml_list(roots[agent])}")
-    if "gemini" in roots:
+    for agent in agents.AGENTS:
+        if agent.config_key in roots:
+            lines.append(f"{agent.config_key} = {_toml_list(roots[agent.config_key])}")
+    if "gemini" in roots and "gemini" not in {a.config_key for a in agents.AGENTS}:
         lines.append(
             f"# gemini = {_toml_list(roots['gemini'])}   # Gemini CLI: read once that agent is supported"
         )

@@ -15,6 +15,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 
+import pipeline.sources.agents as agents
 from pipeline.commands.usage_fast import day_range, json_text, run_usage
 from pipeline.commands.usage_render import new_table, render, stdout_console
 from pipeline.errors import DailyReportError
@@ -76,7 +77,7 @@ def usage(
     tz: str | None = TZ_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
-    """The day's Claude Code and Codex token usage and cost (no LLM)."""
+    """The day's token usage and cost of every agent (no LLM)."""
     run_usage(
         date_=date_,
         since=since,
@@ -177,5 +178,5 @@ def sessions(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("usage")(usage)
+    app.command("usage", help=f"The day's {agents.display_list()} token usage and cost (no LLM).")(usage)
     app.command("sessions")(sessions)

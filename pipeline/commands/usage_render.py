@@ -7,8 +7,9 @@ tables); ``rich`` and the report schema are imported when a table is printed.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import pipeline.sources.agents as agents
 from pipeline.report.fmt import count as n
 from pipeline.report.fmt import money
 
@@ -74,30 +75,28 @@ def render_range(reports: list[UsageReport]) -> None:
 
     days = [d for d in (r.model_dump(mode="json") for r in reports) if is_active(d)]
     first, last = (reports[0].date, reports[-1].date) if reports else ("", "")
+    cols = [c for a in agents.AGENTS for c in (f"{a.short} Tokens", f"{a.short} Cost")]
     t = new_table(
         f"Token Usage by day, {first} to {last}" + (f" ({reports[0].timezone})" if reports else ""),
         "Date",
-        "Claude Tokens",
-        "Claude Cost",
-        "Codex Tokens",
-        "Codex Cost",
+        *cols,
         "Total Cost",
     )
 
-    def cells(label: str, agents: dict, total: float | None) -> list[str]:
-        cc, cx = agents.get("claude_code") or {}, agents.get("codex") or {}
-        return [
-            label,
-            n(cc.get("total_tokens", 0)),
-            money(cc.get("cost_usd", 0.0) if cc.get("responses") else 0.0),
-            n(cx.get("total_tokens", 0)),
-            money(cx.get("cost_usd", 0.0) if cx.get("responses") else 0.0),
-            money(total),
-        ]
+    def cells(label: str, by_agent: dict[str, Any], total: float | None) -> list[str]:
+        """Each agent's tokens and cost (registry order; an idle agent's cost is 0), then the total."""
+        out = [label]
+        for a in agents.AGENTS:
+            row = by_agent.get(a.name) or {}
+            out += [
+                n(row.get("total_tokens", 0)),
+                money(row.get("cost_usd", 0.0) if row.get("responses") else 0.0),
+            ]
+        return [*out, money(total)]
 
     for i, d in enumerate(days):
-        agents = {name: a.get("totals") or {} for name, a in d["agents"].items()}
-        t.add_row(*cells(d["date"], agents, d.get("total_cost_usd")), end_section=i == len(days) - 1)
+        by_agent = {name: a.get("totals") or {} for name, a in d["agents"].items()}
+        t.add_row(*cells(d["date"], by_agent, d.get("total_cost_usd")), end_section=i == len(days) - 1)
     totals = range_totals(days)
     t.add_row(*cells(f"Total ({totals['days']} days)", totals["agents"], totals["total_cost_usd"]))
     out = stdout_console()

@@ -1,6 +1,7 @@
 """Eval cases as data: ``fixtures/cases/<case>/`` with ``case.toml``, ``expect.yaml`` and ``reference/``.
 
-A case directory holds transcripts in the real on-disk layout (``claude/projects/...``, ``codex/sessions/...``),
+A case directory holds transcripts in the real on-disk layout, one dir per agent named by its TOML key
+(``claude/projects/...``, ``codex/sessions/...``), plus
 ``case.toml`` (``date``, ``timezone``, optional ``lang``, ``stages`` and a ``[chunk]`` table) and ``expect.yaml``
 (per stage: ``must_mention``, ``must_not_mention``, ``statuses``, ``categories``, ``severities``, ``count``).
 The pydantic models below mirror ``fixtures/cases/expect.schema.json``; a case that does not load is kept
@@ -27,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+import pipeline.sources.agents as agents
 from pipeline.errors import ConfigError
 from pipeline.paths import FIXTURES_DIR
 from pipeline.stages.registry import STAGES
@@ -168,13 +170,13 @@ class Case:
         return [s for s in names if chosen is None or s in chosen]
 
     def config(self, *, llm: Any = None, prices: Any = None) -> Config:
-        """The config an eval run uses: one device named after the case with its claude/ and codex/ roots."""
+        """The config an eval run uses: one device named after the case, each agent's root the case's dir
+        named by the agent's TOML key (``claude/``, ``codex/``, ...) when there is one."""
         assert self.settings is not None
-        device = DeviceConfig(
-            name=self.name,
-            claude=[self.path / "claude"] if (self.path / "claude").is_dir() else [],
-            codex=[self.path / "codex"] if (self.path / "codex").is_dir() else [],
-        )
+        roots = {
+            a.name: [self.path / a.config_key] for a in agents.AGENTS if (self.path / a.config_key).is_dir()
+        }
+        device = DeviceConfig(name=self.name, roots=roots)
         config = Config(
             timezone=self.settings.timezone,
             devices={self.name: device},

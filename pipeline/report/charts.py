@@ -8,12 +8,13 @@ from datetime import datetime, time, timedelta, tzinfo
 
 from markupsafe import Markup, escape
 
-from pipeline.report.fmt import AGENT_LABEL, anchor, free_label, local, money, session_time
+import pipeline.sources.agents as agents
+from pipeline.report.fmt import agent_label, anchor, free_label, local, money, session_time
 from pipeline.stages.registry import stage_sort_key
 from schemas.report import Generation, SessionSummary
-from schemas.usage import UsageReport
+from schemas.usage import AgentUsage, UsageReport
 
-AGENT_COLOR = {"claude_code": "#c8643c", "codex": "#10866a"}
+OTHER_COLOR = "#777"  # a session of an agent no adapter declares
 STAGE_COLOR = "#4b5fc4"
 WIDTH = 720
 LABEL_W = 210
@@ -78,18 +79,20 @@ def bar_chart(rows: list[BarRow], *, title: str) -> Markup:
     return _svg(height, title, body)
 
 
+def agent_color(name: str) -> str:
+    return next((a.color for a in agents.AGENTS if a.name == name), OTHER_COLOR)
+
+
+def _by_agent(usage: UsageReport) -> list[tuple[str, str, AgentUsage]]:
+    """(name, colour, usage) of each registered agent in the report, in registry order."""
+    return [(a.name, a.color, usage.agents[a.name]) for a in agents.AGENTS if a.name in usage.agents]
+
+
 def cost_by_model(usage: UsageReport) -> Markup:
     rows = []
-    for agent, models in (
-        ("claude_code", usage.agents.claude_code.models),
-        ("codex", usage.agents.codex.models),
-    ):
-        for name, m in models.items():
-            seg = (
-                [Segment(m.cost_usd, AGENT_COLOR[agent], f"{name}: {money(m.cost_usd)}")]
-                if m.cost_usd
-                else []
-            )
+    for _, color, agent_usage in _by_agent(usage):
+        for name, m in agent_usage.models.items():
+            seg = [Segment(m.cost_usd, color, f"{name}: {money(m.cost_usd)}")] if m.cost_usd else []
             rows.append(BarRow(f"{name}", seg, unknown=m.cost_usd is None))
     rows.sort(key=lambda r: -sum(s.value for s in r.segments))
     return bar_chart(rows, title="Agent cost by model")
@@ -97,15 +100,12 @@ def cost_by_model(usage: UsageReport) -> Markup:
 
 def cost_by_device(usage: UsageReport) -> Markup:
     per: dict[str, BarRow] = {}
-    for agent, devices in (
-        ("claude_code", usage.agents.claude_code.devices),
-        ("codex", usage.agents.codex.devices),
-    ):
-        for name, d in devices.items():
+    for agent, color, agent_usage in _by_agent(usage):
+        for name, d in agent_usage.devices.items():
             row = per.setdefault(name, BarRow(name))
-            tip = f"{name} · {AGENT_LABEL[agent]}: {money(d.cost_usd)}"
+            tip = f"{name} · {agent_label(agent)}: {money(d.cost_usd)}"
             if d.cost_usd:
-                row.segments.append(Segment(d.cost_usd, AGENT_COLOR[agent], tip))
+                row.segments.append(Segment(d.cost_usd, color, tip))
             if d.cost_usd is None:
                 per[name] = BarRow(name, row.segments, unknown=True)
     rows = sorted(per.values(), key=lambda r: r.label.casefold())
@@ -188,8 +188,8 @@ def _bar(
     x1 = min(max((b - start).total_seconds() / span, 0.0), 1.0)
     x = 100 + plot_w * x0
     w = max(plot_w * (x1 - x0), 3.0)
-    tip = f"{s.title or 'Untitled session'} · {session_time(s, tz, start.date().isoformat())} · {AGENT_LABEL.get(s.agent, s.agent)}"
-    color = AGENT_COLOR.get(s.agent, "#777")
+    tip = f"{s.title or 'Untitled session'} · {session_time(s, tz, start.date().isoformat())} · {agent_label(s.agent)}"
+    color = agent_color(s.agent)
     return (
         f'<a href="#{anchor(s.session_id)}"><rect x="{x:.1f}" y="{y + lane * ROW_H + 3}" width="{w:.1f}" '
         f'height="{ROW_H - 6}" rx="3" fill="{color}"><title>{escape(tip)}</title></rect></a>'

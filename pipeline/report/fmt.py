@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pipeline.sources.agents as agents
 from pipeline.log import warn
 
 if TYPE_CHECKING:  # annotations only: the usage tables use this module without the report schema
@@ -27,7 +28,6 @@ STATUS_LABEL = {
     "blocked": "blocked",
     "investigation": "investigation",
 }
-AGENT_LABEL = {"claude_code": "Claude Code", "codex": "Codex"}
 CATEGORY_LABEL = {
     "architecture_strategy": "Architecture & Strategy",
     "implementation_fixes": "Implementation & Fixes",
@@ -39,6 +39,11 @@ TAKEAWAY_LABEL = {"core": "Key Insights", "practical": "Practical Takeaways"}
 
 _ANCHOR_BAD = re.compile(r"[^A-Za-z0-9_-]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def agent_label(name: str) -> str:
+    """The agent's display name (its adapter's), else the name as it is."""
+    return next((a.display for a in agents.AGENTS if a.name == name), name)
 
 
 def money(value: float | None) -> str:

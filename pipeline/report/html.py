@@ -16,12 +16,13 @@ from typing import Any, TypeVar
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+import pipeline.sources.agents as agents
 from pipeline.report import charts, footer
 from pipeline.report.build import group_by_project
 from pipeline.report.code_spans import code_html, code_plain
 from pipeline.report.fmt import (
-    AGENT_LABEL,
     STATUS_LABEL,
+    agent_label,
     anchor,
     money,
     plural,
@@ -80,7 +81,7 @@ _env.filters["plain"] = code_plain
 _env.globals.update(
     status_icon=lambda s: status_icon(s, STATUS_LABEL.get(s or "", "unknown")),
     status_label=lambda s: STATUS_LABEL.get(s or "", "unknown"),
-    agent_label=lambda a: AGENT_LABEL.get(a, a),
+    agent_label=agent_label,
     anchor=anchor,
     provenance=provenance,
     turns=turns,
@@ -150,8 +151,13 @@ def _context(r: DailyReport) -> dict[str, Any]:
         "chart_devices": charts.cost_by_device(r.token_usage),
         "chart_stages": charts.cost_by_stage(r.generation),
         "chart_timeline": charts.timeline(r.sessions, day=r.date, tz=tz),
-        "agent_colors": charts.AGENT_COLOR,
+        "agent_keys": agent_keys(),
     }
+
+
+def agent_keys() -> list[tuple[str, str, str]]:
+    """(name, display name, colour) of each agent: the CSS colours and the timeline's legend."""
+    return [(a.name, a.display, a.color) for a in agents.AGENTS]
 
 
 def render_html(report: DailyReport) -> str:
@@ -160,4 +166,6 @@ def render_html(report: DailyReport) -> str:
 
 def render_template(name: str, **context: Any) -> str:
     """Another page from this package's templates (the index), with the same escaping rules."""
-    return _env.get_template(name).render(csp=_csp(), script=Markup(SCRIPT), **context)
+    return _env.get_template(name).render(
+        csp=_csp(), script=Markup(SCRIPT), agent_keys=agent_keys(), **context
+    )

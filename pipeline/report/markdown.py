@@ -10,9 +10,9 @@ from pipeline.report import footer
 from pipeline.report.build import group_by_project
 from pipeline.report.code_spans import code_markdown, escape_backticks, split_code
 from pipeline.report.fmt import (
-    AGENT_LABEL,
     NO_STATUS_TEXT,
     STATUS_TEXT,
+    agent_label,
     money,
     plural,
     provenance,
@@ -167,7 +167,7 @@ def _items(r: DailyReport, s: ReportSection) -> list[str]:
 
 def session_line(s: SessionSummary, tz_name: str, day: str) -> str:
     mark = STATUS_TEXT.get(s.status or "", NO_STATUS_TEXT)
-    meta = [session_time(s, zone(tz_name), day), AGENT_LABEL.get(s.agent, s.agent), s.device]
+    meta = [session_time(s, zone(tz_name), day), agent_label(s.agent), s.device]
     if s.models:
         meta.append(", ".join(s.models))
     failed = " (incomplete)" if s.failed else ""

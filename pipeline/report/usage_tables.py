@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import pipeline.sources.agents as agents
 from pipeline.report.fmt import count, money, pct
-from schemas.usage import ClaudeAgentUsage, ClaudeTokens, CodexAgentUsage, CodexTokens, UsageReport
+from pipeline.sources.agents import Agent
+from schemas.usage import AgentUsage, TokenRow, UsageReport
 
 
 @dataclass(frozen=True)
@@ -22,11 +24,11 @@ class Table:
 
 @dataclass(frozen=True)
 class AgentUsageView:
-    agent: str  # "Claude Code" / "Codex"
+    agent: str  # the agent's display name
     tables: list[Table] = field(default_factory=list)
 
 
-def _cost_order(items: Mapping[str, ClaudeTokens | CodexTokens]) -> list[str]:
+def _cost_order(items: Mapping[str, TokenRow]) -> list[str]:
     """Most expensive first; unknown costs after the known ones, by tokens."""
     return sorted(
         items,
@@ -34,39 +36,37 @@ def _cost_order(items: Mapping[str, ClaudeTokens | CodexTokens]) -> list[str]:
     )
 
 
-def _devices(devices: Mapping[str, ClaudeTokens | CodexTokens]) -> Table:
+def _devices(agent: Agent, devices: Mapping[str, TokenRow]) -> Table:
+    """Total, the agent's device columns (``Column.device``: input and output) and cost."""
+    shown = [c for c in agent.columns if c.device]
     rows = [
-        (name, count(d.total_tokens), count(d.input_tokens), count(d.output_tokens), money(d.cost_usd))
+        (name, count(d.total_tokens), *(count(d.count(c.key)) for c in shown), money(d.cost_usd))
         for name, d in devices.items()
     ]
-    return Table("Usage by Device", ("Device", "Total Tokens", "Input", "Output", "Cost"), rows)
+    return Table("Usage by Device", ("Device", "Total Tokens", *(c.label for c in shown), "Cost"), rows)
 
 
-def claude_tables(usage: ClaudeAgentUsage) -> list[Table]:
+def agent_tables(agent: Agent, usage: AgentUsage) -> list[Table]:
+    """Overview, model breakdown and (when any) devices, with the columns the agent declares."""
     t = usage.totals
+    metrics = [
+        (c.metric, pct(t.rates.get(c.key)) if c.rate else count(t.count(c.key)))
+        for c in agent.columns
+        if c.metric is not None
+    ]
     overview = Table(
         "Overview",
         ("Metric", "Value"),
-        [
-            ("Total Tokens", count(t.total_tokens)),
-            ("Input Tokens", count(t.input_tokens)),
-            ("Output Tokens", count(t.output_tokens)),
-            ("Cache Created", count(t.cache_creation_tokens)),
-            ("Cache Read", count(t.cache_read_tokens)),
-            ("Cache Hit Rate", pct(t.cache_hit_rate)),
-            ("Total Cost (USD)", money(t.cost_usd)),
-        ],
+        [("Total Tokens", count(t.total_tokens)), *metrics, ("Total Cost (USD)", money(t.cost_usd))],
     )
+    counted = [c for c in agent.columns if not c.rate]
     models = Table(
         "Model Breakdown",
-        ("Model", "Input", "Output", "Cache Created", "Cache Read", "Cost", "Share"),
+        ("Model", *(c.label for c in counted), "Cost", "Share"),
         [
             (
                 name,
-                count(m.input_tokens),
-                count(m.output_tokens),
-                count(m.cache_creation_tokens),
-                count(m.cache_read_tokens),
+                *(count(m.count(c.key)) for c in counted),
                 money(m.cost_usd),
                 pct(m.cost_share),
             )
@@ -74,56 +74,17 @@ def claude_tables(usage: ClaudeAgentUsage) -> list[Table]:
             for m in [usage.models[name]]
         ],
     )
-    return [overview, models, _devices(usage.devices)] if usage.devices else [overview, models]
-
-
-def codex_tables(usage: CodexAgentUsage) -> list[Table]:
-    t = usage.totals
-    overview = Table(
-        "Overview",
-        ("Metric", "Value"),
-        [
-            ("Total Tokens", count(t.total_tokens)),
-            ("Input Tokens", count(t.input_tokens)),
-            ("Output Tokens", count(t.output_tokens)),
-            ("Reasoning Tokens", count(t.reasoning_tokens)),
-            ("Cache Read", count(t.cached_input_tokens)),
-            ("Total Cost (USD)", money(t.cost_usd)),
-        ],
-    )
-    models = Table(
-        "Model Breakdown",
-        ("Model", "Input", "Output", "Reasoning", "Cache Read", "Cost", "Share"),
-        [
-            (
-                name,
-                count(m.input_tokens),
-                count(m.output_tokens),
-                count(m.reasoning_tokens),
-                count(m.cached_input_tokens),
-                money(m.cost_usd),
-                pct(m.cost_share),
-            )
-            for name in _cost_order(usage.models)
-            for m in [usage.models[name]]
-        ],
-    )
-    return [overview, models, _devices(usage.devices)] if usage.devices else [overview, models]
-
-
-def _claude_used(u: ClaudeAgentUsage) -> bool:
-    return bool(u.models) or u.totals.total_tokens > 0 or u.totals.responses > 0
-
-
-def _codex_used(u: CodexAgentUsage) -> bool:
-    return bool(u.models) or u.totals.total_tokens > 0 or u.totals.responses > 0
+    return [overview, models, _devices(agent, usage.devices)] if usage.devices else [overview, models]
 
 
 def usage_views(report: UsageReport) -> list[AgentUsageView]:
-    """One view per agent that used anything that day (none when the day had no usage)."""
+    """One view per agent that used anything that day, in registry order (none when the day had no
+    usage). Usage of an agent no adapter declares is an error, never shown as another agent's."""
     views = []
-    if _claude_used(report.agents.claude_code):
-        views.append(AgentUsageView("Claude Code", claude_tables(report.agents.claude_code)))
-    if _codex_used(report.agents.codex):
-        views.append(AgentUsageView("Codex", codex_tables(report.agents.codex)))
+    for name in report.agents:
+        agents.agent_named(name)
+    for agent in agents.AGENTS:
+        usage = report.agents.get(agent.name)
+        if usage is not None and usage.used():
+            views.append(AgentUsageView(agent.display, agent_tables(agent, usage)))
     return views

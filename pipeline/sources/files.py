@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-Agent = Literal["claude_code", "codex", "gemini_cli"]  # the same values as schemas.transcript.Agent
+Agent = str  # an adapter's name (``sources.agents.AGENTS``); the same as schemas.transcript.Agent
 FileKind = Literal["main", "subagent"]
 
 

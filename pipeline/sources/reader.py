@@ -6,10 +6,8 @@ import datetime as dt
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
+import pipeline.sources.agents as agents
 from pipeline.log import warn
-from pipeline.sources.claude import read_claude_session
-from pipeline.sources.claude_usage import read_claude_usage, session_id_for, tail_time
-from pipeline.sources.codex import read_codex_session, read_codex_usage
 from pipeline.sources.discovery import discover
 from pipeline.sources.jsonl import add_kinds, has_problems, skipped_by_kind, skipped_text
 from pipeline.sources.types import FileUsage, ReadResult, SourceFile
@@ -22,7 +20,7 @@ Key = tuple[str, str, str]  # (device, agent, session id or path)
 
 def read_file_usage(f: SourceFile) -> FileUsage:
     """Usage events of one file without building turns (cache-friendly, serializable)."""
-    return read_claude_usage(f) if f.agent == "claude_code" else read_codex_usage(f)
+    return agents.agent_named(f.agent).read_usage(f)
 
 
 def read_sessions(files: list[SourceFile]) -> ReadResult:
@@ -53,7 +51,7 @@ def _read_sessions(files: list[SourceFile]) -> ReadResult:
     groups: dict[Key, list[SourceFile]] = defaultdict(list)
     order: list[Key] = []
     for f in files:
-        sid = session_id_for(f) if f.agent == "claude_code" else str(f.path)
+        sid = agents.agent_named(f.agent).session_key(f)
         key = (f.device, f.agent, sid or str(f.path))
         if key not in groups:
             order.append(key)
@@ -89,16 +87,17 @@ def _read_sessions(files: list[SourceFile]) -> ReadResult:
 def _read_groups(
     order: list[Key], groups: dict[Key, list[SourceFile]], unread: dict[Key, str]
 ) -> dict[Key, Session | None]:
-    """Claude sessions of a device are read oldest-ending first, so that a resumed session's copy of an
-    earlier session's lines stays with the earlier one (see ``read_claude_session``)."""
+    """Sessions are read agent by agent (registry order), device by device, each agent's in its own order
+    (``Agent.read_order``: e.g. oldest-ending first, so that a resumed session's copy of an earlier
+    session's lines stays with the earlier one). ``claimed`` is shared by a device's sessions."""
     claimed: dict[str, dict[str, str]] = defaultdict(dict)
 
     def when(key: Key) -> str:
         main = next((f for f in groups[key] if f.kind == "main"), groups[key][0])
-        return tail_time(main.path) if key[1] == "claude_code" else ""
+        return agents.agent_named(key[1]).read_order(main)
 
     out: dict[Key, Session | None] = {}
-    for key in sorted(order, key=lambda k: (k[1] != "claude_code", k[0], when(k))):
+    for key in sorted(order, key=lambda k: (agents.rank(k[1]), k[0], when(k))):
         try:
             out[key] = _read_group(groups[key], claimed[key[0]])
         except OSError as e:
@@ -108,13 +107,11 @@ def _read_groups(
 
 
 def _read_group(files: list[SourceFile], claimed: dict[str, str]) -> Session | None:
-    if files[0].agent == "claude_code":
-        return read_claude_session(files, claimed=claimed)
-    return read_codex_session(files[0])
+    return agents.agent_named(files[0].agent).read_session(files, claimed)
 
 
 def _merge_same_device(result: ReadResult, session: Session) -> None:
-    """Two files with one session id on one device (e.g. a Codex copy): keep the longer one."""
+    """Two files with one session id on one device (e.g. a copied rollout): keep the longer one."""
     for i, other in enumerate(result.sessions):
         if (other.agent, other.id, other.device) == (session.agent, session.id, session.device):
             if len(session.turns) + len(session.usage) > len(other.turns) + len(other.usage):
@@ -136,8 +133,8 @@ def load_sessions(config: Config, *, date: dt.date | None = None, zone: ZoneInfo
         tz = zone or ZoneInfo("UTC")
         day_start = dt.datetime.combine(date, dt.time(), tzinfo=tz) - dt.timedelta(days=1)
         cutoff = int(day_start.timestamp() * 1e9)
-        recent = {(f.device, f.agent, session_id_for(f)) for f in files if f.mtime_ns >= cutoff}
-        files = [f for f in files if f.mtime_ns >= cutoff or (f.device, f.agent, session_id_for(f)) in recent]
+        recent = {(f.device, f.agent, _session_key(f)) for f in files if f.mtime_ns >= cutoff}
+        files = [f for f in files if f.mtime_ns >= cutoff or (f.device, f.agent, _session_key(f)) in recent]
     result = _read_sessions(files)
     if date is not None:
         tz = zone or ZoneInfo("UTC")
@@ -148,6 +145,10 @@ def load_sessions(config: Config, *, date: dt.date | None = None, zone: ZoneInfo
     result.unread = [UnreadFile(path=p, reason=why) for p, why in found.unread] + result.unread
     warn_skipped(result)
     return result
+
+
+def _session_key(f: SourceFile) -> str:
+    return agents.agent_named(f.agent).session_key(f)
 
 
 def _active_elsewhere(sessions: list[Session], date: dt.date, zone: ZoneInfo) -> set[str]:

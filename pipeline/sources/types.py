@@ -11,7 +11,9 @@ from pydantic import BaseModel, Field
 from pipeline.sources.files import DiscoveryResult, FileKind, SourceFile
 from schemas.transcript import Agent, Session, SkippedLines, UnreadFile, UsageEvent
 
-__all__ = ["DiscoveryResult", "FileKind", "FileUsage", "ReadResult", "SourceFile", "UsageRows"]
+__all__ = ["DiscoveryResult", "FileKind", "FileUsage", "ReadResult", "SourceFile", "UsageRows", "rows_of"]
+
+FIELD_ORDER = tuple(UsageEvent.model_fields)  # a usage row holds a UsageEvent's values in this order
 
 
 class FileUsage(BaseModel):
@@ -32,7 +34,7 @@ class FileUsage(BaseModel):
 @dataclass
 class UsageRows:
     """The usage fast path's light result for one file: rows of ``UsageEvent`` field values in field
-    order (``claude_usage.FIELD_ORDER``), no pydantic object per event."""
+    order (``FIELD_ORDER``), no pydantic object per event."""
 
     path: str
     agent: Agent
@@ -48,3 +50,17 @@ class ReadResult:
     sessions: list[Session] = field(default_factory=list)
     skipped: list[SkippedLines] = field(default_factory=list)
     unread: list[UnreadFile] = field(default_factory=list)  # files and folders not read, whole or in part
+
+
+def rows_of(fu: FileUsage) -> UsageRows:
+    """A reader's FileUsage as plain rows: for an agent without a row-level scanner of its own."""
+    rows = [tuple(getattr(e, k) for k in FIELD_ORDER) for e in fu.events]
+    return UsageRows(
+        path=fu.path,
+        agent=fu.agent,
+        session_id=fu.session_id,
+        start=fu.start,
+        end=fu.end,
+        skipped=fu.skipped,
+        rows=rows,
+    )

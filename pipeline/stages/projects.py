@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ClassVar, cast, get_args
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
 
+import pipeline.sources.agents as agents
 from pipeline.llm.types import TextBlock
 from pipeline.stages.base import (
     LANG_NAMES,
@@ -144,8 +145,9 @@ def sessions_by_project(day: DayInputs) -> dict[str, list[SessionInfo]]:
 
 
 def _agents(infos: Sequence[SessionInfo]) -> list[Agent]:
-    valid = get_args(Agent)
-    return cast(list[Agent], sorted({i.agent for i in infos if i.agent in valid}))
+    """The registered agents among the sessions (a stray name from the model is dropped)."""
+    valid = {a.name for a in agents.AGENTS}
+    return sorted({i.agent for i in infos if i.agent in valid})
 
 
 # ---------------------------------------------------------------- the stage

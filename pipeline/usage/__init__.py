@@ -1,7 +1,7 @@
 """Usage and cost accounting (no LLM): global dedup, day buckets, pricing, the file index.
 
 For other modules:
-- ``dedup_events(events)``: the global Claude/Codex dedup rule; events in config/device order.
+- ``dedup_events(events)``: the global dedup, each agent by its own rule; events in config/device order.
 - ``cost_of(events, overrides=None, when=None) -> (total_tokens, cost | None)`` of already-deduped events,
   at the prices of ``when`` (a usage day: ``aggregate.day_instant(day)``; None: now).
 - ``build_usage_report(config, date=, zone=, index_path=None)`` / ``build_usage_range(config, since=,

@@ -9,30 +9,19 @@ and ``total_cost_usd`` sum the PRICED parts; when a part is unpriced its model i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from pipeline.pricing import AGENT_PROVIDERS, Tokens, price_many, priced_as
+import pipeline.sources.agents as agents
+from pipeline.pricing import Tokens, price_many, priced_as
+from pipeline.sources.agents import Agent
 from pipeline.usage.events import EventLike
 from schemas.config import PriceOverride
-from schemas.usage import (
-    ClaudeAgentUsage,
-    ClaudeTokens,
-    ClaudeTotals,
-    CodexAgentUsage,
-    CodexTokens,
-    UsageReport,
-)
+from schemas.usage import AgentUsage, TokenRow, UsageReport
 
 Overrides = Mapping[str, PriceOverride] | None
-
-SUBAGENT_NOTE = (
-    "Claude subagent output tokens are a lower bound: subagent transcripts never get their final usage "
-    'written (README, section "How the figures are counted").'
-)
 
 
 def local_date(e: EventLike, zone: ZoneInfo) -> date:
@@ -46,20 +35,19 @@ def bucket_by_day(events: Iterable[EventLike], zone: ZoneInfo) -> dict[date, lis
     return days
 
 
-def tokens_of(e: EventLike) -> Tokens:
-    """One event in the pricing partition (Codex input includes cached; Claude input excludes it)."""
-    if e.agent == "codex":
-        cached = min(e.cached_input_tokens, e.input_tokens)
-        return Tokens(e.input_tokens - cached, e.output_tokens, 0, 0, cached)
-    w1 = e.cache_write_1h_tokens
-    return Tokens(e.input_tokens, e.output_tokens, e.cache_write_5m_tokens + w1, w1, e.cache_read_tokens)
-
-
 def total_tokens(e: EventLike) -> int:
-    """Claude: input + output + cache write + cache read. Codex: input (with cached) + output."""
-    if e.agent == "codex":
-        return e.input_tokens + e.output_tokens
-    return e.line_total
+    """The event's tokens as its agent counts them (``Agent.total_tokens``)."""
+    return agents.agent_named(e.agent).total_tokens(e)
+
+
+def by_agent(events: Iterable[EventLike]) -> dict[str, list[EventLike]]:
+    """Events split by agent, agents in registry order (an unregistered agent is an error)."""
+    groups: dict[str, list[EventLike]] = defaultdict(list)
+    for e in events:
+        groups[e.agent].append(e)
+    for name in groups:
+        agents.agent_named(name)  # raises for an agent no adapter declares
+    return {name: groups[name] for name in sorted(groups, key=agents.rank)}
 
 
 def day_instant(day: date) -> datetime:
@@ -72,14 +60,16 @@ def cost_of(
 ) -> tuple[int, Decimal | None]:
     """Total tokens and cost of already-deduped events at the prices of ``when`` (the usage day's
     ``day_instant``; None: now); cost None if any of them cannot be priced."""
-    by_model: dict[tuple[str, str], list[Tokens]] = defaultdict(list)
     tokens = 0
-    for e in events:
-        tokens += total_tokens(e)
-        by_model[(e.agent, e.model)].append(tokens_of(e))
+    by_model: dict[tuple[str, str], list[Tokens]] = defaultdict(list)
+    for name, evs in by_agent(events).items():
+        agent = agents.agent_named(name)
+        for e, t in zip(evs, agent.priced_tokens(evs), strict=True):
+            tokens += agent.total_tokens(e)
+            by_model[(agent.provider, e.model)].append(t)
     cost = Decimal(0)
-    for (agent, model), calls in by_model.items():
-        c = price_many(calls, model=model, provider=AGENT_PROVIDERS[agent], overrides=overrides, when=when)
+    for (provider, model), calls in by_model.items():
+        c = price_many(calls, model=model, provider=provider, overrides=overrides, when=when)
         if c is None:
             return tokens, None
         cost += c
@@ -89,8 +79,8 @@ def cost_of(
 class _Priced:
     """Per-model cost cache for one agent of one day, so device rows reuse model prices exactly."""
 
-    def __init__(self, agent: str, overrides: Overrides, when: datetime) -> None:
-        self.provider = AGENT_PROVIDERS[agent]
+    def __init__(self, agent: Agent, overrides: Overrides, when: datetime) -> None:
+        self.provider = agent.provider
         self.overrides = overrides
         self.when = when
         self.unpriced: set[str] = set()
@@ -118,53 +108,28 @@ def _f(d: Decimal | None) -> float | None:
     return None if d is None else float(d)
 
 
-def _claude_row(events: Sequence[EventLike], cost: Decimal | None) -> ClaudeTokens:
-    inp = out = w5 = w1 = read = 0
-    for e in events:
-        inp += e.input_tokens
-        out += e.output_tokens
-        w5 += e.cache_write_5m_tokens
-        w1 += e.cache_write_1h_tokens
-        read += e.cache_read_tokens
-    return ClaudeTokens(
-        input_tokens=inp,
-        output_tokens=out,
-        cache_creation_tokens=w5 + w1,
-        cache_creation_1h_tokens=w1,
-        cache_read_tokens=read,
-        total_tokens=inp + out + w5 + w1 + read,
+def _row(agent: Agent, events: Sequence[EventLike], cost: Decimal | None, *, rates: bool = False) -> TokenRow:
+    """The agent's counts of these events (``Agent.count``), its total, the cost; with ``rates`` (its
+    totals row) its rates too."""
+    counts = agent.count(events)
+    return TokenRow(
+        tokens=counts,
+        total_tokens=agent.total_of(counts),
         cost_usd=_f(cost),
         responses=len(events),
-    )
-
-
-def _codex_row(events: Sequence[EventLike], cost: Decimal | None) -> CodexTokens:
-    inp = cached = out = reasoning = 0
-    for e in events:
-        inp += e.input_tokens
-        cached += e.cached_input_tokens
-        out += e.output_tokens
-        reasoning += e.reasoning_tokens
-    return CodexTokens(
-        input_tokens=inp,
-        cached_input_tokens=cached,
-        output_tokens=out,
-        reasoning_tokens=reasoning,
-        total_tokens=inp + out,
-        cost_usd=_f(cost),
-        responses=len(events),
+        rates={k: None if v is None else float(v) for k, v in agent.rates(counts).items()} if rates else {},
     )
 
 
 Grouped = dict[str, list[tuple[EventLike, Tokens]]]
 
 
-def _groups(events: Sequence[EventLike]) -> tuple[Grouped, Grouped]:
+def _groups(agent: Agent, events: Sequence[EventLike]) -> tuple[Grouped, Grouped]:
     """Events with their priced tokens (computed once), by model and by device."""
     models: Grouped = defaultdict(list)
     devices: Grouped = defaultdict(list)
-    for e in events:
-        pair = (e, tokens_of(e))
+    for pair in zip(events, agent.priced_tokens(events), strict=True):
+        e = pair[0]
         models[e.model].append(pair)
         devices[e.device].append(pair)
     return models, devices
@@ -177,18 +142,15 @@ def _tokens_by_model(pairs: Sequence[tuple[EventLike, Tokens]]) -> dict[str, lis
     return out
 
 
-Row = TypeVar("Row", ClaudeTokens, CodexTokens)
-
-
 def _agent_rows(
-    events: Sequence[EventLike], priced: _Priced, make: Callable[[Sequence[EventLike], Decimal | None], Row]
-) -> tuple[dict[str, Row], dict[str, Row], Decimal | None]:
-    models, devices = _groups(events)
-    model_rows: dict[str, Row] = {}
+    agent: Agent, events: Sequence[EventLike], priced: _Priced
+) -> tuple[dict[str, TokenRow], dict[str, TokenRow], Decimal | None]:
+    models, devices = _groups(agent, events)
+    model_rows: dict[str, TokenRow] = {}
     costs: dict[str, Decimal] = {}
     for model, pairs in models.items():
         c = priced.cost({model: [t for _, t in pairs]})
-        model_rows[model] = make([e for e, _ in pairs], c)
+        model_rows[model] = _row(agent, [e for e, _ in pairs], c)
         if c is not None:
             costs[model] = c
     total = sum(costs.values(), Decimal(0)) if costs else None
@@ -198,7 +160,7 @@ def _agent_rows(
     # biggest cost first, as the reference reports list them; unpriced models last
     model_rows = dict(sorted(model_rows.items(), key=lambda kv: (-(costs.get(kv[0], Decimal(-1))), kv[0])))
     device_rows = {
-        dev: make([e for e, _ in pairs], priced.cost(_tokens_by_model(pairs)))
+        dev: _row(agent, [e for e, _ in pairs], priced.cost(_tokens_by_model(pairs)))
         for dev, pairs in devices.items()
     }
     return model_rows, device_rows, total
@@ -214,28 +176,33 @@ def build_day(
 ) -> UsageReport:
     """The report for one day from deduped events already bucketed to that local day, priced at that day
     (``day_instant``)."""
-    claude_ev = [e for e in events if e.agent == "claude_code"]
-    codex_ev = [e for e in events if e.agent == "codex"]
+    groups = by_agent(events)
     when = day_instant(day)
-    pc, px = _Priced("claude_code", overrides, when), _Priced("codex", overrides, when)
-    cm, cd, ctot = _agent_rows(claude_ev, pc, _claude_row)
-    xm, xd, xtot = _agent_rows(codex_ev, px, _codex_row)
     order = {d: i for i, d in enumerate(device_order or [])}
 
-    def by_config(rows: dict[str, Row]) -> dict[str, Row]:
+    def by_config(rows: dict[str, TokenRow]) -> dict[str, TokenRow]:
         return dict(sorted(rows.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
 
-    ctotals = ClaudeTotals(**_claude_row(claude_ev, ctot).model_dump())
-    written_read = ctotals.cache_read_tokens + ctotals.cache_creation_tokens
-    ctotals.cache_hit_rate = ctotals.cache_read_tokens / written_read if written_read else None
     report = UsageReport(date=day.isoformat(), timezone=timezone)
-    report.agents.claude_code = ClaudeAgentUsage(models=cm, devices=by_config(cd), totals=ctotals)
-    report.agents.codex = CodexAgentUsage(models=xm, devices=by_config(xd), totals=_codex_row(codex_ev, xtot))
-    parts = [c for c in (ctot, xtot) if c is not None]
+    parts: list[Decimal] = []
+    unpriced: set[str] = set()
+    fallbacks: dict[str, str] = {}
+    notes: list[str] = []
+    for agent in agents.AGENTS:  # every agent listed, one without usage with zero rows
+        evs = groups.pop(agent.name, [])
+        priced = _Priced(agent, overrides, when)
+        models, devices, total = _agent_rows(agent, evs, priced)
+        totals = _row(agent, evs, total, rates=True)
+        report.agents[agent.name] = AgentUsage(models=models, devices=by_config(devices), totals=totals)
+        if total is not None:
+            parts.append(total)
+        unpriced |= priced.unpriced
+        fallbacks |= priced.fallbacks
+        notes += agent.notes(evs)
     report.total_cost_usd = _f(sum(parts, Decimal(0))) if parts or not events else None
-    report.unpriced_models = sorted(pc.unpriced | px.unpriced)
-    report.priced_as = dict(sorted({**pc.fallbacks, **px.fallbacks}.items()))
-    report.notes = _notes(claude_ev, codex_ev, report.unpriced_models)
+    report.unpriced_models = sorted(unpriced)
+    report.priced_as = dict(sorted(fallbacks.items()))
+    report.notes = notes + _unpriced_note(report.unpriced_models)
     report.notes += [fallback_note(model, family) for model, family in report.priced_as.items()]
     return report
 
@@ -244,18 +211,11 @@ def fallback_note(model: str, family: str) -> str:
     return f"{model} is priced as {family}: genai-prices has no price for the dated name."
 
 
-def _notes(claude_ev: Sequence[EventLike], codex_ev: Sequence[EventLike], unpriced: list[str]) -> list[str]:
-    notes: list[str] = []
-    if any(e.is_sidechain for e in claude_ev):
-        notes.append(SUBAGENT_NOTE)
-    if unpriced:
-        notes.append(
-            "No price known for "
-            + ", ".join(unpriced)
-            + ": their cost is null, and device rows, agent totals "
-            "and total_cost_usd cover the priced models only (a lower bound). Add a [prices] entry to the "
-            "config to price them."
-        )
-    if any(e.model_approximate for e in codex_ev):
-        notes.append("Some Codex usage predates any turn_context: its model is a guess (approximate).")
-    return notes
+def _unpriced_note(unpriced: list[str]) -> list[str]:
+    if not unpriced:
+        return []
+    return [
+        "No price known for " + ", ".join(unpriced) + ": their cost is null, and device rows, agent totals "
+        "and total_cost_usd cover the priced models only (a lower bound). Add a [prices] entry to the "
+        "config to price them."
+    ]

@@ -143,6 +143,7 @@ class Built:
 def _report_code() -> str:
     usage = Path(__file__).resolve().parent
     paths = [*usage.glob("*.py"), usage.parent / "pricing.py", usage.parent.parent / "schemas" / "usage.py"]
+    paths += (usage.parent / "sources").glob("*/adapter.py")  # each agent's columns and rows
     return code_hash(paths)
 
 

@@ -24,9 +24,10 @@ from typing import Any
 
 import orjson
 
+import pipeline.sources.agents as agents
 from pipeline.paths import user_cache_dir
 from pipeline.sources.types import FileUsage, SourceFile, UsageRows
-from pipeline.usage.dedup import dedup_claude, dedup_codex
+from pipeline.usage.dedup import SYNTHETIC
 from pipeline.usage.events import FIELDS, SESSION_INDEX, TS_INDEX, Ev, from_event
 from schemas.transcript import SkippedLines
 
@@ -56,9 +57,10 @@ def code_hash(paths: Iterable[Path]) -> str:
 _PKG = Path(__file__).resolve().parent.parent  # pipeline/
 # What decides a file's stored usage: the readers, the per-file reduction, the event shape.
 INDEX_CODE = [
-    *(_PKG / "sources").glob("*.py"),
+    *(_PKG / "sources").rglob("*.py"),
     _PKG / "usage" / "index.py",
     _PKG / "usage" / "dedup.py",
+    _PKG / "usage" / "rules.py",
     _PKG / "usage" / "events.py",
     _PKG.parent / "schemas" / "transcript.py",
 ]
@@ -75,11 +77,8 @@ def default_index_path() -> Path:
 
 def reduce_file(fu: FileUsage) -> FileEvents:
     """The file's events reduced per dedup key (equivalent under the global rule; see the module doc)."""
-    evs = [from_event(e) for e in fu.events]
-    if fu.agent == "claude_code":
-        events = dedup_claude(e for e in evs if e.model != "<synthetic>")
-    else:
-        events = dedup_codex(evs)
+    evs = [from_event(e) for e in fu.events if e.model != SYNTHETIC]
+    events = agents.agent_named(fu.agent).dedup(evs)
     return FileEvents(path=fu.path, start=fu.start, end=fu.end, skipped=fu.skipped, events=events)
 
 
@@ -87,7 +86,7 @@ def reduce_rows(ur: UsageRows) -> FileEvents:
     """``reduce_file`` over the fast path's plain rows (no pydantic object per event; the rows never hold
     ``<synthetic>`` lines: the scan leaves them out)."""
     evs = list(map(Ev._make, ur.rows))
-    events = dedup_claude(evs) if ur.agent == "claude_code" else dedup_codex(evs)
+    events = agents.agent_named(ur.agent).dedup(evs)
     return FileEvents(path=ur.path, start=ur.start, end=ur.end, skipped=ur.skipped, events=events)
 
 

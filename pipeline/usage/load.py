@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import pipeline.sources.agents as agents
 import pipeline.sources.usage_rows  # noqa: F401  (loaded here, before the pool forks: not in each worker)
 from pipeline import log, sources
 from pipeline.sources.types import SourceFile
@@ -95,8 +96,9 @@ def _read_all(
 ) -> Iterator[tuple[int, bytes | str]]:
     """(index in ``todo``, blob) as they arrive: the caller decodes while the workers go on reading.
     ``meanwhile`` runs in this process once the workers have their work (before any result is awaited)."""
-    if n > 1 and any(f.agent == "codex" for f in todo):
-        import pipeline.sources.codex  # noqa: F401  (as usage_rows above: once here, not in each worker)
+    if n > 1:  # each agent's usage reader loaded once here, before the fork, not in each worker
+        for name in sorted({f.agent for f in todo}, key=agents.rank):
+            agents.agent_named(name).preload()
     if n <= 1:
         if meanwhile is not None:
             meanwhile()

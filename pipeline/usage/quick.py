@@ -50,7 +50,7 @@ def _digest(parts: object) -> str:
 def code_digest() -> str:
     """The code that decides a usage answer, and the installed price tables (by file size and mtime)."""
     h = hashlib.sha1()
-    paths = sorted(p for d in _CODE_DIRS for p in d.glob("*.py")) + _CODE_FILES
+    paths = sorted(p for d in _CODE_DIRS for pat in ("*.py", "*/*.py") for p in d.glob(pat)) + _CODE_FILES
     for p in paths:
         h.update(p.name.encode())
         h.update(p.read_bytes())

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-_NOT_SUMMED = ("cost_share", "cache_hit_rate")
+import pipeline.sources.agents as registry
+from pipeline.sources.agents import Agent
 
 
 def is_active(day: dict[str, Any]) -> bool:
@@ -17,21 +18,21 @@ def is_active(day: dict[str, Any]) -> bool:
     return any((a.get("totals") or {}).get("responses") for a in (day.get("agents") or {}).values())
 
 
-def sum_rows(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Field-wise sums of token rows; a cost is None (unknown) as soon as one part is unknown."""
+def sum_rows(rows: Iterable[dict[str, Any]], agent: Agent | None = None) -> dict[str, Any]:
+    """Field-wise sums of token rows (whole numbers) and costs (None, unknown, as soon as one part is);
+    shares and rates are not summed: with ``agent``, its rates (``Agent.rates``) of the sums follow."""
     out: dict[str, Any] = {}
     for row in rows:
         for key, value in row.items():
-            if key in _NOT_SUMMED or isinstance(value, bool):
+            if key == "cost_share" or isinstance(value, bool):
                 continue
             if key.startswith("cost") or key.endswith("cost_usd"):
                 known = key not in out or out[key] is not None
                 out[key] = None if value is None or not known else out.get(key, 0.0) + value
             elif isinstance(value, int):
                 out[key] = out.get(key, 0) + value
-    if "cache_read_tokens" in out and "cache_creation_tokens" in out:
-        seen = out["cache_read_tokens"] + out["cache_creation_tokens"]
-        out["cache_hit_rate"] = out["cache_read_tokens"] / seen if seen else None
+    if agent is not None and out:
+        out |= agent.rates(out)
     return out
 
 
@@ -43,7 +44,7 @@ def range_totals(days: Sequence[dict[str, Any]]) -> dict[str, Any]:
             totals = usage.get("totals") or {}
             if totals.get("responses"):  # an idle agent's cost is null, not unknown
                 agents.setdefault(name, []).append(totals)
-    per_agent = {name: sum_rows(rows) for name, rows in agents.items()}
+    per_agent = {name: sum_rows(rows, registry.agent_named(name)) for name, rows in agents.items()}
     costs = [d.get("total_cost_usd") for d in days]
     return {
         "days": len(days),

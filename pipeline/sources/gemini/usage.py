@@ -200,7 +200,7 @@ def read_gemini_usage(f: SourceFile) -> FileUsage:
 
 
 def read_gemini_usage_rows(f: SourceFile, field_order: tuple[str, ...]) -> UsageRows:
-    """The same usage as plain rows in ``field_order`` (the index's ``claude_usage.FIELD_ORDER``)."""
+    """The same usage as plain rows in ``field_order`` (the index's ``sources.types.FIELD_ORDER``)."""
     fu = read_gemini_usage(f)
     return UsageRows(
         path=fu.path,

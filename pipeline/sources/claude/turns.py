@@ -11,8 +11,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from pipeline.sources.claude_content import ResultPiece, user_pieces
-from pipeline.sources.claude_usage import SYNTHETIC
+from pipeline.sources.claude.content import ResultPiece, user_pieces
+from pipeline.sources.claude.usage import SYNTHETIC
 from pipeline.sources.text import clean
 from schemas.transcript import ToolCall, Turn
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from pipeline.sources.codex_records import Record, iter_codex
-from pipeline.sources.codex_usage import CodexUsage
+from pipeline.sources.codex.records import Record, iter_codex
+from pipeline.sources.codex.usage import CodexUsage
 from pipeline.sources.jsonl import has_problems
 from pipeline.sources.text import clean, image_block_placeholder
 from pipeline.sources.types import FileUsage, SourceFile

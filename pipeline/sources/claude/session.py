@@ -3,7 +3,7 @@
 One session = its main file plus its subagent files (``<session>/subagents/agent-*.jsonl`` or old
 ``agent-*.jsonl`` beside the session). Subagent turns are folded under the Task/Agent call that started
 them; inline ``isSidechain`` lines (old layout) are folded the same way. Usage: one event per top-level
-assistant line (see ``claude_usage``); subagent usage belongs to the parent session.
+assistant line (see ``claude.usage``); subagent usage belongs to the parent session.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any
 
 import orjson
 
-from pipeline.sources.claude_turns import TurnBuilder, renumber
-from pipeline.sources.claude_usage import SYNTHETIC, fallback_time, session_id_for, usage_event
+from pipeline.sources.claude import session_id_for
+from pipeline.sources.claude.turns import TurnBuilder, renumber
+from pipeline.sources.claude.usage import SYNTHETIC, fallback_time, usage_event
 from pipeline.sources.jsonl import has_problems, iter_records, note_unknown
 from pipeline.sources.text import parse_ts
 from pipeline.sources.types import SourceFile

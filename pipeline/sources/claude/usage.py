@@ -15,7 +15,8 @@ from typing import Any
 
 from orjson import JSONDecodeError, loads
 
-from pipeline.sources.claude_usage_line import (
+from pipeline.sources.claude import session_id_for
+from pipeline.sources.claude.usage_line import (
     SYNTHETIC,
     AssistantLine,
     Row,
@@ -32,7 +33,7 @@ from pipeline.sources.jsonl import (
     parse_line,
 )
 from pipeline.sources.text import parse_ts
-from pipeline.sources.types import FileUsage, SourceFile
+from pipeline.sources.types import FileUsage, SourceFile, UsageRows
 from pipeline.sources.usage_checks import claude_usage_invalid as usage_invalid
 from schemas.transcript import SkippedLines, UsageEvent
 
@@ -153,13 +154,6 @@ def dedup_key(rec: dict[str, Any], message: dict[str, Any]) -> str | None:
         return f"{mid}:{rid}" if isinstance(rid, str) and rid else mid
     uuid = rec.get("uuid")
     return uuid if isinstance(uuid, str) and uuid else None
-
-
-def session_id_for(f: SourceFile) -> str:
-    """Main files: the file name; subagent files: the parent session (filled from lines when unknown)."""
-    if f.kind == "subagent":
-        return f.parent_session_id or ""
-    return (f.real_name or f.path.name).split(".", 1)[0]  # a symlink: the real file's id
 
 
 def fallback_time(f: SourceFile) -> datetime:
@@ -415,3 +409,17 @@ def _ts_in(block: bytes, lo: int, hi: int) -> bytes | None:
 
 def _ts_from_bytes(value: bytes | None) -> datetime | None:
     return parse_ts(value.decode("ascii", "replace")) if value else None
+
+
+def usage_rows(f: SourceFile) -> UsageRows:
+    """The fast path's rows as the index takes them (``sources.usage_rows.read_usage_rows``)."""
+    scan = scan_claude_usage(f)
+    return UsageRows(
+        path=str(f.path),
+        agent="claude_code",
+        session_id=scan.session_id,
+        start=scan.start,
+        end=scan.end,
+        skipped=scan.skipped,
+        rows=scan.rows,
+    )

@@ -2,7 +2,7 @@
 
 msgspec decodes only the fields below and skips the rest of the line (the message content, often most
 of its bytes) without building Python objects for it: about half the cost of ``orjson.loads`` plus the
-dict walk of ``claude_usage.usage_row`` per line. The types are strict on purpose: a line whose fields
+dict walk of ``claude.usage.usage_row`` per line. The types are strict on purpose: a line whose fields
 have any other shape (a float token count, ``true`` for an int, a number for an id or a timestamp)
 raises, and the caller takes the general path (``orjson`` and ``usage_row``), so both paths give the
 same row for every line. (One difference is left: msgspec accepts a number beyond the double range, such
@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import msgspec
 
 SYNTHETIC = "<synthetic>"
-# One usage row: the values of ``UsageEvent`` (and of the index's ``Ev``) in ``claude_usage.FIELD_ORDER``.
+# One usage row: the values of ``UsageEvent`` (and of the index's ``Ev``) in ``claude.usage.FIELD_ORDER``.
 Row = tuple[Any, ...]
 
 
@@ -76,7 +76,7 @@ Unexpected = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 def line_row(
     line: AssistantLine, *, ts: datetime, session_id: str, device: str, path: str, sidechain: bool
 ) -> Row | None:
-    """``claude_usage.usage_row`` of a typed line: the same row, or None (no usage, synthetic, not
+    """``claude.usage.usage_row`` of a typed line: the same row, or None (no usage, synthetic, not
     assistant, an API error)."""
     message = line.message
     if line.type != "assistant" or message is None:
