@@ -21,20 +21,12 @@ from typing import Any
 from pipeline.llm.costing import call_cost
 from pipeline.llm.factory import PROVIDERS
 from pipeline.llm.types import LLMRequest, ToolSpec, Usage
+from pipeline.stages.registry import STAGES
 from pipeline.tokens import count_tokens, estimate_model_tokens
 
-# Typical output tokens of one answer per stage (the reference answers of the fixture day run 300-1,200; the
-# session reduce of the fixture day's 3-chunk session: ~2,000).
-TYPICAL_OUTPUT = {
-    "facts": 350,
-    "tasks": 900,
-    "issues": 800,
-    "human_ai": 900,
-    "takeaways": 450,
-    "session": 2200,
-    "projects": 700,
-    "overview": 1000,
-}
+# Typical output tokens of one answer, as each stage declares it (``typical_output``); a name the registry does
+# not know (an old plan's) gets DEFAULT_OUTPUT.
+TYPICAL_OUTPUT: dict[str, int] = {name: cls.typical_output for name, cls in STAGES.items()}
 DEFAULT_OUTPUT = 700
 
 

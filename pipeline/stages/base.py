@@ -123,6 +123,9 @@ class DayInputs:
 class ChunkStage:
     name: ClassVar[str]
     output_model: ClassVar[type[BaseModel]]
+    # Output tokens of a typical answer, for the cost estimate (the reference answers of the fixture day run
+    # 300-1,200; the session reduce of its 3-chunk session ~2,000).
+    typical_output: ClassVar[int] = 700
     scope: ClassVar[str] = "chunk"
     depends_on: ClassVar[tuple[str, ...]] = ()
     # The report sections the merged session result feeds: (DailyReport field, attribute of the merged
@@ -172,6 +175,7 @@ class SessionParts:
 class SessionStage:
     name: ClassVar[str]
     output_model: ClassVar[type[BaseModel]]
+    typical_output: ClassVar[int] = 700
     scope: ClassVar[str] = "session"
     depends_on: ClassVar[tuple[str, ...]] = ()
 
@@ -189,6 +193,7 @@ class SessionStage:
 class DayStage:
     name: ClassVar[str]
     output_model: ClassVar[type[BaseModel]]
+    typical_output: ClassVar[int] = 700
     scope: ClassVar[str] = "day"
     depends_on: ClassVar[tuple[str, ...]] = ()
 
