@@ -115,9 +115,10 @@ def quick_exit() -> None:  # pragma: no cover - ends the process
 
 def run() -> bool:
     """Run the command line; True when the light ``usage`` path answered it (see ``main``)."""
+    from pipeline.commands.sessions_fast import answer as sessions_answer
     from pipeline.commands.usage_fast import answer, run_light
 
-    if answer(sys.argv[1:]) or run_light(sys.argv[1:]):
+    if answer(sys.argv[1:]) or run_light(sys.argv[1:]) or sessions_answer(sys.argv[1:]):
         return True
     from pipeline.errors import DailyReportError
 

@@ -1,6 +1,6 @@
 """The day editor: the step between the merged sessions and the report.
 
-For each section (tasks, issues, human-vs-AI topics, AI limitations, takeaways) it
+For each item section of the report (``report.sections``: tasks, issues, topics, limitations…) it
 1. collects the sessions' items in report session order, with their provenance;
 2. merges items that say the same across sessions or devices into one, keeping both provenances
    (``also_in`` / ``also_on``), with the near-duplicate test the chunk merges use (``stages.merge``);
@@ -14,15 +14,14 @@ themselves (``ChunkStage.report_sections``); this module names no stage.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from pipeline.editor_score import score
+from pipeline.report.sections import MergeRule, merge_rules
 from pipeline.stages.merge import (
-    DUP_THRESHOLD,
     as_model,
     combine_provenance,
     is_near_duplicate,
@@ -33,34 +32,15 @@ from schemas.config import ReportConfig
 from schemas.report import (
     DayItems,
     ReportIssue,
-    ReportLimitation,
-    ReportTakeaway,
     ReportTask,
-    ReportTopic,
     SessionSummary,
 )
 
 T = TypeVar("T", bound=BaseModel)
 
 
-@dataclass(frozen=True)
-class Section:
-    """How one report section is merged: the item model, the text that identifies an item, the text fields
-    that measure how much it says, and the similarity needed to call two items the same."""
-
-    model: type[BaseModel]
-    key: Callable[[Any], str]
-    fields: tuple[str, ...]
-    threshold: float = DUP_THRESHOLD
-
-
-SECTIONS: dict[str, Section] = {
-    "tasks": Section(ReportTask, lambda t: t.title, ("title", "details"), threshold=0.88),
-    "issues": Section(ReportIssue, lambda i: i.problem, ("problem", "cause", "solution", "key_insight")),
-    "human_vs_ai": Section(ReportTopic, lambda t: t.topic, ("topic", "human", "ai", "analysis")),
-    "ai_limitations": Section(ReportLimitation, lambda x: x.limitation, ("limitation",)),
-    "takeaways": Section(ReportTakeaway, lambda x: x.text, ("text",)),
-}
+Section = MergeRule  # how one report section is merged (declared in the rendering map)
+SECTIONS: dict[str, MergeRule] = merge_rules()
 
 
 def section_feeds() -> dict[str, list[tuple[str, str | None]]]:
@@ -95,7 +75,7 @@ def edit_day(
             item for stage, attr in feeds for item in collect(spec.model, results.get(stage, {}), order, attr)
         ]
         merged = merge_across_sessions(items, spec, order)
-        out[section] = select(merged, cap=caps[section], weight=weight, fair=section == "tasks")
+        out[section] = select(merged, cap=caps[section], weight=weight, fair=spec.fair)
     return DayItems(**out, caps=caps)
 
 

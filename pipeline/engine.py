@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline import log
 from pipeline.errors import BudgetExceededError
@@ -33,6 +33,7 @@ from pipeline.plan import (
     prepare_day,
     resolve_target,
 )
+from pipeline.prepared import PreparedMemo
 from pipeline.reduce import resolve_projects, run_session_stages
 from pipeline.runstate import (
     RunState,
@@ -42,10 +43,11 @@ from pipeline.runstate import (
     merge_chunk_stages,
     select_stages,
 )
-from pipeline.tokens import count_tokens
 from schemas.config import Config
-from schemas.report import DailyReport, Failure, Generation
 from schemas.transcript import UnreadFile
+
+if TYPE_CHECKING:  # the report schemas load when a report is built, not for a dry run
+    from schemas.report import DailyReport, Failure, Generation
 
 
 @dataclass
@@ -204,8 +206,9 @@ def estimate_run(run: RunState, chunk_planned: Sequence[Planned], *, cached: set
     from pipeline.tokens import estimate_model_tokens
 
     session_scoped = {s.name for s in run.session_stages}
+    memo = PreparedMemo.beside(run.opts.cache_path or run.config.cache_path) if run.day.sessions else None
     for stage in [*run.session_stages, *run.day_stages]:
-        if not run.day.sessions:
+        if memo is None:  # no sessions
             continue
         per_session = [len(s.chunks) for s in run.day.sessions]
         if stage.scope == "session":  # one request per session of several chunks, over its chunk answers
@@ -213,13 +216,15 @@ def estimate_run(run: RunState, chunk_planned: Sequence[Planned], *, cached: set
         calls = len(per_session) if stage.scope == "session" else _day_calls(stage.name, run)
         if not calls:
             continue
-        prompt_tokens = count_tokens(run.prompts.system + run.prompts.by_stage[stage.name].text)
+        prompt_tokens = memo.count_tokens(run.prompts.system + run.prompts.by_stage[stage.name].text)
         deps = [d for d in stage.depends_on if d not in session_scoped]  # a reduce replaces, adds nothing
         prompts = prompt_tokens * (calls if stage.scope == "session" else 1)
         tokens = expected_day_input(deps, chunks_per_session=per_session, prompt_tokens=prompts)
         est.add_day_stage(
             stage.name, calls=calls, input_tokens=estimate_model_tokens(tokens, run.target.model)
         )
+    if memo is not None:
+        memo.close()
     return est.result([s.name for s in run.stages])
 
 
@@ -291,6 +296,7 @@ def _executor(run: RunState, cache: Any, ledger: Any, *, total: int) -> Executor
     return Executor(
         sender=sender,
         concurrency=run.config.llm.concurrency,
+        max_concurrency=run.config.llm.max_concurrency,
         refresh=run.refresh,
         offline=run.opts.offline,
         budget=Budget(limit=limit) if limit is not None else None,

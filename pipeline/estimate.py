@@ -15,25 +15,18 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from pipeline.llm.costing import call_cost
 from pipeline.llm.factory import PROVIDERS
-from pipeline.llm.types import LLMRequest, Usage
+from pipeline.llm.types import LLMRequest, ToolSpec, Usage
+from pipeline.stages.registry import STAGES
 from pipeline.tokens import count_tokens, estimate_model_tokens
 
-# Typical output tokens of one answer per stage (the reference answers of the fixture day run 300-1,200; the
-# session reduce of the fixture day's 3-chunk session: ~2,000).
-TYPICAL_OUTPUT = {
-    "facts": 350,
-    "tasks": 900,
-    "issues": 800,
-    "human_ai": 900,
-    "takeaways": 450,
-    "session": 2200,
-    "projects": 700,
-    "overview": 1000,
-}
+# Typical output tokens of one answer, as each stage declares it (``typical_output``); a name the registry does
+# not know (an old plan's) gets DEFAULT_OUTPUT.
+TYPICAL_OUTPUT: dict[str, int] = {name: cls.typical_output for name, cls in STAGES.items()}
 DEFAULT_OUTPUT = 700
 
 
@@ -87,6 +80,30 @@ class Estimate:
     def cost_usd(self) -> Decimal | None:
         return self.total().cost_usd
 
+    def as_json(self) -> dict[str, Any]:
+        """``run --dry-run --json``: every stage and the totals (``input_tokens`` includes the cache writes
+        and reads; ``cost_usd`` is null when a price is unknown)."""
+        return {
+            "provider": self.provider,
+            "model": self.model,
+            "batch": self.batch,
+            "stages": [_stage_json(s) for s in self.stages],
+            "totals": _stage_json(self.total()),
+        }
+
+
+def _stage_json(s: StageEstimate) -> dict[str, Any]:
+    return {
+        "stage": s.stage,
+        "requests": s.requests,
+        "cached": s.cached,
+        "input_tokens": s.input_tokens,
+        "cache_write_tokens": s.cache_write_tokens,
+        "cache_read_tokens": s.cache_read_tokens,
+        "output_tokens": s.output_tokens,
+        "cost_usd": None if s.cost_usd is None else float(s.cost_usd),
+    }
+
 
 def price_tokens(
     *,
@@ -112,18 +129,40 @@ def price_tokens(
 def _split_tokens(request: LLMRequest) -> tuple[int, int]:
     """(cacheable prefix tokens, the rest) as model tokens. With shared tools (chunk stages) the prefix is
     the tools' schemas + system + blocks up to the last cached block (providers render tools first); with
-    one schema per request that schema precedes the prompt and differs by stage, so it sits in the rest."""
+    one schema per request that schema precedes the prompt and differs by stage, so it sits in the rest.
+
+    Each part is counted on its own and remembered: the tools, the system text and a chunk's transcript are
+    the same over the five requests of a chunk (and the tools and system over the whole run)."""
     last_cached = max((i for i, b in enumerate(request.blocks) if b.cache), default=-1)
-    prefix = request.system + "".join(b.text for b in request.blocks[: last_cached + 1])
-    rest = "".join(b.text for b in request.blocks[last_cached + 1 :])
+    prefix = _count(request.system) + sum(_count(b.text) for b in request.blocks[: last_cached + 1])
+    rest = sum(_count(b.text) for b in request.blocks[last_cached + 1 :])
     if request.tools:
-        prefix = json.dumps([t.model_dump() for t in request.tools]) + prefix
+        prefix += _count(_tools_json(request.tools))
     else:
-        rest += json.dumps(request.output_schema)
+        rest += _count(json.dumps(request.output_schema))
     model = request.model
-    return estimate_model_tokens(count_tokens(prefix), model), estimate_model_tokens(
-        count_tokens(rest), model
-    )
+    return estimate_model_tokens(prefix, model), estimate_model_tokens(rest, model)
+
+
+@lru_cache(maxsize=64)  # requests come chunk by chunk: a chunk's parts are hot for five requests
+def _count(text: str) -> int:
+    return count_tokens(text)
+
+
+_TOOLS_JSON: dict[tuple[int, ...], tuple[Sequence[ToolSpec], str]] = {}
+
+
+def _tools_json(tools: Sequence[ToolSpec]) -> str:
+    """The tools' JSON, rendered once per tool list (a run's requests share the same ToolSpec objects)."""
+    ident = tuple(id(t) for t in tools)
+    hit = _TOOLS_JSON.get(ident)
+    if hit is not None and all(a is b for a, b in zip(hit[0], tools, strict=True)):
+        return hit[1]
+    text = json.dumps([t.model_dump() for t in tools])
+    if len(_TOOLS_JSON) > 16:
+        _TOOLS_JSON.clear()
+    _TOOLS_JSON[ident] = (list(tools), text)
+    return text
 
 
 PrefixId = tuple[str | None, int | None, str | None]

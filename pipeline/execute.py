@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline import log
 from pipeline.errors import MissingKeyError
+from pipeline.llm.pacing import AdaptiveLimit
 from pipeline.llm.types import LLMResponse
 from pipeline.plan import Planned
 
@@ -120,19 +121,28 @@ class Sender:
 
 @dataclass
 class Executor:
+    """Sends what the cache cannot answer. ``concurrency`` requests start at once; with a sender that takes
+    a limit (``bind_limit``), it adapts between that and ``max_concurrency`` (``pipeline.llm.pacing``)."""
+
     sender: Sender
     concurrency: int = 8
+    max_concurrency: int = 32
     refresh: frozenset[str] = frozenset()
     offline: bool = False
     budget: Budget | None = None
     on_outcome: Callable[[Outcome], None] | None = None
     breaker: CircuitBreaker | None = None  # open: nothing more is sent, the rest stays pending
     _stop: threading.Event = field(default_factory=threading.Event)
+    limit: AdaptiveLimit | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         bind = getattr(self.sender, "bind_stop", None)  # test fakes may not derive from Sender
         if bind is not None:
             bind(self._stop)
+        bind_limit = getattr(self.sender, "bind_limit", None)
+        if bind_limit is not None:
+            self.limit = AdaptiveLimit(start=self.concurrency, ceiling=self.max_concurrency)
+            bind_limit(self.limit)
         if self.breaker is not None:
             self.breaker.on_open = self._stop.set  # waits between retries end, no attempt starts
 
@@ -167,7 +177,8 @@ class Executor:
     def _send_all(self, planned: list[Planned]) -> dict[str, Outcome]:
         waves = _waves(planned)
         out: dict[str, Outcome] = {}
-        pool = ThreadPoolExecutor(max_workers=max(self.concurrency, 1), thread_name_prefix="llm")
+        workers = self.limit.ceiling if self.limit is not None else self.concurrency
+        pool = ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="llm")
         running: dict[Future[Outcome], list[Planned]] = {}
         try:
             for first, rest in waves:
@@ -336,6 +347,7 @@ class LLMSender(Sender):
     fresh: set[str] = field(default_factory=set)  # answered this run by a batch or an import: ledgered there
     redactor: Any = None  # an AnswerRedactor: every answer, sent or cached, passes it (None: built-in rules)
     stop: threading.Event | None = None  # the executor's: set on Ctrl-C, checked before every attempt
+    limit: AdaptiveLimit | None = None  # the executor's: bounds the attempts in flight
     claims: Any = None  # ``llm.claims.Claims`` over the cache: another run's request is not sent twice
 
     def bind_stop(self, stop: threading.Event) -> None:
@@ -348,13 +360,18 @@ class LLMSender(Sender):
         if self.claims is not None:
             self.claims.release(planned.key)
 
+    def bind_limit(self, limit: AdaptiveLimit) -> None:
+        """The executor's adaptive limit: every transport attempt takes one of its slots. (A sender
+        without this method gets a fixed pool of ``concurrency`` workers.)"""
+        self.limit = limit
+
     def _policy(self) -> Any:
         import dataclasses
 
         from pipeline.llm.retry import RetryPolicy
 
         policy = self.policy or RetryPolicy()
-        return dataclasses.replace(policy, stop=self.stop) if self.stop is not None else policy
+        return dataclasses.replace(policy, stop=self.stop or policy.stop, gate=self.limit or policy.gate)
 
     def _redactor(self) -> Any:
         from pipeline.llm.answer_redaction import default_answer_redactor

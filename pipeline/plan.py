@@ -10,9 +10,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 
 from pipeline import log
@@ -128,7 +130,21 @@ def skip_reason(session: Session, config: Config) -> str | None:
         return "too_few_prompts"
     if len(session.turns) < config.chunk.min_turns:
         return "too_small"
+    if config.chunk.skip_one_question and prompts == 1 and _one_line_question(session):
+        return "one_question"
     return None
+
+
+ONE_QUESTION_CHARS = 200
+
+
+def _one_line_question(session: Session) -> bool:
+    """One short, single-line prompt answered without a tool call: nothing for the report's stages."""
+    from pipeline.usage.sessions import tool_counts
+
+    text = (session.human_prompts[0].text or "").strip()
+    calls, _, _ = tool_counts(session.turns)
+    return calls == 0 and "\n" not in text and len(text) <= ONE_QUESTION_CHARS
 
 
 def select_sessions(sessions: Iterable[Session], opts: RunOptions) -> list[Session]:
@@ -146,9 +162,9 @@ def select_sessions(sessions: Iterable[Session], opts: RunOptions) -> list[Sessi
 def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
     """Load, filter, redact and chunk the day's sessions (one Redactor for the whole run)."""
     from pipeline.config import resolve_zone
+    from pipeline.prepared import PreparedMemo, prepare_session
     from pipeline.redact import Redactor
     from pipeline.sources import load_sessions
-    from pipeline.text import prepare_chunks
 
     zone = resolve_zone(config)
     read = load_sessions(config, date=Date.fromisoformat(opts.date), zone=zone)
@@ -163,16 +179,11 @@ def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
     redactor = Redactor(config.redaction.extra_patterns, config.redaction.allowlist)
     skipped: Counter[str] = Counter()
     plans: list[SessionPlan] = []
+    memo = PreparedMemo.beside(opts.cache_path or config.cache_path)
     for session in sorted(chosen, key=lambda s: (s.start is None, s.start, s.id)):
         reason = skip_reason(session, config)
         if reason is None:
-            chunks = prepare_chunks(
-                session,
-                redactor=redactor,
-                budget_tokens=config.chunk.budget_tokens,
-                max_turn_tokens=config.chunk.max_turn_tokens,
-                zone=zone,
-            )
+            chunks = prepare_session(session, redactor=redactor, config=config, zone=zone, memo=memo)
             reason = None if chunks else "empty"
         if reason is not None:
             skipped[reason] += 1
@@ -180,6 +191,7 @@ def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
             continue
         info = session_info(session, redact=redactor.fork().redact)  # per-session numbering: order-free keys
         plans.append(SessionPlan(session=session, info=info, chunks=chunks))
+    memo.close()
     log.progress("sessions_planned", sessions=len(plans), chunks=sum(len(p.chunks) for p in plans))
     return DayPlan(
         date=opts.date,
@@ -289,7 +301,7 @@ def to_request(call: PlannedCall, *, prompt: Prompt, target: LLMTarget) -> LLMRe
         system=call.system,
         blocks=list(call.blocks),
         schema_name=call.output_model.__name__,
-        output_schema=call.output_model.model_json_schema(),
+        output_schema=json_schema(call.output_model),
         max_tokens=target.max_tokens,
         session_id=call.session_id,
         chunk_index=call.chunk_index,
@@ -304,15 +316,32 @@ def to_request(call: PlannedCall, *, prompt: Prompt, target: LLMTarget) -> LLMRe
 
 def tool_specs(tools: Sequence[tuple[str, type[BaseModel]]]) -> list[ToolSpec]:
     """(name, output model) pairs -> ToolSpecs with the models' JSON schemas (the same schema a single-schema
-    request carries; each provider applies its own strict transform, deterministically)."""
-    return [
+    request carries; each provider applies its own strict transform, deterministically). Built once per
+    tool list (frozen ToolSpecs, shared by every request of the run)."""
+    return list(_tool_specs(tuple(tools)))
+
+
+@cache
+def _tool_specs(tools: tuple[tuple[str, type[BaseModel]], ...]) -> tuple[ToolSpec, ...]:
+    return tuple(
         ToolSpec(
             name=name,
             description=f"Record the {name} of the transcript as a {model.__name__}.",
-            input_schema=model.model_json_schema(),
+            input_schema=json_schema(model),
         )
         for name, model in tools
-    ]
+    )
+
+
+def json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model.model_json_schema()``, generated once per model (pydantic rebuilds it on every call, ~5 ms):
+    each caller gets its own copy, decoded from the stored JSON."""
+    return orjson.loads(_schema_json(model))  # type: ignore[no-any-return]
+
+
+@cache
+def _schema_json(model: type[BaseModel]) -> bytes:
+    return orjson.dumps(model.model_json_schema())
 
 
 @dataclass
@@ -341,8 +370,9 @@ class Planned:
     call: PlannedCall
     request: LLMRequest
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """The request's cache key, hashed once (the executor, estimate and cache look it up many times)."""
         return self.request.key()
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline import log
 from pipeline.errors import ConfigError
@@ -13,7 +13,9 @@ from pipeline.execute import Executor, Outcome
 from pipeline.plan import DayPlan, LLMTarget, Planned, Prompts, RunOptions
 from pipeline.stages.base import DayInputs, SessionInfo
 from schemas.config import Config
-from schemas.report import Failure
+
+if TYPE_CHECKING:
+    from schemas.report import Failure
 
 # ---------------------------------------------------------------- stages
 
@@ -148,6 +150,8 @@ def day_inputs(run: RunState) -> DayInputs:
 
 
 def failures_of(outcomes: Mapping[str, Outcome]) -> list[Failure]:
+    from schemas.report import Failure
+
     out = []
     for o in outcomes.values():
         if o.status != "failed":

@@ -62,7 +62,13 @@ class LLMConfig(BaseModel):
     provider: ProviderName = "anthropic"
     model: str | None = Field(default=None, description="Default per provider when unset.")
     base_url: str | None = None
-    concurrency: int = 8
+    concurrency: int = Field(default=8, ge=1, description="Requests in flight at the start of a run.")
+    max_concurrency: int = Field(
+        default=32,
+        ge=1,
+        description="Ceiling of the adaptive limit: it rises while no 429/529 comes and halves on one. "
+        "Set it equal to concurrency for a fixed number of requests in flight.",
+    )
     max_cost_usd: float | None = Field(default=None, gt=0, description="Budget in USD; above 0.")
     max_output_tokens: int = 4096
     reasks: int = Field(default=2, description="Validation re-asks after the first answer.")
@@ -101,6 +107,11 @@ class ChunkConfig(BaseModel):
     max_turn_tokens: int = Field(default=6_000, description="A single turn longer than this is cut.")
     min_human_prompts: int = Field(default=1, description="Sessions with fewer real prompts are skipped.")
     min_turns: int = Field(default=2, description="Sessions with fewer turns are skipped as too small.")
+    skip_one_question: bool = Field(
+        default=True,
+        description="Skip a session that is one short single-line prompt answered without any tool call "
+        "(it has nothing for the report's stages; it still shows in the session list).",
+    )
 
 
 class RedactionConfig(BaseModel):
@@ -111,10 +122,11 @@ class RedactionConfig(BaseModel):
 
 
 class ReportConfig(BaseModel):
-    """How much of the day the report shows: caps per section for a day of up to ``base_sessions`` sessions.
+    """How much of the day the report shows: caps per section for a day of ``base_sessions`` sessions.
 
-    Above ``base_sessions`` a cap grows in proportion to the sessions (a day of 12 sessions: x1.5), up to
-    ``max_scale`` times its value. Items past a cap are kept in report.json and offered collapsed in the HTML.
+    A cap scales with the sessions (a day of 12 sessions: x1.5; of 6: x0.75), between ``min_scale`` and
+    ``max_scale`` times its value, so a short day shows fewer items, as the reference reports do. Items past a
+    cap are kept in report.json and offered collapsed in the HTML.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -130,10 +142,13 @@ class ReportConfig(BaseModel):
     max_scale: float = Field(
         default=2.0, ge=1.0, description="Caps grow with the sessions up to this factor."
     )
+    min_scale: float = Field(
+        default=0.6, gt=0.0, le=1.0, description="Caps shrink with fewer sessions down to this factor."
+    )
 
     def caps(self, sessions: int) -> dict[str, int]:
         """Section -> cap for a day of ``sessions`` sessions."""
-        scale = min(max(sessions / self.base_sessions, 1.0), self.max_scale)
+        scale = min(max(sessions / self.base_sessions, self.min_scale), self.max_scale)
         names = ("tasks", "issues", "human_vs_ai", "ai_limitations", "takeaways")
         return {name: int(getattr(self, name) * scale + 0.5) for name in names}
 

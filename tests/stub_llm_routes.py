@@ -37,6 +37,22 @@ def route(stub: StubLLMServer, method: str, path: str, body: Any) -> Reply:
 
 
 def _message(stub: StubLLMServer, path: str, body: dict[str, Any]) -> Reply:
+    with stub._lock:
+        if stub.max_in_flight is not None and stub.in_flight >= stub.max_in_flight:
+            stub.refused += 1
+            return 429, {"retry-after": stub.retry_after}, _error(429, anthropic=path == "/v1/messages")
+        stub.in_flight += 1
+        stub.peak_in_flight = max(stub.peak_in_flight, stub.in_flight)
+    try:
+        if stub.latency_s:
+            time.sleep(stub.latency_s)
+        return _answer(stub, path, body)
+    finally:
+        with stub._lock:
+            stub.in_flight -= 1
+
+
+def _answer(stub: StubLLMServer, path: str, body: dict[str, Any]) -> Reply:
     fault: Fault | None = stub.faults.popleft() if stub.faults else None
     anthropic = path == "/v1/messages"
     if fault is not None and fault.kind == "status":

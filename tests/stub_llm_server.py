@@ -113,6 +113,14 @@ class StubLLMServer:
         self.omit_usage = False
         self.omit_usage_details = False
         self.batch_errors: set[str] = set()
+        # pacing: every message/completion takes latency_s; past max_in_flight at once, a 429 with
+        # retry-after (seconds) answers at once; in_flight / peak_in_flight / refused count them
+        self.latency_s = 0.0
+        self.max_in_flight: int | None = None
+        self.retry_after = "1"
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self.refused = 0
         self._prefixes: set[str] = set()
         self._prompts: list[str] = []
         self._batches: dict[str, dict[str, Any]] = {}

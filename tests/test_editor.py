@@ -71,10 +71,14 @@ def issue(
 # ---------------------------------------------------------------- caps
 
 
-def test_default_caps_and_how_they_scale_above_eight_sessions() -> None:
+def test_default_caps_and_how_they_scale_with_the_sessions() -> None:
     cfg = ReportConfig()
     small = {"tasks": 12, "issues": 10, "human_vs_ai": 6, "ai_limitations": 8, "takeaways": 10}
-    assert cfg.caps(1) == small and cfg.caps(8) == small
+    assert cfg.caps(8) == small
+    # a short day shows fewer items, down to min_scale (0.6x), as the references of 2-3 sessions do
+    short = {"tasks": 7, "issues": 6, "human_vs_ai": 4, "ai_limitations": 5, "takeaways": 6}
+    assert cfg.caps(1) == cfg.caps(2) == short
+    assert cfg.caps(6) == {"tasks": 9, "issues": 8, "human_vs_ai": 5, "ai_limitations": 6, "takeaways": 8}
     assert cfg.caps(12) == {
         "tasks": 18,
         "issues": 15,

@@ -65,7 +65,17 @@ def test_skip_reasons() -> None:
     reply = Turn(index=1, role="assistant", text="done", timestamp=_t(2))
     assert skip_reason(_session([reply, reply]), config) == "no_human_prompt"
     assert skip_reason(_session([human]), config) == "too_small"
-    assert skip_reason(_session([human, reply]), config) is None
+    assert skip_reason(_session([human, reply]), config) == "one_question"
+    tool = Turn(
+        index=1, role="tool", tool=ToolCall(name="Bash", arguments={"command": "ls"}), timestamp=_t(2)
+    )
+    assert skip_reason(_session([human, tool, reply]), config) is None  # it did something
+    lines = Turn(index=0, role="human", text="do it:\n1. this\n2. that", timestamp=_t(1))
+    assert skip_reason(_session([lines, reply]), config) is None  # more than a one-line question
+    second = Turn(index=2, role="human", text="and now?", timestamp=_t(3))
+    assert skip_reason(_session([human, reply, second, reply]), config) is None
+    kept = Config(chunk={"skip_one_question": False})
+    assert skip_reason(_session([human, reply]), kept) is None
     config.chunk.min_human_prompts = 2
     assert skip_reason(_session([human, reply]), config) == "too_few_prompts"
 

@@ -93,3 +93,25 @@ def test_estimate_model_tokens_rounds_up() -> None:
     assert estimate_model_tokens(1000, "gpt-5") == 1000
     assert estimate_model_tokens(7, "claude-haiku-4-5") == 9  # 8.4 -> 9
     assert estimate_model_tokens(0, "claude-opus-4-7") == 0
+
+
+def test_marshalled_spec_counts_like_tiktoken_and_is_rebuilt_when_broken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tiktoken
+
+    from pipeline.tokens import _encoding_for, _spec_path, seed_vocab
+
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    seed_vocab("o200k_base")
+    reference = tiktoken.get_encoding("o200k_base")
+    text = "def f(x):\n    return x ** 2  # 平方 <|endoftext|>"
+    first = _encoding_for("o200k_base", str(tmp_path))
+    spec = _spec_path("o200k_base", tmp_path)
+    assert spec.is_file()
+    assert first.encode_ordinary(text) == reference.encode_ordinary(text)
+    spec.write_bytes(b"\x00not marshal")
+    _encoding_for.cache_clear()
+    again = _encoding_for("o200k_base", str(tmp_path))
+    assert again.encode_ordinary(text) == reference.encode_ordinary(text)
+    assert spec.read_bytes() != b"\x00not marshal"

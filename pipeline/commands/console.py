@@ -59,15 +59,17 @@ class _Display:
     """Progress events -> a live bar on a terminal (plain lines otherwise) on stderr; the estimate table
     goes to stdout the moment it is known, before anything is sent."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, *, show_estimate: bool = True) -> None:
         self.console = console
+        self.show_estimate = show_estimate
         self.bar: Progress | None = None
         self.task: TaskID | None = None
         self.throttle = Throttle()
 
     def __call__(self, event: str, fields: dict[str, Any]) -> None:
         if event == "estimate":
-            _print_estimate(fields)
+            if self.show_estimate:
+                _print_estimate(fields)
             return
         if event == "request_done" and self.console.is_terminal:
             self._bar(fields)
@@ -154,8 +156,8 @@ def _progress_line(event: str, f: dict[str, Any]) -> str | None:
 
 
 @contextmanager
-def _progress() -> Iterator[None]:
-    display = _Display(err.console())
+def _progress(*, show_estimate: bool = True) -> Iterator[None]:
+    display = _Display(err.console(), show_estimate=show_estimate)
     log.set_progress_sink(display)
     try:
         yield

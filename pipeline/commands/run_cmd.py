@@ -70,12 +70,14 @@ def print_summary(result: Any) -> None:
         out.print(f"{kind}: {path}")
 
 
-def _run(opts: Any) -> Any:
+def _run(opts: Any, *, as_json: bool = False) -> Any:
     from pipeline.engine import run_day
 
-    with _progress():
+    with _progress(show_estimate=not as_json):
         result = run_day(opts)
-    if not result.dry_run:
+    if as_json:
+        sys.stdout.write(json.dumps(result.estimate.as_json(), indent=2) + "\n")
+    elif not result.dry_run:
         print_summary(result)
     else:
         out.print("dry run: nothing was sent")
@@ -144,13 +146,22 @@ def run(
     open_: Annotated[
         bool, typer.Option("--open", help="Open the report (the index for a range) in a browser.", metavar="")
     ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="With --dry-run and --date: the estimate as JSON on stdout.", metavar=""),
+    ] = False,
 ) -> None:
     """Build the daily report for one date (--date), or for each day with sessions of a range (--since)."""
+    from pipeline.errors import ConfigError
     from pipeline.plan import RunOptions
 
     with _errors():
         check_budget_option(max_cost)
         first, last, ranged = _run_days(date, since, until, config, tz)
+        if as_json and (not dry_run or ranged):
+            raise ConfigError(
+                "--json prints the estimate of a dry run of one day: use it with --dry-run --date"
+            )
         opts = RunOptions(
             date=first,
             config_path=config,
@@ -175,7 +186,7 @@ def run(
             if open_ and results:
                 open_in_browser(index_path(results))
             raise typer.Exit(1 if any(r.failures for r in results) else 0)
-        result = _run(opts)
+        result = _run(opts, as_json=as_json)
     if open_ and not result.dry_run:
         open_in_browser(result.paths.get("html") or result.paths.get("index"))
     if result.failures or result.halted:

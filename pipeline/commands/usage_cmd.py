@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -61,6 +62,40 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json_text(data))
 
 
+@contextmanager
+def _warnings_kept() -> Iterator[list[str]]:
+    """The warnings said inside the block (they still go out as usual), for the sessions memo."""
+    kept: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            kept.append(record.getMessage())
+
+    handler = Keep(level=logging.WARNING)
+    logger = logging.getLogger("daily_report")
+    logger.addHandler(handler)
+    try:
+        yield kept
+    finally:
+        logger.removeHandler(handler)
+
+
+def _remember_sessions(
+    day: str, config_path: Path | None, tz: str | None, config: Any, text: str, warned: list[str]
+) -> None:
+    from pipeline.commands import sessions_fast
+    from pipeline.sources.discovery import config_roots
+
+    sessions_fast.remember(
+        date=day,
+        config=None if config_path is None else str(config_path),
+        tz=tz,
+        roots=config_roots(config),
+        stdout=text,
+        warnings=warned,
+    )
+
+
 def _context(config_path: Path | None, tz: str | None) -> tuple[Any, Any]:
     from pipeline.config import load_config, resolve_zone
 
@@ -110,10 +145,11 @@ def sessions(
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     rows: list[tuple[Any, Any]] = []
     unread: dict[str, Any] = {}  # a file unread on several days is named once
-    for day in days:
-        day_rows, day_unread = day_sessions(config, day=day, zone=zone)
-        rows += [(day, r) for r in day_rows]
-        unread.update((u.path, u) for u in day_unread)
+    with _warnings_kept() as warned:
+        for day in days:
+            day_rows, day_unread = day_sessions(config, day=day, zone=zone)
+            rows += [(day, r) for r in day_rows]
+            unread.update((u.path, u) for u in day_unread)
     totals = sum_rows({"tokens": r.tokens, "cost_usd": r.cost_usd} for _, r in rows)
     totals = {
         "sessions": len(rows),
@@ -127,7 +163,7 @@ def sessions(
         head = (
             {"since": first.isoformat(), "until": last.isoformat()} if ranged else {"date": first.isoformat()}
         )
-        _print_json(
+        text = json_text(
             {
                 **head,
                 "timezone": str(zone),
@@ -136,6 +172,9 @@ def sessions(
                 "unread_files": [u.model_dump(mode="json") for u in unread.values()],
             }
         )
+        sys.stdout.write(text)
+        if not ranged and date_ == first.isoformat():  # the same command line answers from the memo
+            _remember_sessions(date_, config_path, tz, config, text, warned)
         return
     cols = [
         "Agent",

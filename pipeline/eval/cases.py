@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,6 +31,7 @@ from pydantic import (
 import pipeline.sources.agents as agents
 from pipeline.errors import ConfigError
 from pipeline.paths import FIXTURES_DIR
+from pipeline.stages.registry import STAGES
 from schemas.config import ChunkConfig, Config, DeviceConfig
 
 DEFAULT_CASES_DIR = FIXTURES_DIR / "cases"
@@ -40,13 +42,20 @@ Pattern = Annotated[str, StringConstraints(min_length=1)]
 StatusValue = Literal["done", "in_progress", "blocked", "investigation"]
 CategoryValue = Literal["architecture_strategy", "implementation_fixes"]
 SeverityValue = Literal["critical", "general"]
-StageName = Literal["facts", "tasks", "issues", "human_ai", "takeaways", "session", "projects", "overview"]
 
 
 def stage_names() -> list[str]:
-    from pipeline.stages.registry import STAGES
-
     return list(STAGES)
+
+
+def _known_stage(name: str) -> str:
+    if name not in STAGES:
+        raise ValueError(f"unknown stage {name!r}: choose one of {', '.join(STAGES)}")
+    return name
+
+
+# A stage's name as the registry knows it (the registry is the only stage list).
+StageName = Annotated[str, AfterValidator(_known_stage)]
 
 
 class CountBounds(BaseModel):

@@ -99,9 +99,11 @@ def judge_rows(
     )
     # a --repeat sample's verdict is re-sent too, under the sample's key (the judge shares the case's target)
     refresh = frozenset({JUDGE_STAGE}) if done.run.target.sample > 0 else frozenset()
-    outcomes = Executor(sender=sender, concurrency=settings.llm().concurrency, refresh=refresh).run(
-        list(planned.values())
+    llm = settings.llm()
+    executor = Executor(
+        sender=sender, concurrency=llm.concurrency, max_concurrency=llm.max_concurrency, refresh=refresh
     )
+    outcomes = executor.run(list(planned.values()))
     for row in rows:
         p = planned.get(row.stage)
         if p is not None:

@@ -113,8 +113,8 @@ def field_values(value: Any, names: Sequence[str]) -> list[str]:
 
 
 def count_items(stage: str, merged: Any) -> int:
-    """Items the report shows for the stage: tasks, issues, takeaways, topics+limitations, projects,
-    overview devices; facts: one per session."""
+    """Items the report shows for the stage: a chunk stage's items per session (a stage of two lists, such as
+    topics + limitations, counts both), projects, overview devices; facts: one per session."""
     data = plain(merged)
     if data is None:
         return 0

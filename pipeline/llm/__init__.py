@@ -13,19 +13,42 @@ The small public surface the engine uses::
 
 from __future__ import annotations
 
-from pipeline.llm.base import BatchStatus, Provider, RawAnswer, ToolCall
-from pipeline.llm.cache import Cache
-from pipeline.llm.factory import make_provider, model_for, retry_policy
-from pipeline.llm.ledger import Ledger, summarize
-from pipeline.llm.retry import RetryPolicy
-from pipeline.llm.structured import (
-    Attempt,
-    StructuredOutputError,
-    TransportError,
-    call_cached,
-    call_structured,
-)
-from pipeline.llm.types import LLMRequest, LLMResponse, TextBlock, ToolSpec, Usage
+from importlib import import_module
+from typing import Any
+
+# Loaded on first use (PEP 562): importing ``pipeline.llm.types`` must not pull in the ledger, the report
+# schemas and the price tables, which a dry run's planning never needs.
+_HOME = {
+    "BatchStatus": "base",
+    "Provider": "base",
+    "RawAnswer": "base",
+    "ToolCall": "base",
+    "Cache": "cache",
+    "make_provider": "factory",
+    "model_for": "factory",
+    "retry_policy": "factory",
+    "Ledger": "ledger",
+    "summarize": "ledger",
+    "RetryPolicy": "retry",
+    "Attempt": "structured",
+    "StructuredOutputError": "structured",
+    "TransportError": "structured",
+    "call_cached": "structured",
+    "call_structured": "structured",
+    "LLMRequest": "types",
+    "LLMResponse": "types",
+    "TextBlock": "types",
+    "ToolSpec": "types",
+    "Usage": "types",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "Attempt",

@@ -81,11 +81,17 @@ class Ledger:
         if usage is None:
             usage = response.usage if response is not None and not cache_hit else Usage()
         model = model or (response.model if response is not None else request.model)
-        cost = call_cost(
-            provider=request.provider, model=model, usage=usage, batch=batch, overrides=self.price_overrides
+        cost = (
+            Decimal(0)  # a cache hit spent nothing: no need to price it
+            if cache_hit
+            else call_cost(
+                provider=request.provider,
+                model=model,
+                usage=usage,
+                batch=batch,
+                overrides=self.price_overrides,
+            )
         )
-        if cache_hit:
-            cost = Decimal(0)
         with self.db.tx() as conn:
             conn.execute(
                 "INSERT INTO ledger (ts, run_id, date, stage, prompt_version, label, session_id, chunk_index,"

@@ -25,6 +25,7 @@ from tenacity.stop import stop_base
 from tenacity.wait import wait_exponential_jitter
 
 from pipeline.errors import LLMError
+from pipeline.llm.pacing import THROTTLE_STATUS, AdaptiveLimit
 
 T = TypeVar("T")
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504, 529})
@@ -61,6 +62,7 @@ class RetryPolicy:
     max_hint_s: float = 120.0
     sleep: Callable[[float], None] | None = None
     stop: threading.Event | None = None  # set (Ctrl-C): waits end early and no further attempt starts
+    gate: AdaptiveLimit | None = None  # the run's limit on attempts in flight (pipeline.llm.pacing)
 
     def pause(self, seconds: float) -> None:
         """The wait between attempts; with a stop event and the real clock it ends when the event is set."""
@@ -169,13 +171,27 @@ def with_retries(
     def one_attempt() -> T:
         nonlocal attempt
         policy.check()
-        attempt += 1
-        try:
-            return fn()
-        except Exception as exc:
-            if on_failure is not None:
-                on_failure(attempt, exc)
-            raise
+        if policy.gate is None:
+            attempt += 1
+            try:
+                return fn()
+            except Exception as exc:
+                if on_failure is not None:
+                    on_failure(attempt, exc)
+                raise
+        with policy.gate.slot(policy.stop) as ticket:
+            policy.check()
+            attempt += 1
+            try:
+                result = fn()
+            except Exception as exc:
+                if status_of(exc) in THROTTLE_STATUS:
+                    policy.gate.throttled(ticket, retry_after_s(exc))
+                if on_failure is not None:
+                    on_failure(attempt, exc)
+                raise
+            policy.gate.succeeded()
+            return result
 
     retrying = Retrying(
         retry=retry_if_exception(lambda e: not isinstance(e, StoppedError) and retry_if(e)),

@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from pipeline.report.fmt import STAGE_ORDER
+from pipeline.report.sections import item_fields
+from pipeline.stages.registry import STAGES, chunk_stages, day_stages
 from schemas.facts import SessionFacts
 from schemas.overview import OverviewOutput
 from schemas.report import (
@@ -23,9 +24,6 @@ from schemas.report import (
 from schemas.usage import UsageReport
 
 M = TypeVar("M", bound=BaseModel)
-
-CHUNK_STAGES = ("facts", "tasks", "issues", "human_ai", "takeaways")
-DAY_STAGES = ("projects", "overview")
 
 
 def build_report(
@@ -59,11 +57,7 @@ def build_report(
         overview=_overview(overview),
         devices=list(overview.devices) if overview else [],
         summary=overview.summary if overview else "",
-        tasks=items.tasks,
-        issues=items.issues,
-        human_vs_ai=items.human_vs_ai,
-        ai_limitations=items.ai_limitations,
-        takeaways=items.takeaways,
+        **item_fields(items),
         caps=items.caps,
         projects=_projects(day_results.get("projects"), ordered),
         sessions=ordered,
@@ -161,9 +155,9 @@ def _missing(
 ) -> list[str]:
     """Stages with no result at all: absent, or present but empty while failures were recorded for it."""
     failed = {f.stage for f in failures}
-    absent = [s for s in CHUNK_STAGES if s not in results or (not results[s] and s in failed)]
-    absent += [s for s in DAY_STAGES if day_results.get(s) is None or (not day_results[s] and s in failed)]
-    return sorted(absent, key=STAGE_ORDER.index)
+    absent = [s for s in chunk_stages() if s not in results or (not results[s] and s in failed)]
+    absent += [s for s in day_stages() if day_results.get(s) is None or (not day_results[s] and s in failed)]
+    return sorted(absent, key=list(STAGES).index)
 
 
 def _incomplete(
@@ -175,7 +169,7 @@ def _incomplete(
     """
     failed = {(f.stage, f.session_id) for f in failures if f.session_id}
     out: dict[str, list[str]] = {}
-    for stage in CHUNK_STAGES:
+    for stage in chunk_stages():
         lacking = [sid for sid in ids if sid not in results.get(stage, {}) and (stage, sid) in failed]
         if results.get(stage) and lacking:
             out[stage] = lacking

@@ -9,7 +9,8 @@ from datetime import datetime, time, timedelta, tzinfo
 from markupsafe import Markup, escape
 
 import pipeline.sources.agents as agents
-from pipeline.report.fmt import agent_label, anchor, free_label, local, money, session_time, stage_sort_key
+from pipeline.report.fmt import agent_label, anchor, free_label, local, money, session_time
+from pipeline.stages.registry import stage_sort_key
 from schemas.report import Generation, SessionSummary
 from schemas.usage import AgentUsage, UsageReport
 

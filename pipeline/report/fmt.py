@@ -36,7 +36,6 @@ SEVERITY_ISSUE_LABEL = {"critical": "Critical Issues", "general": "General Issue
 LEVEL_LABEL = {"strategic": "Strategic Level", "implementation": "Implementation Level"}
 SEVERITY_LIMIT_LABEL = {"critical": "Critical Limitations", "general": "General Limitations"}
 TAKEAWAY_LABEL = {"core": "Key Insights", "practical": "Practical Takeaways"}
-STAGE_ORDER = ("facts", "tasks", "issues", "human_ai", "takeaways", "session", "projects", "overview")
 
 _ANCHOR_BAD = re.compile(r"[^A-Za-z0-9_-]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -133,7 +132,3 @@ def provenance(p: Provenance) -> str:
         on = f" on {', '.join(p.also_on)}" if p.also_on else ""
         text += f" (+{n} session{'s' if n > 1 else ''}{on})"
     return text
-
-
-def stage_sort_key(stage: str) -> tuple[int, str]:
-    return (STAGE_ORDER.index(stage) if stage in STAGE_ORDER else len(STAGE_ORDER), stage)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pipeline.report.fmt import count, free_label, money, plural, report_money, stage_sort_key
+from pipeline.report.fmt import count, free_label, money, plural, report_money
 from pipeline.report.usage_tables import Table
 from pipeline.sources.jsonl import SKIP_KINDS
+from pipeline.stages.registry import stage_sort_key
 from schemas.report import DailyReport, Generation
 
 

@@ -10,22 +10,18 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 import pipeline.sources.agents as agents
 from pipeline.report import charts, footer
 from pipeline.report.build import group_by_project
 from pipeline.report.code_spans import code_html, code_plain
 from pipeline.report.fmt import (
-    CATEGORY_LABEL,
-    LEVEL_LABEL,
-    SEVERITY_ISSUE_LABEL,
-    SEVERITY_LIMIT_LABEL,
     STATUS_LABEL,
-    TAKEAWAY_LABEL,
     agent_label,
     anchor,
     money,
@@ -36,6 +32,7 @@ from pipeline.report.fmt import (
     zone,
 )
 from pipeline.report.icons import status_icon
+from pipeline.report.sections import SECTIONS, ReportSection
 from pipeline.report.usage_tables import usage_views
 from schemas.report import DailyReport
 
@@ -67,6 +64,11 @@ def _with_code(value: Any) -> Any:
     return value
 
 
+def _heading(title: str) -> Markup:
+    """A section title of ours, escaped as the template's literal text was: ``&`` as ``&amp;``, ``'`` kept."""
+    return Markup(str(escape(title)).replace("&#39;", "'"))
+
+
 _env = Environment(
     loader=PackageLoader("pipeline.report", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
@@ -85,6 +87,7 @@ _env.globals.update(
     turns=turns,
     money=money,
     plural=plural,
+    heading=_heading,
 )
 
 
@@ -101,23 +104,29 @@ def _split(items: Sequence[T]) -> tuple[list[T], list[T]]:
     ]
 
 
-def _numbered_issues(r: DailyReport) -> tuple[list[tuple[str, list[Any]]], list[tuple[int, Any]]]:
-    """Issues numbered in the order they show: the selected by severity group, then the collapsed rest."""
-    shown, rest = _split(r.issues)
+@dataclass(frozen=True)
+class _Shown:
+    """One section as the template prints it: the selected items by group and the collapsed rest, each item
+    with its number in the order it shows (issues print it)."""
+
+    section: ReportSection
+    groups: list[tuple[str, list[tuple[int, Any]]]]
+    more: list[tuple[int, Any]]
+
+
+def _shown(r: DailyReport, s: ReportSection) -> _Shown:
+    if s.field is None:
+        return _Shown(s, [], [])
+    shown, rest = _split(getattr(r, s.field))
     groups, n = [], 0
-    for label, group in _grouped(shown, lambda i: i.severity, SEVERITY_ISSUE_LABEL):
-        groups.append((label, [(n + k, i) for k, i in enumerate(group, start=1)]))
+    for label, group in _grouped(shown, lambda x: getattr(x, s.group_by), s.labels or {}):
+        groups.append((label, [(n + k, x) for k, x in enumerate(group, start=1)]))
         n += len(group)
-    return groups, [(n + k, i) for k, i in enumerate(rest, start=1)]
+    return _Shown(s, groups, [(n + k, x) for k, x in enumerate(rest, start=1)])
 
 
 def _context(r: DailyReport) -> dict[str, Any]:
     tz = zone(r.timezone)
-    tasks, more_tasks = _split(r.tasks)
-    topics, more_topics = _split(r.human_vs_ai)
-    limitations, more_limitations = _split(r.ai_limitations)
-    takeaways, more_takeaways = _split(r.takeaways)
-    issues, more_issues = _numbered_issues(r)
     return {
         "r": r,
         "csp": _csp(),
@@ -125,16 +134,7 @@ def _context(r: DailyReport) -> dict[str, Any]:
         "n_devices": len({s.device for s in r.sessions}),
         "agent_cost": r.token_usage.total_cost_usd,
         "missing": lambda stage: footer.section_missing(r, stage),
-        "tasks": _grouped(tasks, lambda t: t.category, CATEGORY_LABEL),
-        "more_tasks": more_tasks,
-        "issues": issues,
-        "more_issues": more_issues,
-        "topics": _grouped(topics, lambda t: t.level, LEVEL_LABEL),
-        "more_topics": more_topics,
-        "limitations": _grouped(limitations, lambda x: x.severity, SEVERITY_LIMIT_LABEL),
-        "more_limitations": more_limitations,
-        "takeaways": _grouped(takeaways, lambda x: x.kind, TAKEAWAY_LABEL),
-        "more_takeaways": more_takeaways,
+        "sections": [_shown(r, s) for s in SECTIONS],
         "projects": {p.project: p for p in r.projects},
         "groups": group_by_project(r.sessions),
         "session_time": lambda s: session_time(s, tz, r.date),

@@ -10,13 +10,8 @@ from pipeline.report import footer
 from pipeline.report.build import group_by_project
 from pipeline.report.code_spans import code_markdown, escape_backticks, split_code
 from pipeline.report.fmt import (
-    CATEGORY_LABEL,
-    LEVEL_LABEL,
     NO_STATUS_TEXT,
-    SEVERITY_ISSUE_LABEL,
-    SEVERITY_LIMIT_LABEL,
     STATUS_TEXT,
-    TAKEAWAY_LABEL,
     agent_label,
     money,
     plural,
@@ -24,8 +19,9 @@ from pipeline.report.fmt import (
     session_time,
     zone,
 )
+from pipeline.report.sections import SECTIONS, ReportSection
 from pipeline.report.usage_tables import Table, usage_views
-from schemas.report import DailyReport, Provenance, SessionSummary
+from schemas.report import DailyReport, Provenance, ReportIssue, ReportTask, ReportTopic, SessionSummary
 
 T = TypeVar("T")
 
@@ -95,8 +91,8 @@ def _grouped(
             yield label, group
 
 
-def _note(r: DailyReport, stage: str) -> list[str]:
-    note = footer.section_missing(r, stage)
+def _note(r: DailyReport, stage: str | None) -> list[str]:
+    note = footer.section_missing(r, stage) if stage else None
     return [f"> {note}", ""] if note else []
 
 
@@ -116,8 +112,8 @@ def _three(what: str, how: str, why: str) -> list[str]:
     return [f"- **{label}:** {inline(text)}" for label, text in rows if text.strip()]
 
 
-def _overview(r: DailyReport) -> list[str]:
-    out = ["## Today's Overview", "", *_note(r, "overview")]
+def _overview(r: DailyReport, s: ReportSection) -> list[str]:
+    out = [f"## {s.title}", "", *_note(r, s.stage)]
     o = r.overview
     out += [*_three(o.what_was_done, o.how_it_was_done, o.why_it_matters), ""]
     for d in r.devices:
@@ -132,60 +128,41 @@ def _overview(r: DailyReport) -> list[str]:
     return out
 
 
-def _tasks(r: DailyReport) -> list[str]:
-    out = ["## Today's Tasks", "", *_note(r, "tasks")]
-    for label, group in _grouped(_shown(r.tasks), lambda t: t.category, CATEGORY_LABEL):
-        out += [f"### {label}", ""]
-        out += [
-            f"- {STATUS_TEXT[t.status]} **{inline(t.title)}** — {inline(t.details)}{_ref(t.provenance)}"
-            for t in group
-        ]
-        out.append("")
-    if not r.tasks and not footer.section_missing(r, "tasks"):
-        out += ["No tasks recorded.", ""]
-    return out + _more(r.tasks, "task")
+def _task(t: ReportTask, n: int) -> list[str]:
+    return [f"- {STATUS_TEXT[t.status]} **{inline(t.title)}** — {inline(t.details)}{_ref(t.provenance)}"]
 
 
-def _issues(r: DailyReport) -> list[str]:
-    out = ["## Issues & Solutions", "", *_note(r, "issues")]
+def _issue(i: ReportIssue, n: int) -> list[str]:
+    out = [f"**{n}. {inline(i.problem)}**{_ref(i.provenance)}", ""]
+    if i.cause.strip():
+        out.append(f"- **Cause:** {inline(i.cause)}")
+    return [*out, f"- **Solution:** {inline(i.solution)}", f"- **Key Insight:** {inline(i.key_insight)}", ""]
+
+
+def _topic(t: ReportTopic, n: int) -> list[str]:
+    out = [f"#### {inline(t.topic)}", ""]
+    out += table(Table("", ("Role", "Approach"), [("Human", t.human), ("AI", t.ai)]))
+    return [*out, "", f"**Analysis:** {inline(t.analysis)}{_ref(t.provenance)}", ""]
+
+
+def _items(r: DailyReport, s: ReportSection) -> list[str]:
+    """A section of items (``report.sections``): the selected ones by group, numbered in the order they show,
+    then one line for the rest."""
+    items = getattr(r, s.field or "")
+    out = [f"## {s.title}", "", *_note(r, s.stage)]
     n = 0
-    for label, group in _grouped(_shown(r.issues), lambda i: i.severity, SEVERITY_ISSUE_LABEL):
+    for label, group in _grouped(_shown(items), lambda x: getattr(x, s.group_by), s.labels or {}):
         out += [f"### {label}", ""]
-        for i in group:
+        for x in group:
             n += 1
-            out += [f"**{n}. {inline(i.problem)}**{_ref(i.provenance)}", ""]
-            if i.cause.strip():
-                out.append(f"- **Cause:** {inline(i.cause)}")
-            out += [
-                f"- **Solution:** {inline(i.solution)}",
-                f"- **Key Insight:** {inline(i.key_insight)}",
-                "",
-            ]
-    if not r.issues and not footer.section_missing(r, "issues"):
-        out += ["No issues recorded.", ""]
-    return out + _more(r.issues, "issue")
-
-
-def _human_ai(r: DailyReport) -> list[str]:
-    out = ["## Human Thinking vs AI Thinking", "", *_note(r, "human_ai")]
-    for label, group in _grouped(_shown(r.human_vs_ai), lambda t: t.level, LEVEL_LABEL):
-        out += [f"### {label}", ""]
-        for t in group:
-            out += [f"#### {inline(t.topic)}", ""]
-            out += table(Table("", ("Role", "Approach"), [("Human", t.human), ("AI", t.ai)]))
-            out += ["", f"**Analysis:** {inline(t.analysis)}{_ref(t.provenance)}", ""]
-    out += _more(r.human_vs_ai, "topic")
-    out += ["## AI Limitations", "", *_note(r, "human_ai")]
-    for label, lgroup in _grouped(_shown(r.ai_limitations), lambda x: x.severity, SEVERITY_LIMIT_LABEL):
-        out += [f"### {label}", "", *[f"- {inline(x.limitation)}{_ref(x.provenance)}" for x in lgroup], ""]
-    return out + _more(r.ai_limitations, "limitation")
-
-
-def _takeaways(r: DailyReport) -> list[str]:
-    out = ["## Today's Takeaways", "", *_note(r, "takeaways")]
-    for label, group in _grouped(_shown(r.takeaways), lambda x: x.kind, TAKEAWAY_LABEL):
-        out += [f"### {label}", "", *[f"- {inline(x.text)}{_ref(x.provenance)}" for x in group], ""]
-    return out + _more(r.takeaways, "takeaway")
+            if s.look == "bullet":
+                out.append(f"- {inline(getattr(x, s.text))}{_ref(x.provenance)}")
+            else:
+                out += {"task": _task, "issue": _issue, "topic": _topic}[s.look](x, n)
+        out.append("")
+    if not items and s.empty and not footer.section_missing(r, s.stage or ""):
+        out += [s.empty, ""]
+    return out + _more(items, s.noun)
 
 
 def session_line(s: SessionSummary, tz_name: str, day: str) -> str:
@@ -197,8 +174,8 @@ def session_line(s: SessionSummary, tz_name: str, day: str) -> str:
     return f"{mark} **{inline(s.title or 'Untitled session')}**{failed} · {inline(' · '.join(meta))}"
 
 
-def _sessions(r: DailyReport) -> list[str]:
-    out = ["## Session Summaries", "", *_note(r, "facts")]
+def _sessions(r: DailyReport, s: ReportSection) -> list[str]:
+    out = [f"## {s.title}", "", *_note(r, s.stage)]
     if not r.sessions:
         return [*out, "No sessions on this day.", ""]
     headlines = {p.project: p for p in r.projects}
@@ -213,8 +190,8 @@ def _sessions(r: DailyReport) -> list[str]:
     return out
 
 
-def _usage(r: DailyReport) -> list[str]:
-    out = ["## Token Usage", ""]
+def _usage(r: DailyReport, s: ReportSection) -> list[str]:
+    out = [f"## {s.title}", ""]
     views = usage_views(r.token_usage)
     if not views:
         out += ["No agent usage recorded for this day.", ""]
@@ -229,8 +206,8 @@ def _usage(r: DailyReport) -> list[str]:
     return [*out, ""] if u.notes else out
 
 
-def _footer(r: DailyReport) -> list[str]:
-    out = ["---", "", "## About This Report", "", footer.generation_line(r.generation), ""]
+def _footer(r: DailyReport, s: ReportSection) -> list[str]:
+    out = ["---", "", f"## {s.title}", "", footer.generation_line(r.generation), ""]
     if r.generation.by_stage:
         out += [*table(footer.stage_table(r.generation)), ""]
     if missing := footer.missing_line(r):
@@ -262,6 +239,15 @@ def render_markdown(report: DailyReport) -> str:
     ]
     if missing := footer.missing_line(r):  # flagged first: a reader must not take a partial day as whole
         head += [f"> **{missing}**", ""]
-    parts = [head, _overview(r), _tasks(r), _issues(r), _human_ai(r), _takeaways(r), _sessions(r), _usage(r)]
-    lines = [line for part in parts for line in part] + _footer(r)
+    parts = [head, *(_RENDER[s.kind](r, s) for s in SECTIONS)]
+    lines = [line for part in parts for line in part]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
+
+
+_RENDER: dict[str, Callable[[DailyReport, ReportSection], list[str]]] = {
+    "overview": _overview,
+    "items": _items,
+    "sessions": _sessions,
+    "usage": _usage,
+    "about": _footer,
+}

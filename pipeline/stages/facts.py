@@ -41,6 +41,7 @@ def pick_title(titles: Sequence[str]) -> str:
 
 class FactsStage(ChunkStage):
     name: ClassVar[str] = "facts"
+    typical_output: ClassVar[int] = 350
     output_model: ClassVar[type[BaseModel]] = SessionFacts
 
     def merge(self, session: SessionInfo, outputs: Sequence[tuple[Chunk, BaseModel]]) -> SessionFacts | None:

@@ -17,6 +17,7 @@ from schemas.session import SessionReduceOutput
 
 class HumanAIStage(ChunkStage):
     name: ClassVar[str] = "human_ai"
+    typical_output: ClassVar[int] = 900
     output_model: ClassVar[type[BaseModel]] = HumanAIOutput
     report_sections: ClassVar[tuple[tuple[str, str | None], ...]] = (
         ("human_vs_ai", "topics"),

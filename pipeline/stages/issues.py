@@ -55,6 +55,7 @@ def combine_issues(earlier: ReportIssue, later: ReportIssue) -> ReportIssue:
 
 class IssuesStage(ChunkStage):
     name: ClassVar[str] = "issues"
+    typical_output: ClassVar[int] = 800
     output_model: ClassVar[type[BaseModel]] = IssuesOutput
     report_sections: ClassVar[tuple[tuple[str, str | None], ...]] = (("issues", None),)
 

@@ -69,6 +69,7 @@ def _fallback(device: str, infos: Sequence[SessionInfo], day: DayInputs) -> Devi
 
 class OverviewStage(DayStage):
     name: ClassVar[str] = "overview"
+    typical_output: ClassVar[int] = 1000
     output_model: ClassVar[type[BaseModel]] = OverviewOutput
     depends_on: ClassVar[tuple[str, ...]] = ("projects", "facts", "tasks", "issues", "session")
 

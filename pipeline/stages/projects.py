@@ -155,6 +155,7 @@ def _agents(infos: Sequence[SessionInfo]) -> list[Agent]:
 
 class ProjectsStage(DayStage):
     name: ClassVar[str] = "projects"
+    typical_output: ClassVar[int] = 700
     output_model: ClassVar[type[BaseModel]] = ProjectSummary
     depends_on: ClassVar[tuple[str, ...]] = ("facts", "tasks", "issues", "session")
 

@@ -41,6 +41,12 @@ def get_stage(name: str) -> StageClass:
         raise ConfigError(f"unknown stage {name!r}: choose one of {', '.join(STAGES)}") from None
 
 
+def stage_sort_key(stage: str) -> tuple[int, str]:
+    """Registry (dependency) order; a name not in the registry (an old ledger's) after them, by name."""
+    order = list(STAGES)
+    return (order.index(stage) if stage in order else len(order), stage)
+
+
 def chunk_stages() -> list[str]:
     return [n for n, cls in STAGES.items() if issubclass(cls, ChunkStage)]
 

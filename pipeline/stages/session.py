@@ -69,6 +69,7 @@ def _has_items(value: Any) -> bool:
 
 class SessionReduceStage(SessionStage):
     name: ClassVar[str] = "session"
+    typical_output: ClassVar[int] = 2200
     output_model: ClassVar[type[BaseModel]] = SessionReduceOutput
     depends_on: ClassVar[tuple[str, ...]] = ("facts", "tasks", "issues", "human_ai", "takeaways")
 

@@ -17,6 +17,7 @@ from schemas.takeaways import TakeawaysOutput
 
 class TakeawaysStage(ChunkStage):
     name: ClassVar[str] = "takeaways"
+    typical_output: ClassVar[int] = 450
     output_model: ClassVar[type[BaseModel]] = TakeawaysOutput
     report_sections: ClassVar[tuple[tuple[str, str | None], ...]] = (("takeaways", None),)
 

@@ -45,6 +45,7 @@ def combine_tasks(earlier: ReportTask, later: ReportTask) -> ReportTask:
 
 class TasksStage(ChunkStage):
     name: ClassVar[str] = "tasks"
+    typical_output: ClassVar[int] = 900
     output_model: ClassVar[type[BaseModel]] = TasksOutput
     report_sections: ClassVar[tuple[tuple[str, str | None], ...]] = (("tasks", None),)
 
