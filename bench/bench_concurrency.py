@@ -26,13 +26,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from gen_run_day import DAY, generate  # noqa: E402
+from daily_report.core import log
+from daily_report.core.config import load_config
+from daily_report.engine.plan import RunOptions
+from daily_report.engine.run import run_day
+from gen_run_day import DAY, generate
 
-from pipeline import log  # noqa: E402
-from pipeline.config import load_config  # noqa: E402
-from pipeline.engine import run_day  # noqa: E402
-from pipeline.plan import RunOptions  # noqa: E402
-from tests.stub_llm_server import StubLLMServer  # noqa: E402
+from tests.stub_llm_server import StubLLMServer
 
 OUT = REPO / "bench" / "out" / "concurrency"
 

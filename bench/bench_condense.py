@@ -16,12 +16,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.condense import THINKING_TOKENS, clean_text, condense_session  # noqa: E402
-from pipeline.redact import Redactor  # noqa: E402
-from pipeline.sources import discover, read_sessions  # noqa: E402
-from pipeline.tokens import count_tokens  # noqa: E402
-from schemas.config import Config, DeviceConfig  # noqa: E402
-from schemas.transcript import Session  # noqa: E402
+from daily_report.schemas.config import Config, DeviceConfig
+from daily_report.schemas.transcript import Session
+from daily_report.sources import discover, read_sessions
+from daily_report.text.condense import THINKING_TOKENS, clean_text, condense_session
+from daily_report.text.redact import Redactor
+from daily_report.text.tokens import count_tokens
 
 DEFAULT_SAMPLES = ROOT / "fixtures" / "samples"
 

@@ -15,12 +15,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.llm.anthropic_provider import AnthropicProvider
-from pipeline.llm.cache import Cache
-from pipeline.llm.ledger import Ledger
-from pipeline.llm.openai_provider import OpenAIProvider
-from pipeline.llm.structured import call_structured
-from pipeline.llm.types import LLMResponse, Usage
+from daily_report.llm.cache import Cache
+from daily_report.llm.ledger import Ledger
+from daily_report.llm.providers.anthropic import AnthropicProvider
+from daily_report.llm.providers.openai import OpenAIProvider
+from daily_report.llm.structured import call_structured
+from daily_report.llm.types import LLMResponse, Usage
+
 from tests.stub_llm_kit import Facts, make_request
 from tests.stub_llm_server import StubLLMServer
 

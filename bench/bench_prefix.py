@@ -33,21 +33,22 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipeline.llm.anthropic_provider import AnthropicProvider  # noqa: E402
-from pipeline.llm.base import Provider  # noqa: E402
-from pipeline.llm.openai_provider import OpenAIProvider  # noqa: E402
-from pipeline.llm.types import LLMRequest  # noqa: E402
-from pipeline.plan import LLMTarget, chunk_call, skip_reason, to_request  # noqa: E402
-from pipeline.redact import Redactor  # noqa: E402
-from pipeline.sources.reader import load_sessions  # noqa: E402
-from pipeline.stages.base import ChunkStage, load_prompt  # noqa: E402
-from pipeline.stages.registry import chunk_stages, get_stage, system_prompt  # noqa: E402
-from pipeline.text import prepare_chunks  # noqa: E402
-from pipeline.tokens import count_tokens  # noqa: E402
-from schemas.chunk import Chunk  # noqa: E402
-from schemas.config import Config, DeviceConfig  # noqa: E402
-from tests.stub_llm_routes import serialized_parts  # noqa: E402
-from tests.stub_llm_server import StubLLMServer  # noqa: E402
+from daily_report.engine.plan import LLMTarget, chunk_call, skip_reason, to_request
+from daily_report.llm.base import Provider
+from daily_report.llm.providers.anthropic import AnthropicProvider
+from daily_report.llm.providers.openai import OpenAIProvider
+from daily_report.llm.types import LLMRequest
+from daily_report.schemas.chunk import Chunk
+from daily_report.schemas.config import Config, DeviceConfig
+from daily_report.sources.reader import load_sessions
+from daily_report.stages.base import ChunkStage, load_prompt
+from daily_report.stages.registry import chunk_stages, get_stage, system_prompt
+from daily_report.text.prepare import prepare_chunks
+from daily_report.text.redact import Redactor
+from daily_report.text.tokens import count_tokens
+
+from tests.stub_llm_routes import serialized_parts
+from tests.stub_llm_server import StubLLMServer
 
 SAMPLES = REPO / "fixtures" / "samples"
 MODELS = {"anthropic": "claude-haiku-4-5", "openai": "gpt-5-mini"}

@@ -17,7 +17,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.redact import Redactor  # noqa: E402
+from daily_report.text.redact import Redactor
 
 DEFAULT_SAMPLES = ROOT / "fixtures" / "samples"
 

@@ -15,11 +15,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.report.build import build_report  # noqa: E402
-from pipeline.report.html import render_html  # noqa: E402
-from pipeline.report.json_out import render_json  # noqa: E402
-from pipeline.report.markdown import render_markdown  # noqa: E402
-from schemas.report import (  # noqa: E402
+from daily_report.report.build import build_report
+from daily_report.report.html import render_html
+from daily_report.report.json_out import render_json
+from daily_report.report.markdown import render_markdown
+from daily_report.schemas.report import (
     Generation,
     HumanAISession,
     Provenance,
@@ -30,7 +30,7 @@ from schemas.report import (  # noqa: E402
     ReportTopic,
     SessionSummary,
 )
-from schemas.usage import UsageReport  # noqa: E402
+from daily_report.schemas.usage import UsageReport
 
 TEXT = "Ran the 649-scenario evaluation on an49 with srun --overlap; ARI 0.313 vs 0.387 for concat. " * 3
 

@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from gen_run_day import DAY, generate  # noqa: E402
+from gen_run_day import DAY, generate
 
 CLI = [sys.executable, "-m", "pipeline"]
 

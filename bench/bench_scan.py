@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.sources import jsonl
-from pipeline.sources.claude import usage as claude_usage
-from pipeline.sources.discovery import discover_roots
-from pipeline.sources.files import SourceFile
-from schemas.transcript import SkippedLines
+from daily_report.schemas.transcript import SkippedLines
+from daily_report.sources import jsonl
+from daily_report.sources.claude import usage as claude_usage
+from daily_report.sources.discovery import discover_roots
+from daily_report.sources.files import SourceFile
 
 Check = Callable[..., None]
 

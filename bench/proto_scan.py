@@ -1,7 +1,7 @@
 """How fast could the Claude usage fast path be? A throwaway measurement, not product code.
 
 Compares, on one process and the same files back to back:
-- ``read_file_usage`` (pipeline.sources, the real reader: a Python loop over every line);
+- ``read_file_usage`` (daily_report.sources, the real reader: a Python loop over every line);
 - a whole-file scan that jumps between occurrences of ``"type":"assistant"`` with ``bytes.find`` (JSON
   string contents escape their quotes, so the pattern only matches structure) and parses only those lines.
 The scan finds the same responses, which is checked. It prints MB/s for both.
@@ -16,9 +16,8 @@ import time
 from pathlib import Path
 
 import orjson
-
-from pipeline.sources import read_file_usage
-from pipeline.sources.types import SourceFile
+from daily_report.sources import read_file_usage
+from daily_report.sources.types import SourceFile
 
 PAT = b'"type":"assistant"'
 

@@ -1,3 +1,3 @@
-from pipeline.cli import main
+from daily_report.cli.app import main
 
 main()

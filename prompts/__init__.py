@@ -1,0 +1,1 @@
+"""The prompt files, one folder per stage (`<stage>/vN.md`): data, shipped with the package."""

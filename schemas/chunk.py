@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from daily_report.schemas.transcript import Agent
 from pydantic import BaseModel, ConfigDict, Field
-
-from schemas.transcript import Agent
 
 
 class Chunk(BaseModel):

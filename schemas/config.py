@@ -11,7 +11,7 @@ ProviderName = Literal["anthropic", "openai", "replay"]
 
 
 # The TOML key of each agent's roots in [devices.X] -> the agent's name (its adapter's ``name`` and
-# ``config_key``; a test checks they agree with pipeline.sources.agents.AGENTS).
+# ``config_key``; a test checks they agree with daily_report.sources.agents.AGENTS).
 ROOT_KEYS: dict[str, str] = {
     "claude": "claude_code",  # Claude Code: dirs holding projects/, or projects/ dirs
     "codex": "codex",  # Codex: dirs holding sessions/, or sessions/ dirs

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from daily_report.schemas import budgets
+from daily_report.schemas.budgets import Budgets, at_most
+from daily_report.schemas.common import CRITICAL_HELP, Severity, StrictModel, TurnSpan
 from pydantic import Field
-
-from schemas import budgets
-from schemas.budgets import Budgets, at_most
-from schemas.common import CRITICAL_HELP, Severity, StrictModel, TurnSpan
 
 
 class IssueItem(TurnSpan):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from daily_report.schemas.budgets import DAY_SUMMARY, DEVICE_BULLET, OVERVIEW_BULLET, Budgets, at_most
+from daily_report.schemas.common import StrictModel
 from pydantic import Field
-
-from schemas.budgets import DAY_SUMMARY, DEVICE_BULLET, OVERVIEW_BULLET, Budgets, at_most
-from schemas.common import StrictModel
 
 
 class DeviceOverview(StrictModel):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from daily_report.schemas.budgets import PROJECT_SUMMARY, Budgets, at_most
+from daily_report.schemas.common import SessionStatus, StrictModel
 from pydantic import Field
-
-from schemas.budgets import PROJECT_SUMMARY, Budgets, at_most
-from schemas.common import SessionStatus, StrictModel
 
 
 class ProjectSummary(StrictModel):

@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from daily_report.schemas.common import SessionStatus
+from daily_report.schemas.human_ai import AILimitation, ThinkingTopic
+from daily_report.schemas.issues import IssueItem
+from daily_report.schemas.overview import DeviceOverview
+from daily_report.schemas.projects import ProjectSummary
+from daily_report.schemas.takeaways import Takeaway
+from daily_report.schemas.tasks import TaskItem
+from daily_report.schemas.transcript import Agent, UnreadFile
+from daily_report.schemas.usage import UsageReport
 from pydantic import BaseModel, Field
-
-from schemas.common import SessionStatus
-from schemas.human_ai import AILimitation, ThinkingTopic
-from schemas.issues import IssueItem
-from schemas.overview import DeviceOverview
-from schemas.projects import ProjectSummary
-from schemas.takeaways import Takeaway
-from schemas.tasks import TaskItem
-from schemas.transcript import Agent, UnreadFile
-from schemas.usage import UsageReport
 
 SCHEMA_VERSION = 1
 

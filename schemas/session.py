@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from daily_report.schemas.budgets import SESSION_SUMMARY, Budgets, at_most
+from daily_report.schemas.common import SessionStatus, StrictModel
+from daily_report.schemas.human_ai import AILimitation, ThinkingTopic
+from daily_report.schemas.issues import IssueItem
+from daily_report.schemas.takeaways import Takeaway
+from daily_report.schemas.tasks import TaskItem
 from pydantic import Field
-
-from schemas.budgets import SESSION_SUMMARY, Budgets, at_most
-from schemas.common import SessionStatus, StrictModel
-from schemas.human_ai import AILimitation, ThinkingTopic
-from schemas.issues import IssueItem
-from schemas.takeaways import Takeaway
-from schemas.tasks import TaskItem
 
 SESSION_SUMMARY_WORDS = SESSION_SUMMARY
 

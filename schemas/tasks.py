@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from daily_report.schemas import budgets
+from daily_report.schemas.budgets import Budgets
+from daily_report.schemas.common import STATUS_HELP, Status, StrictModel, TurnSpan
 from pydantic import Field
-
-from schemas import budgets
-from schemas.budgets import Budgets
-from schemas.common import STATUS_HELP, Status, StrictModel, TurnSpan
 
 TaskCategory = Literal["architecture_strategy", "implementation_fixes"]
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Agent = str  # the name of the agent's adapter (pipeline.sources.agents.AGENTS)
+Agent = str  # the name of the agent's adapter (daily_report.sources.agents.AGENTS)
 TurnRole = Literal["human", "assistant", "thinking", "tool", "summary", "event"]
 
 

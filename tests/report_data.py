@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.editor import edit_day
-from pipeline.report.build import build_report, order_sessions
-from schemas.facts import SessionFacts
-from schemas.overview import DeviceOverview, OverviewOutput
-from schemas.report import (
+from daily_report.engine.editor import edit_day
+from daily_report.report.build import build_report, order_sessions
+from daily_report.schemas.facts import SessionFacts
+from daily_report.schemas.overview import DeviceOverview, OverviewOutput
+from daily_report.schemas.report import (
     DailyReport,
     Failure,
     Generation,
@@ -23,7 +23,7 @@ from schemas.report import (
     SessionSummary,
     StageGeneration,
 )
-from schemas.usage import AgentUsage, TokenRow, UsageReport
+from daily_report.schemas.usage import AgentUsage, TokenRow, UsageReport
 
 EVIL = [
     "<script>alert(1)</script>",

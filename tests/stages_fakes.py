@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.stages.base import DayInputs, SessionInfo
-from schemas.chunk import Chunk
+from daily_report.schemas.chunk import Chunk
+from daily_report.stages.base import DayInputs, SessionInfo
 
 
 def make_chunk(

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from daily_report.llm.retry import RetryPolicy
+from daily_report.llm.types import LLMRequest, TextBlock
 from pydantic import BaseModel, Field
-
-from pipeline.llm.retry import RetryPolicy
-from pipeline.llm.types import LLMRequest, TextBlock
 
 
 class Facts(BaseModel):

@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from daily_report.engine.execute import LLMSender
+from daily_report.engine.plan import Planned
+from daily_report.llm.answer_redaction import AnswerRedactor
+from daily_report.llm.answers import AnswerTally, Sink, accept
+from daily_report.llm.base import BatchStatus, RawAnswer, ToolCall
+from daily_report.llm.cache import Cache
+from daily_report.llm.structured import StructuredOutputError, call_cached, call_structured
+from daily_report.llm.types import LLMResponse, Usage
+from daily_report.text.redact import Redactor
 
-from pipeline.execute import LLMSender
-from pipeline.llm.answer_redaction import AnswerRedactor
-from pipeline.llm.answers import AnswerTally, Sink, accept
-from pipeline.llm.base import BatchStatus, RawAnswer, ToolCall
-from pipeline.llm.cache import Cache
-from pipeline.llm.structured import StructuredOutputError, call_cached, call_structured
-from pipeline.llm.types import LLMResponse, Usage
-from pipeline.plan import Planned
-from pipeline.redact import Redactor
 from tests.stub_llm_kit import Facts, Sleeps, make_request
 
 KEY = "sk-ant-api03-" + "Zx9_Kq2-" * 11 + "AbCdEfGh"

@@ -7,16 +7,15 @@ import re
 from pathlib import Path
 
 import pytest
+from daily_report.core.errors import ConfigError
+from daily_report.engine.editor import section_feeds
+from daily_report.engine.estimate import TYPICAL_OUTPUT
+from daily_report.eval.cases import CaseExpect, read_expect
+from daily_report.report.build import _missing
+from daily_report.report.sections import ITEM_SECTIONS, SECTIONS, item_fields, merge_rules
+from daily_report.schemas.report import DailyReport, DayItems
+from daily_report.stages.registry import STAGES, chunk_stages, day_stages, stage_sort_key
 from pydantic import ValidationError
-
-from pipeline.editor import section_feeds
-from pipeline.errors import ConfigError
-from pipeline.estimate import TYPICAL_OUTPUT
-from pipeline.eval.cases import CaseExpect, read_expect
-from pipeline.report.build import _missing
-from pipeline.report.sections import ITEM_SECTIONS, SECTIONS, item_fields, merge_rules
-from pipeline.stages.registry import STAGES, chunk_stages, day_stages, stage_sort_key
-from schemas.report import DailyReport, DayItems
 
 ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = ROOT / "pipeline"

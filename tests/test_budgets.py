@@ -5,11 +5,10 @@ from __future__ import annotations
 import typing
 
 import pytest
+from daily_report.schemas.budgets import at_most, budgets_of, word_count
+from daily_report.stages.base import load_prompt
+from daily_report.stages.registry import STAGES
 from pydantic import BaseModel
-
-from pipeline.stages.base import load_prompt
-from pipeline.stages.registry import STAGES
-from schemas.budgets import at_most, budgets_of, word_count
 
 BUDGETED = [
     (name, path, words) for name, cls in STAGES.items() for path, words in budgets_of(cls.output_model)

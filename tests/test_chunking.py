@@ -6,13 +6,12 @@ import itertools
 from pathlib import Path
 
 import pytest
-
-from pipeline.chunking import build_digest, chunk_session
-from pipeline.condense import CondensedTurn, condense_session
-from pipeline.errors import ConfigError
-from pipeline.redact import Redactor
-from pipeline.tokens import count_tokens
-from schemas.transcript import Session, ToolCall, Turn
+from daily_report.core.errors import ConfigError
+from daily_report.schemas.transcript import Session, ToolCall, Turn
+from daily_report.text.chunking import build_digest, chunk_session
+from daily_report.text.condense import CondensedTurn, condense_session
+from daily_report.text.redact import Redactor
+from daily_report.text.tokens import count_tokens
 
 
 def _session(turns: list[Turn]) -> Session:
@@ -148,7 +147,7 @@ def test_empty_and_invalid_budget() -> None:
 
 
 def test_prepare_chunks_no_planted_secret_reaches_any_chunk() -> None:
-    from pipeline.text import prepare_chunks
+    from daily_report.text.prepare import prepare_chunks
 
     aws = "AKIA2E0A8F3B244C9986"
     gh = "ghp_" + "S3cr3tV4lu3Zz" * 3
@@ -183,9 +182,9 @@ def test_prepare_chunks_no_planted_secret_reaches_any_chunk() -> None:
 
 
 def test_samples_chunk_within_budget_and_deterministically(samples: Path) -> None:
-    from pipeline.sources import discover, read_sessions
-    from pipeline.text import prepare_chunks
-    from schemas.config import Config, DeviceConfig
+    from daily_report.schemas.config import Config, DeviceConfig
+    from daily_report.sources import discover, read_sessions
+    from daily_report.text.prepare import prepare_chunks
 
     device = DeviceConfig(name="samples", claude=[samples / "claude-code"], codex=[samples / "codex"])
     sessions = read_sessions(discover(Config(devices={"samples": device})).files).sessions
@@ -199,7 +198,7 @@ def test_samples_chunk_within_budget_and_deterministically(samples: Path) -> Non
 
 
 def test_prepare_chunks_independent_of_other_sessions_and_counts_accumulate() -> None:
-    from pipeline.text import prepare_chunks
+    from daily_report.text.prepare import prepare_chunks
 
     key_a, key_b = "ghp_" + "A1b2" * 9, "ghp_" + "Z9y8" * 9
     other = _session([Turn(index=0, role="human", text=f"use {key_a}")])
@@ -216,9 +215,10 @@ def test_prepare_chunks_independent_of_other_sessions_and_counts_accumulate() ->
 def test_fixture_day_planted_secrets_never_reach_a_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
     import tomllib
 
-    from pipeline.sources import discover, read_sessions
-    from pipeline.text import prepare_chunks
-    from schemas.config import Config, DeviceConfig
+    from daily_report.schemas.config import Config, DeviceConfig
+    from daily_report.sources import discover, read_sessions
+    from daily_report.text.prepare import prepare_chunks
+
     from tests.conftest import REPO
 
     day = REPO / "fixtures" / "day"

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pipeline.condense import CondensedTurn, clean_text, condense_session, cut_tokens, format_call
-from pipeline.redact import Redactor
-from pipeline.tokens import count_tokens
-from schemas.transcript import Session, ToolCall, Turn
+from daily_report.schemas.transcript import Session, ToolCall, Turn
+from daily_report.text.condense import CondensedTurn, clean_text, condense_session, cut_tokens, format_call
+from daily_report.text.redact import Redactor
+from daily_report.text.tokens import count_tokens
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -276,8 +276,8 @@ def test_subagent_final_reply_not_repeated_and_trailer_stripped() -> None:
 
 
 def _sample_sessions(samples: Path) -> list[Session]:
-    from pipeline.sources import discover, read_sessions
-    from schemas.config import Config, DeviceConfig
+    from daily_report.schemas.config import Config, DeviceConfig
+    from daily_report.sources import discover, read_sessions
 
     device = DeviceConfig(name="samples", claude=[samples / "claude-code"], codex=[samples / "codex"])
     return read_sessions(discover(Config(devices={"samples": device})).files).sessions

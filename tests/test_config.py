@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from pipeline.config import load_config, resolve_zone
-from pipeline.errors import ConfigError
+from daily_report.core.config import load_config, resolve_zone
+from daily_report.core.errors import ConfigError
 
 TOML = """
 timezone = "Asia/Shanghai"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def test_demo_writes_nothing_to_the_user_cache_dir(tmp_path: Path) -> None:
-    from pipeline.commands.run_cmd import run_demo
+    from daily_report.cli.run_cmd import run_demo
 
     user_cache = Path(os.environ["DAILY_REPORT_CACHE_DIR"])  # conftest points it at an empty temp dir
     run_demo(tmp_path / "demo")

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from daily_report.cli.app import app
 from typer.testing import CliRunner
 
-from pipeline.cli import app
 from tests.conftest import REPO
 
 DAY_TOML = REPO / "fixtures" / "day" / "daily-report.toml"
@@ -21,9 +21,9 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def fixture_report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """report.json of a replay run of the fixture day (cache and index in a temporary dir)."""
-    from pipeline.config import load_config
-    from pipeline.engine import run_day
-    from pipeline.runstate import RunOptions
+    from daily_report.core.config import load_config
+    from daily_report.engine.run import run_day
+    from daily_report.engine.runstate import RunOptions
 
     tmp = tmp_path_factory.mktemp("consistency")
     with pytest.MonkeyPatch.context() as mp:
@@ -91,8 +91,8 @@ def test_the_full_reader_warns_with_the_same_words(caplog: pytest.LogCaptureFixt
     from datetime import date
     from zoneinfo import ZoneInfo
 
-    from pipeline.config import load_config
-    from pipeline.sources import load_sessions
+    from daily_report.core.config import load_config
+    from daily_report.sources import load_sessions
 
     load_sessions(load_config(DAY_TOML), date=date.fromisoformat(DATE), zone=ZoneInfo("Asia/Shanghai"))
     said = [r.getMessage() for r in caplog.records]
@@ -106,11 +106,11 @@ def test_the_full_reader_warns_with_the_same_words(caplog: pytest.LogCaptureFixt
 def test_fast_usage_path_counts_what_the_full_reader_counts(agent: str, tmp_path: Any) -> None:
     """Broken lines the usage fast path never parses (no usage on them) are still counted, as the full
     reader counts them: one garbage line in the middle of a fixture transcript, a cut last line."""
-    from pipeline.config import load_config
-    from pipeline.sources import discover
-    from pipeline.sources.jsonl import skipped_by_kind
-    from pipeline.sources.reader import read_sessions
-    from pipeline.sources.usage_rows import read_usage_rows
+    from daily_report.core.config import load_config
+    from daily_report.sources import discover
+    from daily_report.sources.jsonl import skipped_by_kind
+    from daily_report.sources.reader import read_sessions
+    from daily_report.sources.usage_rows import read_usage_rows
 
     src = next(f for f in discover(load_config(DAY_TOML)).files if f.agent == agent and f.kind == "main")
     lines = src.path.read_bytes().rstrip(b"\n").split(b"\n")
@@ -135,8 +135,8 @@ def _cells(line: str) -> list[str]:
 def test_usage_tables_of_the_cli_are_the_reports(fixture_report: dict[str, Any]) -> None:
     """Every table row of the report's Token Usage (Markdown/HTML cells) is a row of the CLI's tables, in
     the same order, and the CLI shows no other row."""
-    from pipeline.report.usage_tables import usage_views
-    from schemas.usage import UsageReport
+    from daily_report.report.usage_tables import usage_views
+    from daily_report.schemas.usage import UsageReport
 
     views = usage_views(UsageReport.model_validate(fixture_report["token_usage"]))
     want = [list(row) for v in views for t in v.tables for row in t.rows]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from pipeline.llm.costing import call_cost
-from pipeline.llm.types import Usage
-from pipeline.pricing import Tokens, price, price_many
-from pipeline.usage.aggregate import build_day, cost_of
-from pipeline.usage.events import Ev
+from daily_report.core.pricing import Tokens, price, price_many
+from daily_report.llm.costing import call_cost
+from daily_report.llm.types import Usage
+from daily_report.usage.aggregate import build_day, cost_of
+from daily_report.usage.events import Ev
 
 M = 1_000_000
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.condense import CondensedTurn
-from pipeline.digest import DIGEST_TOKENS, build_digest, outcomes
-from pipeline.tokens import count_tokens
+from daily_report.text.condense import CondensedTurn
+from daily_report.text.digest import DIGEST_TOKENS, build_digest, outcomes
+from daily_report.text.tokens import count_tokens
 
 
 def turn(index: int, role: str, text: str) -> CondensedTurn:

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from daily_report.core.config import load_config
+from daily_report.core.errors import ConfigError
+from daily_report.engine.editor import edit_day, select
+from daily_report.report.html import render_html
+from daily_report.report.markdown import render_markdown
+from daily_report.schemas.config import ReportConfig
+from daily_report.schemas.report import Provenance, ReportIssue, ReportTask, SessionSummary
 
-from pipeline.config import load_config
-from pipeline.editor import edit_day, select
-from pipeline.errors import ConfigError
-from pipeline.report.html import render_html
-from pipeline.report.markdown import render_markdown
-from schemas.config import ReportConfig
-from schemas.report import Provenance, ReportIssue, ReportTask, SessionSummary
 from tests.report_data import make_report
 
 T0 = datetime(2026, 3, 17, 1, 0, tzinfo=UTC)

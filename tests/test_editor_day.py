@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from pipeline.config import load_config
-from pipeline.engine import run_day
-from pipeline.plan import RunOptions
-from schemas.config import ReportConfig
+from daily_report.core.config import load_config
+from daily_report.engine.plan import RunOptions
+from daily_report.engine.run import run_day
+from daily_report.schemas.config import ReportConfig
 
 REPO = Path(__file__).resolve().parent.parent
 DAY_TOML = REPO / "fixtures" / "day" / "daily-report.toml"

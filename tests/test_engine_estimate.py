@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pipeline.estimate import (
+from daily_report.engine.estimate import (
     TYPICAL_OUTPUT,
     Estimator,
     expected_day_input,
@@ -12,7 +12,7 @@ from pipeline.estimate import (
     price_tokens,
     request_cost,
 )
-from pipeline.llm.types import LLMRequest, TextBlock
+from daily_report.llm.types import LLMRequest, TextBlock
 
 TRANSCRIPT = "\n".join(
     f"[t{i}] human: please run the benchmark number {i} on host gpu-{i % 7}" for i in range(400)

@@ -7,12 +7,11 @@ import time
 from decimal import Decimal
 
 import pytest
+from daily_report.engine.execute import BUDGET_REACHED, Budget, Executor, Sender
+from daily_report.engine.plan import Planned
+from daily_report.llm.types import LLMRequest, LLMResponse, TextBlock, Usage
+from daily_report.stages.base import PlannedCall
 from pydantic import BaseModel
-
-from pipeline.execute import BUDGET_REACHED, Budget, Executor, Sender
-from pipeline.llm.types import LLMRequest, LLMResponse, TextBlock, Usage
-from pipeline.plan import Planned
-from pipeline.stages.base import PlannedCall
 
 
 class Out(BaseModel):

@@ -6,14 +6,13 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from pipeline.assemble import day_events, session_summary
-from pipeline.errors import ConfigError
-from pipeline.plan import RunOptions, select_sessions, skip_reason
-from pipeline.runstate import select_stages
-from schemas.config import Config
-from schemas.facts import SessionFacts
-from schemas.transcript import Session, ToolCall, Turn, UsageEvent
+from daily_report.core.errors import ConfigError
+from daily_report.engine.assemble import day_events, session_summary
+from daily_report.engine.plan import RunOptions, select_sessions, skip_reason
+from daily_report.engine.runstate import select_stages
+from daily_report.schemas.config import Config
+from daily_report.schemas.facts import SessionFacts
+from daily_report.schemas.transcript import Session, ToolCall, Turn, UsageEvent
 
 
 def test_a_stage_subset_brings_what_it_reads() -> None:
@@ -128,7 +127,7 @@ def test_session_summary_counts_the_days_usage_once_and_spans_days() -> None:
 
 
 def test_a_title_taken_from_the_transcript_is_redacted() -> None:
-    from pipeline.redact import Redactor
+    from daily_report.text.redact import Redactor
 
     key = "AKIA" + "ABCDEFGHIJKLMNOP"
     prompt = Turn(index=0, role="human", text=f"deploy with {key} now", timestamp=_t(1))
@@ -145,8 +144,8 @@ def test_a_title_taken_from_the_transcript_is_redacted() -> None:
 
 
 def test_the_agent_title_day_stages_see_is_redacted() -> None:
-    from pipeline.plan import session_info
-    from pipeline.redact import Redactor
+    from daily_report.engine.plan import session_info
+    from daily_report.text.redact import Redactor
 
     key = "AKIA" + "ABCDEFGHIJKLMNOP"
     session = _session([]).model_copy(update={"title": f"rotate {key}"})

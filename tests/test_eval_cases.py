@@ -15,16 +15,15 @@ from typing import Any
 
 import pytest
 import yaml
+from daily_report.schemas.facts import SessionFacts
+from daily_report.schemas.human_ai import HumanAIOutput
+from daily_report.schemas.issues import IssuesOutput
+from daily_report.schemas.overview import OverviewOutput
+from daily_report.schemas.projects import ProjectSummary
+from daily_report.schemas.session import SessionReduceOutput
+from daily_report.schemas.takeaways import TakeawaysOutput
+from daily_report.schemas.tasks import TasksOutput
 from pydantic import BaseModel
-
-from schemas.facts import SessionFacts
-from schemas.human_ai import HumanAIOutput
-from schemas.issues import IssuesOutput
-from schemas.overview import OverviewOutput
-from schemas.projects import ProjectSummary
-from schemas.session import SessionReduceOutput
-from schemas.takeaways import TakeawaysOutput
-from schemas.tasks import TasksOutput
 
 CASES = Path(__file__).resolve().parent.parent / "fixtures" / "cases"
 REQUIRED = {

@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from daily_report.cli.app import app
+from daily_report.core.errors import ConfigError
+from daily_report.core.paths import FIXTURES_DIR
+from daily_report.eval.compare import compare, git_prompts, version_change
+from daily_report.eval.results import EvalResult, PromptInfo, Row
+from daily_report.eval.scorers import Score
 from typer.testing import CliRunner
-
-from pipeline.cli import app
-from pipeline.errors import ConfigError
-from pipeline.eval.compare import compare, git_prompts, version_change
-from pipeline.eval.results import EvalResult, PromptInfo, Row
-from pipeline.eval.scorers import Score
-from pipeline.paths import FIXTURES_DIR
 
 runner = CliRunner()
 CASES = FIXTURES_DIR / "cases"

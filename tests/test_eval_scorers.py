@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from pipeline.errors import ConfigError
-from pipeline.eval.cases import CaseExpect, StageExpect, load_case, read_expect
-from pipeline.eval.scorers import (
+from daily_report.core.errors import ConfigError
+from daily_report.eval.cases import CaseExpect, StageExpect, load_case, read_expect
+from daily_report.eval.scorers import (
     Answer,
     StageOutput,
     count_bounds,
@@ -19,7 +18,7 @@ from pipeline.eval.scorers import (
     schema_validity,
     score_stage,
 )
-from schemas.tasks import TasksOutput
+from daily_report.schemas.tasks import TasksOutput
 
 
 def task(title: str, status: str = "done", details: str = "", category: str = "implementation_fixes") -> dict:
@@ -132,8 +131,8 @@ def test_length_fails_a_text_more_than_a_quarter_over_its_budget() -> None:
 
 
 def test_length_reads_nested_fields_and_counts_cjk_by_characters() -> None:
-    from pipeline.eval.scorers import budget_texts
-    from schemas.budgets import word_count
+    from daily_report.eval.scorers import budget_texts
+    from daily_report.schemas.budgets import word_count
 
     overview = {"summary": "a b", "devices": [{"what_was_done": "x y z"}, {"what_was_done": "w"}]}
     assert budget_texts(overview, "devices[].what_was_done") == ["x y z", "w"]
@@ -168,8 +167,8 @@ def test_stage_names_agree_with_the_registry_and_the_json_schema() -> None:
     import json
     import typing
 
-    from pipeline.eval.cases import DEFAULT_CASES_DIR, stage_names
-    from pipeline.stages.registry import STAGES
+    from daily_report.eval.cases import DEFAULT_CASES_DIR, stage_names
+    from daily_report.stages.registry import STAGES
 
     schema = json.loads((DEFAULT_CASES_DIR / "expect.schema.json").read_text(encoding="utf-8"))
     assert stage_names() == list(STAGES) == list(schema["properties"]["stages"]["properties"])
@@ -181,7 +180,7 @@ def test_stage_names_agree_with_the_registry_and_the_json_schema() -> None:
 
 
 def test_every_fixture_expect_yaml_loads() -> None:
-    from pipeline.eval.cases import DEFAULT_CASES_DIR
+    from daily_report.eval.cases import DEFAULT_CASES_DIR
 
     files = sorted(DEFAULT_CASES_DIR.glob("*/expect.yaml"))
     assert len(files) >= 8

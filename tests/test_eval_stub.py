@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from daily_report.cli.app import app
+from daily_report.core.paths import PROMPTS_DIR
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.paths import PROMPTS_DIR
 from tests.stub_llm_server import Fault, StubLLMServer, schema_of
 from tests.test_run_day import write_session
 

@@ -14,12 +14,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from daily_report.core.config import load_config
+from daily_report.engine.plan import DayPlan, RunOptions, prepare_day
+from daily_report.schemas.chunk import Chunk
+from daily_report.stages.registry import STAGES, chunk_stages, day_stages, session_stages
 from pydantic import BaseModel
 
-from pipeline.config import load_config
-from pipeline.plan import DayPlan, RunOptions, prepare_day
-from pipeline.stages.registry import STAGES, chunk_stages, day_stages, session_stages
-from schemas.chunk import Chunk
 from tests.conftest import REPO
 
 FIXTURES = REPO / "fixtures"
@@ -210,7 +210,7 @@ def test_codex_token_counts_are_re_emitted() -> None:
 def test_replay_run_and_export_of_the_day_leak_no_secret(tmp_path: Path) -> None:
     """The whole day through the replay provider, then an export for Anthropic: no planted secret in the
     report files, the export or the caches; the report counts what the fixture plants."""
-    from pipeline.engine import run_day
+    from daily_report.engine.run import run_day
 
     config = load_config(DAY_TOML)
     run = run_day(

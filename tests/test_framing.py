@@ -8,16 +8,16 @@ from pathlib import Path
 
 import orjson
 import pytest
+from daily_report.llm.base import Provider
+from daily_report.llm.exchange import export_requests
+from daily_report.llm.providers.anthropic import AnthropicProvider
+from daily_report.llm.providers.openai import OpenAIProvider
+from daily_report.schemas.transcript import Session, Turn
+from daily_report.stages.base import transcript_block
+from daily_report.text.condense import guard_lines
+from daily_report.text.prepare import prepare_chunks
+from daily_report.text.redact import Redactor
 
-from pipeline.condense import guard_lines
-from pipeline.llm.anthropic_provider import AnthropicProvider
-from pipeline.llm.base import Provider
-from pipeline.llm.exchange import export_requests
-from pipeline.llm.openai_provider import OpenAIProvider
-from pipeline.redact import Redactor
-from pipeline.stages.base import transcript_block
-from pipeline.text import prepare_chunks
-from schemas.transcript import Session, Turn
 from tests.test_llm_shared_tools import chunk_requests
 
 MARK = "zebra-quokka-7781"  # transcript text that must never reach a system role
@@ -113,9 +113,10 @@ def test_guard_lines(text: str, expected: str) -> None:
 
 def test_an_answer_through_another_stages_tool_is_reasked() -> None:
     """With tool_choice "any" the model picks the tool; the wrong one is an invalid answer, re-asked."""
-    from pipeline.llm.base import RawAnswer, ToolCall
-    from pipeline.llm.structured import call_structured
-    from pipeline.llm.types import Usage
+    from daily_report.llm.base import RawAnswer, ToolCall
+    from daily_report.llm.structured import call_structured
+    from daily_report.llm.types import Usage
+
     from tests.stub_llm_kit import Facts, make_request
 
     good = '{"title": "t", "status": "done", "steps": [], "turns": 1}'

@@ -7,18 +7,18 @@ from pathlib import Path
 
 import orjson
 import pytest
+from daily_report.llm.answers import by_custom_id, custom_id_for
+from daily_report.llm.base import BatchStatus, Provider
+from daily_report.llm.batch import open_batches, poll_batches, submit_batch
+from daily_report.llm.cache import Cache
+from daily_report.llm.costing import call_cost
+from daily_report.llm.exchange import export_requests, import_results
+from daily_report.llm.ledger import Ledger
+from daily_report.llm.providers.anthropic import AnthropicProvider
+from daily_report.llm.providers.openai import OpenAIProvider
+from daily_report.llm.retry import RetryPolicy
+from daily_report.llm.types import LLMRequest, LLMResponse, Usage
 
-from pipeline.llm.answers import by_custom_id, custom_id_for
-from pipeline.llm.anthropic_provider import AnthropicProvider
-from pipeline.llm.base import BatchStatus, Provider
-from pipeline.llm.batch import open_batches, poll_batches, submit_batch
-from pipeline.llm.cache import Cache
-from pipeline.llm.costing import call_cost
-from pipeline.llm.exchange import export_requests, import_results
-from pipeline.llm.ledger import Ledger
-from pipeline.llm.openai_provider import OpenAIProvider
-from pipeline.llm.retry import RetryPolicy
-from pipeline.llm.types import LLMRequest, LLMResponse, Usage
 from tests.stub_llm_kit import Facts, make_request
 from tests.stub_llm_server import Fault, StubLLMServer
 

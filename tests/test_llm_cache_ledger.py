@@ -9,17 +9,17 @@ from pathlib import Path
 
 import orjson
 import pytest
+from daily_report.core.errors import ReplayMissError
+from daily_report.core.paths import default_cache_path
+from daily_report.llm.cache import Cache
+from daily_report.llm.factory import make_provider, model_for, retry_policy
+from daily_report.llm.ledger import Ledger
+from daily_report.llm.providers.anthropic import AnthropicProvider
+from daily_report.llm.providers.replay import ReplayProvider
+from daily_report.llm.structured import StructuredOutputError, call_cached, call_structured
+from daily_report.llm.types import LLMResponse, Usage
+from daily_report.schemas.config import LLMConfig
 
-from pipeline.errors import ReplayMissError
-from pipeline.llm.anthropic_provider import AnthropicProvider
-from pipeline.llm.cache import Cache
-from pipeline.llm.factory import make_provider, model_for, retry_policy
-from pipeline.llm.ledger import Ledger
-from pipeline.llm.replay import ReplayProvider
-from pipeline.llm.structured import StructuredOutputError, call_cached, call_structured
-from pipeline.llm.types import LLMResponse, Usage
-from pipeline.paths import default_cache_path
-from schemas.config import LLMConfig
 from tests.stub_llm_kit import Facts, Sleeps, make_request
 from tests.stub_llm_server import Fault, StubLLMServer
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from daily_report.llm.providers.anthropic import AnthropicProvider
+from daily_report.llm.providers.openai import OpenAIProvider
+from daily_report.llm.structured import call_structured
 
-from pipeline.llm.anthropic_provider import AnthropicProvider
-from pipeline.llm.openai_provider import OpenAIProvider
-from pipeline.llm.structured import call_structured
 from tests.stub_llm_kit import Facts, make_request
 
 pytestmark = pytest.mark.live

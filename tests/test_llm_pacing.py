@@ -10,9 +10,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-
-from pipeline.llm.pacing import AdaptiveLimit
-from pipeline.llm.retry import RetryPolicy, with_retries
+from daily_report.llm.pacing import AdaptiveLimit
+from daily_report.llm.retry import RetryPolicy, with_retries
 
 
 class Clock:
@@ -158,9 +157,10 @@ def test_with_retries_cuts_the_limit_on_a_429_and_raises_it_on_success() -> None
 def test_a_run_against_a_capped_stub_adapts_and_loses_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeline import log
-    from pipeline.engine import run_day
-    from pipeline.plan import RunOptions
+    from daily_report.core import log
+    from daily_report.engine.plan import RunOptions
+    from daily_report.engine.run import run_day
+
     from tests.stub_llm_server import StubLLMServer
     from tests.test_run_day import make_day
 

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from daily_report.core.errors import MissingKeyError
+from daily_report.llm.base import Provider
+from daily_report.llm.providers.anthropic import AnthropicProvider
+from daily_report.llm.providers.openai import OpenAIProvider, strict_schema
+from daily_report.llm.structured import Attempt, StructuredOutputError, TransportError, call_structured
 
-from pipeline.errors import MissingKeyError
-from pipeline.llm.anthropic_provider import AnthropicProvider
-from pipeline.llm.base import Provider
-from pipeline.llm.openai_provider import OpenAIProvider, strict_schema
-from pipeline.llm.structured import Attempt, StructuredOutputError, TransportError, call_structured
 from tests.stub_llm_kit import Facts, Sleeps, make_request
 from tests.stub_llm_server import Fault, StubLLMServer
 
@@ -267,7 +267,7 @@ def test_openai_cached_tokens_are_split_out_of_prompt_tokens(stub: StubLLMServer
 )
 def test_every_stage_schema_round_trips(stub: StubLLMServer, name: str, mode: str) -> None:
     """Each registered stage's output model survives the vendor's schema handling and validates."""
-    from pipeline.stages.registry import STAGES
+    from daily_report.stages.registry import STAGES
 
     extra = {"structured": mode} if name == "anthropic" else {}
     provider = provider_for(name, stub, **extra)

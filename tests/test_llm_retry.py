@@ -11,8 +11,7 @@ import anthropic
 import httpx2
 import openai
 import pytest
-
-from pipeline.llm.retry import BadResponseError, RetryPolicy, is_retryable, retry_after_s, with_retries
+from daily_report.llm.retry import BadResponseError, RetryPolicy, is_retryable, retry_after_s, with_retries
 
 
 @cache

@@ -10,18 +10,18 @@ from typing import Any
 
 import orjson
 import pytest
+from daily_report.engine.estimate import Estimator
+from daily_report.engine.plan import LLMTarget, chunk_call, to_request
+from daily_report.llm.base import Provider
+from daily_report.llm.exchange import export_requests
+from daily_report.llm.providers.anthropic import AnthropicProvider
+from daily_report.llm.providers.openai import OpenAIProvider
+from daily_report.llm.structured import Attempt, call_structured
+from daily_report.llm.types import LLMRequest
+from daily_report.stages.base import ChunkStage, load_prompt
+from daily_report.stages.registry import chunk_stages, get_stage, system_prompt
 from pydantic import BaseModel
 
-from pipeline.estimate import Estimator
-from pipeline.llm.anthropic_provider import AnthropicProvider
-from pipeline.llm.base import Provider
-from pipeline.llm.exchange import export_requests
-from pipeline.llm.openai_provider import OpenAIProvider
-from pipeline.llm.structured import Attempt, call_structured
-from pipeline.llm.types import LLMRequest
-from pipeline.plan import LLMTarget, chunk_call, to_request
-from pipeline.stages.base import ChunkStage, load_prompt
-from pipeline.stages.registry import chunk_stages, get_stage, system_prompt
 from tests.stages_fakes import make_chunk
 from tests.stub_llm_server import Fault, StubLLMServer
 

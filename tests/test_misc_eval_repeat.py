@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from daily_report.cli.app import app
 from typer.testing import CliRunner
 
-from pipeline.cli import app
 from tests.stub_llm_routes import example_for
 from tests.stub_llm_server import StubLLMServer, schema_of
 from tests.test_eval_stub import EXPECT, eval_args, make_case, sent_by_stage

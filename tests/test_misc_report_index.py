@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.report.index import scan_days, write_index
-from pipeline.report.write import write_report
+from daily_report.report.index import scan_days, write_index
+from daily_report.report.write import write_report
+
 from tests.report_data import make_report
 
 DAY = "2026-02-22"

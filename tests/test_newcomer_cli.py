@@ -13,11 +13,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from daily_report.cli.app import app
+from daily_report.cli.run_cmd import DEMO_CONFIG
+from daily_report.core.config import load_config
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.commands.run_cmd import DEMO_CONFIG
-from pipeline.config import load_config
 from tests.test_run_day import invoke, make_day, run_args
 
 runner = CliRunner()
@@ -117,7 +117,7 @@ def test_demo_open_starts_the_browser_on_the_report(tmp_path: Path) -> None:
     browser.write_text(f'#!/bin/sh\necho "$1" >> "{opened}"\n', encoding="utf-8")
     browser.chmod(0o755)
     env = dict(os.environ, BROWSER=str(browser), DAILY_REPORT_CACHE_DIR=str(tmp_path / "cache"))
-    cmd = [sys.executable, "-m", "pipeline", "demo", "--out", str(tmp_path / "demo"), "--open"]
+    cmd = [sys.executable, "-m", "daily_report", "demo", "--out", str(tmp_path / "demo"), "--open"]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     report = tmp_path / "demo" / "2026-03-17" / "report.html"
@@ -137,7 +137,7 @@ def test_max_cost_must_be_above_zero(value: str) -> None:
 
 
 def test_a_budget_in_the_config_must_be_above_zero_too(tmp_path: Path) -> None:
-    from pipeline.errors import ConfigError
+    from daily_report.core.errors import ConfigError
 
     path = tmp_path / "daily-report.toml"
     path.write_text("[llm]\nmax_cost_usd = 0\n", encoding="utf-8")

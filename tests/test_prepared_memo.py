@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from pipeline.config import load_config
-from pipeline.paths import FIXTURES_DIR
-from pipeline.plan import RunOptions, prepare_day
-from pipeline.prepared import MEMO_NAME, PreparedMemo
+from daily_report.core.config import load_config
+from daily_report.core.paths import FIXTURES_DIR
+from daily_report.engine.plan import RunOptions, prepare_day
+from daily_report.text.prepared import MEMO_NAME, PreparedMemo
 
 DATE = "2026-03-17"
 
@@ -24,16 +23,16 @@ def _day(tmp_path: Path, **chunk: int):  # type: ignore[no-untyped-def]
 
 def _made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Session ids prepared from scratch (not from the memo)."""
-    import pipeline.text
+    import daily_report.text.prepare
 
     made: list[str] = []
-    real = pipeline.text.prepare_chunks
+    real = daily_report.text.prepare.prepare_chunks
 
     def spy(session, **kw):  # type: ignore[no-untyped-def]
         made.append(session.id)
         return real(session, **kw)
 
-    monkeypatch.setattr(pipeline.text, "prepare_chunks", spy)
+    monkeypatch.setattr(daily_report.text.prepare, "prepare_chunks", spy)
     return made
 
 
@@ -61,7 +60,7 @@ def test_other_chunk_settings_are_prepared_anew(tmp_path: Path, monkeypatch: pyt
 
 
 def test_a_changed_session_has_another_key(tmp_path: Path) -> None:
-    from pipeline.sources import load_sessions
+    from daily_report.sources import load_sessions
 
     memo = PreparedMemo(tmp_path / MEMO_NAME)
     config = load_config(FIXTURES_DIR / "day" / "daily-report.toml")

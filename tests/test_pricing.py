@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pipeline.pricing import Tokens, can_price, price, price_many
-from schemas.config import PriceOverride
+from daily_report.core.pricing import Tokens, can_price, price, price_many
+from daily_report.schemas.config import PriceOverride
 
 
 def q(d: Decimal | None) -> str:
@@ -143,7 +143,7 @@ def test_tier_boundary_and_token_sums() -> None:
 
 
 def test_dated_model_missing_from_genai_prices_falls_back_to_its_family() -> None:
-    from pipeline.pricing import priced_as
+    from daily_report.core.pricing import priced_as
 
     tokens = {"input_tokens": 1_000_000, "output_tokens": 100_000, "cache_read_tokens": 2_000_000}
     dated = price(model="gpt-5-1-codex-2025-11-13", provider="openai", **tokens)
@@ -157,7 +157,7 @@ def test_dated_model_missing_from_genai_prices_falls_back_to_its_family() -> Non
 
 
 def test_family_candidates_only_strip_a_date_and_change_dots_and_dashes() -> None:
-    from pipeline.pricing import family_candidates
+    from daily_report.core.pricing import family_candidates
 
     assert family_candidates("gpt-5-1-codex-2025-11-13") == ["gpt-5.1-codex", "gpt-5-1-codex"]
     assert family_candidates("claude-sonnet-4-5-20250929") == ["claude-sonnet-4.5", "claude-sonnet-4-5"]
@@ -167,7 +167,7 @@ def test_family_candidates_only_strip_a_date_and_change_dots_and_dashes() -> Non
 
 
 def test_an_unknown_dated_model_stays_unknown() -> None:
-    from pipeline.pricing import priced_as
+    from daily_report.core.pricing import priced_as
 
     for model in ("totally-new-model-2025-11-13", "gpt-5-1-codex-max-turbo-20251113", "codex-2025-11-13"):
         assert price(model=model, provider="openai", input_tokens=10, output_tokens=10) is None, model
@@ -178,8 +178,8 @@ def test_an_unknown_dated_model_stays_unknown() -> None:
 def test_usage_report_shows_the_family_fallback_as_a_note() -> None:
     from datetime import UTC, date, datetime
 
-    from pipeline.usage.aggregate import build_day
-    from schemas.transcript import UsageEvent
+    from daily_report.schemas.transcript import UsageEvent
+    from daily_report.usage.aggregate import build_day
 
     event = UsageEvent(
         agent="codex",

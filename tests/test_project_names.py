@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from daily_report.core.config import load_config
+from daily_report.core.errors import ConfigError
+from daily_report.engine.project_names import resolve_project, worktree_repo
 
-from pipeline.config import load_config
-from pipeline.errors import ConfigError
-from pipeline.project_names import resolve_project, worktree_repo
 from tests.test_session_reduce import CASES, case_run
 
 
@@ -63,8 +63,8 @@ def test_sessions_and_the_projects_stage_group_by_the_resolved_name(tmp_path: Pa
     answer = json.loads((reference / "projects" / "beadboard.json").read_text(encoding="utf-8"))
     (reference / "projects" / "beadboard.json").unlink()
     (reference / "projects" / "beads.json").write_text(json.dumps(answer | {"project": "beads"}))
-    from pipeline.eval.cases import load_cases
-    from schemas.config import LLMConfig
+    from daily_report.eval.cases import load_cases
+    from daily_report.schemas.config import LLMConfig
 
     case = load_cases(CASES, names=["resolved-later"])[0]
     config = case.config(llm=LLMConfig(provider="replay", replay_dir=reference))

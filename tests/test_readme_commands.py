@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from daily_report.cli.app import app
 from typer.testing import CliRunner
 
-from pipeline.cli import app
 from tests.conftest import REPO
 
 runner = CliRunner()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from daily_report.core.errors import ConfigError
+from daily_report.schemas.config import RedactionConfig
+from daily_report.text.redact import Redactor
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from pipeline.errors import ConfigError
-from pipeline.redact import Redactor
-from schemas.config import RedactionConfig
 
 # Realistic-looking fakes (right prefixes, lengths and alphabets; none is a real credential).
 ANTHROPIC = "sk-ant-api03-" + "Zx9_Kq2-" * 11 + "AbCdEfGh"

@@ -4,10 +4,9 @@ the entropy fallback, and the gate: windowed redaction gives the same text as a 
 from __future__ import annotations
 
 import pytest
+from daily_report.text.redact import Redactor
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from pipeline.redact import Redactor
 
 # Realistic fakes: right prefixes, lengths and alphabets; none is a real credential.
 AZURE_KEY = "Zm9vYmFyYmF6cXV4" * 5 + "Zm9vYmE=="

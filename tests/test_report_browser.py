@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from daily_report.report.html import render_html
 
-from pipeline.report.html import render_html
 from tests.report_data import EVIL, make_report
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from daily_report.report.write import write_report
 
-from pipeline.report.write import write_report
 from tests.report_data import make_report
 from tests.test_report_browser import ARGS, CHROMIUM, _need_chromium
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 
+from daily_report.report.code_spans import code_html, code_markdown, split_code
+from daily_report.report.html import render_html
+from daily_report.report.markdown import cell, inline, render_markdown
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from pipeline.report.code_spans import code_html, code_markdown, split_code
-from pipeline.report.html import render_html
-from pipeline.report.markdown import cell, inline, render_markdown
 from tests.report_data import make_report
 
 VIEWER = MarkdownIt("commonmark", {"html": True})

@@ -12,9 +12,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from daily_report.engine.run import answers_cost
+from daily_report.report.fmt import money
 
-from pipeline.engine import answers_cost
-from pipeline.report.fmt import money
 from tests.stub_llm_server import StubLLMServer
 from tests.test_run_day import DAY, invoke, make_day, report_json, run_args
 from tests.test_run_exchange import answer_file

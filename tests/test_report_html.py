@@ -6,9 +6,10 @@ import re
 from html import unescape
 from html.parser import HTMLParser
 
-from pipeline.report.charts import timeline
-from pipeline.report.fmt import anchor, zone
-from pipeline.report.html import render_html
+from daily_report.report.charts import timeline
+from daily_report.report.fmt import anchor, zone
+from daily_report.report.html import render_html
+
 from tests.report_data import EVIL, S4, make_report, usage
 
 
@@ -81,7 +82,7 @@ def test_timeline_has_one_linked_bar_per_session_with_a_title() -> None:
 
 
 def test_empty_day_html() -> None:
-    from schemas.usage import UsageReport
+    from daily_report.schemas.usage import UsageReport
 
     empty = UsageReport(date="2026-02-22", timezone="UTC")
     html = render_html(make_report(sessions=[], results={}, day_results={}, usage=empty, failures=[]))

@@ -7,10 +7,11 @@ import json
 import re
 from pathlib import Path
 
-from pipeline.report.index import HEADLINE_CHARS, scan_days, write_index
-from pipeline.report.spend_chart import spend_over_days
-from pipeline.report.write import write_report
-from schemas.report import Failure
+from daily_report.report.index import HEADLINE_CHARS, scan_days, write_index
+from daily_report.report.spend_chart import spend_over_days
+from daily_report.report.write import write_report
+from daily_report.schemas.report import Failure
+
 from tests.report_data import make_report
 
 

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import orjson
 import pytest
+from daily_report.report import atomic
+from daily_report.report import write as write_mod
+from daily_report.report.index import scan_days
+from daily_report.report.json_out import render_json
+from daily_report.report.write import write_report
+from daily_report.schemas.config import ReportConfig
+from daily_report.schemas.report import DailyReport
 
-from pipeline.report import atomic
-from pipeline.report import write as write_mod
-from pipeline.report.index import scan_days
-from pipeline.report.json_out import render_json
-from pipeline.report.write import write_report
-from schemas.config import ReportConfig
-from schemas.report import DailyReport
 from tests.report_data import make_report
 
 TOP_KEYS = {
@@ -132,7 +132,7 @@ def test_written_reports_follow_the_umask_not_mkstemp_0600(tmp_path) -> None:  #
     import os
     import stat
 
-    from pipeline.report.atomic import atomic_write
+    from daily_report.report.atomic import atomic_write
 
     old = os.umask(0o022)
     try:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from pipeline.report.markdown import render_markdown
-from schemas.usage import UsageReport
+from daily_report.report.markdown import render_markdown
+from daily_report.schemas.usage import UsageReport
+
 from tests.conftest import REFERENCE_REPORTS
 from tests.report_data import S1, S2, S3, S4, claude_usage, day_results, make_report, results, usage
 
@@ -203,7 +204,7 @@ def test_transcript_text_cannot_break_markdown() -> None:
 
 
 def test_a_stage_that_failed_for_every_session_is_missing_not_partial() -> None:
-    from schemas.report import Failure
+    from daily_report.schemas.report import Failure
 
     res = results()
     res["tasks"] = {}

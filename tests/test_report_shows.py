@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.report.charts import cost_by_stage
-from pipeline.report.html import render_html
-from pipeline.report.markdown import render_markdown
-from pipeline.sources.claude.adapter import SUBAGENT_NOTE
-from schemas.report import DailyReport
+from daily_report.report.charts import cost_by_stage
+from daily_report.report.html import render_html
+from daily_report.report.markdown import render_markdown
+from daily_report.schemas.report import DailyReport
+from daily_report.sources.claude.adapter import SUBAGENT_NOTE
+
 from tests.report_data import make_report
 
 # pictographs and the variation selector that turns a symbol into an emoji: boxes without an emoji font

@@ -12,13 +12,13 @@ from typing import Any
 import anthropic
 import httpx2
 import pytest
+from daily_report.core.errors import LLMError
+from daily_report.engine import batch as batching
+from daily_report.llm.batch import open_batches, submit_batch, unconfirmed_submissions
+from daily_report.llm.cache import Cache
+from daily_report.llm.providers.anthropic import AnthropicProvider
+from daily_report.llm.retry import RetryPolicy
 
-from pipeline import batching
-from pipeline.errors import LLMError
-from pipeline.llm.anthropic_provider import AnthropicProvider
-from pipeline.llm.batch import open_batches, submit_batch, unconfirmed_submissions
-from pipeline.llm.cache import Cache
-from pipeline.llm.retry import RetryPolicy
 from tests.stub_llm_kit import make_request
 from tests.stub_llm_server import Fault, StubLLMServer
 from tests.test_run_day import (

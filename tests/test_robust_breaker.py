@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from daily_report.cli.app import app
+from daily_report.llm.breaker import CircuitBreaker, CircuitOpenError, GuardedProvider, is_endpoint_failure
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.llm.breaker import CircuitBreaker, CircuitOpenError, GuardedProvider, is_endpoint_failure
 from tests.stub_llm_server import StubLLMServer
 from tests.test_run_day import DAY, make_day, run_args
 

@@ -13,10 +13,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.execute import Executor
-from pipeline.llm.claims import LEASE_S, Claims
-from pipeline.llm.db import Database
-from pipeline.plan import Planned
+from daily_report.engine.execute import Executor
+from daily_report.engine.plan import Planned
+from daily_report.llm.claims import LEASE_S, Claims
+from daily_report.llm.db import Database
+
 from tests.conftest import REPO
 from tests.stub_llm_server import StubLLMServer
 from tests.test_engine_execute import FakeSender, _planned, _resp
@@ -36,7 +37,7 @@ class SlowStub(StubLLMServer):
 def _start(config: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ANTHROPIC_API_KEY": "test-key", "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
-        [sys.executable, "-m", "pipeline", *run_args(config)],
+        [sys.executable, "-m", "daily_report", *run_args(config)],
         cwd=config.parent,
         env=env,
         stdout=subprocess.PIPE,

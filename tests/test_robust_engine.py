@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from daily_report.engine.plan import RunOptions, normalize_endpoint, resolve_target
+from daily_report.llm.types import LLMRequest, TextBlock
+from daily_report.schemas.config import Config, LLMConfig
 
-from pipeline.llm.types import LLMRequest, TextBlock
-from pipeline.plan import RunOptions, normalize_endpoint, resolve_target
-from schemas.config import Config, LLMConfig
 from tests.stub_llm_server import StubLLMServer
 from tests.test_run_day import _fast_retries as _fast_retries
 from tests.test_run_day import (

@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from daily_report.core import log
+from daily_report.engine.execute import Abandoned, Executor, LLMSender
+from daily_report.engine.plan import Planned
+from daily_report.llm.cache import Cache
+from daily_report.llm.ledger import Ledger
+from daily_report.llm.providers.anthropic import AnthropicProvider
+from daily_report.llm.retry import RetryPolicy, StoppedError, with_retries
+from daily_report.llm.structured import call_structured
+from daily_report.llm.types import LLMResponse
 
-from pipeline import log
-from pipeline.execute import Abandoned, Executor, LLMSender
-from pipeline.llm.anthropic_provider import AnthropicProvider
-from pipeline.llm.cache import Cache
-from pipeline.llm.ledger import Ledger
-from pipeline.llm.retry import RetryPolicy, StoppedError, with_retries
-from pipeline.llm.structured import call_structured
-from pipeline.llm.types import LLMResponse
-from pipeline.plan import Planned
 from tests.stub_llm_kit import Facts, make_request
 from tests.stub_llm_server import Fault, StubLLMServer
 from tests.test_engine_execute import FakeSender, _planned
@@ -173,8 +173,9 @@ def test_a_second_ctrl_c_abandons_the_wait() -> None:
 
 
 def test_the_cli_leaves_at_once_on_a_second_ctrl_c(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from pipeline import engine
-    from pipeline.commands import console
+    from daily_report.cli import console
+    from daily_report.engine import run as engine
+
     from tests.test_run_day import invoke
 
     exits: list[int] = []

@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from daily_report.llm.ledger import Ledger
+from daily_report.llm.types import LLMRequest, TextBlock
 
-from pipeline.llm.ledger import Ledger
-from pipeline.llm.types import LLMRequest, TextBlock
 from tests.test_run_day import invoke
 
 OLD_LEDGER = """CREATE TABLE ledger (
@@ -91,7 +91,7 @@ def test_cost_with_a_bad_date_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 
 def test_demo_rows_are_kind_demo(tmp_path: Path) -> None:
-    from pipeline.commands.run_cmd import run_demo
+    from daily_report.cli.run_cmd import run_demo
 
     run_demo(tmp_path / "demo")
     rows = Ledger(tmp_path / "demo" / ".cache" / "cache.sqlite3").rows()
@@ -99,7 +99,7 @@ def test_demo_rows_are_kind_demo(tmp_path: Path) -> None:
 
 
 def test_eval_rows_are_kind_eval(tmp_path: Path) -> None:
-    from pipeline.paths import FIXTURES_DIR, default_cache_path
+    from daily_report.core.paths import FIXTURES_DIR, default_cache_path
 
     case = sorted(p.parent.name for p in (FIXTURES_DIR / "cases").glob("*/case.toml"))[0]
     result = invoke("eval", "--provider", "replay", "--case", case, "--stage", "facts")

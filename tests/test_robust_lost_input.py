@@ -15,17 +15,17 @@ from typing import Any
 
 import pytest
 import zstandard
+from daily_report.cli.app import app
+from daily_report.core.config import load_config
+from daily_report.schemas.transcript import SkippedLines
+from daily_report.sources import load_sessions
+from daily_report.sources.claude.usage import read_claude_usage
+from daily_report.sources.codex.session import read_codex_usage
+from daily_report.sources.discovery import discover
+from daily_report.sources.files import SourceFile
+from daily_report.sources.jsonl import open_binary
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.config import load_config
-from pipeline.sources import load_sessions
-from pipeline.sources.claude.usage import read_claude_usage
-from pipeline.sources.codex.session import read_codex_usage
-from pipeline.sources.discovery import discover
-from pipeline.sources.files import SourceFile
-from pipeline.sources.jsonl import open_binary
-from schemas.transcript import SkippedLines
 from tests.conftest import REPO
 from tests.stub_llm_server import StubLLMServer
 from tests.test_run_day import DAY, make_day, run_args
@@ -76,7 +76,7 @@ def test_every_unreadable_file_is_named_with_its_reason(tmp_path: Path) -> None:
 
     from zoneinfo import ZoneInfo
 
-    from pipeline.usage import build_usage_report
+    from daily_report.usage import build_usage_report
 
     usage = build_usage_report(
         config, date=date(2026, 3, 17), zone=ZoneInfo("Asia/Shanghai"), index_path=tmp_path / "i.sqlite3"
@@ -180,7 +180,7 @@ def test_usage_values_of_the_wrong_type_are_counted_as_invalid(tmp_path: Path) -
     assert fast.skipped.invalid_usage == 5
     assert [(e.model, e.input_tokens) for e in fast.events] == [("claude-sonnet-4-6", 7)]
 
-    from pipeline.sources.claude.session import read_claude_session
+    from daily_report.sources.claude.session import read_claude_session
 
     session = read_claude_session([f])
     assert [(e.model, e.input_tokens) for e in session.usage] == [("claude-sonnet-4-6", 7)]
@@ -220,7 +220,7 @@ def test_a_zstd_bomb_is_refused_quickly_with_little_memory(tmp_path: Path) -> No
     assert len(bomb.read_bytes()) < 16_000
     probe = (
         "import resource, sys, time; from pathlib import Path\n"
-        "from pipeline.sources.jsonl import open_binary; from schemas.transcript import SkippedLines\n"
+        "from daily_report.sources.jsonl import open_binary; from daily_report.schemas.transcript import SkippedLines\n"
         "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "s = SkippedLines(path='b'); t = time.perf_counter()\n"
         "data = open_binary(Path(sys.argv[1]), s).read()\n"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.commands.console import Throttle
+from daily_report.cli.console import Throttle
+
 from tests.test_run_day import invoke
 
 

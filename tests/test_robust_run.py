@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from daily_report.engine.assemble import report_variant
+from daily_report.engine.plan import RunOptions
 
-from pipeline.assemble import report_variant
-from pipeline.plan import RunOptions
 from tests.stub_llm_server import StubLLMServer
 from tests.test_run_day import (
     DAY,
@@ -89,17 +89,17 @@ def test_filtered_runs_never_replace_the_full_report(tmp_path: Path, stub: StubL
 def test_an_unknown_provider_is_refused_before_reading(
     tmp_path: Path, stub: StubLLMServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pipeline.sources
+    import daily_report.sources
 
     config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
     read: list[Any] = []
-    real = pipeline.sources.load_sessions
+    real = daily_report.sources.load_sessions
 
     def load_sessions(*args: Any, **kwargs: Any) -> Any:
         read.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline.sources, "load_sessions", load_sessions)
+    monkeypatch.setattr(daily_report.sources, "load_sessions", load_sessions)
     result = invoke(*run_args(config, "--provider", "foo"))
     assert result.exit_code == 2
     assert "unknown provider 'foo'" in result.output and read == []
@@ -145,7 +145,7 @@ def test_a_filter_that_matches_nothing_exits_2_and_lists_the_candidates(
 
 
 def test_the_index_lists_the_full_report_and_knows_the_variants(tmp_path: Path) -> None:
-    from pipeline.report.index import scan_days
+    from daily_report.report.index import scan_days
 
     day = tmp_path / DAY
     day.mkdir()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from daily_report.engine import batch as batching
 
-from pipeline import batching
 from tests.stub_llm_server import StubLLMServer
 from tests.test_run_day import (
     DAY,

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from daily_report.engine.plan import RunOptions
+from daily_report.engine.run import run_day
+from daily_report.llm.ledger import Ledger
 
-from pipeline.engine import run_day
-from pipeline.llm.ledger import Ledger
-from pipeline.plan import RunOptions
 from tests.stub_llm_server import StubLLMServer, example_for, schema_of
 from tests.test_run_day import (
     DAY,

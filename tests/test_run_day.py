@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from daily_report.cli.app import app
 from typer.testing import CliRunner
 
-from pipeline.cli import app
 from tests.stub_llm_routes import forced_tool
 from tests.stub_llm_server import Fault, StubLLMServer
 
@@ -162,7 +162,7 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Transport retries without real sleeping (the policy itself is the LLM layer's; tested there)."""
-    from pipeline.llm import retry
+    from daily_report.llm import retry
 
     monkeypatch.setattr(retry.RetryPolicy, "__init__", _fast_policy_init(retry.RetryPolicy.__init__))
 
@@ -396,7 +396,7 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_carries_on(
     import threading
     import time
 
-    from pipeline import engine
+    from daily_report.engine import run as engine
 
     real_counter = engine.progress_counter
 

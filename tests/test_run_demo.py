@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+from daily_report.cli.run_cmd import DEMO_CONFIG, DEMO_DATE
 
-from pipeline.commands.run_cmd import DEMO_CONFIG, DEMO_DATE
 from tests.test_run_day import invoke
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 
-from pipeline.paths import FIXTURES_DIR
+from daily_report.core.paths import FIXTURES_DIR
 
 CONFIG = FIXTURES_DIR / "day" / "daily-report.toml"
 
@@ -17,8 +17,8 @@ def test_a_dry_run_imports_neither_sdk(tmp_path) -> None:  # type: ignore[no-unt
         f"""
         import sys
         from pathlib import Path
-        from pipeline.engine import run_day
-        from pipeline.plan import RunOptions
+        from daily_report.engine.run import run_day
+        from daily_report.engine.plan import RunOptions
         for provider in ("anthropic", "openai"):
             result = run_day(RunOptions(date="2026-03-17", config_path=Path({str(CONFIG)!r}), provider=provider,
                                         dry_run=True, cache_path=Path({str(tmp_path)!r}) / "c.sqlite3"))
@@ -33,9 +33,8 @@ def test_a_dry_run_imports_neither_sdk(tmp_path) -> None:  # type: ignore[no-unt
 def test_dry_run_json_prints_the_estimate_and_its_totals(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import json
 
+    from daily_report.cli.app import app
     from typer.testing import CliRunner
-
-    from pipeline.cli import app
 
     args = ["run", "--date", "2026-03-17", "--config", str(CONFIG), "--provider", "anthropic"]
     got = CliRunner().invoke(

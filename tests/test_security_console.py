@@ -7,14 +7,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from daily_report.cli import usage_cmd, usage_render
+from daily_report.cli.app import app
+from daily_report.core.errors import ConfigError
+from daily_report.schemas.report import Failure
+from daily_report.schemas.transcript import UnreadFile
+from daily_report.schemas.usage import UsageReport
 from typer.testing import CliRunner
-
-from pipeline.cli import app
-from pipeline.commands import usage_cmd, usage_render
-from pipeline.errors import ConfigError
-from schemas.report import Failure
-from schemas.transcript import UnreadFile
-from schemas.usage import UsageReport
 
 NASTY = (
     "wrote to [/tmp] then [devices] failed: field required [type=missing, input_value={}, input_type=dict]"
@@ -46,7 +45,7 @@ def test_failures_print_literally_and_exit_1(monkeypatch: pytest.MonkeyPatch) ->
     def run_day(opts: Any) -> SimpleNamespace:
         return fake_result([failure])
 
-    monkeypatch.setattr("pipeline.engine.run_day", run_day)
+    monkeypatch.setattr("daily_report.engine.run.run_day", run_day)
     result = runner.invoke(app, ["run", "--date", "2026-03-17"])
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
@@ -62,7 +61,7 @@ def test_library_error_prints_literally_and_exits_2(monkeypatch: pytest.MonkeyPa
     def run_day(opts: Any) -> SimpleNamespace:
         raise ConfigError(NASTY)
 
-    monkeypatch.setattr("pipeline.engine.run_day", run_day)
+    monkeypatch.setattr("daily_report.engine.run.run_day", run_day)
     result = runner.invoke(app, ["run", "--date", "2026-03-17"])
     assert result.exit_code == 2, result.output
     assert f"error: {NASTY}" in " ".join(result.output.split())

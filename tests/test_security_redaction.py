@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from pipeline.condense import condense_session, format_call
-from pipeline.redact import Redactor
-from schemas.transcript import Session, ToolCall, Turn
+from daily_report.schemas.transcript import Session, ToolCall, Turn
+from daily_report.text.condense import condense_session, format_call
+from daily_report.text.redact import Redactor
 
 API_KEY = "abcd1234efgh5678ijkl9999zzzz0000yyyy1111"
 PASSWORD = "Tr0ub4dor&3-correct-horse-battery-staple-XYZ"

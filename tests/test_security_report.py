@@ -6,10 +6,10 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from pipeline.assemble import session_summary, session_title
-from pipeline.redact import Redactor, safe_cut
-from pipeline.report.markdown import block, cell, inline
-from schemas.transcript import Session, Turn
+from daily_report.engine.assemble import session_summary, session_title
+from daily_report.report.markdown import block, cell, inline
+from daily_report.schemas.transcript import Session, Turn
+from daily_report.text.redact import Redactor, safe_cut
 
 PASSWORD = "VeryS3cretPassw0rdThatIsLong"
 UNESCAPED_CLOSE = re.compile(r"(?<!\\)\]\(")

@@ -16,12 +16,12 @@ from typing import Any
 
 import orjson
 import pytest
+from daily_report.core.config import load_config
+from daily_report.engine import run as engine
+from daily_report.engine.plan import Planned, RunOptions
+from daily_report.llm.providers.anthropic import AnthropicProvider
+from daily_report.llm.providers.openai import OpenAIProvider
 
-from pipeline import engine
-from pipeline.config import load_config
-from pipeline.llm.anthropic_provider import AnthropicProvider
-from pipeline.llm.openai_provider import OpenAIProvider
-from pipeline.plan import Planned, RunOptions
 from tests.conftest import REPO
 
 FIXTURES = REPO / "fixtures"
@@ -114,10 +114,10 @@ def _cases() -> list[str]:
 def test_eval_case_requests_hold_no_planted_secret(
     name: str, tmp_path: Path, recorded: list[Planned]
 ) -> None:
-    from pipeline.eval.cases import load_case
-    from pipeline.eval.runner import EvalSettings, run_case
-    from pipeline.llm.cache import Cache
-    from pipeline.paths import PROMPTS_DIR
+    from daily_report.core.paths import PROMPTS_DIR
+    from daily_report.eval.cases import load_case
+    from daily_report.eval.runner import EvalSettings, run_case
+    from daily_report.llm.cache import Cache
 
     case = load_case(CASES / name)
     if name == "secrets-injection":
@@ -135,7 +135,7 @@ def test_eval_case_requests_hold_no_planted_secret(
 
 def test_the_guard_catches_a_secret_in_a_request(tmp_path: Path, recorded: list[Planned]) -> None:
     """With redaction switched off, the same rendering finds the planted values: the guard can fail."""
-    from pipeline.redact import Redactor
+    from daily_report.text.redact import Redactor
 
     class NoRedaction(Redactor):
         def redact(self, text: str) -> str:
@@ -148,7 +148,7 @@ def test_the_guard_catches_a_secret_in_a_request(tmp_path: Path, recorded: list[
             return self
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("pipeline.redact.Redactor", NoRedaction)
+        mp.setattr("daily_report.text.redact.Redactor", NoRedaction)
         config = load_config(FIXTURES / "day" / "daily-report.toml")
         opts = RunOptions(
             date="2026-03-17",

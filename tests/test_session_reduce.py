@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from daily_report.core.config import load_config
+from daily_report.engine.plan import RunOptions
+from daily_report.engine.run import RunResult, run_day
+from daily_report.eval.cases import load_cases
+from daily_report.schemas.config import Config, LLMConfig
 
-from pipeline.config import load_config
-from pipeline.engine import RunResult, run_day
-from pipeline.eval.cases import load_cases
-from pipeline.plan import RunOptions
-from schemas.config import Config, LLMConfig
 from tests.conftest import REPO
 
 CASES = REPO / "fixtures" / "cases"
@@ -127,10 +127,11 @@ def test_a_failed_reduce_falls_back_to_the_merges_and_says_so(tmp_path: Path) ->
 
 def test_a_reduce_that_drops_every_item_of_a_stage_keeps_the_merge_for_it() -> None:
     """A reduce merges; an answer with no tasks although the chunks had some is not taken for the tasks."""
-    from pipeline.stages.base import SessionInfo, SessionParts
-    from pipeline.stages.registry import STAGES, chunk_stages
-    from pipeline.stages.session import SessionReduceStage, parts_block
-    from schemas.session import SessionReduceOutput
+    from daily_report.schemas.session import SessionReduceOutput
+    from daily_report.stages.base import SessionInfo, SessionParts
+    from daily_report.stages.registry import STAGES, chunk_stages
+    from daily_report.stages.session import SessionReduceStage, parts_block
+
     from tests.test_eval_cases import plan
 
     case = CASES / "resolved-later"

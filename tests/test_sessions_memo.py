@@ -9,15 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from pipeline.commands.sessions_fast import parse_args
-from pipeline.paths import FIXTURES_DIR
+from daily_report.cli.sessions_fast import parse_args
+from daily_report.core.paths import FIXTURES_DIR
 
 
 def _cli(args: list[str], cache: Path) -> subprocess.CompletedProcess[str]:
     env = {"DAILY_REPORT_CACHE_DIR": str(cache), "PATH": "/usr/bin:/bin", "HOME": str(cache)}
     return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-m", "daily_report", *args], capture_output=True, text=True, env=env, check=True
     )
 
 

@@ -1,5 +1,5 @@
 """The agent registry: a third agent registered the way a real adapter is (``agents.AGENTS`` plus its TOML
-key in ``schemas.config.ROOT_KEYS``) shows in ``usage``, ``sessions`` and the report's Token Usage with its
+key in ``daily_report.schemas.config.ROOT_KEYS``) shows in ``usage``, ``sessions`` and the report's Token Usage with its
 own columns; an agent no adapter declares is refused, never read or counted as another agent's."""
 
 from __future__ import annotations
@@ -10,25 +10,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import daily_report.sources.agents as agents
 import orjson
 import pytest
+from daily_report.cli.app import app
+from daily_report.core.errors import ConfigError
+from daily_report.core.pricing import Tokens
+from daily_report.report.json_out import load_json, render_json
+from daily_report.report.markdown import render_markdown
+from daily_report.schemas import config as config_schema
+from daily_report.schemas.transcript import Session, SkippedLines, Turn, UsageEvent
+from daily_report.schemas.usage import TokenRow
+from daily_report.sources.columns import Column
+from daily_report.sources.types import FileUsage, SourceFile, UsageRows, rows_of
+from daily_report.sources.walk import Found, Unread, readable_dir, walk
+from daily_report.usage.dedup import dedup_events
+from daily_report.usage.events import EventLike
+from daily_report.usage.rules import first_copy_per_key
 from typer.testing import CliRunner
 
-import pipeline.sources.agents as agents
-from pipeline.cli import app
-from pipeline.errors import ConfigError
-from pipeline.pricing import Tokens
-from pipeline.report.json_out import load_json, render_json
-from pipeline.report.markdown import render_markdown
-from pipeline.sources.columns import Column
-from pipeline.sources.types import FileUsage, SourceFile, UsageRows, rows_of
-from pipeline.sources.walk import Found, Unread, readable_dir, walk
-from pipeline.usage.dedup import dedup_events
-from pipeline.usage.events import EventLike
-from pipeline.usage.rules import first_copy_per_key
-from schemas import config as config_schema
-from schemas.transcript import Session, SkippedLines, Turn, UsageEvent
-from schemas.usage import TokenRow
 from tests.report_data import make_report
 
 runner = CliRunner()
@@ -252,8 +252,8 @@ def test_a_registered_third_agent_shows_in_usage_sessions_and_the_report(
     fake_rows = [r for r in rows if r["agent"] == "fake_cli"]
     assert len(fake_rows) == 1 and fake_rows[0]["project"] == "plots"
 
-    from pipeline.config import load_config
-    from pipeline.usage import build_usage_report
+    from daily_report.core.config import load_config
+    from daily_report.usage import build_usage_report
 
     config = load_config(cfg)
     assert config.devices["laptop"].roots["fake_cli"] == [tmp_path / "me" / ".fake"]
@@ -278,7 +278,7 @@ def test_default_config_asks_every_agent_for_its_roots(
     fake_agent: FakeCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Every agent's home roots; only the existing ones when any exists (here only the fake agent's)."""
-    from pipeline.config import default_config
+    from daily_report.core.config import default_config
 
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
@@ -291,8 +291,8 @@ def test_default_config_asks_every_agent_for_its_roots(
 
 
 def test_an_agent_without_an_adapter_is_refused_not_read_as_another(tmp_path: Path) -> None:
-    from pipeline.sources.discovery import config_roots
-    from schemas.config import Config, DeviceConfig
+    from daily_report.schemas.config import Config, DeviceConfig
+    from daily_report.sources.discovery import config_roots
 
     config = Config(devices={"d": DeviceConfig(name="d", roots={"fake_cli": [tmp_path]})})
     with pytest.raises(ConfigError, match="fake_cli"):

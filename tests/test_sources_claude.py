@@ -7,11 +7,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-
-from pipeline.sources import discover, read_file_usage, read_sessions
-from pipeline.sources.claude.content import classify_text
-from schemas.config import Config, DeviceConfig
-from schemas.transcript import Session
+from daily_report.schemas.config import Config, DeviceConfig
+from daily_report.schemas.transcript import Session
+from daily_report.sources import discover, read_file_usage, read_sessions
+from daily_report.sources.claude.content import classify_text
 
 DATA = Path(__file__).parent / "data" / "sources" / "claude"
 SID = "11111111-2222-3333-4444-555555555555"
@@ -71,7 +70,7 @@ def test_fast_path_same_across_block_boundaries(tmp_path: Path, monkeypatch: pyt
     cfg = Config(devices={"dev": DeviceConfig(name="dev", claude=[DATA])})
     main = next(f for f in discover(cfg).files if f.kind == "main")
     whole = read_file_usage(main)
-    monkeypatch.setattr("pipeline.sources.jsonl.BLOCK_SIZE", 700)  # lines span several small blocks
+    monkeypatch.setattr("daily_report.sources.jsonl.BLOCK_SIZE", 700)  # lines span several small blocks
     split = read_file_usage(main)
     assert split.model_dump() == whole.model_dump()
     broken = tmp_path / "projects" / "-p" / "s.jsonl"

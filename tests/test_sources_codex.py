@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 import zstandard
-
-from pipeline.sources import SourceFile, discover, read_file_usage, read_sessions
-from schemas.config import Config, DeviceConfig
-from schemas.transcript import Session
+from daily_report.schemas.config import Config, DeviceConfig
+from daily_report.schemas.transcript import Session
+from daily_report.sources import SourceFile, discover, read_file_usage, read_sessions
 
 DATA = Path(__file__).parent / "data" / "sources" / "codex"
 FORK = "019c0000-0000-7000-8000-00000000c41d"

@@ -9,12 +9,11 @@ from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
-
-from pipeline.errors import NoSourcesError
-from pipeline.sources import discover, guess_user, load_sessions
-from pipeline.sources.jsonl import iter_records
-from schemas.config import Config, DeviceConfig
-from schemas.transcript import SkippedLines
+from daily_report.core.errors import NoSourcesError
+from daily_report.schemas.config import Config, DeviceConfig
+from daily_report.schemas.transcript import SkippedLines
+from daily_report.sources import discover, guess_user, load_sessions
+from daily_report.sources.jsonl import iter_records
 
 DATA = Path(__file__).parent / "data" / "sources"
 

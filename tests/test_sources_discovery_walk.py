@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pipeline.sources.discovery import discover_roots
-from pipeline.sources.walk import walk as _walk
+from daily_report.sources.discovery import discover_roots
+from daily_report.sources.walk import walk as _walk
 
 
 def _tree(root: Path) -> Path:

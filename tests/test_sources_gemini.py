@@ -11,15 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from genai_prices import data_snapshot
-
-from pipeline.condense import condense_session
-from pipeline.redact import Redactor
-from pipeline.sources.files import SourceFile
-from pipeline.sources.gemini import AGENT, DISPLAY_NAME, USAGE_COLUMNS
-from pipeline.sources.gemini.files import find_chat_files
-from pipeline.sources.gemini.session import read_gemini_session
-from pipeline.sources.gemini.usage import (
+from daily_report.schemas.transcript import Session
+from daily_report.sources.files import SourceFile
+from daily_report.sources.gemini import AGENT, DISPLAY_NAME, USAGE_COLUMNS
+from daily_report.sources.gemini.files import find_chat_files
+from daily_report.sources.gemini.session import read_gemini_session
+from daily_report.sources.gemini.usage import (
     UNKNOWN_MODEL,
     GeminiTokens,
     gemini_columns,
@@ -28,8 +25,11 @@ from pipeline.sources.gemini.usage import (
     read_gemini_usage_rows,
     to_event,
 )
-from pipeline.sources.jsonl import has_problems
-from schemas.transcript import Session
+from daily_report.sources.jsonl import has_problems
+from daily_report.text.condense import condense_session
+from daily_report.text.redact import Redactor
+from genai_prices import data_snapshot
+
 from tests.conftest import REPO
 
 ROOT = REPO / "fixtures" / "samples" / "gemini"
@@ -221,9 +221,9 @@ def test_usage_totals_equal_the_reference_in_sum(
 
 
 def test_all_zero_tokens_are_unknown_usage_not_an_event(samples: dict[str, SourceFile]) -> None:
-    from pipeline.sources.gemini.chat import read_chat
-    from pipeline.sources.gemini.usage import usage_events
-    from schemas.transcript import SkippedLines
+    from daily_report.schemas.transcript import SkippedLines
+    from daily_report.sources.gemini.chat import read_chat
+    from daily_report.sources.gemini.usage import usage_events
 
     f = samples["0b23371a"]
     chat = read_chat(f.path, SkippedLines(path=str(f.path)))
@@ -232,7 +232,7 @@ def test_all_zero_tokens_are_unknown_usage_not_an_event(samples: dict[str, Sourc
 
 
 def test_usage_rows_follow_the_given_field_order(samples: dict[str, SourceFile]) -> None:
-    from pipeline.sources.types import FIELD_ORDER
+    from daily_report.sources.types import FIELD_ORDER
 
     rows = read_gemini_usage_rows(samples["84ae60e4"], FIELD_ORDER)
     fu = read_gemini_usage(samples["84ae60e4"])

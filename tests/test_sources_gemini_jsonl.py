@@ -9,11 +9,10 @@ from typing import Any
 
 import orjson
 import pytest
-
-from pipeline.sources.gemini.files import find_chat_files
-from pipeline.sources.gemini.session import read_chat_file
-from pipeline.sources.gemini.usage import gemini_columns, read_gemini_usage
-from pipeline.sources.jsonl import has_problems
+from daily_report.sources.gemini.files import find_chat_files
+from daily_report.sources.gemini.session import read_chat_file
+from daily_report.sources.gemini.usage import gemini_columns, read_gemini_usage
+from daily_report.sources.jsonl import has_problems
 
 PROJECT = "/home/ana/work/rover"
 HASH = hashlib.sha256(PROJECT.encode()).hexdigest()

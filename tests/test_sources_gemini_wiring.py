@@ -15,16 +15,16 @@ from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
+from daily_report.cli.app import app
+from daily_report.core.config import default_config, load_config
+from daily_report.report.json_out import load_json, render_json
+from daily_report.report.markdown import render_markdown
+from daily_report.sources import load_sessions
+from daily_report.text.condense import condense_session
+from daily_report.text.redact import Redactor
+from daily_report.usage import build_usage_report
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.condense import condense_session
-from pipeline.config import default_config, load_config
-from pipeline.redact import Redactor
-from pipeline.report.json_out import load_json, render_json
-from pipeline.report.markdown import render_markdown
-from pipeline.sources import load_sessions
-from pipeline.usage import build_usage_report
 from tests.conftest import REPO
 from tests.report_data import make_report
 

@@ -1,4 +1,4 @@
-from pipeline.sources.text import strip_reminders
+from daily_report.sources.text import strip_reminders
 
 
 def test_closed_reminder_block_is_removed() -> None:

@@ -6,10 +6,9 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-
-from pipeline.sources import SourceFile, discover, read_file_usage, read_sessions
-from schemas.config import Config, DeviceConfig
-from schemas.transcript import Session, UsageEvent
+from daily_report.schemas.config import Config, DeviceConfig
+from daily_report.schemas.transcript import Session, UsageEvent
+from daily_report.sources import SourceFile, discover, read_file_usage, read_sessions
 
 
 def _config(samples: Path) -> Config:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from pipeline.sources.jsonl import count_bad_shapes, shape_ok, suspect_starts
-from schemas.transcript import SkippedLines
+from daily_report.schemas.transcript import SkippedLines
+from daily_report.sources.jsonl import count_bad_shapes, shape_ok, suspect_starts
 
 GOOD = b'{"type":"user","n":1}'
 PARSED = b'{"type":"assistant","usage":{}'  # bad shape, but the caller parses (and counts) it itself

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from pipeline.sources.text import clean, image_block_placeholder, parse_ts, scrub_base64
+from daily_report.sources.text import clean, image_block_placeholder, parse_ts, scrub_base64
 
 
 def test_long_base64_runs_and_data_urls_become_placeholders() -> None:

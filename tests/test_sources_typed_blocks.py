@@ -7,14 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import daily_report.sources.claude.usage as cu
 import orjson
 import pytest
+from daily_report.sources.files import SourceFile
+from daily_report.sources.jsonl import clean_line_count
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import pipeline.sources.claude.usage as cu
-from pipeline.sources.files import SourceFile
-from pipeline.sources.jsonl import clean_line_count
 
 
 def scan_both(

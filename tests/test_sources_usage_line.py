@@ -9,15 +9,14 @@ from typing import Any
 
 import orjson
 import pytest
+from daily_report.sources.claude.usage import usage_row
+from daily_report.sources.claude.usage_line import Unexpected, decode_line, decode_lines, line_row
+from daily_report.sources.files import SourceFile
+from daily_report.sources.text import parse_ts
+from daily_report.sources.usage_rows import read_usage_rows
+from daily_report.usage.index import decode, encode, reduce_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from pipeline.sources.claude.usage import usage_row
-from pipeline.sources.claude.usage_line import Unexpected, decode_line, decode_lines, line_row
-from pipeline.sources.files import SourceFile
-from pipeline.sources.text import parse_ts
-from pipeline.sources.usage_rows import read_usage_rows
-from pipeline.usage.index import decode, encode, reduce_rows
 
 FALLBACK = datetime(2026, 1, 1, tzinfo=UTC)
 CTX: dict[str, Any] = {"session_id": "s", "device": "d", "path": "p", "sidechain": False}

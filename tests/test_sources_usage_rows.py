@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
-
-from pipeline.sources import SourceFile, discover, read_file_usage, read_usage_rows
-from pipeline.sources.claude.usage import FIELD_ORDER
-from pipeline.usage.events import FIELDS
-from schemas.config import Config, DeviceConfig
-from schemas.transcript import UsageEvent
+from daily_report.schemas.config import Config, DeviceConfig
+from daily_report.schemas.transcript import UsageEvent
+from daily_report.sources import SourceFile, discover, read_file_usage, read_usage_rows
+from daily_report.sources.claude.usage import FIELD_ORDER
+from daily_report.usage.events import FIELDS
 
 
 def test_row_order_is_the_event_field_order() -> None:
@@ -61,7 +60,7 @@ def test_only_top_level_assistant_lines_count(tmp_path: Path) -> None:
 
 
 def test_edge_stamps_look_at_a_few_lines_at_each_end() -> None:
-    from pipeline.sources.claude.usage import _edge_stamp
+    from daily_report.sources.claude.usage import _edge_stamp
 
     def line(i: int | None, spaced: bool = False) -> bytes:
         if i is None:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.stages.base import load_prompt
-from pipeline.stages.overview import OverviewStage
-from pipeline.stages.projects import ProjectsStage
-from pipeline.stages.registry import system_prompt
-from schemas.common import Severity, Status
-from schemas.facts import SessionFacts
-from schemas.overview import OverviewOutput
-from schemas.projects import ProjectSummary
-from schemas.report import Provenance, ReportIssue, ReportTask
+from daily_report.schemas.common import Severity, Status
+from daily_report.schemas.facts import SessionFacts
+from daily_report.schemas.overview import OverviewOutput
+from daily_report.schemas.projects import ProjectSummary
+from daily_report.schemas.report import Provenance, ReportIssue, ReportTask
+from daily_report.stages.base import load_prompt
+from daily_report.stages.overview import OverviewStage
+from daily_report.stages.projects import ProjectsStage
+from daily_report.stages.registry import system_prompt
+
 from tests.stages_fakes import make_day, make_info
 
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.stages.facts import FactsStage, pick_title
-from pipeline.stages.human_ai import HumanAIStage
-from pipeline.stages.issues import IssuesStage
-from pipeline.stages.merge import clamp_span, dedupe, join_prose, provenance, similarity
-from pipeline.stages.takeaways import TakeawaysStage
-from pipeline.stages.tasks import TasksStage
-from schemas.common import TurnSpan
-from schemas.facts import SessionFacts
-from schemas.human_ai import HumanAIOutput
-from schemas.issues import IssuesOutput
-from schemas.report import HumanAISession, ReportTakeaway
-from schemas.takeaways import TakeawaysOutput
-from schemas.tasks import TasksOutput
+from daily_report.schemas.common import TurnSpan
+from daily_report.schemas.facts import SessionFacts
+from daily_report.schemas.human_ai import HumanAIOutput
+from daily_report.schemas.issues import IssuesOutput
+from daily_report.schemas.report import HumanAISession, ReportTakeaway
+from daily_report.schemas.takeaways import TakeawaysOutput
+from daily_report.schemas.tasks import TasksOutput
+from daily_report.stages.facts import FactsStage, pick_title
+from daily_report.stages.human_ai import HumanAIStage
+from daily_report.stages.issues import IssuesStage
+from daily_report.stages.merge import clamp_span, dedupe, join_prose, provenance, similarity
+from daily_report.stages.takeaways import TakeawaysStage
+from daily_report.stages.tasks import TasksStage
+
 from tests.stages_fakes import make_chunk, make_info
 
 C0 = make_chunk(index=0, count=2, turns=(0, 39))

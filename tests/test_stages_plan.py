@@ -6,11 +6,11 @@ import re
 from typing import Any
 
 import pytest
+from daily_report.engine.plan import chunk_call
+from daily_report.stages.base import ChunkStage, load_prompt, prompt_versions
+from daily_report.stages.registry import STAGES, chunk_stages, get_stage, system_prompt
 from pydantic import BaseModel
 
-from pipeline.plan import chunk_call
-from pipeline.stages.base import ChunkStage, load_prompt, prompt_versions
-from pipeline.stages.registry import STAGES, chunk_stages, get_stage, system_prompt
 from tests.stages_fakes import make_chunk
 
 
@@ -94,8 +94,9 @@ def test_every_stage_has_a_prompt_with_a_header(name: str) -> None:
 
 
 def test_later_stages_read_the_transcript_from_the_stub_cache() -> None:
-    from pipeline.llm.anthropic_provider import AnthropicProvider
-    from pipeline.plan import LLMTarget, to_request
+    from daily_report.engine.plan import LLMTarget, to_request
+    from daily_report.llm.providers.anthropic import AnthropicProvider
+
     from tests.stub_llm_server import StubLLMServer
 
     long_text = "\n".join(

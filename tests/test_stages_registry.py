@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from pipeline.errors import ConfigError
-from pipeline.stages.base import ChunkStage, DayStage, SessionStage
-from pipeline.stages.registry import (
+from daily_report.core.errors import ConfigError
+from daily_report.stages.base import ChunkStage, DayStage, SessionStage
+from daily_report.stages.registry import (
     STAGES,
     chunk_stages,
     day_stages,

@@ -6,9 +6,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
-from pipeline import tokens
-from pipeline.tokens import (
+from daily_report.text import tokens
+from daily_report.text.tokens import (
     count_tokens,
     estimate_model_tokens,
     model_token_factor,
@@ -52,7 +51,7 @@ def test_corrupt_cache_file_is_repaired(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_unknown_encoding_is_a_config_error() -> None:
-    from pipeline.errors import ConfigError
+    from daily_report.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="unknown encoding"):
         seed_vocab("p50k_base")
@@ -99,8 +98,7 @@ def test_marshalled_spec_counts_like_tiktoken_and_is_rebuilt_when_broken(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import tiktoken
-
-    from pipeline.tokens import _encoding_for, _spec_path, seed_vocab
+    from daily_report.text.tokens import _encoding_for, _spec_path, seed_vocab
 
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
     seed_vocab("o200k_base")

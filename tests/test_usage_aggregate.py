@@ -6,10 +6,9 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import orjson
-
-from pipeline.sources.claude.adapter import SUBAGENT_NOTE
-from pipeline.usage.aggregate import bucket_by_day, build_day
-from schemas.transcript import UsageEvent
+from daily_report.schemas.transcript import UsageEvent
+from daily_report.sources.claude.adapter import SUBAGENT_NOTE
+from daily_report.usage.aggregate import bucket_by_day, build_day
 
 T = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 

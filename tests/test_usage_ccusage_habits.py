@@ -9,10 +9,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from daily_report.cli import usage_fast
+from daily_report.cli.app import app
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.commands import usage_fast
 from tests.test_usage_cli import write_config
 
 runner = CliRunner()

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from daily_report.cli.app import app
 from typer.testing import CliRunner
-
-from pipeline.cli import app
 
 CLAUDE_MAIN = {  # the main files SOURCES.md gives reference figures for
     "-home-USER-projects-spotter-worktrees-spotter-dov/4d5611e5-241a-462a-8d15-5122611a9569.jsonl",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pipeline.sources.types import FileUsage
-from pipeline.usage import cost_of, dedup_events
-from pipeline.usage.events import FIELDS, Ev, from_event
-from pipeline.usage.index import decode, encode, reduce_file
-from schemas.transcript import SkippedLines, UsageEvent
+from daily_report.schemas.transcript import SkippedLines, UsageEvent
+from daily_report.sources.types import FileUsage
+from daily_report.usage import cost_of, dedup_events
+from daily_report.usage.events import FIELDS, Ev, from_event
+from daily_report.usage.index import decode, encode, reduce_file
 
 T0 = datetime(2026, 2, 12, 23, 59, 59, tzinfo=UTC)
 

@@ -9,16 +9,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import daily_report.sources as sources
 import pytest
-
-import pipeline.sources as sources
-from pipeline.sources import discover
-from pipeline.sources.types import SourceFile, UsageRows
-from pipeline.usage.events import Ev
-from pipeline.usage.index import FileEvents, UsageIndex, decode, encode
-from pipeline.usage.load import load_file_usages
-from schemas.config import Config, DeviceConfig
-from schemas.transcript import SkippedLines
+from daily_report.schemas.config import Config, DeviceConfig
+from daily_report.schemas.transcript import SkippedLines
+from daily_report.sources import discover
+from daily_report.sources.types import SourceFile, UsageRows
+from daily_report.usage.events import Ev
+from daily_report.usage.index import FileEvents, UsageIndex, decode, encode
+from daily_report.usage.load import load_file_usages
 
 MAIN = "-Users-user-repo/9eda1058-9706-484a-b992-d03f9cfa2546.jsonl"
 
@@ -130,7 +129,7 @@ def test_pool_gives_the_same_as_one_process(
 
 
 def test_unchanged_tree_is_answered_from_the_memo(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pipeline.usage.build as build
+    import daily_report.usage.build as build
 
     config = Config(devices={"A": DeviceConfig(name="A", claude=[tree])})
     day, zone = date(2026, 1, 11), ZoneInfo("UTC")
@@ -158,7 +157,7 @@ def test_renamed_device_is_not_taken_from_the_index(tree: Path) -> None:
 
 
 def test_pool_chunks_cover_every_file_once_and_shrink_toward_the_end() -> None:
-    from pipeline.usage.load import CHUNKS_PER_WORKER, chunks_by_bytes
+    from daily_report.usage.load import CHUNKS_PER_WORKER, chunks_by_bytes
 
     sizes = [5_000_000, 10, 3_000_000, 7, 2_500_000, 400_000, *([100_000] * 300)]
     chunks = chunks_by_bytes(sizes, 2)

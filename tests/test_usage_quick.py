@@ -1,4 +1,4 @@
-"""The warm `usage --json` answer (pipeline.usage.quick): the same bytes as the full path, and only when
+"""The warm `usage --json` answer (daily_report.usage.quick): the same bytes as the full path, and only when
 nothing that decides them changed."""
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ import os
 from pathlib import Path
 
 import pytest
+from daily_report.cli import usage_fast
+from daily_report.cli.app import app
+from daily_report.core.config import find_config
+from daily_report.core.errors import ConfigError
+from daily_report.usage import quick
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.commands import usage_fast
-from pipeline.config import find_config
-from pipeline.errors import ConfigError
-from pipeline.usage import quick
 from tests.test_usage_cli import claude_tree, write_config
 
 runner = CliRunner()
@@ -97,10 +97,10 @@ def test_the_memo_keys_on_the_loaders_own_find_config_which_imports_no_pydantic(
     import subprocess
     import sys
 
-    import pipeline.config
+    import daily_report.core.config
 
-    assert quick.find_config is pipeline.config.find_config  # one search order, not a copy
-    probe = "import sys, pipeline.config, pipeline.usage.quick; print('pydantic' in sys.modules)"
+    assert quick.find_config is daily_report.core.config.find_config  # one search order, not a copy
+    probe = "import sys, daily_report.core.config, daily_report.usage.quick; print('pydantic' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     monkeypatch.setenv("DAILY_REPORT_CONFIG", str(tmp_path / "missing.toml"))
@@ -158,8 +158,8 @@ def test_warnings_are_given_again(
 def test_console_entry_runs_usage_json_without_typer(
     cfg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pipeline.cli as cli
-    from pipeline.commands import usage_fast as runner
+    import daily_report.cli.app as cli
+    from daily_report.cli import usage_fast as runner
 
     args = ["usage", "--config", str(cfg), *DAY, "--json"]
     expected = full(*args)
@@ -203,7 +203,7 @@ def test_console_entry_ends_quickly_with_everything_written(cfg: Path, samples: 
     env = dict(os.environ, DAILY_REPORT_CACHE_DIR=str(tmp_path / "cache"))
 
     def entry(*args: str) -> subprocess.CompletedProcess[str]:
-        cmd = [sys.executable, "-m", "pipeline", *args]
+        cmd = [sys.executable, "-m", "daily_report", *args]
         return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
 
     spread = write_config(
@@ -237,7 +237,7 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(cfg: Path, tmp_path: Path)
     env = dict(os.environ, DAILY_REPORT_CACHE_DIR=str(tmp_path / "cache"))
     args = ["usage", "--config", str(cfg), "--since", "2026-01-01", "--until", "2026-03-31", "--json"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        [sys.executable, "-m", "daily_report", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
     )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # gone before anything is written
@@ -254,7 +254,7 @@ def test_ctrl_c_in_the_light_runner_ends_as_the_typer_command_does(
 
     args = ["usage", "--config", str(cfg), *DAY]
     monkeypatch.setattr(usage_fast, "run_usage", interrupted)
-    import pipeline.commands.usage_cmd as usage_cmd
+    import daily_report.cli.usage_cmd as usage_cmd
 
     monkeypatch.setattr(usage_cmd, "run_usage", interrupted)
     typer_result = runner.invoke(app, args)
@@ -268,7 +268,7 @@ def test_ctrl_c_in_the_light_runner_ends_as_the_typer_command_does(
 def test_tables_run_without_typer_and_print_what_the_typer_command_prints(
     cfg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pipeline.cli as cli
+    import daily_report.cli.app as cli
 
     for args in (
         ["usage", "--config", str(cfg), *DAY],

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from pipeline.usage.sessions import session_row
-from schemas.transcript import Session, ToolCall, Turn, UsageEvent
+from daily_report.schemas.transcript import Session, ToolCall, Turn, UsageEvent
+from daily_report.usage.sessions import session_row
 
 
 def test_row_of_a_session_over_local_midnight() -> None:

@@ -8,9 +8,9 @@
 - ``render``: rich tables, JSON, HTML. ``evaluate``: the whole command as one function.
 """
 
-from pipeline.eval.evaluate import EvalOutcome, evaluate
-from pipeline.eval.results import EvalResult, Row
-from pipeline.eval.runner import EvalSettings, run_eval
-from pipeline.eval.scorers import Score
+from daily_report.eval.evaluate import EvalOutcome, evaluate
+from daily_report.eval.results import EvalResult, Row
+from daily_report.eval.runner import EvalSettings, run_eval
+from daily_report.eval.scorers import Score
 
 __all__ = ["EvalOutcome", "EvalResult", "EvalSettings", "Row", "Score", "evaluate", "run_eval"]

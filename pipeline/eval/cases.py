@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import daily_report.sources.agents as agents
 import yaml
+from daily_report.core.errors import ConfigError
+from daily_report.core.paths import FIXTURES_DIR
+from daily_report.schemas.config import ChunkConfig, Config, DeviceConfig
+from daily_report.stages.registry import STAGES
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -27,12 +32,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-
-import pipeline.sources.agents as agents
-from pipeline.errors import ConfigError
-from pipeline.paths import FIXTURES_DIR
-from pipeline.stages.registry import STAGES
-from schemas.config import ChunkConfig, Config, DeviceConfig
 
 DEFAULT_CASES_DIR = FIXTURES_DIR / "cases"
 REGEX_PREFIX = "re:"

@@ -19,12 +19,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from daily_report.core.errors import ConfigError
+from daily_report.core.paths import REPO_ROOT, user_cache_dir
+from daily_report.eval.cases import DEFAULT_CASES_DIR
+from daily_report.eval.results import EvalResult, PromptInfo, Row, stage_totals
 from pydantic import ValidationError
-
-from pipeline.errors import ConfigError
-from pipeline.eval.cases import DEFAULT_CASES_DIR
-from pipeline.eval.results import EvalResult, PromptInfo, Row, stage_totals
-from pipeline.paths import REPO_ROOT, user_cache_dir
 
 DEFAULT_TOLERANCE = 0.05
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import log
-from pipeline.eval.compare import (
+from daily_report.core import log
+from daily_report.core.paths import PROMPTS_DIR
+from daily_report.eval.compare import (
     DEFAULT_TOLERANCE,
     Baseline,
     Comparison,
@@ -19,9 +20,8 @@ from pipeline.eval.compare import (
     resolve_baseline,
     stored_baseline_path,
 )
-from pipeline.eval.results import EvalResult
-from pipeline.eval.runner import EvalSettings, run_eval
-from pipeline.paths import PROMPTS_DIR
+from daily_report.eval.results import EvalResult
+from daily_report.eval.runner import EvalSettings, run_eval
 
 
 @dataclass

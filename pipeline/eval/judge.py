@@ -13,14 +13,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from daily_report.core.paths import PROMPTS_DIR
+from daily_report.eval.results import Row, Spent
+from daily_report.eval.scorers import JUDGE, Score, StageOutput
+from daily_report.eval.settings import CaseRun, EvalSettings
+from daily_report.schemas.common import StrictModel
+from daily_report.stages.base import PlannedCall, Prompt, load_prompt
 from pydantic import Field
-
-from pipeline.eval.results import Row, Spent
-from pipeline.eval.scorers import JUDGE, Score, StageOutput
-from pipeline.eval.settings import CaseRun, EvalSettings
-from pipeline.paths import PROMPTS_DIR
-from pipeline.stages.base import PlannedCall, Prompt, load_prompt
-from schemas.common import StrictModel
 
 JUDGE_STAGE = "judge"
 PASS_MARK = 0.7
@@ -42,7 +41,7 @@ def reference_text(case_dir: Path, stage: str) -> str | None:
 
 
 def judge_call(*, rubric: Prompt, case: str, stage: str, reference: str, output: str) -> PlannedCall:
-    from pipeline.llm.types import TextBlock
+    from daily_report.llm.types import TextBlock
 
     material = f"<reference>\n{reference}\n</reference>\n<output>\n{output}\n</output>"
     return PlannedCall(
@@ -64,10 +63,10 @@ def judge_rows(
     output_of: Callable[[CaseRun, str], StageOutput],
 ) -> str:
     """Add a judge score to every row that has a reference answer; returns the rubric version."""
-    from pipeline.execute import Executor, LLMSender
-    from pipeline.llm.factory import provider_spec
-    from pipeline.llm.ledger import Ledger
-    from pipeline.plan import Planned, to_request
+    from daily_report.engine.execute import Executor, LLMSender
+    from daily_report.engine.plan import Planned, to_request
+    from daily_report.llm.factory import provider_spec
+    from daily_report.llm.ledger import Ledger
 
     rubric = load_prompt(JUDGE_STAGE, prompts_dir=PROMPTS_DIR)
     planned: dict[str, Planned] = {}

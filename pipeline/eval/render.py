@@ -10,12 +10,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from daily_report.eval.compare import Comparison, StageSummary
+from daily_report.eval.results import EvalResult, Row, Spent, stage_totals
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rich.table import Table
 from rich.text import Text
-
-from pipeline.eval.compare import Comparison, StageSummary
-from pipeline.eval.results import EvalResult, Row, Spent, stage_totals
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -166,7 +165,7 @@ def results_document(
 
 
 def write_json(path: Path, doc: dict[str, Any]) -> None:
-    from pipeline.report.atomic import atomic_write
+    from daily_report.report.atomic import atomic_write
 
     atomic_write(path, (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
@@ -198,6 +197,6 @@ def _summaries(comparison: Comparison | None) -> list[str]:
 
 
 def write_html(path: Path, html: str) -> None:
-    from pipeline.report.atomic import atomic_write
+    from daily_report.report.atomic import atomic_write
 
     atomic_write(path, html.encode("utf-8"))

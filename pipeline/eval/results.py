@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from statistics import fmean
 
+from daily_report.eval.scorers import Score
+from daily_report.schemas.report import Generation
 from pydantic import BaseModel, Field, computed_field
-
-from pipeline.eval.scorers import Score
-from schemas.report import Generation
 
 RESULTS_VERSION = 1
 
@@ -119,7 +118,7 @@ class EvalResult(BaseModel):
         return list(dict.fromkeys(r.stage for r in self.rows))
 
     def write(self, path: Path) -> None:
-        from pipeline.report.atomic import atomic_write
+        from daily_report.report.atomic import atomic_write
 
         atomic_write(path, (self.model_dump_json(indent=2) + "\n").encode("utf-8"))
 

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import log
-from pipeline.errors import DailyReportError, MissingKeyError
-from pipeline.eval.cases import Case, load_cases
-from pipeline.eval.judge import judge_rows
-from pipeline.eval.results import EvalResult, PromptInfo, Row, combine_rows
-from pipeline.eval.scorers import Answer, StageOutput, score_stage
-from pipeline.eval.settings import CaseRun, EvalSettings
-from pipeline.paths import PROMPTS_DIR
+from daily_report.core import log
+from daily_report.core.errors import DailyReportError, MissingKeyError
+from daily_report.core.paths import PROMPTS_DIR
+from daily_report.eval.cases import Case, load_cases
+from daily_report.eval.judge import judge_rows
+from daily_report.eval.results import EvalResult, PromptInfo, Row, combine_rows
+from daily_report.eval.scorers import Answer, StageOutput, score_stage
+from daily_report.eval.settings import CaseRun, EvalSettings
 
 
 @dataclass
@@ -38,7 +38,7 @@ class _Side:
 
 def prompt_infos(prompts_dir: Path, stages: Sequence[str]) -> dict[str, PromptInfo]:
     """Version and text hash of the system prompt and of each stage's prompt in ``prompts_dir``."""
-    from pipeline.stages.base import load_prompt
+    from daily_report.stages.base import load_prompt
 
     out = {}
     for name in ["system", *stages]:
@@ -49,7 +49,7 @@ def prompt_infos(prompts_dir: Path, stages: Sequence[str]) -> dict[str, PromptIn
 
 def with_dependencies(stages: Sequence[str]) -> list[str]:
     """The stages to run so that ``stages`` get their inputs, in registry order."""
-    from pipeline.stages.registry import STAGES
+    from daily_report.stages.registry import STAGES
 
     need = set(stages)
     for name in reversed(list(STAGES)):
@@ -62,7 +62,7 @@ def run_eval(
     settings: EvalSettings, *, prompts_dir: Path | None = None, label: str | None = None
 ) -> EvalResult:
     """Every case under ``settings.cases_dir`` with the prompts of ``prompts_dir``: scored rows and spend."""
-    from pipeline.llm.cache import Cache
+    from daily_report.llm.cache import Cache
 
     cases = load_cases(settings.cases_dir, names=settings.case_names)
     side = _Side(prompts_dir or PROMPTS_DIR, label or str(prompts_dir or "prompts"))
@@ -81,7 +81,7 @@ def run_eval(
 
 
 def _scored_stages(settings: EvalSettings) -> list[str]:
-    from pipeline.stages.registry import STAGES, get_stage
+    from daily_report.stages.registry import STAGES, get_stage
 
     for name in settings.stages or []:
         get_stage(name)  # an unknown name is a ConfigError listing the valid ones
@@ -130,8 +130,8 @@ def run_case(
     """One engine run over the case (no report written); raises when the case cannot run at all.
 
     ``sample`` > 0 is one ``--repeat`` sample: its requests have their own keys and are always re-sent."""
-    from pipeline.engine import execute_run, prepare_run
-    from pipeline.plan import RunOptions
+    from daily_report.engine.plan import RunOptions
+    from daily_report.engine.run import execute_run, prepare_run
 
     assert case.settings is not None
     llm = settings.llm().model_copy(update={"replay_dir": case.reference_dir})
@@ -162,7 +162,7 @@ def run_case(
 
 def stage_output(done: CaseRun, stage: str) -> StageOutput:
     """The answers of one stage's requests in a case run, and its merged result."""
-    from pipeline.stages.registry import get_stage
+    from daily_report.stages.registry import get_stage
 
     cls = get_stage(stage)
     answers = []
@@ -181,7 +181,7 @@ def stage_output(done: CaseRun, stage: str) -> StageOutput:
 def applies(done: CaseRun, stage: str) -> bool:
     """Whether a stage has something to score in a case run: a session stage (the reduce) makes no request
     for a case whose sessions are one chunk each, and then has no row unless the case expects something."""
-    from pipeline.stages.registry import get_stage
+    from daily_report.stages.registry import get_stage
 
     if get_stage(stage).scope != "session" or done.case.expect.for_stage(stage) is not None:
         return True

@@ -14,10 +14,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from daily_report.eval.cases import REGEX_PREFIX, StageExpect
+from daily_report.schemas.budgets import budgets_of, word_count
 from pydantic import BaseModel, ValidationError
-
-from pipeline.eval.cases import REGEX_PREFIX, StageExpect
-from schemas.budgets import budgets_of, word_count
 
 SCHEMA, MUST_MENTION, MUST_NOT, ENUMS, COUNT, JUDGE, LENGTH = (
     "schema",

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.eval.cases import Case
-from pipeline.paths import default_cache_path
-from schemas.config import Config, LLMConfig
+from daily_report.core.paths import default_cache_path
+from daily_report.eval.cases import Case
+from daily_report.schemas.config import Config, LLMConfig
 
 
 @dataclass

@@ -3,7 +3,7 @@
 The small public surface the engine uses::
 
     provider = make_provider(config.llm, provider=..., model=..., base_url=...)
-    cache = Cache(config.cache_path)             # default: pipeline.paths.default_cache_path()
+    cache = Cache(config.cache_path)             # default: daily_report.core.paths.default_cache_path()
     ledger = Ledger.beside(cache)
     hit = cache.get(request.key())
     resp = call_structured(provider, request, Model, reasks=2,
@@ -16,7 +16,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-# Loaded on first use (PEP 562): importing ``pipeline.llm.types`` must not pull in the ledger, the report
+# Loaded on first use (PEP 562): importing ``daily_report.llm.types`` must not pull in the ledger, the report
 # schemas and the price tables, which a dry run's planning never needs.
 _HOME = {
     "BatchStatus": "base",

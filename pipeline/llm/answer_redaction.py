@@ -15,10 +15,9 @@ import threading
 from typing import Any
 
 import orjson
-
-from pipeline.llm.base import RawAnswer
-from pipeline.llm.types import LLMResponse
-from pipeline.redact import Redactor
+from daily_report.llm.base import RawAnswer
+from daily_report.llm.types import LLMResponse
+from daily_report.text.redact import Redactor
 
 ANSWER_RULE_PREFIX = "model-answer:"
 """Counts of secrets found in answers are reported as ``model-answer:<rule>`` beside the transcript's."""

@@ -7,15 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from daily_report.llm.answer_redaction import AnswerRedactor, default_answer_redactor
+from daily_report.llm.base import RawAnswer
+from daily_report.llm.cache import Cache
+from daily_report.llm.costing import call_cost
+from daily_report.llm.ledger import Ledger
+from daily_report.llm.structured import check_tool, describe_errors, parse_output
+from daily_report.llm.types import LLMRequest, LLMResponse
 from pydantic import BaseModel, ValidationError
-
-from pipeline.llm.answer_redaction import AnswerRedactor, default_answer_redactor
-from pipeline.llm.base import RawAnswer
-from pipeline.llm.cache import Cache
-from pipeline.llm.costing import call_cost
-from pipeline.llm.ledger import Ledger
-from pipeline.llm.structured import check_tool, describe_errors, parse_output
-from pipeline.llm.types import LLMRequest, LLMResponse
 
 PlannedPair = tuple[LLMRequest, type[BaseModel]]
 """A planned request and the pydantic model its answer must validate against."""

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from pipeline.llm.types import LLMRequest, TextBlock, Usage
+from daily_report.llm.types import LLMRequest, TextBlock, Usage
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,15 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from pipeline import log
-from pipeline.errors import LLMError
-from pipeline.llm.answer_redaction import AnswerRedactor
-from pipeline.llm.answers import AnswerTally, PlannedPair, Sink, accept, custom_id_for
-from pipeline.llm.base import BatchStatus, Provider
-from pipeline.llm.cache import Cache
-from pipeline.llm.ledger import Ledger
-from pipeline.llm.retry import RetryPolicy, is_refused_with_hint, is_retryable, status_of, with_retries
-from pipeline.llm.types import LLMRequest
+from daily_report.core import log
+from daily_report.core.errors import LLMError
+from daily_report.llm.answer_redaction import AnswerRedactor
+from daily_report.llm.answers import AnswerTally, PlannedPair, Sink, accept, custom_id_for
+from daily_report.llm.base import BatchStatus, Provider
+from daily_report.llm.cache import Cache
+from daily_report.llm.ledger import Ledger
+from daily_report.llm.retry import RetryPolicy, is_refused_with_hint, is_retryable, status_of, with_retries
+from daily_report.llm.types import LLMRequest
 
 
 @dataclass

@@ -13,8 +13,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from pipeline.errors import LLMError
-from pipeline.llm.retry import BadResponseError, status_of
+from daily_report.core.errors import LLMError
+from daily_report.llm.retry import BadResponseError, status_of
 
 DEFAULT_THRESHOLD = 5
 

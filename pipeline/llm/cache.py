@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from daily_report.core import log
+from daily_report.llm.db import Database
+from daily_report.llm.types import LLMRequest, LLMResponse
 from pydantic import ValidationError
-
-from pipeline import log
-from pipeline.llm.db import Database
-from pipeline.llm.types import LLMRequest, LLMResponse
 
 
 class Cache:

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 
-from pipeline.llm.db import Database
+from daily_report.llm.db import Database
 
 LEASE_S = 60.0
 

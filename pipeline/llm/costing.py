@@ -7,8 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pipeline.llm.factory import PROVIDERS
-from pipeline.llm.types import Usage
+from daily_report.llm.factory import PROVIDERS
+from daily_report.llm.types import Usage
 
 
 def call_cost(
@@ -20,12 +20,12 @@ def call_cost(
     overrides: Mapping[str, Any] | None = None,
     when: datetime | None = None,
 ) -> Decimal | None:
-    """Price ``usage`` with ``pipeline.pricing.price`` at the prices of ``when``, the call time (None: now,
+    """Price ``usage`` with ``daily_report.core.pricing.price`` at the prices of ``when``, the call time (None: now,
     for a call just made); a free provider's (replay) answers cost nothing."""
     spec = PROVIDERS.get(provider)
     if spec is not None and spec.free:
         return Decimal(0)
-    from pipeline.pricing import price  # a broken genai-prices fails loudly here
+    from daily_report.core.pricing import price
 
     return price(
         model=model,

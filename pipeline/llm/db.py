@@ -12,8 +12,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.errors import ConfigError
-from pipeline.paths import default_cache_path
+from daily_report.core.errors import ConfigError
+from daily_report.core.paths import default_cache_path
 
 BUSY_TIMEOUT_MS = 30_000
 

@@ -16,17 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-from pipeline import log
-from pipeline.errors import ConfigError
-from pipeline.llm.answer_redaction import AnswerRedactor
-from pipeline.llm.answers import AnswerTally, PlannedPair, Sink, accept, custom_id_for
-from pipeline.llm.anthropic_provider import parse_batch_result as anthropic_result
-from pipeline.llm.base import Provider, RawAnswer
-from pipeline.llm.cache import Cache
-from pipeline.llm.ledger import Ledger
-from pipeline.llm.openai_provider import parse_batch_result as openai_result
-from pipeline.llm.types import LLMRequest
+from daily_report.core import log
+from daily_report.core.errors import ConfigError
+from daily_report.llm.answer_redaction import AnswerRedactor
+from daily_report.llm.answers import AnswerTally, PlannedPair, Sink, accept, custom_id_for
+from daily_report.llm.base import Provider, RawAnswer
+from daily_report.llm.cache import Cache
+from daily_report.llm.ledger import Ledger
+from daily_report.llm.providers.anthropic import parse_batch_result as anthropic_result
+from daily_report.llm.providers.openai import parse_batch_result as openai_result
+from daily_report.llm.types import LLMRequest
 
 
 @dataclass

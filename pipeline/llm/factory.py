@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from pipeline.errors import ConfigError
-from pipeline.llm import anthropic_provider, openai_provider, replay
-from pipeline.llm.base import Provider
-from pipeline.llm.retry import RetryPolicy
-from pipeline.llm.spec import ProviderSpec
-from schemas.config import LLMConfig
+from daily_report.core.errors import ConfigError
+from daily_report.llm.base import Provider
+from daily_report.llm.providers import anthropic as anthropic_provider
+from daily_report.llm.providers import openai as openai_provider
+from daily_report.llm.providers import replay
+from daily_report.llm.retry import RetryPolicy
+from daily_report.llm.spec import ProviderSpec
+from daily_report.schemas.config import LLMConfig
 
 PROVIDERS: dict[str, ProviderSpec] = {
     spec.name: spec for spec in (anthropic_provider.SPEC, openai_provider.SPEC, replay.SPEC)

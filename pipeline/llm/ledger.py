@@ -8,13 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pipeline import log
-from pipeline.llm.cache import Cache
-from pipeline.llm.costing import call_cost
-from pipeline.llm.db import Database
-from pipeline.llm.structured import Attempt
-from pipeline.llm.types import LLMRequest, LLMResponse, Usage
-from schemas.report import Failure, Generation, StageGeneration
+from daily_report.core import log
+from daily_report.llm.cache import Cache
+from daily_report.llm.costing import call_cost
+from daily_report.llm.db import Database
+from daily_report.llm.structured import Attempt
+from daily_report.llm.types import LLMRequest, LLMResponse, Usage
+from daily_report.schemas.report import Failure, Generation, StageGeneration
 
 _TOKENS = ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens")
 KINDS = ("run", "eval", "demo")

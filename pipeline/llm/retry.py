@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from daily_report.core.errors import LLMError
+from daily_report.llm.pacing import THROTTLE_STATUS, AdaptiveLimit
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -23,9 +25,6 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 from tenacity.wait import wait_exponential_jitter
-
-from pipeline.errors import LLMError
-from pipeline.llm.pacing import THROTTLE_STATUS, AdaptiveLimit
 
 T = TypeVar("T")
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504, 529})
@@ -62,7 +61,7 @@ class RetryPolicy:
     max_hint_s: float = 120.0
     sleep: Callable[[float], None] | None = None
     stop: threading.Event | None = None  # set (Ctrl-C): waits end early and no further attempt starts
-    gate: AdaptiveLimit | None = None  # the run's limit on attempts in flight (pipeline.llm.pacing)
+    gate: AdaptiveLimit | None = None  # the run's limit on attempts in flight (daily_report.llm.pacing)
 
     def pause(self, seconds: float) -> None:
         """The wait between attempts; with a stop event and the real clock it ends when the event is set."""

@@ -1,10 +1,10 @@
 """What the engine may know about a provider without loading its SDK: the declaration each provider module
-makes (``SPEC``) and the one registry (``pipeline.llm.factory.PROVIDERS``) lists.
+makes (``SPEC``) and the one registry (``daily_report.llm.factory.PROVIDERS``) lists.
 
 Vendor knowledge stays in the vendor's module: how its prompt cache is billed and from what prefix length,
 whether it is free, which structured-output modes it has, and how it is built from the ``[llm]`` config.
 The provider object itself says which of its SDK's exceptions are transport failures and which of those are
-worth another attempt (``transport_errors()`` and ``is_transient(exc)``, see ``pipeline.llm.retry``).
+worth another attempt (``transport_errors()`` and ``is_transient(exc)``, see ``daily_report.llm.retry``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipeline.llm.base import Provider
-from schemas.config import LLMConfig
+from daily_report.llm.base import Provider
+from daily_report.schemas.config import LLMConfig
 
 Build = Callable[[LLMConfig, str | None, str | None], Provider]
 """(config, base_url or None, model or None) -> a provider; keys are read on the first send."""

@@ -16,17 +16,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from daily_report.core import log
+from daily_report.core.errors import LLMError, MissingKeyError
+from daily_report.core.paths import PROMPTS_DIR
+from daily_report.llm.answer_redaction import AnswerRedactor, default_answer_redactor
+from daily_report.llm.base import Provider, RawAnswer, reask_turns
+from daily_report.llm.cache import Cache
+from daily_report.llm.costing import call_cost
+from daily_report.llm.retry import RetryPolicy, is_retryable, status_of, transport_errors_of, with_retries
+from daily_report.llm.types import LLMRequest, LLMResponse, Usage
 from pydantic import BaseModel, ValidationError
-
-from pipeline import log
-from pipeline.errors import LLMError, MissingKeyError
-from pipeline.llm.answer_redaction import AnswerRedactor, default_answer_redactor
-from pipeline.llm.base import Provider, RawAnswer, reask_turns
-from pipeline.llm.cache import Cache
-from pipeline.llm.costing import call_cost
-from pipeline.llm.retry import RetryPolicy, is_retryable, status_of, transport_errors_of, with_retries
-from pipeline.llm.types import LLMRequest, LLMResponse, Usage
-from pipeline.paths import PROMPTS_DIR
 
 REASK_PROMPT = PROMPTS_DIR / "reask" / "v1.md"
 _NOTED: set[tuple[str, str]] = set()

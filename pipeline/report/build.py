@@ -6,13 +6,10 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
-
-from pipeline.report.sections import item_fields
-from pipeline.stages.registry import STAGES, chunk_stages, day_stages
-from schemas.facts import SessionFacts
-from schemas.overview import OverviewOutput
-from schemas.report import (
+from daily_report.report.sections import item_fields
+from daily_report.schemas.facts import SessionFacts
+from daily_report.schemas.overview import OverviewOutput
+from daily_report.schemas.report import (
     DailyReport,
     DayItems,
     Failure,
@@ -21,7 +18,9 @@ from schemas.report import (
     ProjectEntry,
     SessionSummary,
 )
-from schemas.usage import UsageReport
+from daily_report.schemas.usage import UsageReport
+from daily_report.stages.registry import STAGES, chunk_stages, day_stages
+from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -44,7 +43,7 @@ def build_report(
 ) -> DailyReport:
     """Assemble the report. Any stage may be missing: what exists is rendered and the gap is recorded.
 
-    ``items`` are the day editor's sections (``pipeline.editor.edit_day``): merged, ordered and flagged."""
+    ``items`` are the day editor's sections (``daily_report.engine.editor.edit_day``): merged, ordered and flagged."""
     all_failures = _unique_failures([*failures, *generation.failures])
     ordered = order_sessions(_apply_facts(sessions, results.get("facts", {}), all_failures))
     ids = [s.session_id for s in ordered]

@@ -6,13 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime, time, timedelta, tzinfo
 
+import daily_report.sources.agents as agents
+from daily_report.report.fmt import agent_label, anchor, free_label, local, money, session_time
+from daily_report.schemas.report import Generation, SessionSummary
+from daily_report.schemas.usage import AgentUsage, UsageReport
+from daily_report.stages.registry import stage_sort_key
 from markupsafe import Markup, escape
-
-import pipeline.sources.agents as agents
-from pipeline.report.fmt import agent_label, anchor, free_label, local, money, session_time
-from pipeline.stages.registry import stage_sort_key
-from schemas.report import Generation, SessionSummary
-from schemas.usage import AgentUsage, UsageReport
 
 OTHER_COLOR = "#777"  # a session of an agent no adapter declares
 STAGE_COLOR = "#4b5fc4"

@@ -8,11 +8,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pipeline.sources.agents as agents
-from pipeline.log import warn
+import daily_report.sources.agents as agents
+from daily_report.core.log import warn
 
 if TYPE_CHECKING:  # annotations only: the usage tables use this module without the report schema
-    from schemas.report import Generation, Provenance, SessionSummary
+    from daily_report.schemas.report import Generation, Provenance, SessionSummary
 
 # report.md's status marks: plain words, readable without an emoji font (report.html draws icons.py's SVG)
 STATUS_TEXT = {

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pipeline.report.fmt import count, free_label, money, plural, report_money
-from pipeline.report.usage_tables import Table
-from pipeline.sources.jsonl import SKIP_KINDS
-from pipeline.stages.registry import stage_sort_key
-from schemas.report import DailyReport, Generation
+from daily_report.report.fmt import count, free_label, money, plural, report_money
+from daily_report.report.usage_tables import Table
+from daily_report.schemas.report import DailyReport, Generation
+from daily_report.sources.jsonl import SKIP_KINDS
+from daily_report.stages.registry import stage_sort_key
 
 
 def generation_line(g: Generation) -> str:

@@ -13,14 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup, escape
-
-import pipeline.sources.agents as agents
-from pipeline.report import charts, footer
-from pipeline.report.build import group_by_project
-from pipeline.report.code_spans import code_html, code_plain
-from pipeline.report.fmt import (
+import daily_report.sources.agents as agents
+from daily_report.report import charts, footer
+from daily_report.report.build import group_by_project
+from daily_report.report.code_spans import code_html, code_plain
+from daily_report.report.fmt import (
     STATUS_LABEL,
     agent_label,
     anchor,
@@ -31,10 +28,12 @@ from pipeline.report.fmt import (
     turns,
     zone,
 )
-from pipeline.report.icons import status_icon
-from pipeline.report.sections import SECTIONS, ReportSection
-from pipeline.report.usage_tables import usage_views
-from schemas.report import DailyReport
+from daily_report.report.icons import status_icon
+from daily_report.report.sections import SECTIONS, ReportSection
+from daily_report.report.usage_tables import usage_views
+from daily_report.schemas.report import DailyReport
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 T = TypeVar("T")
 
@@ -70,7 +69,7 @@ def _heading(title: str) -> Markup:
 
 
 _env = Environment(
-    loader=PackageLoader("pipeline.report", "templates"),
+    loader=PackageLoader("daily_report.report", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
     undefined=StrictUndefined,
     trim_blocks=True,

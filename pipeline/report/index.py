@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-from pipeline.log import warn
-from pipeline.report.atomic import atomic_write
+from daily_report.core.log import warn
+from daily_report.report.atomic import atomic_write
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -108,8 +107,8 @@ def scan_days(out_dir: Path) -> list[DayRow]:
 
 
 def render_index(rows: list[DayRow]) -> str:
-    from pipeline.report.html import render_template
-    from pipeline.report.spend_chart import spend_over_days
+    from daily_report.report.html import render_template
+    from daily_report.report.spend_chart import spend_over_days
 
     readable = [(r.date, r.agent_cost) for r in rows if r.problem is None]
     return render_template("index.html.j2", rows=rows, chart=spend_over_days(readable) if readable else None)

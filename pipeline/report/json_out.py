@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import orjson
-
-from schemas.report import DailyReport
+from daily_report.schemas.report import DailyReport
 
 
 def render_json(report: DailyReport) -> bytes:

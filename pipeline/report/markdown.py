@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
-from pipeline.report import footer
-from pipeline.report.build import group_by_project
-from pipeline.report.code_spans import code_markdown, escape_backticks, split_code
-from pipeline.report.fmt import (
+from daily_report.report import footer
+from daily_report.report.build import group_by_project
+from daily_report.report.code_spans import code_markdown, escape_backticks, split_code
+from daily_report.report.fmt import (
     NO_STATUS_TEXT,
     STATUS_TEXT,
     agent_label,
@@ -19,9 +19,16 @@ from pipeline.report.fmt import (
     session_time,
     zone,
 )
-from pipeline.report.sections import SECTIONS, ReportSection
-from pipeline.report.usage_tables import Table, usage_views
-from schemas.report import DailyReport, Provenance, ReportIssue, ReportTask, ReportTopic, SessionSummary
+from daily_report.report.sections import SECTIONS, ReportSection
+from daily_report.report.usage_tables import Table, usage_views
+from daily_report.schemas.report import (
+    DailyReport,
+    Provenance,
+    ReportIssue,
+    ReportTask,
+    ReportTopic,
+    SessionSummary,
+)
 
 T = TypeVar("T")
 

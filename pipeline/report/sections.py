@@ -13,17 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
-
-from pipeline.report.fmt import (
+from daily_report.report.fmt import (
     CATEGORY_LABEL,
     LEVEL_LABEL,
     SEVERITY_ISSUE_LABEL,
     SEVERITY_LIMIT_LABEL,
     TAKEAWAY_LABEL,
 )
-from pipeline.stages.merge import DUP_THRESHOLD
-from schemas.report import ReportIssue, ReportLimitation, ReportTakeaway, ReportTask, ReportTopic
+from daily_report.schemas.report import ReportIssue, ReportLimitation, ReportTakeaway, ReportTask, ReportTopic
+from daily_report.stages.merge import DUP_THRESHOLD
+from pydantic import BaseModel
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date as Date
 
+from daily_report.report.fmt import money
 from markupsafe import Markup, escape
-
-from pipeline.report.fmt import money
 
 WIDTH, HEIGHT = 720, 120
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 10, 22

@@ -1,7 +1,7 @@
 """The Token Usage tables (the reference reports' columns), as plain cells: the one source of their rows,
 order and formatting. The report renders them as Markdown and HTML, ``daily-report usage`` with rich.
 
-Every figure is the UsageReport's own (``cost_share``, ``cache_hit_rate`` come from pipeline.usage.aggregate);
+Every figure is the UsageReport's own (``cost_share``, ``cache_hit_rate`` come from daily_report.usage.aggregate);
 models are listed by cost (unknown last), devices in config order (the UsageReport's order)."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import pipeline.sources.agents as agents
-from pipeline.report.fmt import count, money, pct
-from pipeline.sources.agents import Agent
-from schemas.usage import AgentUsage, TokenRow, UsageReport
+import daily_report.sources.agents as agents
+from daily_report.report.fmt import count, money, pct
+from daily_report.schemas.usage import AgentUsage, TokenRow, UsageReport
+from daily_report.sources.agents import Agent
 
 
 @dataclass(frozen=True)

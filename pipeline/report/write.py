@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.report.atomic import atomic_write
-from pipeline.report.html import render_html
-from pipeline.report.index import write_index
-from pipeline.report.json_out import render_json
-from pipeline.report.markdown import render_markdown
-from schemas.report import DailyReport
+from daily_report.report.atomic import atomic_write
+from daily_report.report.html import render_html
+from daily_report.report.index import write_index
+from daily_report.report.json_out import render_json
+from daily_report.report.markdown import render_markdown
+from daily_report.schemas.report import DailyReport
 
 
 def write_report(report: DailyReport, out_dir: Path, *, variant: str = "") -> dict[str, Path]:

@@ -7,7 +7,7 @@ Public API (others call these):
 - ``read_sessions(files) -> ReadResult``
 - ``load_sessions(config, *, date=None, zone=None) -> ReadResult``
 
-Imports are lazy: discovery (``pipeline.sources.discovery``) loads without pydantic or the readers, so
+Imports are lazy: discovery (``daily_report.sources.discovery``) loads without pydantic or the readers, so
 that a warm ``usage`` run stays cheap.
 """
 
@@ -17,28 +17,28 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipeline.sources.discovery import discover, guess_user
-    from pipeline.sources.files import DiscoveryResult, SourceFile
-    from pipeline.sources.reader import active_on, load_sessions, read_file_usage, read_sessions
-    from pipeline.sources.types import FileUsage, ReadResult, UsageRows
-    from pipeline.sources.usage_rows import read_usage_rows
+    from daily_report.sources.discovery import discover, guess_user
+    from daily_report.sources.files import DiscoveryResult, SourceFile
+    from daily_report.sources.reader import active_on, load_sessions, read_file_usage, read_sessions
+    from daily_report.sources.types import FileUsage, ReadResult, UsageRows
+    from daily_report.sources.usage_rows import read_usage_rows
 
 READER_VERSION = "2"
 """Bumped whenever what the readers return for the same bytes changes (invalidates usage indexes)."""
 
 _EXPORTS = {
-    "DiscoveryResult": "pipeline.sources.files",
-    "SourceFile": "pipeline.sources.files",
-    "FileUsage": "pipeline.sources.types",
-    "ReadResult": "pipeline.sources.types",
-    "UsageRows": "pipeline.sources.types",
-    "discover": "pipeline.sources.discovery",
-    "guess_user": "pipeline.sources.discovery",
-    "active_on": "pipeline.sources.reader",
-    "load_sessions": "pipeline.sources.reader",
-    "read_file_usage": "pipeline.sources.reader",
-    "read_sessions": "pipeline.sources.reader",
-    "read_usage_rows": "pipeline.sources.usage_rows",
+    "DiscoveryResult": "daily_report.sources.files",
+    "SourceFile": "daily_report.sources.files",
+    "FileUsage": "daily_report.sources.types",
+    "ReadResult": "daily_report.sources.types",
+    "UsageRows": "daily_report.sources.types",
+    "discover": "daily_report.sources.discovery",
+    "guess_user": "daily_report.sources.discovery",
+    "active_on": "daily_report.sources.reader",
+    "load_sessions": "daily_report.sources.reader",
+    "read_file_usage": "daily_report.sources.reader",
+    "read_sessions": "daily_report.sources.reader",
+    "read_usage_rows": "daily_report.sources.usage_rows",
 }
 
 __all__ = [
@@ -63,4 +63,4 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(_EXPORTS[name]), name)
         globals()[name] = value  # once: later lookups (and monkeypatching) see a plain attribute
         return value
-    raise AttributeError(f"module 'pipeline.sources' has no attribute {name!r}")
+    raise AttributeError(f"module 'daily_report.sources' has no attribute {name!r}")

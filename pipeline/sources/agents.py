@@ -7,7 +7,7 @@ its discovery, its readers, its dedup rule, its usage columns. No agent name is 
 adapter package (and the config schema, which maps the TOML keys to agent names).
 
 Adding an agent: a package ``pipeline/sources/<agent>/`` with an ``adapter.py``, one line in ``AGENTS``,
-and its TOML key in ``schemas.config.ROOT_KEYS``.
+and its TOML key in ``daily_report.schemas.config.ROOT_KEYS``.
 
 This module and the adapters import nothing heavy: discovery uses them on the warm ``usage`` path.
 """
@@ -18,18 +18,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pipeline.errors import ConfigError
-from pipeline.sources.claude.adapter import CLAUDE
-from pipeline.sources.codex.adapter import CODEX
-from pipeline.sources.columns import Column
-from pipeline.sources.gemini.adapter import GEMINI
+from daily_report.core.errors import ConfigError
+from daily_report.sources.claude.adapter import CLAUDE
+from daily_report.sources.codex.adapter import CODEX
+from daily_report.sources.columns import Column
+from daily_report.sources.gemini.adapter import GEMINI
 
 if TYPE_CHECKING:
-    from pipeline.pricing import Tokens
-    from pipeline.sources.types import FileUsage, SourceFile, UsageRows
-    from pipeline.sources.walk import Found, Unread
-    from pipeline.usage.events import EventLike
-    from schemas.transcript import Session
+    from daily_report.core.pricing import Tokens
+    from daily_report.schemas.transcript import Session
+    from daily_report.sources.types import FileUsage, SourceFile, UsageRows
+    from daily_report.sources.walk import Found, Unread
+    from daily_report.usage.events import EventLike
 
 
 class Agent(Protocol):

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pipeline.sources.agents as agents
-from pipeline.errors import ConfigError, NoSourcesError
-from pipeline.sources.files import DiscoveryResult, SourceFile
+import daily_report.sources.agents as agents
+from daily_report.core.errors import ConfigError, NoSourcesError
+from daily_report.sources.files import DiscoveryResult, SourceFile
 
 if TYPE_CHECKING:
-    from schemas.config import Config
+    from daily_report.schemas.config import Config
 
 _HOME_PARENTS = frozenset({"home", "Users", "users"})
 
@@ -124,7 +124,7 @@ def _real_name(path: Path, real: str) -> str | None:
 def _warning(result: DiscoveryResult, msg: str, emit: bool) -> None:
     result.warnings.append(msg)
     if emit:
-        from pipeline.log import warn  # logging is imported only when there is something to say
+        from daily_report.core.log import warn
 
         warn(msg)
 

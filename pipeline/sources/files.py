@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-Agent = str  # an adapter's name (``sources.agents.AGENTS``); the same as schemas.transcript.Agent
+Agent = (
+    str  # an adapter's name (``sources.agents.AGENTS``); the same as daily_report.schemas.transcript.Agent
+)
 FileKind = Literal["main", "subagent"]
 
 

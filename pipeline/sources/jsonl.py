@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 import orjson
-
-from pipeline.sources.unreadable import SNIFF_BYTES, decompress, sniff_binary
-from schemas.transcript import SkippedLines
+from daily_report.schemas.transcript import SkippedLines
+from daily_report.sources.unreadable import SNIFF_BYTES, decompress, sniff_binary
 
 
 def open_binary(path: Path, skipped: SkippedLines | None = None) -> IO[bytes]:

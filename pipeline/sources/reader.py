@@ -6,14 +6,14 @@ import datetime as dt
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
-import pipeline.sources.agents as agents
-from pipeline.log import warn
-from pipeline.sources.discovery import discover
-from pipeline.sources.jsonl import add_kinds, has_problems, skipped_by_kind, skipped_text
-from pipeline.sources.types import FileUsage, ReadResult, SourceFile
-from pipeline.sources.unreadable import os_error_reason, unread_text
-from schemas.config import Config
-from schemas.transcript import Session, UnreadFile
+import daily_report.sources.agents as agents
+from daily_report.core.log import warn
+from daily_report.schemas.config import Config
+from daily_report.schemas.transcript import Session, UnreadFile
+from daily_report.sources.discovery import discover
+from daily_report.sources.jsonl import add_kinds, has_problems, skipped_by_kind, skipped_text
+from daily_report.sources.types import FileUsage, ReadResult, SourceFile
+from daily_report.sources.unreadable import os_error_reason, unread_text
 
 Key = tuple[str, str, str]  # (device, agent, session id or path)
 
@@ -126,7 +126,7 @@ def load_sessions(config: Config, *, date: dt.date | None = None, zone: ZoneInfo
     found = discover(config)
     files = found.files
     if date is not None and zone is None:
-        from pipeline.config import resolve_zone
+        from daily_report.core.config import resolve_zone
 
         zone = resolve_zone(config)
     if date is not None:

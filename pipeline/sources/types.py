@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from daily_report.schemas.transcript import Agent, Session, SkippedLines, UnreadFile, UsageEvent
+from daily_report.sources.files import DiscoveryResult, FileKind, SourceFile
 from pydantic import BaseModel, Field
-
-from pipeline.sources.files import DiscoveryResult, FileKind, SourceFile
-from schemas.transcript import Agent, Session, SkippedLines, UnreadFile, UsageEvent
 
 __all__ = ["DiscoveryResult", "FileKind", "FileUsage", "ReadResult", "SourceFile", "UsageRows", "rows_of"]
 

@@ -3,8 +3,8 @@ reader ``Agent.preload`` loads before the index's workers fork; the session read
 
 from __future__ import annotations
 
-import pipeline.sources.agents as agents
-from pipeline.sources.types import SourceFile, UsageRows
+import daily_report.sources.agents as agents
+from daily_report.sources.types import SourceFile, UsageRows
 
 
 def read_usage_rows(f: SourceFile) -> UsageRows:

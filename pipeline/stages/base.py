@@ -21,12 +21,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
+from daily_report.core.paths import PROMPTS_DIR
+from daily_report.llm.types import TextBlock
+from daily_report.schemas.chunk import Chunk
 from jinja2 import Environment, StrictUndefined, Template
 from pydantic import BaseModel
-
-from pipeline.llm.types import TextBlock
-from pipeline.paths import PROMPTS_DIR
-from schemas.chunk import Chunk
 
 _VERSION_RE = re.compile(r"^v(\d+)\.md$")
 _jinja = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
@@ -62,7 +61,7 @@ def prompt_versions(stage: str, prompts_dir: Path | None = None) -> list[str]:
 
 def load_prompt(stage: str, version: str | None = None, prompts_dir: Path | None = None) -> Prompt:
     """The given version of a stage's prompt, or the highest vN.md when version is None."""
-    from pipeline.errors import ConfigError
+    from daily_report.core.errors import ConfigError
 
     base = prompts_dir or PROMPTS_DIR
     versions = prompt_versions(stage, base)

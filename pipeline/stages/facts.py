@@ -6,13 +6,12 @@ import re
 from collections.abc import Sequence
 from typing import ClassVar
 
+from daily_report.schemas.chunk import Chunk
+from daily_report.schemas.facts import SessionFacts
+from daily_report.schemas.session import SessionReduceOutput
+from daily_report.stages.base import ChunkStage, SessionInfo
+from daily_report.stages.merge import as_model, join_prose
 from pydantic import BaseModel
-
-from pipeline.stages.base import ChunkStage, SessionInfo
-from pipeline.stages.merge import as_model, join_prose
-from schemas.chunk import Chunk
-from schemas.facts import SessionFacts
-from schemas.session import SessionReduceOutput
 
 _GENERIC = re.compile(
     r"\b(session|coding|work(ed)?|misc\w*|general|various|continu\w*|untitled|greeting|hello|chat|task)\b|"

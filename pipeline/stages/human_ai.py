@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from daily_report.schemas.chunk import Chunk
+from daily_report.schemas.human_ai import HumanAIOutput
+from daily_report.schemas.report import HumanAISession, ReportLimitation, ReportTopic
+from daily_report.schemas.session import SessionReduceOutput
+from daily_report.stages.base import ChunkStage, SessionInfo
+from daily_report.stages.merge import as_model, dedupe, reduced_items, report_items, span
 from pydantic import BaseModel
-
-from pipeline.stages.base import ChunkStage, SessionInfo
-from pipeline.stages.merge import as_model, dedupe, reduced_items, report_items, span
-from schemas.chunk import Chunk
-from schemas.human_ai import HumanAIOutput
-from schemas.report import HumanAISession, ReportLimitation, ReportTopic
-from schemas.session import SessionReduceOutput
 
 
 class HumanAIStage(ChunkStage):

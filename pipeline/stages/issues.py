@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from pydantic import BaseModel
-
-from pipeline.stages.base import ChunkStage, SessionInfo
-from pipeline.stages.merge import (
+from daily_report.schemas.chunk import Chunk
+from daily_report.schemas.issues import IssuesOutput
+from daily_report.schemas.report import ReportIssue
+from daily_report.schemas.session import SessionReduceOutput
+from daily_report.stages.base import ChunkStage, SessionInfo
+from daily_report.stages.merge import (
     as_model,
     combine_provenance,
     continued_by,
@@ -20,10 +22,7 @@ from pipeline.stages.merge import (
     span,
     with_provenance,
 )
-from schemas.chunk import Chunk
-from schemas.issues import IssuesOutput
-from schemas.report import ReportIssue
-from schemas.session import SessionReduceOutput
+from pydantic import BaseModel
 
 _TEXT = ("problem", "cause", "solution", "key_insight")
 

@@ -13,11 +13,10 @@ from collections.abc import Callable, Iterable, Sequence
 from difflib import SequenceMatcher
 from typing import TypeVar
 
+from daily_report.schemas.chunk import Chunk
+from daily_report.schemas.common import TurnSpan
+from daily_report.schemas.report import Provenance
 from pydantic import BaseModel
-
-from schemas.chunk import Chunk
-from schemas.common import TurnSpan
-from schemas.report import Provenance
 
 T = TypeVar("T", bound=BaseModel)
 

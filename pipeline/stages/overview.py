@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from pydantic import BaseModel
-
-from pipeline import log
-from pipeline.llm.types import TextBlock
-from pipeline.stages.base import (
+from daily_report.core import log
+from daily_report.llm.types import TextBlock
+from daily_report.schemas.overview import DeviceOverview, OverviewOutput
+from daily_report.schemas.report import ProjectEntry
+from daily_report.stages.base import (
     LANG_NAMES,
     DayInputs,
     DayStage,
@@ -19,10 +19,9 @@ from pipeline.stages.base import (
     escape_attr,
     neutralize_tags,
 )
-from pipeline.stages.merge import as_model
-from pipeline.stages.projects import session_facts, session_notes, sessions_by_project
-from schemas.overview import DeviceOverview, OverviewOutput
-from schemas.report import ProjectEntry
+from daily_report.stages.merge import as_model
+from daily_report.stages.projects import session_facts, session_notes, sessions_by_project
+from pydantic import BaseModel
 
 MAX_TASKS_PER_SESSION = 5
 

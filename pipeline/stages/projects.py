@@ -10,11 +10,13 @@ from datetime import datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel
-
-import pipeline.sources.agents as agents
-from pipeline.llm.types import TextBlock
-from pipeline.stages.base import (
+import daily_report.sources.agents as agents
+from daily_report.llm.types import TextBlock
+from daily_report.schemas.facts import SessionFacts
+from daily_report.schemas.projects import ProjectSummary
+from daily_report.schemas.report import ProjectEntry, ReportIssue, ReportTask
+from daily_report.schemas.transcript import Agent
+from daily_report.stages.base import (
     LANG_NAMES,
     DayInputs,
     DayStage,
@@ -24,11 +26,8 @@ from pipeline.stages.base import (
     escape_attr,
     neutralize_tags,
 )
-from pipeline.stages.merge import as_model
-from schemas.facts import SessionFacts
-from schemas.projects import ProjectSummary
-from schemas.report import ProjectEntry, ReportIssue, ReportTask
-from schemas.transcript import Agent
+from daily_report.stages.merge import as_model
+from pydantic import BaseModel
 
 MAX_TASKS = 8
 MAX_ISSUES = 5

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from daily_report.core.errors import ConfigError
+from daily_report.stages.base import LANG_NAMES, ChunkStage, DayStage, Prompt, SessionStage, load_prompt
+from daily_report.stages.facts import FactsStage
+from daily_report.stages.human_ai import HumanAIStage
+from daily_report.stages.issues import IssuesStage
+from daily_report.stages.overview import OverviewStage
+from daily_report.stages.projects import ProjectsStage
+from daily_report.stages.session import SessionReduceStage
+from daily_report.stages.takeaways import TakeawaysStage
+from daily_report.stages.tasks import TasksStage
 from pydantic import BaseModel
-
-from pipeline.errors import ConfigError
-from pipeline.stages.base import LANG_NAMES, ChunkStage, DayStage, Prompt, SessionStage, load_prompt
-from pipeline.stages.facts import FactsStage
-from pipeline.stages.human_ai import HumanAIStage
-from pipeline.stages.issues import IssuesStage
-from pipeline.stages.overview import OverviewStage
-from pipeline.stages.projects import ProjectsStage
-from pipeline.stages.session import SessionReduceStage
-from pipeline.stages.takeaways import TakeawaysStage
-from pipeline.stages.tasks import TasksStage
 
 StageClass = type[ChunkStage] | type[SessionStage] | type[DayStage]
 

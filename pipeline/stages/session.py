@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from pydantic import BaseModel
-
-from pipeline import log
-from pipeline.llm.types import TextBlock
-from pipeline.stages.base import (
+from daily_report.core import log
+from daily_report.llm.types import TextBlock
+from daily_report.schemas.session import SESSION_SUMMARY_WORDS, SessionReduceOutput
+from daily_report.stages.base import (
     LANG_NAMES,
     PlannedCall,
     Prompt,
@@ -27,8 +26,8 @@ from pipeline.stages.base import (
     escape_attr,
     neutralize_tags,
 )
-from pipeline.stages.merge import as_model
-from schemas.session import SESSION_SUMMARY_WORDS, SessionReduceOutput
+from daily_report.stages.merge import as_model
+from pydantic import BaseModel
 
 # ---------------------------------------------------------------- the chunk answers as compact lines
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from daily_report.schemas.chunk import Chunk
+from daily_report.schemas.report import ReportTakeaway
+from daily_report.schemas.session import SessionReduceOutput
+from daily_report.schemas.takeaways import TakeawaysOutput
+from daily_report.stages.base import ChunkStage, SessionInfo
+from daily_report.stages.merge import as_model, dedupe, reduced_items, report_items, span
 from pydantic import BaseModel
-
-from pipeline.stages.base import ChunkStage, SessionInfo
-from pipeline.stages.merge import as_model, dedupe, reduced_items, report_items, span
-from schemas.chunk import Chunk
-from schemas.report import ReportTakeaway
-from schemas.session import SessionReduceOutput
-from schemas.takeaways import TakeawaysOutput
 
 
 class TakeawaysStage(ChunkStage):

@@ -18,16 +18,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipeline.usage.aggregate import cost_of, total_tokens
-    from pipeline.usage.build import build_usage_range, build_usage_report
-    from pipeline.usage.dedup import dedup_events
+    from daily_report.usage.aggregate import cost_of, total_tokens
+    from daily_report.usage.build import build_usage_range, build_usage_report
+    from daily_report.usage.dedup import dedup_events
 
 _EXPORTS = {
-    "build_usage_range": "pipeline.usage.build",
-    "build_usage_report": "pipeline.usage.build",
-    "cost_of": "pipeline.usage.aggregate",
-    "total_tokens": "pipeline.usage.aggregate",
-    "dedup_events": "pipeline.usage.dedup",
+    "build_usage_range": "daily_report.usage.build",
+    "build_usage_report": "daily_report.usage.build",
+    "cost_of": "daily_report.usage.aggregate",
+    "total_tokens": "daily_report.usage.aggregate",
+    "dedup_events": "daily_report.usage.dedup",
 }
 __all__ = ["build_usage_range", "build_usage_report", "cost_of", "dedup_events", "total_tokens"]
 
@@ -35,4 +35,4 @@ __all__ = ["build_usage_range", "build_usage_report", "cost_of", "dedup_events",
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'pipeline.usage' has no attribute {name!r}")
+    raise AttributeError(f"module 'daily_report.usage' has no attribute {name!r}")

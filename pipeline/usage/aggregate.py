@@ -1,4 +1,4 @@
-"""Deduped usage events → the Token Usage section (schemas.usage.UsageReport) for one local day.
+"""Deduped usage events → the Token Usage section (daily_report.schemas.usage.UsageReport) for one local day.
 
 Costs: per model from genai-prices (``None`` when the model cannot be priced). Device rows, agent totals
 and ``total_cost_usd`` sum the PRICED parts; when a part is unpriced its model is listed in
@@ -14,12 +14,12 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import pipeline.sources.agents as agents
-from pipeline.pricing import Tokens, price_many, priced_as
-from pipeline.sources.agents import Agent
-from pipeline.usage.events import EventLike
-from schemas.config import PriceOverride
-from schemas.usage import AgentUsage, TokenRow, UsageReport
+import daily_report.sources.agents as agents
+from daily_report.core.pricing import Tokens, price_many, priced_as
+from daily_report.schemas.config import PriceOverride
+from daily_report.schemas.usage import AgentUsage, TokenRow, UsageReport
+from daily_report.sources.agents import Agent
+from daily_report.usage.events import EventLike
 
 Overrides = Mapping[str, PriceOverride] | None
 

@@ -18,16 +18,16 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import orjson
-
-from pipeline.sources.types import SourceFile
-from pipeline.usage.dedup import dedup_events
-from pipeline.usage.events import Ev
-from pipeline.usage.index import FileEvents, UsageIndex, code_hash
-from pipeline.usage.load import gc_paused, load_file_usages
-from schemas.config import Config
+from daily_report.core.paths import SCHEMAS_DIR
+from daily_report.schemas.config import Config
+from daily_report.sources.types import SourceFile
+from daily_report.usage.dedup import dedup_events
+from daily_report.usage.events import Ev
+from daily_report.usage.index import FileEvents, UsageIndex, code_hash
+from daily_report.usage.load import gc_paused, load_file_usages
 
 if TYPE_CHECKING:
-    from schemas.usage import UsageReport
+    from daily_report.schemas.usage import UsageReport
 
 REPORT_FORMAT = "usage-report-1"
 
@@ -46,7 +46,7 @@ class Collected:
 
 def discover_files(config: Config) -> list[SourceFile]:
     """Discovery (it logs its own warnings); raises NoSourcesError when no root can be read."""
-    from pipeline.sources import discover
+    from daily_report.sources import discover
 
     return list(discover(config).files)
 
@@ -70,15 +70,14 @@ def collect(
 def _preload() -> None:
     """Pricing, its bundled price tables and the report schema take a noticeable time to import: done
     while the workers read."""
+    import daily_report.usage.aggregate  # noqa: F401
     import genai_prices.data  # noqa: F401  (loaded on the first price lookup otherwise)
-
-    import pipeline.usage.aggregate  # noqa: F401
 
 
 def _skipped(report: UsageReport, files: list[FileEvents], day: date, zone: ZoneInfo) -> None:
     """Skipped lines (every kind, ``jsonl.skipped_by_kind``) of the files that have activity on the day
     (or whose times are unknown)."""
-    from pipeline.sources.jsonl import add_kinds, skipped_by_kind
+    from daily_report.sources.jsonl import add_kinds, skipped_by_kind
 
     for fu in files:
         kinds = skipped_by_kind(fu.skipped)
@@ -142,7 +141,7 @@ class Built:
 @functools.cache
 def _report_code() -> str:
     usage = Path(__file__).resolve().parent
-    paths = [*usage.glob("*.py"), usage.parent / "pricing.py", usage.parent.parent / "schemas" / "usage.py"]
+    paths = [*usage.glob("*.py"), usage.parent / "core" / "pricing.py", SCHEMAS_DIR / "usage.py"]
     paths += (usage.parent / "sources").glob("*/adapter.py")  # each agent's columns and rows
     return code_hash(paths)
 
@@ -157,7 +156,7 @@ def _memo_key(
     index_version: str,
 ) -> str:
     h = hashlib.sha256()
-    from pipeline.usage.quick import prices_stamp
+    from daily_report.usage.quick import prices_stamp
 
     head = [REPORT_FORMAT, index_version, _report_code(), prices_stamp()]
     head += [since.isoformat(), until.isoformat()]
@@ -183,7 +182,7 @@ def build_usage_days(
         key = _memo_key(files, since=since, until=until, zone=zone, config=config, index_version=idx.version)
         memo = idx.get_memo(key)
     if memo is not None:
-        from schemas.usage import UsageReport
+        from daily_report.schemas.usage import UsageReport
 
         return Built([UsageReport.model_validate(r) for r in orjson.loads(memo)], cacheable=True)
     with gc_paused():
@@ -200,7 +199,7 @@ def build_usage_days(
 def _reports(
     got: Collected, *, config: Config, since: date, until: date, zone: ZoneInfo
 ) -> list[UsageReport]:
-    from pipeline.usage.aggregate import bucket_by_day, build_day  # pricing: only when computing
+    from daily_report.usage.aggregate import bucket_by_day, build_day
 
     days = bucket_by_day(got.events, zone)
     reports = []

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
-import pipeline.sources.agents as agents
-from pipeline.usage.events import EventLike
+import daily_report.sources.agents as agents
+from daily_report.usage.events import EventLike
 
 SYNTHETIC = "<synthetic>"
 E = TypeVar("E", bound=EventLike)
@@ -21,7 +21,7 @@ E = TypeVar("E", bound=EventLike)
 def dedup_events(events: Iterable[E]) -> list[E]:
     """The global rule above: each agent's events in first-seen order, agents in registry order.
 
-    Takes ``schemas.transcript.UsageEvent`` (or the index's light ``Ev``) and returns the same kind; an
+    Takes ``daily_report.schemas.transcript.UsageEvent`` (or the index's light ``Ev``) and returns the same kind; an
     event of an agent no adapter declares is an error (``agents.agent_named``).
     """
     by_agent: dict[str, list[E]] = {}

@@ -1,4 +1,4 @@
-"""A light, read-only twin of ``schemas.transcript.UsageEvent`` for the hot path.
+"""A light, read-only twin of ``daily_report.schemas.transcript.UsageEvent`` for the hot path.
 
 Tens of thousands of events come out of the index on every run; building pydantic objects for them costs
 more than the rest of a warm run. ``Ev`` has the same attribute names and properties, so dedup and
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from schemas.transcript import Agent, UsageEvent
+from daily_report.schemas.transcript import Agent, UsageEvent
 
 
 class EventLike(Protocol):

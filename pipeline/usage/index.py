@@ -22,14 +22,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import daily_report.sources.agents as agents
 import orjson
-
-import pipeline.sources.agents as agents
-from pipeline.paths import user_cache_dir
-from pipeline.sources.types import FileUsage, SourceFile, UsageRows
-from pipeline.usage.dedup import SYNTHETIC
-from pipeline.usage.events import FIELDS, SESSION_INDEX, TS_INDEX, Ev, from_event
-from schemas.transcript import SkippedLines
+from daily_report.core.paths import SCHEMAS_DIR, user_cache_dir
+from daily_report.schemas.transcript import SkippedLines
+from daily_report.sources.types import FileUsage, SourceFile, UsageRows
+from daily_report.usage.dedup import SYNTHETIC
+from daily_report.usage.events import FIELDS, SESSION_INDEX, TS_INDEX, Ev, from_event
 
 FORMAT = "usage-index-4"
 
@@ -62,7 +61,7 @@ INDEX_CODE = [
     _PKG / "usage" / "dedup.py",
     _PKG / "usage" / "rules.py",
     _PKG / "usage" / "events.py",
-    _PKG.parent / "schemas" / "transcript.py",
+    SCHEMAS_DIR / "transcript.py",
 ]
 
 

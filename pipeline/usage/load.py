@@ -12,12 +12,13 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-import pipeline.sources.agents as agents
-import pipeline.sources.usage_rows  # noqa: F401  (loaded here, before the pool forks: not in each worker)
-from pipeline import log, sources
-from pipeline.sources.types import SourceFile
-from pipeline.usage.index import FileEvents, UsageIndex, decode, encode, reduce_rows
-from schemas.transcript import SkippedLines
+import daily_report.sources.agents as agents
+import daily_report.sources.usage_rows  # noqa: F401  (loaded here, before the pool forks: not in each worker)
+from daily_report import sources
+from daily_report.core import log
+from daily_report.schemas.transcript import SkippedLines
+from daily_report.sources.types import SourceFile
+from daily_report.usage.index import FileEvents, UsageIndex, decode, encode, reduce_rows
 
 # below this many bytes to read, a process pool costs more than it saves
 POOL_MIN_BYTES = 32 * 1024 * 1024
@@ -28,7 +29,7 @@ CHUNKS_PER_WORKER = 64
 
 def _read_encoded(f: SourceFile) -> bytes | str:
     """Worker: one file's reduced usage as an index blob, or the reason when it cannot be read."""
-    from pipeline.sources.unreadable import os_error_reason
+    from daily_report.sources.unreadable import os_error_reason
 
     try:
         return encode(reduce_rows(sources.read_usage_rows(f)))

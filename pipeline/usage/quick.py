@@ -1,5 +1,5 @@
 """The memo of ``daily-report usage --json``'s answer: lookup and store only (the command line is read and
-the answer printed in ``pipeline.commands.usage_fast``).
+the answer printed in ``daily_report.cli.usage_fast``).
 
 A warm run spends most of its time importing (typer, pydantic, genai-prices, orjson), not working. The
 memo answers before any of them is imported, from two small tables beside the file index:
@@ -28,16 +28,16 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from pipeline.config import find_config
-from pipeline.errors import DailyReportError
-from pipeline.paths import user_cache_dir
-from pipeline.sources.files import SourceFile
+from daily_report.core.config import find_config
+from daily_report.core.errors import DailyReportError
+from daily_report.core.paths import SCHEMAS_DIR, user_cache_dir
+from daily_report.sources.files import SourceFile
 
 QUICK_FORMAT = "usage-quick-1"
 _PKG = Path(__file__).resolve().parent.parent  # pipeline/
-_CODE_DIRS = (_PKG / "sources", _PKG / "usage", _PKG.parent / "schemas")
-_CODE_FILES = [_PKG / name for name in ("pricing.py", "config.py", "paths.py", "cli.py")]
-_CODE_FILES += [_PKG / "commands" / "usage_cmd.py", _PKG / "commands" / "usage_fast.py"]
+_CODE_DIRS = (_PKG / "sources", _PKG / "usage", SCHEMAS_DIR)
+_CODE_FILES = [_PKG / "core" / name for name in ("pricing.py", "config.py", "paths.py")]
+_CODE_FILES += [_PKG / "cli" / name for name in ("app.py", "usage_cmd.py", "usage_fast.py")]
 _KEEP = 200
 
 Days = tuple[date, date]
@@ -146,7 +146,7 @@ def lookup(
 def _answer(
     db: sqlite3.Connection, context: str, *, days_in: Callable[[str], Days | None], ranged: bool
 ) -> tuple[str, list[str]] | None:
-    from pipeline.sources.discovery import discover_roots
+    from daily_report.sources.discovery import discover_roots
 
     ctx = _row(db, "quick_ctx", context)
     if ctx is None:
@@ -187,7 +187,7 @@ def remember(
     path.parent.mkdir(parents=True, exist_ok=True)
     db = _connect(path)
     try:
-        from pipeline.usage.index import wal_mode
+        from daily_report.usage.index import wal_mode
 
         wal_mode(db)
         for table, data in (("quick_ctx", "data TEXT"), ("quick_out", "stdout TEXT, warning TEXT")):

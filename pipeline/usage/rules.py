@@ -1,6 +1,6 @@
 """The dedup rules an agent's adapter can choose from (``Agent.dedup``); events come in config order.
 
-Both return the events of the kind they were given (``schemas.transcript.UsageEvent`` or the index's
+Both return the events of the kind they were given (``daily_report.schemas.transcript.UsageEvent`` or the index's
 light ``Ev``), in first-seen order. See transcript-formats.md §1.11 and §2.8 for why each agent needs its
 rule.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
-from pipeline.usage.events import EventLike, with_origin
+from daily_report.usage.events import EventLike, with_origin
 
 E = TypeVar("E", bound=EventLike)
 

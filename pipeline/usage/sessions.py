@@ -9,12 +9,11 @@ from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from daily_report.schemas.config import Config
+from daily_report.schemas.transcript import Session, Turn, UnreadFile, UsageEvent
+from daily_report.usage.aggregate import Overrides, cost_of, day_instant, local_date
+from daily_report.usage.dedup import dedup_events
 from pydantic import BaseModel, Field
-
-from pipeline.usage.aggregate import Overrides, cost_of, day_instant, local_date
-from pipeline.usage.dedup import dedup_events
-from schemas.config import Config
-from schemas.transcript import Session, Turn, UnreadFile, UsageEvent
 
 
 class SessionStats(NamedTuple):
@@ -150,7 +149,7 @@ def session_rows(config: Config, *, day: date, zone: ZoneInfo) -> list[SessionRo
 
 def day_sessions(config: Config, *, day: date, zone: ZoneInfo) -> tuple[list[SessionRow], list[UnreadFile]]:
     """``session_rows`` and the transcript files and folders that could not be read, with the reason."""
-    from pipeline.sources import load_sessions
+    from daily_report.sources import load_sessions
 
     loaded = load_sessions(config, date=day, zone=zone)
     sessions: list[Session] = loaded.sessions

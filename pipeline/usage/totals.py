@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import pipeline.sources.agents as registry
-from pipeline.sources.agents import Agent
+import daily_report.sources.agents as registry
+from daily_report.sources.agents import Agent
 
 
 def is_active(day: dict[str, Any]) -> bool:

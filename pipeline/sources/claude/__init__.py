@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from pipeline.sources.files import SourceFile
-from pipeline.sources.walk import Found, Unread, readable_dir, walk
+from daily_report.sources.files import SourceFile
+from daily_report.sources.walk import Found, Unread, readable_dir, walk
 
 _SKIP_NAMES = frozenset({"journal.jsonl", "history.jsonl", "sessions-index.json"})
 

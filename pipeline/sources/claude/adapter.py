@@ -10,15 +10,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pipeline.sources.claude as tree  # the package itself: where its files are (light)
-from pipeline.sources.columns import Column
+import daily_report.sources.claude as tree  # the package itself: where its files are (light)
+from daily_report.sources.columns import Column
 
 if TYPE_CHECKING:
-    from pipeline.pricing import Tokens
-    from pipeline.sources.types import FileUsage, SourceFile, UsageRows
-    from pipeline.sources.walk import Found, Unread
-    from pipeline.usage.events import EventLike
-    from schemas.transcript import Session
+    from daily_report.core.pricing import Tokens
+    from daily_report.schemas.transcript import Session
+    from daily_report.sources.types import FileUsage, SourceFile, UsageRows
+    from daily_report.sources.walk import Found, Unread
+    from daily_report.usage.events import EventLike
 
 SUBAGENT_NOTE = (
     "Claude subagent output tokens are a lower bound: subagent transcripts never get their final usage "
@@ -67,36 +67,36 @@ class ClaudeCode:
     def read_order(self, f: SourceFile) -> str:
         """Sessions of a device are read oldest-ending first, so that a resumed session's copy of an earlier
         session's lines stays with the earlier one (see ``session.read_claude_session``)."""
-        from pipeline.sources.claude.usage import tail_time  # the reader: only when sessions are read
+        from daily_report.sources.claude.usage import tail_time
 
         return tail_time(f.path)
 
     def read_session(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session:
-        from pipeline.sources.claude.session import read_claude_session  # only when sessions are read
+        from daily_report.sources.claude.session import read_claude_session
 
         return read_claude_session(files, claimed=claimed)
 
     def read_usage(self, f: SourceFile) -> FileUsage:
-        from pipeline.sources.claude.usage import read_claude_usage  # only when usage is read
+        from daily_report.sources.claude.usage import read_claude_usage
 
         return read_claude_usage(f)
 
     def read_usage_rows(self, f: SourceFile) -> UsageRows:
-        from pipeline.sources.claude.usage import usage_rows  # loaded by preload() before workers fork
+        from daily_report.sources.claude.usage import usage_rows  # loaded by preload() before workers fork
 
         return usage_rows(f)
 
     def preload(self) -> None:
-        import pipeline.sources.claude.usage  # noqa: F401  (once in the parent, not in each forked worker)
+        import daily_report.sources.claude.usage  # noqa: F401  (once in the parent, not in each forked worker)
 
     def dedup(self, events: list[Any]) -> list[Any]:
-        from pipeline.usage.rules import best_line_per_key  # light, but not needed for discovery
+        from daily_report.usage.rules import best_line_per_key
 
         return best_line_per_key(events)
 
     def priced_tokens(self, events: Sequence[EventLike]) -> list[Tokens]:
         """Already in the pricing partition: input excludes cache, writes are 5-minute + 1-hour."""
-        from pipeline.pricing import Tokens  # genai-prices: only when something is priced
+        from daily_report.core.pricing import Tokens
 
         return [
             Tokens(

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pipeline.sources.text import clean, image_block_placeholder
+from daily_report.sources.text import clean, image_block_placeholder
 
 PieceRole = Literal["human", "summary", "event"]
 

@@ -1,4 +1,4 @@
-"""Claude Code transcripts → ``schemas.transcript.Session`` (transcript-formats.md §1).
+"""Claude Code transcripts → ``daily_report.schemas.transcript.Session`` (transcript-formats.md §1).
 
 One session = its main file plus its subagent files (``<session>/subagents/agent-*.jsonl`` or old
 ``agent-*.jsonl`` beside the session). Subagent turns are folded under the Task/Agent call that started
@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-from pipeline.sources.claude import session_id_for
-from pipeline.sources.claude.turns import TurnBuilder, renumber
-from pipeline.sources.claude.usage import SYNTHETIC, fallback_time, usage_event
-from pipeline.sources.jsonl import has_problems, iter_records, note_unknown
-from pipeline.sources.text import parse_ts
-from pipeline.sources.types import SourceFile
-from schemas.transcript import Session, SkippedLines, ToolCall, Turn, UsageEvent
+from daily_report.schemas.transcript import Session, SkippedLines, ToolCall, Turn, UsageEvent
+from daily_report.sources.claude import session_id_for
+from daily_report.sources.claude.turns import TurnBuilder, renumber
+from daily_report.sources.claude.usage import SYNTHETIC, fallback_time, usage_event
+from daily_report.sources.jsonl import has_problems, iter_records, note_unknown
+from daily_report.sources.text import parse_ts
+from daily_report.sources.types import SourceFile
 
 KNOWN_TYPES = frozenset(
     {

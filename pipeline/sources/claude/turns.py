@@ -11,10 +11,10 @@ import re
 from datetime import datetime
 from typing import Any
 
-from pipeline.sources.claude.content import ResultPiece, user_pieces
-from pipeline.sources.claude.usage import SYNTHETIC
-from pipeline.sources.text import clean
-from schemas.transcript import ToolCall, Turn
+from daily_report.schemas.transcript import ToolCall, Turn
+from daily_report.sources.claude.content import ResultPiece, user_pieces
+from daily_report.sources.claude.usage import SYNTHETIC
+from daily_report.sources.text import clean
 
 _EXIT_RE = re.compile(r"^Exit code (\d+)")
 AGENT_TOOLS = ("Task", "Agent")

@@ -13,10 +13,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from orjson import JSONDecodeError, loads
-
-from pipeline.sources.claude import session_id_for
-from pipeline.sources.claude.usage_line import (
+from daily_report.schemas.transcript import SkippedLines, UsageEvent
+from daily_report.sources.claude import session_id_for
+from daily_report.sources.claude.usage_line import (
     SYNTHETIC,
     AssistantLine,
     Row,
@@ -25,17 +24,17 @@ from pipeline.sources.claude.usage_line import (
     decode_lines,
     line_row,
 )
-from pipeline.sources.jsonl import (
+from daily_report.sources.jsonl import (
     clean_line_count,
     count_bad_shapes,
     iter_blocks,
     note_invalid_usage,
     parse_line,
 )
-from pipeline.sources.text import parse_ts
-from pipeline.sources.types import FileUsage, SourceFile, UsageRows
-from pipeline.sources.usage_checks import claude_usage_invalid as usage_invalid
-from schemas.transcript import SkippedLines, UsageEvent
+from daily_report.sources.text import parse_ts
+from daily_report.sources.types import FileUsage, SourceFile, UsageRows
+from daily_report.sources.usage_checks import claude_usage_invalid as usage_invalid
+from orjson import JSONDecodeError, loads
 
 # The search path's needle: the value '"assistant"', which JSON string contents cannot hold (they escape
 # their quotes), so it matches structure only, compact or spaced ('"type": "assistant"'); it is also

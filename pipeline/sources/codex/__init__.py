@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.sources.walk import Found, Unread, readable_dir, walk
+from daily_report.sources.walk import Found, Unread, readable_dir, walk
 
 _DIRS = ("sessions", "archived_sessions")
 

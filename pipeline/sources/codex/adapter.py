@@ -10,15 +10,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pipeline.sources.codex as tree  # the package itself: where its files are (light)
-from pipeline.sources.columns import Column
+import daily_report.sources.codex as tree  # the package itself: where its files are (light)
+from daily_report.sources.columns import Column
 
 if TYPE_CHECKING:
-    from pipeline.pricing import Tokens
-    from pipeline.sources.types import FileUsage, SourceFile, UsageRows
-    from pipeline.sources.walk import Found, Unread
-    from pipeline.usage.events import EventLike
-    from schemas.transcript import Session
+    from daily_report.core.pricing import Tokens
+    from daily_report.schemas.transcript import Session
+    from daily_report.sources.types import FileUsage, SourceFile, UsageRows
+    from daily_report.sources.walk import Found, Unread
+    from daily_report.usage.events import EventLike
 
 APPROXIMATE_NOTE = "Some Codex usage predates any turn_context: its model is a guess (approximate)."
 
@@ -62,31 +62,31 @@ class Codex:
         return ""  # rollouts share no lines: any order
 
     def read_session(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session:
-        from pipeline.sources.codex.session import read_codex_session  # only when sessions are read
+        from daily_report.sources.codex.session import read_codex_session
 
         return read_codex_session(files[0])
 
     def read_usage(self, f: SourceFile) -> FileUsage:
-        from pipeline.sources.codex.session import read_codex_usage  # only when usage is read
+        from daily_report.sources.codex.session import read_codex_usage
 
         return read_codex_usage(f)
 
     def read_usage_rows(self, f: SourceFile) -> UsageRows:
-        from pipeline.sources.types import rows_of  # the index's worker has it loaded
+        from daily_report.sources.types import rows_of
 
         return rows_of(self.read_usage(f))
 
     def preload(self) -> None:
-        import pipeline.sources.codex.session  # noqa: F401  (once in the parent, not in each forked worker)
+        import daily_report.sources.codex.session  # noqa: F401  (once in the parent, not in each forked worker)
 
     def dedup(self, events: list[Any]) -> list[Any]:
-        from pipeline.usage.rules import first_copy_per_key  # light, but not needed for discovery
+        from daily_report.usage.rules import first_copy_per_key
 
         return first_copy_per_key(events)
 
     def priced_tokens(self, events: Sequence[EventLike]) -> list[Tokens]:
         """To the pricing partition: cached input moves out of input into cache reads."""
-        from pipeline.pricing import Tokens  # genai-prices: only when something is priced
+        from daily_report.core.pricing import Tokens
 
         out = []
         for e in events:

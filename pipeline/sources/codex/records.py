@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-from pipeline.sources.jsonl import iter_raw_lines, note_malformed, note_unknown, parse_line, shape_ok
-from pipeline.sources.text import parse_ts
-from schemas.transcript import SkippedLines
+from daily_report.schemas.transcript import SkippedLines
+from daily_report.sources.jsonl import iter_raw_lines, note_malformed, note_unknown, parse_line, shape_ok
+from daily_report.sources.text import parse_ts
 
 KINDS = frozenset({"session_meta", "response_item", "turn_context", "event_msg", "compacted"})
 ITEM_TYPES = frozenset(

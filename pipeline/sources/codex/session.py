@@ -1,4 +1,4 @@
-"""Codex rollouts → ``schemas.transcript.Session`` (transcript-formats.md §2).
+"""Codex rollouts → ``daily_report.schemas.transcript.Session`` (transcript-formats.md §2).
 
 Human prompts come from ``event_msg/user_message`` (the ``response_item`` user messages carry AGENTS.md
 and environment injections); legacy files without those events fall back to filtered response-item
@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-from pipeline.sources.codex.records import Record, iter_codex
-from pipeline.sources.codex.usage import CodexUsage
-from pipeline.sources.jsonl import has_problems
-from pipeline.sources.text import clean, image_block_placeholder
-from pipeline.sources.types import FileUsage, SourceFile
-from schemas.transcript import Session, SkippedLines, ToolCall, Turn
+from daily_report.schemas.transcript import Session, SkippedLines, ToolCall, Turn
+from daily_report.sources.codex.records import Record, iter_codex
+from daily_report.sources.codex.usage import CodexUsage
+from daily_report.sources.jsonl import has_problems
+from daily_report.sources.text import clean, image_block_placeholder
+from daily_report.sources.types import FileUsage, SourceFile
 
 _EXIT_RE = re.compile(r"Process exited with code (-?\d+)")
 _INJECTED = (

@@ -15,9 +15,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipeline.sources.text import parse_ts
-from pipeline.sources.usage_checks import codex_tokens_invalid as tokens_invalid
-from schemas.transcript import UsageEvent
+from daily_report.schemas.transcript import UsageEvent
+from daily_report.sources.text import parse_ts
+from daily_report.sources.usage_checks import codex_tokens_invalid as tokens_invalid
 
 FALLBACK_MODEL = "gpt-5"
 _KEYS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens")

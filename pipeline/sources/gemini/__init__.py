@@ -18,7 +18,7 @@ What the token fields mean for cost (per ``gemini`` message = one API request):
 
 On a ``UsageEvent`` (see ``usage``): ``input_tokens = input - cached + tool``, ``cache_read_tokens =
 cached``, ``output_tokens = output + thoughts``, ``reasoning_tokens = thoughts``: the partition
-``pipeline.pricing`` prices, with provider ``google``. This module imports nothing heavy.
+``daily_report.core.pricing`` prices, with provider ``google``. This module imports nothing heavy.
 """
 
 from __future__ import annotations

@@ -14,17 +14,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.sources.columns import Column
-from pipeline.sources.gemini import AGENT, CONFIG_FIELD, DISPLAY_NAME, USAGE_COLUMNS
-from pipeline.sources.gemini import files as tree  # where its files are (light)
-from pipeline.sources.walk import readable_dir
+from daily_report.sources.columns import Column
+from daily_report.sources.gemini import AGENT, CONFIG_FIELD, DISPLAY_NAME, USAGE_COLUMNS
+from daily_report.sources.gemini import files as tree  # where its files are (light)
+from daily_report.sources.walk import readable_dir
 
 if TYPE_CHECKING:
-    from pipeline.pricing import Tokens
-    from pipeline.sources.types import FileUsage, SourceFile, UsageRows
-    from pipeline.sources.walk import Found, Unread
-    from pipeline.usage.events import EventLike
-    from schemas.transcript import Session
+    from daily_report.core.pricing import Tokens
+    from daily_report.schemas.transcript import Session
+    from daily_report.sources.types import FileUsage, SourceFile, UsageRows
+    from daily_report.sources.walk import Found, Unread
+    from daily_report.usage.events import EventLike
 
 APPROXIMATE_NOTE = "Some Gemini CLI usage has no recorded model: its model is a neighbour's (approximate)."
 _LABELS = {c.key: c.label for c in USAGE_COLUMNS}
@@ -66,32 +66,32 @@ class GeminiCli:
         return ""  # chat files share no messages once a resumed .json gives way to its .jsonl
 
     def read_session(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session:
-        from pipeline.sources.gemini.session import read_gemini_session  # only when sessions are read
+        from daily_report.sources.gemini.session import read_gemini_session
 
         return read_gemini_session(files[0])
 
     def read_usage(self, f: SourceFile) -> FileUsage:
-        from pipeline.sources.gemini.usage import read_gemini_usage  # only when usage is read
+        from daily_report.sources.gemini.usage import read_gemini_usage
 
         return read_gemini_usage(f)
 
     def read_usage_rows(self, f: SourceFile) -> UsageRows:
-        from pipeline.sources.types import rows_of  # the index's worker has it loaded
+        from daily_report.sources.types import rows_of
 
         return rows_of(self.read_usage(f))
 
     def preload(self) -> None:
-        import pipeline.sources.gemini.usage  # noqa: F401  (once in the parent, not in each forked worker)
+        import daily_report.sources.gemini.usage  # noqa: F401  (once in the parent, not in each forked worker)
 
     def dedup(self, events: list[Any]) -> list[Any]:
         """One count per message id (``gemini:<id>``), whichever file holds it."""
-        from pipeline.usage.rules import first_copy_per_key  # light, but not needed for discovery
+        from daily_report.usage.rules import first_copy_per_key
 
         return first_copy_per_key(events)
 
     def priced_tokens(self, events: Sequence[EventLike]) -> list[Tokens]:
         """Already the pricing partition: uncached input (+ tool), cache reads, output with thoughts."""
-        from pipeline.pricing import Tokens  # genai-prices: only when something is priced
+        from daily_report.core.pricing import Tokens
 
         return [Tokens(e.input_tokens, e.output_tokens, 0, 0, e.cache_read_tokens) for e in events]
 

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-from pipeline.sources.jsonl import iter_records, note_malformed, note_unknown
-from schemas.transcript import SkippedLines
+from daily_report.schemas.transcript import SkippedLines
+from daily_report.sources.jsonl import iter_records, note_malformed, note_unknown
 
 MESSAGE_TYPES = frozenset({"user", "gemini", "info", "error", "warning"})
 REWIND = "$rewind"

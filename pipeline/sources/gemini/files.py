@@ -13,9 +13,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.sources.files import SourceFile
-from pipeline.sources.gemini import AGENT
-from pipeline.sources.walk import Found, Unread
+from daily_report.sources.files import SourceFile
+from daily_report.sources.gemini import AGENT
+from daily_report.sources.walk import Found, Unread
 
 _SUFFIXES = (".json", ".jsonl")
 

@@ -1,4 +1,4 @@
-"""Gemini CLI chat → ``schemas.transcript.Session`` (FORMAT.md §3-4).
+"""Gemini CLI chat → ``daily_report.schemas.transcript.Session`` (FORMAT.md §3-4).
 
 One agent turn is several consecutive ``gemini`` messages (one per model response). Each gives, in
 order: its thoughts (``thinking`` turns, ``subject: description``), its text (``assistant``; often ``""``
@@ -16,15 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-from pipeline.sources.gemini import AGENT
-from pipeline.sources.gemini.chat import REWIND, Chat, read_chat
-from pipeline.sources.gemini.project import resolve_project
-from pipeline.sources.gemini.usage import session_id_of, usage_events
-from pipeline.sources.jsonl import has_problems
-from pipeline.sources.text import clean, image_placeholder, parse_ts
-from pipeline.sources.types import SourceFile
-from schemas.transcript import Session, SkippedLines, ToolCall, Turn
+from daily_report.schemas.transcript import Session, SkippedLines, ToolCall, Turn
+from daily_report.sources.gemini import AGENT
+from daily_report.sources.gemini.chat import REWIND, Chat, read_chat
+from daily_report.sources.gemini.project import resolve_project
+from daily_report.sources.gemini.usage import session_id_of, usage_events
+from daily_report.sources.jsonl import has_problems
+from daily_report.sources.text import clean, image_placeholder, parse_ts
+from daily_report.sources.types import SourceFile
 
 _EXIT_RE = re.compile(r"^Exit Code: (-?\d+)$", re.MULTILINE)
 _COMMAND_RE = re.compile(r"^(?:/[a-z][\w-]*(?:\s|$)|\?$)")

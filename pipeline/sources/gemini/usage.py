@@ -1,7 +1,7 @@
 """Gemini CLI usage: one event per ``gemini`` message with recorded tokens (FORMAT.md §5).
 
 A ``gemini`` message is one API request. Its ``tokens`` copy the API's usage metadata; we turn them into
-``UsageEvent``s in the pricing partition of ``pipeline.pricing`` (disjoint parts, as Claude's)::
+``UsageEvent``s in the pricing partition of ``daily_report.core.pricing`` (disjoint parts, as Claude's)::
 
     input_tokens      = input - cached + tool   uncached prompt, billed at the input rate
     cache_read_tokens = cached                  the cached part of the prompt, billed at the cached rate
@@ -24,15 +24,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from pipeline.pricing import Tokens, price_many
-from pipeline.sources.gemini import AGENT
-from pipeline.sources.gemini.chat import Chat, read_chat
-from pipeline.sources.jsonl import note_invalid_usage
-from pipeline.sources.text import parse_ts
-from pipeline.sources.types import FileUsage, SourceFile, UsageRows
-from pipeline.sources.usage_checks import gemini_tokens_invalid
-from schemas.config import PriceOverride
-from schemas.transcript import SkippedLines, UsageEvent
+from daily_report.core.pricing import Tokens, price_many
+from daily_report.schemas.config import PriceOverride
+from daily_report.schemas.transcript import SkippedLines, UsageEvent
+from daily_report.sources.gemini import AGENT
+from daily_report.sources.gemini.chat import Chat, read_chat
+from daily_report.sources.jsonl import note_invalid_usage
+from daily_report.sources.text import parse_ts
+from daily_report.sources.types import FileUsage, SourceFile, UsageRows
+from daily_report.sources.usage_checks import gemini_tokens_invalid
 
 PROVIDER = "google"
 """genai-prices provider of every Gemini CLI model."""
@@ -157,7 +157,7 @@ def gemini_columns(e: UsageEvent) -> dict[str, int]:
 
 
 def pricing_tokens(e: UsageEvent) -> Tokens:
-    """One event in ``pipeline.pricing``'s partition (the event already is in it)."""
+    """One event in ``daily_report.core.pricing``'s partition (the event already is in it)."""
     return Tokens(e.input_tokens, e.output_tokens, 0, 0, e.cache_read_tokens)
 
 

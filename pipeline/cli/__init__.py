@@ -1,0 +1,1 @@
+"""The `daily-report` command: thin typer commands over the library."""

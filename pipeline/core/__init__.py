@@ -1,0 +1,1 @@
+"""What every step shares: configuration, paths, logging, the exception root, prices."""

@@ -1,0 +1,1 @@
+"""The run: plan requests, estimate, execute them through the cache, assemble the report."""

@@ -1,0 +1,272 @@
+"""What a run will cost before anything is sent: tokens counted offline, prices from genai-prices.
+
+Input tokens are o200k counts of everything a request carries (system, blocks, output schema or the shared
+tools' schemas) scaled by the model family's factor (``daily_report.text.tokens.estimate_model_tokens``). Output
+tokens are a typical figure per stage. Prompt caching is modelled as providers render requests: with shared
+tools ("tools" mode) the first stage sent over a chunk writes the tools + transcript prefix (Anthropic:
+cache-write price; OpenAI: plain input) and the later stages read it (cache-read price); with one schema per
+request ("native", "tool") the schema precedes the prompt, so only a request with the same schema over the
+same chunk could read it. Requests already in the cache are free. Batch halves the price.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from daily_report.llm.costing import call_cost
+from daily_report.llm.factory import PROVIDERS
+from daily_report.llm.types import LLMRequest, ToolSpec, Usage
+from daily_report.stages.registry import STAGES
+from daily_report.text.tokens import count_tokens, estimate_model_tokens
+
+# Typical output tokens of one answer, as each stage declares it (``typical_output``); a name the registry does
+# not know (an old plan's) gets DEFAULT_OUTPUT.
+TYPICAL_OUTPUT: dict[str, int] = {name: cls.typical_output for name, cls in STAGES.items()}
+DEFAULT_OUTPUT = 700
+
+
+def min_cacheable(provider: str, model: str) -> int:
+    """The smallest prefix (model tokens) the provider caches for ``model`` (its ``SPEC``; 1,024 otherwise)."""
+    spec = PROVIDERS.get(provider)
+    return spec.min_cacheable_for(model) if spec is not None else 1024
+
+
+def _cache_writes_billed(provider: str) -> bool:
+    spec = PROVIDERS.get(provider)
+    return spec is not None and spec.cache_writes_billed
+
+
+@dataclass
+class StageEstimate:
+    stage: str
+    requests: int = 0
+    cached: int = 0
+    input_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal | None = Decimal(0)
+
+    def add_cost(self, cost: Decimal | None) -> None:
+        self.cost_usd = None if cost is None or self.cost_usd is None else self.cost_usd + cost
+
+
+@dataclass
+class Estimate:
+    provider: str
+    model: str
+    batch: bool = False
+    stages: list[StageEstimate] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def total(self) -> StageEstimate:
+        out = StageEstimate(stage="total")
+        for s in self.stages:
+            out.requests += s.requests
+            out.cached += s.cached
+            out.input_tokens += s.input_tokens
+            out.cache_write_tokens += s.cache_write_tokens
+            out.cache_read_tokens += s.cache_read_tokens
+            out.output_tokens += s.output_tokens
+            out.add_cost(s.cost_usd)
+        return out
+
+    @property
+    def cost_usd(self) -> Decimal | None:
+        return self.total().cost_usd
+
+    def as_json(self) -> dict[str, Any]:
+        """``run --dry-run --json``: every stage and the totals (``input_tokens`` includes the cache writes
+        and reads; ``cost_usd`` is null when a price is unknown)."""
+        return {
+            "provider": self.provider,
+            "model": self.model,
+            "batch": self.batch,
+            "stages": [_stage_json(s) for s in self.stages],
+            "totals": _stage_json(self.total()),
+        }
+
+
+def _stage_json(s: StageEstimate) -> dict[str, Any]:
+    return {
+        "stage": s.stage,
+        "requests": s.requests,
+        "cached": s.cached,
+        "input_tokens": s.input_tokens,
+        "cache_write_tokens": s.cache_write_tokens,
+        "cache_read_tokens": s.cache_read_tokens,
+        "output_tokens": s.output_tokens,
+        "cost_usd": None if s.cost_usd is None else float(s.cost_usd),
+    }
+
+
+def price_tokens(
+    *,
+    provider: str,
+    model: str,
+    input_tokens: int,
+    cache_write_tokens: int = 0,
+    cache_read_tokens: int = 0,
+    output_tokens: int = 0,
+    batch: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+) -> Decimal | None:
+    """USD for the given tokens (``input_tokens`` is the TOTAL prompt, cache parts included); None if unknown."""
+    usage = Usage(
+        input_tokens=input_tokens - cache_write_tokens - cache_read_tokens,
+        cache_write_tokens=cache_write_tokens,
+        cache_read_tokens=cache_read_tokens,
+        output_tokens=output_tokens,
+    )
+    return call_cost(provider=provider, model=model, usage=usage, batch=batch, overrides=overrides)
+
+
+def _split_tokens(request: LLMRequest) -> tuple[int, int]:
+    """(cacheable prefix tokens, the rest) as model tokens. With shared tools (chunk stages) the prefix is
+    the tools' schemas + system + blocks up to the last cached block (providers render tools first); with
+    one schema per request that schema precedes the prompt and differs by stage, so it sits in the rest.
+
+    Each part is counted on its own and remembered: the tools, the system text and a chunk's transcript are
+    the same over the five requests of a chunk (and the tools and system over the whole run)."""
+    last_cached = max((i for i, b in enumerate(request.blocks) if b.cache), default=-1)
+    prefix = _count(request.system) + sum(_count(b.text) for b in request.blocks[: last_cached + 1])
+    rest = sum(_count(b.text) for b in request.blocks[last_cached + 1 :])
+    if request.tools:
+        prefix += _count(_tools_json(request.tools))
+    else:
+        rest += _count(json.dumps(request.output_schema))
+    model = request.model
+    return estimate_model_tokens(prefix, model), estimate_model_tokens(rest, model)
+
+
+@lru_cache(maxsize=64)  # requests come chunk by chunk: a chunk's parts are hot for five requests
+def _count(text: str) -> int:
+    return count_tokens(text)
+
+
+_TOOLS_JSON: dict[tuple[int, ...], tuple[Sequence[ToolSpec], str]] = {}
+
+
+def _tools_json(tools: Sequence[ToolSpec]) -> str:
+    """The tools' JSON, rendered once per tool list (a run's requests share the same ToolSpec objects)."""
+    ident = tuple(id(t) for t in tools)
+    hit = _TOOLS_JSON.get(ident)
+    if hit is not None and all(a is b for a, b in zip(hit[0], tools, strict=True)):
+        return hit[1]
+    text = json.dumps([t.model_dump() for t in tools])
+    if len(_TOOLS_JSON) > 16:
+        _TOOLS_JSON.clear()
+    _TOOLS_JSON[ident] = (list(tools), text)
+    return text
+
+
+PrefixId = tuple[str | None, int | None, str | None]
+
+
+def _chunk_id(request: LLMRequest) -> PrefixId:
+    """What identifies a request's cacheable prefix: its chunk, plus its schema when that comes first."""
+    return request.session_id, request.chunk_index, None if request.tools else request.schema_name
+
+
+@dataclass
+class Estimator:
+    """Accumulates an Estimate over requests; one instance per run."""
+
+    provider: str
+    model: str
+    batch: bool = False
+    overrides: Mapping[str, Any] | None = None
+    _by_stage: dict[str, StageEstimate] = field(default_factory=dict)
+    _prefix_seen: set[PrefixId] = field(default_factory=set)
+
+    def stage(self, name: str) -> StageEstimate:
+        return self._by_stage.setdefault(name, StageEstimate(stage=name))
+
+    def add_requests(self, requests: Iterable[LLMRequest], *, cached: set[str]) -> None:
+        """Requests in the order they go out: the first one sent over a chunk writes its prefix."""
+        for req in requests:
+            row = self.stage(req.stage)
+            row.requests += 1
+            if req.key() in cached:
+                row.cached += 1
+                continue
+            prefix, rest = _split_tokens(req)
+            self._add(
+                row,
+                prefix=prefix,
+                rest=rest,
+                output=TYPICAL_OUTPUT.get(req.stage, DEFAULT_OUTPUT),
+                cid=_chunk_id(req),
+            )
+
+    def add_day_stage(self, name: str, *, calls: int, input_tokens: int) -> None:
+        """A day stage that cannot be planned yet: its size from the expected size of its inputs."""
+        row = self.stage(name)
+        row.requests += calls
+        per_call = max(input_tokens // max(calls, 1), 1)
+        for _ in range(calls):
+            self._add(row, prefix=0, rest=per_call, output=TYPICAL_OUTPUT.get(name, DEFAULT_OUTPUT), cid=None)
+
+    def _add(
+        self,
+        row: StageEstimate,
+        *,
+        prefix: int,
+        rest: int,
+        output: int,
+        cid: PrefixId | None,
+    ) -> None:
+        write = read = 0
+        if cid is not None and cid[0] is not None and prefix >= min_cacheable(self.provider, self.model):
+            if cid in self._prefix_seen:
+                read = prefix
+            elif _cache_writes_billed(self.provider):
+                write = prefix
+            self._prefix_seen.add(cid)
+        row.input_tokens += prefix + rest
+        row.cache_write_tokens += write
+        row.cache_read_tokens += read
+        row.output_tokens += output
+        row.add_cost(
+            price_tokens(
+                provider=self.provider,
+                model=self.model,
+                input_tokens=prefix + rest,
+                cache_write_tokens=write,
+                cache_read_tokens=read,
+                output_tokens=output,
+                batch=self.batch,
+                overrides=self.overrides,
+            )
+        )
+
+    def result(self, order: Sequence[str]) -> Estimate:
+        rank = {n: i for i, n in enumerate(order)}
+        stages = sorted(self._by_stage.values(), key=lambda s: rank.get(s.stage, len(rank)))
+        return Estimate(provider=self.provider, model=self.model, batch=self.batch, stages=stages)
+
+
+def expected_day_input(deps: Sequence[str], *, chunks_per_session: Sequence[int], prompt_tokens: int) -> int:
+    """Input of a day stage: its prompt plus the merged results it reads (typical output per chunk)."""
+    total = prompt_tokens
+    for dep in deps:
+        per_chunk = TYPICAL_OUTPUT.get(dep, DEFAULT_OUTPUT)
+        total += per_chunk if dep in ("projects", "overview") else per_chunk * sum(chunks_per_session)
+    return total
+
+
+def request_cost(request: LLMRequest, *, overrides: Mapping[str, Any] | None = None) -> Decimal | None:
+    """A cautious estimate of one request's price: the whole prompt at the input price, typical output."""
+    prefix, rest = _split_tokens(request)
+    return price_tokens(
+        provider=request.provider,
+        model=request.model,
+        input_tokens=prefix + rest,
+        output_tokens=TYPICAL_OUTPUT.get(request.stage, DEFAULT_OUTPUT),
+        overrides=overrides,
+    )

@@ -1,0 +1,434 @@
+"""Executing planned requests: cache first, then the provider, bounded concurrency, a budget, no losses.
+
+Every answer goes into the cache the moment it arrives (in the worker thread), every attempt into the
+ledger. A failed request becomes a failed outcome and never stops the others. Requests over one chunk
+are sent in two waves: the first one writes the shared transcript prefix to the provider's prompt cache,
+the others follow once it has returned so they read it. Ctrl-C cancels what has not started and
+re-raises: what was received is already stored, so the next run carries on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from daily_report.core import log
+from daily_report.core.errors import MissingKeyError
+from daily_report.engine.plan import Planned
+from daily_report.llm.pacing import AdaptiveLimit
+from daily_report.llm.types import LLMResponse
+
+if TYPE_CHECKING:
+    from daily_report.llm.breaker import CircuitBreaker
+
+Status = Literal["ok", "cached", "failed", "pending", "busy"]  # busy: another run is fetching it
+CLAIM_POLL_S = 0.5
+BUDGET_REACHED = "budget reached"
+
+
+class Abandoned(KeyboardInterrupt):
+    """A second Ctrl-C while requests in flight were being waited for: leave now (answers stored so far
+    stay stored; the rest of what was in flight is lost)."""
+
+
+@dataclass
+class Outcome:
+    planned: Planned
+    status: Status
+    response: LLMResponse | None = None
+    error: str | None = None
+    attempts: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.response is not None
+
+
+@dataclass
+class Budget:
+    """Stops new requests when the spend so far plus what is in flight would pass the limit.
+
+    A request's share is its estimate scaled by how far actual costs have run above estimates so far in
+    this run (never below 1x), so a run whose answers cost more than expected stops in time.
+    """
+
+    limit: Decimal
+    spent: Decimal = Decimal(0)
+    _reserved: Decimal = Decimal(0)
+    _estimated_done: Decimal = Decimal(0)
+    _actual_done: Decimal = Decimal(0)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def scale(self) -> Decimal:
+        if self._estimated_done <= 0:
+            return Decimal(1)
+        return max(Decimal(1), self._actual_done / self._estimated_done)
+
+    def reserve(self, estimate: Decimal) -> Decimal | None:
+        """The amount held for a request, or None when it would pass the limit."""
+        with self._lock:
+            amount = estimate * self.scale
+            if self.spent + self._reserved + amount > self.limit:
+                return None
+            self._reserved += amount
+            return amount
+
+    def settle(self, *, estimate: Decimal, reserved: Decimal, actual: Decimal | None) -> None:
+        with self._lock:
+            self._reserved -= reserved
+            cost = actual if actual is not None else reserved
+            self.spent += cost
+            self._estimated_done += estimate
+            self._actual_done += cost
+
+
+class Sender:
+    """What the executor needs from the LLM layer: a cache, a ledger, a provider call."""
+
+    def cached(self, planned: Planned) -> LLMResponse | None:
+        raise NotImplementedError
+
+    def send(self, planned: Planned) -> LLMResponse:
+        raise NotImplementedError
+
+    def store(self, planned: Planned, response: LLMResponse) -> None:
+        raise NotImplementedError
+
+    def record_hit(self, planned: Planned, response: LLMResponse) -> None:
+        raise NotImplementedError
+
+    def record_skip(self, planned: Planned, error: str) -> None:
+        raise NotImplementedError
+
+    def cost_estimate(self, planned: Planned) -> Decimal:
+        raise NotImplementedError
+
+    def bind_stop(self, stop: threading.Event) -> None:
+        """The executor's stop event (set on Ctrl-C): a sender's retries and re-asks check it."""
+
+    def claim_request(self, planned: Planned) -> bool:
+        """Take the request for this run; False while another run is fetching it."""
+        return True
+
+    def release_request(self, planned: Planned) -> None:
+        """Give the claim back (answered or failed)."""
+
+
+@dataclass
+class Executor:
+    """Sends what the cache cannot answer. ``concurrency`` requests start at once; with a sender that takes
+    a limit (``bind_limit``), it adapts between that and ``max_concurrency`` (``daily_report.llm.pacing``)."""
+
+    sender: Sender
+    concurrency: int = 8
+    max_concurrency: int = 32
+    refresh: frozenset[str] = frozenset()
+    offline: bool = False
+    budget: Budget | None = None
+    on_outcome: Callable[[Outcome], None] | None = None
+    breaker: CircuitBreaker | None = None  # open: nothing more is sent, the rest stays pending
+    _stop: threading.Event = field(default_factory=threading.Event)
+    limit: AdaptiveLimit | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        bind = getattr(self.sender, "bind_stop", None)  # test fakes may not derive from Sender
+        if bind is not None:
+            bind(self._stop)
+        bind_limit = getattr(self.sender, "bind_limit", None)
+        if bind_limit is not None:
+            self.limit = AdaptiveLimit(start=self.concurrency, ceiling=self.max_concurrency)
+            bind_limit(self.limit)
+        if self.breaker is not None:
+            self.breaker.on_open = self._stop.set  # waits between retries end, no attempt starts
+
+    @property
+    def halted(self) -> str | None:
+        """Why sending stopped for good in this run (the endpoint is down), or None."""
+        return self.breaker.message() if self.breaker is not None and self.breaker.is_open else None
+
+    def run(self, planned: Sequence[Planned], *, hold: frozenset[str] = frozenset()) -> dict[str, Outcome]:
+        """Outcome per request key (duplicates share one). Keys in ``hold`` (e.g. in a batch that is still
+        running) are never sent: without a cached answer they stay pending."""
+        outcomes: dict[str, Outcome] = {}
+        to_send: list[Planned] = []
+        for p in _unique(planned):
+            hit = None if p.request.stage in self.refresh and p.key not in hold else self.sender.cached(p)
+            if hit is not None:
+                self.sender.record_hit(p, hit)
+                outcomes[p.key] = self._done(Outcome(p, "cached", response=hit))
+            elif self.offline or p.key in hold:
+                outcomes[p.key] = self._done(Outcome(p, "pending"))
+            else:
+                to_send.append(p)
+        if to_send:
+            outcomes.update(self._send_all(to_send))
+        return outcomes
+
+    def _done(self, outcome: Outcome) -> Outcome:
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        return outcome
+
+    def _send_all(self, planned: list[Planned]) -> dict[str, Outcome]:
+        waves = _waves(planned)
+        out: dict[str, Outcome] = {}
+        workers = self.limit.ceiling if self.limit is not None else self.concurrency
+        pool = ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="llm")
+        running: dict[Future[Outcome], list[Planned]] = {}
+        try:
+            for first, rest in waves:
+                running[pool.submit(self._one, first)] = rest
+            while running:
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    rest = running.pop(fut)
+                    outcome = fut.result()
+                    if outcome.status == "busy":  # behind the work queued so far, then look again
+                        running[pool.submit(self._later, outcome.planned)] = rest
+                        continue
+                    out[outcome.planned.key] = self._done(outcome)
+                    for p in rest:
+                        running[pool.submit(self._one, p)] = []
+        except KeyboardInterrupt:
+            self._stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            self._drain(list(running))
+            raise
+        except BaseException:
+            self._stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        return out
+
+    def _drain(self, futures: list[Future[Outcome]]) -> None:
+        """After Ctrl-C: wait for the requests already in flight (their answers are paid for; the stop
+        event keeps them from retrying or re-asking). A second Ctrl-C raises Abandoned at once."""
+        busy = [f for f in futures if f.running()]
+        if not busy:
+            return
+        try:
+            log.progress("waiting", requests=len(busy))
+            wait(busy)
+        except KeyboardInterrupt:
+            raise Abandoned from None
+
+    def _later(self, p: Planned) -> Outcome:
+        self._stop.wait(CLAIM_POLL_S)
+        return self._one(p)
+
+    def _one(self, p: Planned) -> Outcome:
+        if self.halted:
+            return Outcome(p, "pending", error=self.halted)
+        if self._stop.is_set():
+            return Outcome(p, "failed", error="interrupted")
+        claim = getattr(self.sender, "claim_request", None)  # test fakes may not derive from Sender
+        if claim is None:
+            return self._claimed(p)
+        if not claim(p):
+            return Outcome(p, "busy")
+        try:
+            hit = None if p.request.stage in self.refresh else self.sender.cached(p)
+            if hit is not None:  # answered by another run meanwhile
+                self.sender.record_hit(p, hit)
+                return Outcome(p, "cached", response=hit)
+            return self._claimed(p)
+        finally:
+            self.sender.release_request(p)
+
+    def _claimed(self, p: Planned) -> Outcome:
+        estimate = held = Decimal(0)
+        if self.budget is not None:
+            estimate = self.sender.cost_estimate(p)
+            reserved = self.budget.reserve(estimate)
+            if reserved is None:
+                self.sender.record_skip(p, BUDGET_REACHED)
+                return Outcome(p, "failed", error=BUDGET_REACHED)
+            held = reserved
+        try:
+            response = self.sender.send(p)
+        except MissingKeyError:
+            self._stop.set()  # no request can succeed: stop the run with the one clear message
+            raise
+        except Exception as exc:
+            if self.budget is not None:
+                self.budget.settle(estimate=Decimal(0), reserved=held, actual=_failed_cost(p, exc))
+            if self.halted:  # cut short by the breaker: a later run sends it
+                return Outcome(p, "pending", error=self.halted, attempts=_attempts(exc))
+            return Outcome(p, "failed", error=f"{type(exc).__name__}: {exc}"[:600], attempts=_attempts(exc))
+        self.sender.store(p, response)
+        if self.budget is not None:
+            self.budget.settle(estimate=estimate, reserved=held, actual=response.cost_usd)
+        return Outcome(p, "ok", response=response, attempts=response.attempts)
+
+
+def _failed_cost(p: Planned, exc: BaseException) -> Decimal:
+    """What a failed call spent (invalid answers are billed); an unknown price counts as nothing."""
+    from daily_report.llm.costing import call_cost
+
+    usage = getattr(exc, "usage", None)
+    if usage is None:
+        return Decimal(0)
+    cost = call_cost(provider=p.request.provider, model=p.request.model, usage=usage)
+    return cost if cost is not None else Decimal(0)
+
+
+def _attempts(exc: BaseException) -> int:
+    n = getattr(exc, "attempts", 0)
+    return n if isinstance(n, int) else 0
+
+
+def _unique(planned: Iterable[Planned]) -> list[Planned]:
+    seen: dict[str, Planned] = {}
+    for p in planned:
+        seen.setdefault(p.key, p)
+    return list(seen.values())
+
+
+def _waves(planned: list[Planned]) -> list[tuple[Planned, list[Planned]]]:
+    """Group requests by chunk: (the first of a chunk, the ones that wait for it). Day requests go alone."""
+    groups: dict[tuple[str, int], list[Planned]] = {}
+    singles: list[tuple[Planned, list[Planned]]] = []
+    for p in planned:
+        r = p.request
+        if r.session_id is None or r.chunk_index is None:
+            singles.append((p, []))
+        else:
+            groups.setdefault((r.session_id, r.chunk_index), []).append(p)
+    return [(g[0], g[1:]) for g in groups.values()] + singles
+
+
+def progress_counter(total: int) -> Callable[[Outcome], None]:
+    """An on_outcome hook that reports calls done/total, cache hits and spend through daily_report.core.log."""
+    state: dict[str, Any] = {"done": 0, "hits": 0, "failed": 0, "cost": Decimal(0)}
+    lock = threading.Lock()
+
+    def hook(outcome: Outcome) -> None:
+        with lock:
+            state["done"] += 1
+            state["hits"] += outcome.status == "cached"
+            state["failed"] += outcome.status == "failed"
+            if outcome.status == "ok" and outcome.response and outcome.response.cost_usd is not None:
+                state["cost"] += outcome.response.cost_usd
+            log.progress(
+                "request_done",
+                stage=outcome.planned.request.stage,
+                label=outcome.planned.request.label,
+                status=outcome.status,
+                done=state["done"],
+                total=total,
+                cache_hits=state["hits"],
+                failed=state["failed"],
+                spent_usd=float(state["cost"]),
+                error=outcome.error,
+            )
+
+    return hook
+
+
+@dataclass
+class LLMSender(Sender):
+    """The real thing: the SQLite cache, the ledger and ``call_structured`` over a provider."""
+
+    cache: Any
+    ledger: Any
+    provider: Any
+    run_id: str
+    date: str
+    reasks: int = 2
+    store_answers: bool = True
+    price_overrides: Any = None
+    policy: Any = None
+    fresh: set[str] = field(default_factory=set)  # answered this run by a batch or an import: ledgered there
+    redactor: Any = None  # an AnswerRedactor: every answer, sent or cached, passes it (None: built-in rules)
+    stop: threading.Event | None = None  # the executor's: set on Ctrl-C, checked before every attempt
+    limit: AdaptiveLimit | None = None  # the executor's: bounds the attempts in flight
+    claims: Any = None  # ``llm.claims.Claims`` over the cache: another run's request is not sent twice
+
+    def bind_stop(self, stop: threading.Event) -> None:
+        self.stop = stop
+
+    def claim_request(self, planned: Planned) -> bool:
+        return self.claims is None or bool(self.claims.claim(planned.key))
+
+    def release_request(self, planned: Planned) -> None:
+        if self.claims is not None:
+            self.claims.release(planned.key)
+
+    def bind_limit(self, limit: AdaptiveLimit) -> None:
+        """The executor's adaptive limit: every transport attempt takes one of its slots. (A sender
+        without this method gets a fixed pool of ``concurrency`` workers.)"""
+        self.limit = limit
+
+    def _policy(self) -> Any:
+        import dataclasses
+
+        from daily_report.llm.retry import RetryPolicy
+
+        policy = self.policy or RetryPolicy()
+        return dataclasses.replace(policy, stop=self.stop or policy.stop, gate=self.limit or policy.gate)
+
+    def _redactor(self) -> Any:
+        from daily_report.llm.answer_redaction import default_answer_redactor
+
+        return self.redactor if self.redactor is not None else default_answer_redactor()
+
+    def cached(self, planned: Planned) -> LLMResponse | None:
+        resp: LLMResponse | None = self.cache.get(planned.key)
+        return None if resp is None else self._redactor().response(resp)  # stored before answers were
+
+    def send(self, planned: Planned) -> LLMResponse:
+        from daily_report.llm.structured import call_structured
+
+        def on_attempt(attempt: Any) -> None:
+            self.ledger.record_attempt(attempt, run_id=self.run_id, date=self.date)
+
+        return call_structured(
+            self.provider,
+            planned.request,
+            planned.output_model,
+            reasks=self.reasks,
+            on_attempt=on_attempt,
+            policy=self._policy(),
+            price_overrides=self.price_overrides,
+            redactor=self._redactor(),
+        )
+
+    def store(self, planned: Planned, response: LLMResponse) -> None:
+        if self.store_answers:
+            self.cache.put(planned.key, planned.request, response)
+
+    def record_hit(self, planned: Planned, response: LLMResponse) -> None:
+        if planned.key in self.fresh:
+            return
+        self.ledger.record(
+            run_id=self.run_id,
+            request=planned.request,
+            response=response,
+            attempt=0,
+            cache_hit=True,
+            latency_s=0.0,
+            date=self.date,
+        )
+
+    def record_skip(self, planned: Planned, error: str) -> None:
+        self.ledger.record(
+            run_id=self.run_id,
+            request=planned.request,
+            error=error,
+            attempt=0,
+            cache_hit=False,
+            latency_s=0.0,
+            date=self.date,
+        )
+
+    def cost_estimate(self, planned: Planned) -> Decimal:
+        from daily_report.engine.estimate import request_cost
+
+        cost = request_cost(planned.request, overrides=self.price_overrides)
+        return cost if cost is not None else Decimal(0)

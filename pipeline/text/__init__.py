@@ -1,0 +1,1 @@
+"""Text for the LLM: condense a session, redact it, count tokens, cut it into chunks."""
