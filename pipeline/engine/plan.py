@@ -335,7 +335,8 @@ def _tool_specs(tools: tuple[tuple[str, type[BaseModel]], ...]) -> tuple[ToolSpe
 def json_schema(model: type[BaseModel]) -> dict[str, Any]:
     """``model.model_json_schema()``, generated once per model (pydantic rebuilds it on every call, ~5 ms):
     each caller gets its own copy, decoded from the stored JSON."""
-    return orjson.loads(_schema_json(model))  # type: ignore[no-any-return]
+    schema: dict[str, Any] = orjson.loads(_schema_json(model))
+    return schema
 
 
 @cache

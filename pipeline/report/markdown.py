@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from daily_report.report import footer
 from daily_report.report.build import group_by_project
@@ -152,6 +152,9 @@ def _topic(t: ReportTopic, n: int) -> list[str]:
     return [*out, "", f"**Analysis:** {inline(t.analysis)}{_ref(t.provenance)}", ""]
 
 
+_LOOKS: dict[str, Callable[[Any, int], list[str]]] = {"task": _task, "issue": _issue, "topic": _topic}
+
+
 def _items(r: DailyReport, s: ReportSection) -> list[str]:
     """A section of items (``report.sections``): the selected ones by group, numbered in the order they show,
     then one line for the rest."""
@@ -165,7 +168,7 @@ def _items(r: DailyReport, s: ReportSection) -> list[str]:
             if s.look == "bullet":
                 out.append(f"- {inline(getattr(x, s.text))}{_ref(x.provenance)}")
             else:
-                out += {"task": _task, "issue": _issue, "topic": _topic}[s.look](x, n)
+                out += _LOOKS[s.look](x, n)
         out.append("")
     if not items and s.empty and not footer.section_missing(r, s.stage or ""):
         out += [s.empty, ""]
@@ -190,10 +193,10 @@ def _sessions(r: DailyReport, s: ReportSection) -> list[str]:
         out += [f"### {inline(project)}", ""]
         if (p := headlines.get(project)) is not None:
             out += [f"_{inline(p.headline)}_ — {inline(p.summary)}", ""]
-        for s in sessions:
-            out += [session_line(s, r.timezone, r.date) + f" <sub>{cell(s.session_id)}</sub>", ""]
-            if s.summary.strip():
-                out += [block(s.summary), ""]
+        for one in sessions:
+            out += [session_line(one, r.timezone, r.date) + f" <sub>{cell(one.session_id)}</sub>", ""]
+            if one.summary.strip():
+                out += [block(one.summary), ""]
     return out
 
 

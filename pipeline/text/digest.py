@@ -48,9 +48,14 @@ _COMMIT = re.compile(r"^\s*\[([\w./-]+) ([0-9a-f]{7,40})\] (.+)$", re.MULTILINE)
 
 
 class Turn(Protocol):
-    index: int
-    text: str
-    role: str
+    """A condensed turn, read only (``CondensedTurn`` is frozen)."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def role(self) -> str: ...
 
 
 def _line(text: str, limit: int) -> str:
