@@ -122,6 +122,22 @@ def test_routine_noise_sinks_below_outcome_changing_work() -> None:
     assert out[0].title.startswith("Diagnose") and out[0].selected and not out[1].selected
 
 
+def test_a_critical_issue_is_never_noise_even_when_a_formatter_was_the_gate() -> None:
+    """Found by answering a real day by hand: a pre-commit hook that refused the commit ("[FORMAT] Code is not
+    formatted", then 11 dialyzer errors) was critical, yet the noise words sank it below general issues."""
+    items = [
+        issue("s1", "mix test crashed at startup in otel_configuration 1.7.0", resolved=True),
+        issue(
+            "s1",
+            "The first commit failed: Code is not formatted, then 11 dialyzer errors",
+            resolved=True,
+            severity="critical",
+        ),
+    ]
+    out = select(items, cap=1, weight={})
+    assert out[0].severity == "critical" and out[0].selected and not out[1].selected
+
+
 # ---------------------------------------------------------------- merge across sessions
 
 

@@ -77,7 +77,9 @@ def score(item: BaseModel, *, project_weight: Mapping[str, float], span: float =
     if isinstance(item, ReportIssue):
         text = f"{item.problem} {item.cause} {item.solution}"
         base += (CRITICAL if item.severity == "critical" else 0.0) + (0.0 if item.resolved else 1.0)
-        return base + _figures(text) + _outcome(text) - _noise(item.problem)
+        # a critical issue is never noise, even when a formatter or linter was the gate that blocked the work
+        noise = 0.0 if item.severity == "critical" else _noise(item.problem)
+        return base + _figures(text) + _outcome(text) - noise
     if isinstance(item, ReportTopic):
         base += 1.0 if item.level == "strategic" else 0.0
         base += 1.5 if _HUMAN_TURN.search(item.human) else 0.0
