@@ -123,15 +123,16 @@ def test_routine_noise_sinks_below_outcome_changing_work() -> None:
 
 
 def test_a_critical_issue_is_never_noise_even_when_a_formatter_was_the_gate() -> None:
-    """Found by answering a real day by hand: a pre-commit hook that refused the commit ("[FORMAT] Code is not
-    formatted", then 11 dialyzer errors) was critical, yet the noise words sank it below general issues."""
+    """Found by answering a real day by hand: a pre-commit hook that refused the commit (code not formatted,
+    then dialyzer errors) was critical, yet its noise words sank it below general issues with more figures."""
     items = [
-        issue("s1", "mix test crashed at startup in otel_configuration 1.7.0", resolved=True),
         issue(
             "s1",
-            "The first commit failed: Code is not formatted, then 11 dialyzer errors",
+            "Session crashed twice; failed again; fix failed on 3 attempts of 1.7.0 and 2.0.1",
             resolved=True,
-            severity="critical",
+        ),
+        issue(
+            "s1", "Lint: code not formatted, the hook refused the commit", resolved=True, severity="critical"
         ),
     ]
     out = select(items, cap=1, weight={})
