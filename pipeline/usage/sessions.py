@@ -10,9 +10,10 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from daily_report.schemas.config import Config
-from daily_report.schemas.transcript import Session, Turn, UnreadFile, UsageEvent
+from daily_report.schemas.transcript import Session, UnreadFile, UsageEvent
 from daily_report.usage.aggregate import Overrides, cost_of, day_instant, local_date
 from daily_report.usage.dedup import dedup_events
+from daily_report.usage.session_facts import SessionFacts, facts_of, tool_counts
 from pydantic import BaseModel, Field
 
 
@@ -33,19 +34,6 @@ class SessionStats(NamedTuple):
     local_dates: list[str]
     tokens: int
     cost: Decimal | None
-
-
-def tool_counts(turns: list[Turn], *, nested: bool = False) -> tuple[int, int, int]:
-    """(calls, of them in subagents, errors) over the turns and their subagents' turns."""
-    calls = sub = errors = 0
-    for t in turns:
-        if t.tool is not None:
-            calls += 1
-            sub += nested
-            errors += t.tool.is_error
-            c, s, e = tool_counts(t.tool.subagent_turns, nested=True)
-            calls, sub, errors = calls + c, sub + s, errors + e
-    return calls, sub, errors
 
 
 def session_stats(
@@ -116,15 +104,28 @@ def session_row(
     overrides: Config | None = None,
     day: date | None = None,
 ) -> SessionRow:
+    return facts_row(facts_of(s), events, zone=zone, overrides=overrides, day=day)
+
+
+def facts_row(
+    f: SessionFacts,
+    events: list[UsageEvent],
+    *,
+    zone: ZoneInfo,
+    overrides: Config | None = None,
+    day: date | None = None,
+) -> SessionRow:
+    """The row of ``daily-report sessions`` (the figures as ``session_stats`` computes them)."""
     prices = overrides.prices if overrides else None
-    st = session_stats(s, events, zone=zone, overrides=prices, day=day)
-    start, end = st.start, st.end
+    times = sorted(t.astimezone(zone) for t in f.times)
+    tokens, cost = cost_of(events, overrides=prices or None, when=day_instant(day) if day else None)
+    start, end = (times[0], times[-1]) if times else (None, None)
     return SessionRow(
-        agent=s.agent,
-        device=s.device,
-        project=s.project,
-        id=s.id,
-        title=s.title,
+        agent=f.agent,
+        device=f.device,
+        project=f.project,
+        id=f.id,
+        title=f.title,
         start=start,
         end=end,
         start_local=start.strftime("%Y-%m-%d %H:%M") if start else None,
@@ -132,13 +133,13 @@ def session_row(
         if end
         else None,
         spans_days=(end.date() - start.date()).days + 1 if start and end else 1,
-        human_prompts=st.human_prompts,
-        tool_calls=st.tool_calls,
-        subagent_tool_calls=st.subagent_tool_calls,
-        tool_errors=st.tool_errors,
-        models=st.models,
-        tokens=st.tokens,
-        cost_usd=None if st.cost is None else float(st.cost),
+        human_prompts=f.human_prompts,
+        tool_calls=f.tool_calls,
+        subagent_tool_calls=f.subagent_tool_calls,
+        tool_errors=f.tool_errors,
+        models=[m for m in f.models if m != "<synthetic>"],
+        tokens=tokens,
+        cost_usd=None if cost is None else float(cost),
     )
 
 
@@ -148,19 +149,19 @@ def session_rows(config: Config, *, day: date, zone: ZoneInfo) -> list[SessionRo
 
 
 def day_sessions(config: Config, *, day: date, zone: ZoneInfo) -> tuple[list[SessionRow], list[UnreadFile]]:
-    """``session_rows`` and the transcript files and folders that could not be read, with the reason."""
-    from daily_report.sources import load_sessions
+    """``session_rows`` and the transcript files and folders that could not be read, with the reason.
 
-    loaded = load_sessions(config, date=day, zone=zone)
-    sessions: list[Session] = loaded.sessions
-    usage = dedup_events(e for s in sessions for e in s.usage)
+    From the session-stats index (``usage/session_index.py``): the same rows as reading every session in
+    full (``load_sessions``), with unchanged session files answered from the index."""
+    from daily_report.usage.session_index import day_facts
+
+    facts, usage, unread = day_facts(config, day=day, zone=zone)
     by_session: dict[tuple[str, str], list[UsageEvent]] = defaultdict(list)
-    for e in usage:
+    for e in dedup_events(usage):
         if local_date(e, zone) == day:
             by_session[(e.agent, e.session_id)].append(e)
     rows = [
-        session_row(s, by_session.get((s.agent, s.id), []), zone=zone, overrides=config, day=day)
-        for s in sessions
+        facts_row(f, by_session.get((f.agent, f.id), []), zone=zone, overrides=config, day=day) for f in facts
     ]
     rows.sort(key=lambda r: (r.start is None, r.start or datetime.min.replace(tzinfo=zone), r.id))
-    return rows, loaded.unread
+    return rows, unread
