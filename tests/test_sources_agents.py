@@ -114,6 +114,9 @@ class FakeCli:
             skipped=[SkippedLines(path=str(f.path))],
         )
 
+    def read_stats(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session:
+        return self.read_session(files, claimed)
+
     def read_usage(self, f: SourceFile) -> FileUsage:
         data = orjson.loads(f.path.read_bytes())
         events = self._events(f, data)

@@ -181,3 +181,24 @@ def test_the_command_json_is_the_full_parse() -> None:
         data = json.loads(out.stdout)
         assert data["sessions"] == full_rows
         assert data["unread_files"] == full_unread
+
+
+def test_an_unscrubbed_result_names_the_same_subagent_and_error() -> None:
+    """The stats read leaves tool results unscrubbed; the agent id (searched in the last 300 characters,
+    which scrubbing shortens) and the error flag must come out as in the full read."""
+    from daily_report.sources.claude.content import _result_piece, results_unscrubbed
+
+    blob = "QUJD" * 2000  # 8,000 characters of base64: scrubbed to a short placeholder
+    block = {
+        "type": "tool_result",
+        "tool_use_id": "t1",
+        "content": [
+            {"type": "text", "text": f"<tool_use_error>done\nagentId: a1b2c3\n{blob}</tool_use_error>"}
+        ],
+    }
+    full = _result_piece(block, {})
+    with results_unscrubbed():
+        raw = _result_piece(block, {})
+    assert full.agent_id == raw.agent_id == "a1b2c3"
+    assert full.is_error and raw.is_error
+    assert blob in raw.text and blob not in full.text

@@ -216,7 +216,7 @@ class SessionIndex:
 def _read_entry(files: Sequence[SourceFile], shared: dict[str, str]) -> Entry:
     claims = _Claims(shared)
     agent = agents.agent_named(files[0].agent)
-    s = agent.read_session(files, claims)
+    s = agent.read_stats(files, claims)
     events = agent.dedup([from_event(e) for e in s.usage if e.model != "<synthetic>"])
     return Entry(facts_of(s), events, list(s.skipped), len(s.turns) + len(s.usage), claims.seen, claims.added)
 

@@ -76,6 +76,15 @@ class ClaudeCode:
 
         return read_claude_session(files, claimed=claimed)
 
+    def read_stats(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session:
+        """Tool results unscrubbed: scrubbing their base64 is ~30% of a full read, and no figure reads them
+        (``content._result_piece`` says why)."""
+        from daily_report.sources.claude.content import results_unscrubbed
+        from daily_report.sources.claude.session import read_claude_session
+
+        with results_unscrubbed():
+            return read_claude_session(files, claimed=claimed)
+
     def read_usage(self, f: SourceFile) -> FileUsage:
         from daily_report.sources.claude.usage import read_claude_usage
 

@@ -8,10 +8,13 @@ events; ``<system-reminder>`` blocks are stripped everywhere; images become plac
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from daily_report.sources.text import clean, image_block_placeholder
+from daily_report.sources.text import clean, image_block_placeholder, strip_ansi, strip_reminders
 
 PieceRole = Literal["human", "summary", "event"]
 
@@ -28,6 +31,21 @@ _DROP_PREFIXES = (
     "<bash-stdout>",
     "<bash-stderr>",
 )
+
+
+# Tool results are most of a transcript's bytes, and scrubbing their base64 most of a full read's time;
+# the session stats never look at a result's text beyond what scrubbing cannot change (see _result_piece).
+_SCRUB_RESULTS: ContextVar[bool] = ContextVar("scrub_results", default=True)
+
+
+@contextmanager
+def results_unscrubbed() -> Iterator[None]:
+    """Inside: tool results keep their base64 (for the session-stats index, which keeps no text)."""
+    token = _SCRUB_RESULTS.set(False)
+    try:
+        yield
+    finally:
+        _SCRUB_RESULTS.reset(token)
 
 
 @dataclass
@@ -121,24 +139,41 @@ def user_pieces(rec: dict[str, Any]) -> tuple[list[UserPiece], list[ResultPiece]
 
 
 def _result_piece(block: dict[str, Any], rec: dict[str, Any]) -> ResultPiece:
-    text = result_text(block.get("content"))
-    is_error = bool(block.get("is_error"))
-    if "<tool_use_error>" in text:
-        is_error = True
-        text = text.replace("<tool_use_error>", "").replace("</tool_use_error>", "").strip()
+    """Unscrubbed, a result gives the same call figures: base64 holds no ``<tool_use_error>`` tag and no
+    ``Exit code`` at the start; only the agent id (searched in the last 300 characters, which scrubbing
+    moves) is then looked for in the scrubbed text."""
+    text, tagged = _tagged_text(block)
+    is_error = tagged or bool(block.get("is_error"))
     agent_id = None
     tur = rec.get("toolUseResult")
     if isinstance(tur, dict) and isinstance(tur.get("agentId"), str):
         agent_id = tur["agentId"]
-    elif (m := _AGENT_ID_RE.search(text[-300:])) is not None:
-        agent_id = m.group(1)
+    elif "agentId: " in text:
+        scrubbed = text
+        if not _SCRUB_RESULTS.get():
+            token = _SCRUB_RESULTS.set(True)
+            try:
+                scrubbed = _tagged_text(block)[0]
+            finally:
+                _SCRUB_RESULTS.reset(token)
+        if (m := _AGENT_ID_RE.search(scrubbed[-300:])) is not None:
+            agent_id = m.group(1)
     return ResultPiece(str(block.get("tool_use_id") or ""), text, is_error, agent_id)
+
+
+def _tagged_text(block: dict[str, Any]) -> tuple[str, bool]:
+    """The result's text without its ``<tool_use_error>`` tags, and whether it had one."""
+    text = result_text(block.get("content"))
+    if "<tool_use_error>" in text:
+        return text.replace("<tool_use_error>", "").replace("</tool_use_error>", "").strip(), True
+    return text, False
 
 
 def result_text(content: Any) -> str:
     """A tool_result's content (string or blocks) as text; images as placeholders."""
+    tidy = clean if _SCRUB_RESULTS.get() else _unscrubbed
     if isinstance(content, str):
-        return clean(content)
+        return tidy(content)
     if not isinstance(content, list):
         return ""
     parts: list[str] = []
@@ -146,10 +181,14 @@ def result_text(content: Any) -> str:
         if not isinstance(block, dict):
             continue
         if block.get("type") == "text" and isinstance(block.get("text"), str):
-            parts.append(clean(block["text"]))
+            parts.append(tidy(block["text"]))
         elif block.get("type") == "image":
             parts.append(image_block_placeholder(block))
     return "\n".join(p for p in parts if p)
+
+
+def _unscrubbed(text: str) -> str:
+    return strip_ansi(strip_reminders(text))
 
 
 def _plain_text(content: Any) -> str:
