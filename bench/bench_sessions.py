@@ -9,7 +9,7 @@ Trees come from bench_usage.ensure_tree (bench/out/tree<N>). Each round:
 - sessions cold: empty cache (no session-stats index, no stdout memo);
 - sessions warm-index: the index is full, the stdout memo is missed on purpose (another name of UTC);
 - sessions warm: the same command again (the stdout memo);
-- sessions appended: one prompt line appended to the day's newest session file, then the command again
+- sessions appended: one prompt line appended to the day's last-starting session, then the command again
   (the tree is put back afterwards: size and mtime restored).
 Wall times are the best of ``--runs`` rounds; peak RSS is the largest of the mode's runs. Every sessions
 answer of a round is checked to be the same JSON as the cold one (the appended one: one more prompt).
@@ -35,9 +35,10 @@ def cmd(python: str, command: str, config: Path, day: str, tz: str = "UTC") -> l
     return [python, "-m", "pipeline", command, "--config", str(config), "--date", day, "--tz", tz, "--json"]
 
 
-def newest_main(tree: Path) -> Path:
-    mains = [p for p in tree.rglob("*.jsonl") if "subagents" not in p.parts]
-    return max(mains, key=lambda p: p.stat().st_mtime_ns)
+def session_file(tree: Path, answer: dict[str, Any]) -> Path:
+    """The main file of the day's last-starting session (the one a user is likely still writing to)."""
+    sid = answer["sessions"][-1]["id"]
+    return next(p for p in tree.rglob(f"{sid}.jsonl") if "subagents" not in p.parts)
 
 
 def append_prompt(path: Path, day: str) -> tuple[int, int]:
@@ -70,7 +71,6 @@ def bench_size(mb: int, *, out: Path, day: str, runs: int, python: str, repo: Pa
     config.write_text(f'timezone = "UTC"\n[devices.bench]\nclaude = ["{tree}"]\n')
     cache = out / f"sessions-cache{mb}"
     env = dict(os.environ, DAILY_REPORT_CACHE_DIR=str(cache), PYTHONPATH=str(repo))
-    target = newest_main(tree)
     modes: dict[str, list[dict[str, Any]]] = {
         k: [] for k in ("usage cold", "cold", "warm-index", "warm", "appended")
     }
@@ -84,6 +84,7 @@ def bench_size(mb: int, *, out: Path, day: str, runs: int, python: str, repo: Pa
         alias = UTC_ALIASES[i % len(UTC_ALIASES)]
         modes["warm-index"].append(measured(cmd(python, "sessions", config, day, alias), env))
         modes["warm"].append(measured(cmd(python, "sessions", config, day), env))
+        target = session_file(tree, json.loads(cold["out"]))
         size, mtime = append_prompt(target, day)
         try:
             modes["appended"].append(measured(cmd(python, "sessions", config, day), env))
