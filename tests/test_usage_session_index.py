@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
+import pytest
 from daily_report.core.config import load_config
 from daily_report.schemas.config import Config
 from daily_report.sources import load_sessions
@@ -79,7 +80,18 @@ def test_fixture_day_cold_and_warm_equal_the_full_parse() -> None:
     assert _stored() == stored
 
 
-def test_every_sample_day_equals_the_full_parse(tmp_path: Path) -> None:
+@pytest.fixture(params=["one process", "read ahead in workers"])
+def pool(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways through a cold run: the sessions read one by one, or guessed in worker processes first
+    (the pool's byte floor lowered so that these small trees use it)."""
+    if request.param != "one process":
+        import daily_report.usage.load as load
+
+        monkeypatch.setattr(load, "POOL_MIN_BYTES", 0)
+    return str(request.param)
+
+
+def test_every_sample_day_equals_the_full_parse(tmp_path: Path, pool: str) -> None:
     config = _samples_config(tmp_path, SAMPLES)
     zone = ZoneInfo("UTC")
     days = _days(config, zone)
@@ -127,7 +139,7 @@ def _line(uuid: str, parent: str | None, sid: str, ts: str, text: str) -> bytes:
     return orjson.dumps(rec) + b"\n"
 
 
-def test_a_resumed_copy_stays_with_the_earlier_session_warm_too(tmp_path: Path) -> None:
+def test_a_resumed_copy_stays_with_the_earlier_session_warm_too(tmp_path: Path, pool: str) -> None:
     """Session b copies a's two lines (a resume); a ends first, so those lines are a's. When a grows and
     ends after b, b reads first and keeps them: b's stored entry must not be reused blindly."""
     projects = tmp_path / "claude" / "projects" / "-w-p"
@@ -142,6 +154,10 @@ def test_a_resumed_copy_stays_with_the_earlier_session_warm_too(tmp_path: Path) 
         + _line("u2", "u1", "bbbb", "2026-01-05T10:01:00Z", "two")
         + _line("u3", "u2", "bbbb", "2026-01-05T11:00:00Z", "three")
     )
+    for i in range(4):  # enough sessions for the workers to read ahead
+        (projects / f"other{i}.jsonl").write_bytes(
+            _line(f"o{i}", None, f"other{i}", "2026-01-04T09:00:00Z", "elsewhere")
+        )
     toml = tmp_path / "c.toml"
     toml.write_text(
         f'timezone = "UTC"\n[devices.here]\nclaude = ["{tmp_path / "claude"}"]\n', encoding="utf-8"
@@ -150,6 +166,7 @@ def test_a_resumed_copy_stays_with_the_earlier_session_warm_too(tmp_path: Path) 
     first = _indexed(config, day, zone)
     assert first == _full(config, day, zone)
     assert {r["id"]: r["human_prompts"] for r in first[0]} == {"aaaa": 2, "bbbb": 1}
+    shutil.rmtree(default_path().parent)  # cold again: the guesses, not the index, meet the claims
     with a.open("ab") as fh:
         fh.write(_line("u9", "u2", "aaaa", "2026-01-05T12:00:00Z", "later"))
     second = _indexed(config, day, zone)

@@ -20,9 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import os
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -232,11 +234,25 @@ def _entries(
         main = next((f for f in groups[key] if f.kind == "main"), groups[key][0])
         return agents.agent_named(key[1]).read_order(main)
 
-    for key in sorted(order, key=lambda k: (agents.rank(k[1]), k[0], when(k))):
+    ikeys = {key: idx.key(groups[key]) for key in order}
+    stored = {key: idx.get(ikeys[key]) for key in order}
+    missing = [k for k in order if stored[k] is None]
+    ordered: list[Key] = []
+
+    def meanwhile() -> None:  # while the workers read: the reading order (each main file's last line)
+        ordered.extend(sorted(order, key=lambda k: (agents.rank(k[1]), k[0], when(k))))
+
+    guessed = dict(zip(missing, _read_ahead([groups[k] for k in missing], meanwhile), strict=False))
+    for key in ordered:
         shared = claimed.setdefault(key[0], {})
         files = groups[key]
-        ikey = idx.key(files)
-        entry = idx.get(ikey)
+        entry = stored[key]
+        if entry is None and key in guessed:
+            blob = guessed[key]
+            if blob is not None:
+                entry = Entry.decode(blob)
+                if entry.still_valid(shared):
+                    idx.pending.append((ikeys[key], time.time(), blob))
         if entry is not None and entry.still_valid(shared):
             for k, v in entry.added.items():
                 shared.setdefault(k, v)
@@ -246,8 +262,40 @@ def _entries(
             except OSError as e:
                 unread[key] = os_error_reason(e)
                 continue
-            idx.put(ikey, entry)
+            idx.put(ikeys[key], entry)
         yield key, entry
+
+
+def _read_ahead(todo: list[list[SourceFile]], meanwhile: Callable[[], None]) -> list[bytes | None]:
+    """The sessions missing from the index, read in worker processes, each as if no other session had
+    claimed a line (``[]`` when too few bytes to be worth a pool; ``meanwhile`` runs here once the workers
+    have their work). A guess stands only if none of its lookups is claimed when its turn comes (a
+    resumed session's copies usually are: it is read again then)."""
+    from daily_report.usage.load import POOL_MIN_BYTES, chunks_by_bytes
+
+    n = min(os.cpu_count() or 1, 8)
+    sizes = [sum(f.size for f in files) for files in todo]
+    if n < 2 or len(todo) < 4 or sum(sizes) < POOL_MIN_BYTES:
+        meanwhile()
+        return []
+    out: list[bytes | None] = [None] * len(todo)
+    with ProcessPoolExecutor(max_workers=n) as pool:
+        futures = {pool.submit(_guess_chunk, [todo[i] for i in c]): c for c in chunks_by_bytes(sizes, n)}
+        meanwhile()
+        for fut in as_completed(futures):
+            for i, blob in zip(futures[fut], fut.result(), strict=True):
+                out[i] = blob
+    return out
+
+
+def _guess_chunk(chunk: list[list[SourceFile]]) -> list[bytes | None]:
+    out: list[bytes | None] = []
+    for files in chunk:
+        try:
+            out.append(_read_entry(files, {}).encode())
+        except OSError:
+            out.append(None)  # read again in the parent, which reports it
+    return out
 
 
 def day_facts(
