@@ -7,7 +7,8 @@ date and every discovered file's path, size, mtime, device and agent: a file tha
 away is a miss, and the full path answers. The stored answer is the full path's stdout and its warnings
 (said again on a hit, so a warm run loses none). It lives in ``sessions.sqlite3`` in the user cache dir.
 
-This is the warm half of issue 13 section 1 only: a miss still reads every candidate file in full.
+A miss goes through the full path, which answers unchanged sessions from the session-stats index
+(``daily_report.usage.session_index``).
 """
 
 from __future__ import annotations
