@@ -149,7 +149,7 @@ def session_rows(config: Config, *, day: date, zone: ZoneInfo) -> list[SessionRo
 
 def day_sessions(config: Config, *, day: date, zone: ZoneInfo) -> tuple[list[SessionRow], list[UnreadFile]]:
     """``session_rows`` and the transcript files and folders that could not be read, with the reason."""
-    from daily_report.sources import load_sessions
+    from daily_report.sources.reader import load_sessions
 
     loaded = load_sessions(config, date=day, zone=zone)
     sessions: list[Session] = loaded.sessions
