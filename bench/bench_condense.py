@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from daily_report.schemas.config import Config, DeviceConfig
 from daily_report.schemas.transcript import Session
-from daily_report.sources import discover, read_sessions
+from daily_report.sources.discovery import discover
+from daily_report.sources.reader import read_sessions
 from daily_report.text.condense import THINKING_TOKENS, clean_text, condense_session
 from daily_report.text.redact import Redactor
 from daily_report.text.tokens import count_tokens

@@ -43,7 +43,7 @@ skip_one_question = {"true" if skip_one_question else "false"}
 
 def days_of(config: Path) -> list[str]:
     from daily_report.core.config import load_config
-    from daily_report.sources import load_sessions
+    from daily_report.sources.reader import load_sessions
 
     sessions = load_sessions(load_config(config)).sessions
     return sorted({t.date().isoformat() for s in sessions for t in s.active_times()})

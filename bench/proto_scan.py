@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import orjson
-from daily_report.sources import read_file_usage
+from daily_report.sources.reader import read_file_usage
 from daily_report.sources.types import SourceFile
 
 PAT = b'"type":"assistant"'

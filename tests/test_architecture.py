@@ -164,3 +164,14 @@ def test_agent_names_live_in_their_adapters() -> None:
             if not rel.startswith(f"pipeline/sources/{agents[name]}/"):
                 found.append((name, rel))
     assert found == []
+
+
+def test_no_module_level_getattr_hides_wiring() -> None:
+    """A package facade with ``__getattr__`` hides who imports what; only the console entry keeps one, to build
+    the typer app on first use (start-up speed of the light ``usage`` path)."""
+    found = []
+    for path in PKG_DIR.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if any(isinstance(n, ast.FunctionDef) and n.name == "__getattr__" for n in tree.body):
+            found.append(path.relative_to(ROOT).as_posix())
+    assert found == ["pipeline/cli/app.py"]

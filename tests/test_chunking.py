@@ -183,7 +183,8 @@ def test_prepare_chunks_no_planted_secret_reaches_any_chunk() -> None:
 
 def test_samples_chunk_within_budget_and_deterministically(samples: Path) -> None:
     from daily_report.schemas.config import Config, DeviceConfig
-    from daily_report.sources import discover, read_sessions
+    from daily_report.sources.discovery import discover
+    from daily_report.sources.reader import read_sessions
     from daily_report.text.prepare import prepare_chunks
 
     device = DeviceConfig(name="samples", claude=[samples / "claude-code"], codex=[samples / "codex"])
@@ -216,7 +217,8 @@ def test_fixture_day_planted_secrets_never_reach_a_chunk(monkeypatch: pytest.Mon
     import tomllib
 
     from daily_report.schemas.config import Config, DeviceConfig
-    from daily_report.sources import discover, read_sessions
+    from daily_report.sources.discovery import discover
+    from daily_report.sources.reader import read_sessions
     from daily_report.text.prepare import prepare_chunks
 
     from tests.conftest import REPO

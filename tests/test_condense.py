@@ -277,7 +277,8 @@ def test_subagent_final_reply_not_repeated_and_trailer_stripped() -> None:
 
 def _sample_sessions(samples: Path) -> list[Session]:
     from daily_report.schemas.config import Config, DeviceConfig
-    from daily_report.sources import discover, read_sessions
+    from daily_report.sources.discovery import discover
+    from daily_report.sources.reader import read_sessions
 
     device = DeviceConfig(name="samples", claude=[samples / "claude-code"], codex=[samples / "codex"])
     return read_sessions(discover(Config(devices={"samples": device})).files).sessions

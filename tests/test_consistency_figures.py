@@ -92,7 +92,7 @@ def test_the_full_reader_warns_with_the_same_words(caplog: pytest.LogCaptureFixt
     from zoneinfo import ZoneInfo
 
     from daily_report.core.config import load_config
-    from daily_report.sources import load_sessions
+    from daily_report.sources.reader import load_sessions
 
     load_sessions(load_config(DAY_TOML), date=date.fromisoformat(DATE), zone=ZoneInfo("Asia/Shanghai"))
     said = [r.getMessage() for r in caplog.records]
@@ -107,7 +107,7 @@ def test_fast_usage_path_counts_what_the_full_reader_counts(agent: str, tmp_path
     """Broken lines the usage fast path never parses (no usage on them) are still counted, as the full
     reader counts them: one garbage line in the middle of a fixture transcript, a cut last line."""
     from daily_report.core.config import load_config
-    from daily_report.sources import discover
+    from daily_report.sources.discovery import discover
     from daily_report.sources.jsonl import skipped_by_kind
     from daily_report.sources.reader import read_sessions
     from daily_report.sources.usage_rows import read_usage_rows

@@ -60,7 +60,7 @@ def test_other_chunk_settings_are_prepared_anew(tmp_path: Path, monkeypatch: pyt
 
 
 def test_a_changed_session_has_another_key(tmp_path: Path) -> None:
-    from daily_report.sources import load_sessions
+    from daily_report.sources.reader import load_sessions
 
     memo = PreparedMemo(tmp_path / MEMO_NAME)
     config = load_config(FIXTURES_DIR / "day" / "daily-report.toml")

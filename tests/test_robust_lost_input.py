@@ -18,12 +18,12 @@ import zstandard
 from daily_report.cli.app import app
 from daily_report.core.config import load_config
 from daily_report.schemas.transcript import SkippedLines
-from daily_report.sources import load_sessions
 from daily_report.sources.claude.usage import read_claude_usage
 from daily_report.sources.codex.session import read_codex_usage
 from daily_report.sources.discovery import discover
 from daily_report.sources.files import SourceFile
 from daily_report.sources.jsonl import open_binary
+from daily_report.sources.reader import load_sessions
 from typer.testing import CliRunner
 
 from tests.conftest import REPO
@@ -76,7 +76,7 @@ def test_every_unreadable_file_is_named_with_its_reason(tmp_path: Path) -> None:
 
     from zoneinfo import ZoneInfo
 
-    from daily_report.usage import build_usage_report
+    from daily_report.usage.build import build_usage_report
 
     usage = build_usage_report(
         config, date=date(2026, 3, 17), zone=ZoneInfo("Asia/Shanghai"), index_path=tmp_path / "i.sqlite3"

@@ -89,17 +89,17 @@ def test_filtered_runs_never_replace_the_full_report(tmp_path: Path, stub: StubL
 def test_an_unknown_provider_is_refused_before_reading(
     tmp_path: Path, stub: StubLLMServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import daily_report.sources
+    import daily_report.sources.reader
 
     config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
     read: list[Any] = []
-    real = daily_report.sources.load_sessions
+    real = daily_report.sources.reader.load_sessions
 
     def load_sessions(*args: Any, **kwargs: Any) -> Any:
         read.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(daily_report.sources, "load_sessions", load_sessions)
+    monkeypatch.setattr(daily_report.sources.reader, "load_sessions", load_sessions)
     result = invoke(*run_args(config, "--provider", "foo"))
     assert result.exit_code == 2
     assert "unknown provider 'foo'" in result.output and read == []

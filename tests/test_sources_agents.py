@@ -256,7 +256,7 @@ def test_a_registered_third_agent_shows_in_usage_sessions_and_the_report(
     assert len(fake_rows) == 1 and fake_rows[0]["project"] == "plots"
 
     from daily_report.core.config import load_config
-    from daily_report.usage import build_usage_report
+    from daily_report.usage.build import build_usage_report
 
     config = load_config(cfg)
     assert config.devices["laptop"].roots["fake_cli"] == [tmp_path / "me" / ".fake"]

@@ -9,8 +9,9 @@ import orjson
 import pytest
 from daily_report.schemas.config import Config, DeviceConfig
 from daily_report.schemas.transcript import Session
-from daily_report.sources import discover, read_file_usage, read_sessions
 from daily_report.sources.claude.content import classify_text
+from daily_report.sources.discovery import discover
+from daily_report.sources.reader import read_file_usage, read_sessions
 
 DATA = Path(__file__).parent / "data" / "sources" / "claude"
 SID = "11111111-2222-3333-4444-555555555555"

@@ -9,7 +9,9 @@ import pytest
 import zstandard
 from daily_report.schemas.config import Config, DeviceConfig
 from daily_report.schemas.transcript import Session
-from daily_report.sources import SourceFile, discover, read_file_usage, read_sessions
+from daily_report.sources.discovery import discover
+from daily_report.sources.files import SourceFile
+from daily_report.sources.reader import read_file_usage, read_sessions
 
 DATA = Path(__file__).parent / "data" / "sources" / "codex"
 FORK = "019c0000-0000-7000-8000-00000000c41d"

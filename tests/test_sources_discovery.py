@@ -12,8 +12,9 @@ import pytest
 from daily_report.core.errors import NoSourcesError
 from daily_report.schemas.config import Config, DeviceConfig
 from daily_report.schemas.transcript import SkippedLines
-from daily_report.sources import discover, guess_user, load_sessions
+from daily_report.sources.discovery import discover, guess_user
 from daily_report.sources.jsonl import iter_records
+from daily_report.sources.reader import load_sessions
 
 DATA = Path(__file__).parent / "data" / "sources"
 

@@ -19,10 +19,10 @@ from daily_report.cli.app import app
 from daily_report.core.config import default_config, load_config
 from daily_report.report.json_out import load_json, render_json
 from daily_report.report.markdown import render_markdown
-from daily_report.sources import load_sessions
+from daily_report.sources.reader import load_sessions
 from daily_report.text.condense import condense_session
 from daily_report.text.redact import Redactor
-from daily_report.usage import build_usage_report
+from daily_report.usage.build import build_usage_report
 from typer.testing import CliRunner
 
 from tests.conftest import REPO

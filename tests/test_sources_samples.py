@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from daily_report.schemas.config import Config, DeviceConfig
 from daily_report.schemas.transcript import Session, UsageEvent
-from daily_report.sources import SourceFile, discover, read_file_usage, read_sessions
+from daily_report.sources.discovery import discover
+from daily_report.sources.files import SourceFile
+from daily_report.sources.reader import read_file_usage, read_sessions
 
 
 def _config(samples: Path) -> Config:

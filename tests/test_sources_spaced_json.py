@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from daily_report.schemas.config import Config, DeviceConfig
-from daily_report.sources import discover
 from daily_report.sources.claude.usage import read_claude_usage
+from daily_report.sources.discovery import discover
 
 SAMPLE = "claude-code/projects/-Users-user-repo/9eda1058-9706-484a-b992-d03f9cfa2546.jsonl"
 

@@ -7,8 +7,11 @@ from pathlib import Path
 import orjson
 from daily_report.schemas.config import Config, DeviceConfig
 from daily_report.schemas.transcript import UsageEvent
-from daily_report.sources import SourceFile, discover, read_file_usage, read_usage_rows
 from daily_report.sources.claude.usage import FIELD_ORDER
+from daily_report.sources.discovery import discover
+from daily_report.sources.files import SourceFile
+from daily_report.sources.reader import read_file_usage
+from daily_report.sources.usage_rows import read_usage_rows
 from daily_report.usage.events import FIELDS
 
 

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from daily_report.schemas.transcript import SkippedLines, UsageEvent
 from daily_report.sources.types import FileUsage
-from daily_report.usage import cost_of, dedup_events
+from daily_report.usage.aggregate import cost_of
+from daily_report.usage.dedup import dedup_events
 from daily_report.usage.events import FIELDS, Ev, from_event
 from daily_report.usage.index import decode, encode, reduce_file
 

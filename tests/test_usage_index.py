@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import daily_report.sources as sources
+import daily_report.sources.usage_rows as usage_rows
 import pytest
 from daily_report.schemas.config import Config, DeviceConfig
 from daily_report.schemas.transcript import SkippedLines
-from daily_report.sources import discover
+from daily_report.sources.discovery import discover
 from daily_report.sources.types import SourceFile, UsageRows
 from daily_report.usage.events import Ev
 from daily_report.usage.index import FileEvents, UsageIndex, decode, encode
@@ -38,13 +38,13 @@ def files_of(root: Path) -> list[SourceFile]:
 
 def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    real = sources.read_usage_rows
+    real = usage_rows.read_usage_rows
 
     def spy(f: SourceFile) -> UsageRows:
         calls.append(str(f.path))
         return real(f)
 
-    monkeypatch.setattr(sources, "read_usage_rows", spy)
+    monkeypatch.setattr(usage_rows, "read_usage_rows", spy)
     return calls
 
 

@@ -15,7 +15,7 @@ import orjson
 import pytest
 from daily_report.core.config import load_config
 from daily_report.schemas.config import Config
-from daily_report.sources import load_sessions
+from daily_report.sources.reader import load_sessions
 from daily_report.usage.aggregate import local_date
 from daily_report.usage.dedup import dedup_events
 from daily_report.usage.session_index import SessionIndex, default_path

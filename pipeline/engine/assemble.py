@@ -129,7 +129,7 @@ def write_day_report(
     from daily_report.engine.editor import edit_day
     from daily_report.report.build import build_report, order_sessions
     from daily_report.report.write import write_report
-    from daily_report.usage import build_usage_report
+    from daily_report.usage.build import build_usage_report
 
     usage = _usage(run, build_usage_report)
     skipped_kinds = skipped_lines_by_kind(run.day.skipped)

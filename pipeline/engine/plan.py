@@ -161,7 +161,7 @@ def select_sessions(sessions: Iterable[Session], opts: RunOptions) -> list[Sessi
 def prepare_day(opts: RunOptions, config: Config) -> DayPlan:
     """Load, filter, redact and chunk the day's sessions (one Redactor for the whole run)."""
     from daily_report.core.config import resolve_zone
-    from daily_report.sources import load_sessions
+    from daily_report.sources.reader import load_sessions
     from daily_report.text.prepared import PreparedMemo, prepare_session
     from daily_report.text.redact import Redactor
 

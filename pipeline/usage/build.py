@@ -46,7 +46,7 @@ class Collected:
 
 def discover_files(config: Config) -> list[SourceFile]:
     """Discovery (it logs its own warnings); raises NoSourcesError when no root can be read."""
-    from daily_report.sources import discover
+    from daily_report.sources.discovery import discover
 
     return list(discover(config).files)
 

@@ -13,8 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import daily_report.sources.agents as agents
-import daily_report.sources.usage_rows  # noqa: F401  (loaded here, before the pool forks: not in each worker)
-from daily_report import sources
+import daily_report.sources.usage_rows as usage_rows  # loaded here, before the pool forks: not in each worker
 from daily_report.core import log
 from daily_report.schemas.transcript import SkippedLines
 from daily_report.sources.types import SourceFile
@@ -32,7 +31,7 @@ def _read_encoded(f: SourceFile) -> bytes | str:
     from daily_report.sources.unreadable import os_error_reason
 
     try:
-        return encode(reduce_rows(sources.read_usage_rows(f)))
+        return encode(reduce_rows(usage_rows.read_usage_rows(f)))
     except OSError as e:
         return os_error_reason(e)
 
