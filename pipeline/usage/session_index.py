@@ -63,7 +63,7 @@ def _version() -> str:
     return hashlib.sha1(f"{FORMAT}|{code_hash(_CODE)}".encode()).hexdigest()[:16]
 
 
-class _Claims(dict):  # type: ignore[type-arg]
+class _Claims(dict[str, str]):
     """A device's ``claimed`` map as one session's reader sees it: every lookup is recorded with its
     answer and every new claim kept, so that the entry can be checked and replayed later."""
 

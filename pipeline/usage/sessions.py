@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from daily_report.schemas.config import Config
 from daily_report.schemas.transcript import Session, UnreadFile, UsageEvent
-from daily_report.usage.aggregate import Overrides, cost_of, day_instant, local_date
+from daily_report.usage.aggregate import EventLike, Overrides, cost_of, day_instant, local_date
 from daily_report.usage.dedup import dedup_events
 from daily_report.usage.session_facts import SessionFacts, facts_of, tool_counts
 from pydantic import BaseModel, Field
@@ -109,7 +109,7 @@ def session_row(
 
 def facts_row(
     f: SessionFacts,
-    events: list[UsageEvent],
+    events: Sequence[EventLike],
     *,
     zone: ZoneInfo,
     overrides: Config | None = None,
@@ -156,7 +156,7 @@ def day_sessions(config: Config, *, day: date, zone: ZoneInfo) -> tuple[list[Ses
     from daily_report.usage.session_index import day_facts
 
     facts, usage, unread = day_facts(config, day=day, zone=zone)
-    by_session: dict[tuple[str, str], list[UsageEvent]] = defaultdict(list)
+    by_session: dict[tuple[str, str], list[EventLike]] = defaultdict(list)
     for e in dedup_events(usage):
         if local_date(e, zone) == day:
             by_session[(e.agent, e.session_id)].append(e)
