@@ -8,22 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import daily_report.sources.codex as tree  # the package itself: where its files are (light)
 from daily_report.sources.columns import Column
+from daily_report.sources.one_file import OneFileSessions
 
 if TYPE_CHECKING:
     from daily_report.core.pricing import Tokens
     from daily_report.schemas.transcript import Session
-    from daily_report.sources.types import FileUsage, SourceFile, UsageRows
+    from daily_report.sources.types import FileUsage, SourceFile
     from daily_report.sources.walk import Found, Unread
     from daily_report.usage.events import EventLike
 
 APPROXIMATE_NOTE = "Some Codex usage predates any turn_context: its model is a guess (approximate)."
 
 
-class Codex:
+class Codex(OneFileSessions):
     name = "codex"
     display = "Codex"
     short = "Codex"
@@ -55,38 +56,18 @@ class Codex:
     def find_files(self, base: Path, unread: Unread) -> Iterator[Found]:
         return tree.find_files(base, unread)
 
-    def session_key(self, f: SourceFile) -> str:
-        return str(f.path)  # one rollout per session
-
-    def read_order(self, f: SourceFile) -> str:
-        return ""  # rollouts share no lines: any order
-
     def read_session(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session:
         from daily_report.sources.codex.session import read_codex_session
 
         return read_codex_session(files[0])
-
-    def read_stats(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session:
-        """The full read: its scrubbing is not where its time goes."""
-        return self.read_session(files, claimed)
 
     def read_usage(self, f: SourceFile) -> FileUsage:
         from daily_report.sources.codex.session import read_codex_usage
 
         return read_codex_usage(f)
 
-    def read_usage_rows(self, f: SourceFile) -> UsageRows:
-        from daily_report.sources.types import rows_of
-
-        return rows_of(self.read_usage(f))
-
     def preload(self) -> None:
         import daily_report.sources.codex.session  # noqa: F401  (once in the parent, not in each forked worker)
-
-    def dedup(self, events: list[Any]) -> list[Any]:
-        from daily_report.usage.rules import first_copy_per_key
-
-        return first_copy_per_key(events)
 
     def priced_tokens(self, events: Sequence[EventLike]) -> list[Tokens]:
         """To the pricing partition: cached input moves out of input into cache reads."""

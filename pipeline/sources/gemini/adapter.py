@@ -12,17 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from daily_report.sources.columns import Column
 from daily_report.sources.gemini import AGENT, CONFIG_FIELD, DISPLAY_NAME, USAGE_COLUMNS
 from daily_report.sources.gemini import files as tree  # where its files are (light)
+from daily_report.sources.one_file import OneFileSessions
 from daily_report.sources.walk import readable_dir
 
 if TYPE_CHECKING:
     from daily_report.core.pricing import Tokens
     from daily_report.schemas.transcript import Session
-    from daily_report.sources.types import FileUsage, SourceFile, UsageRows
+    from daily_report.sources.types import FileUsage, SourceFile
     from daily_report.sources.walk import Found, Unread
     from daily_report.usage.events import EventLike
 
@@ -30,7 +31,7 @@ APPROXIMATE_NOTE = "Some Gemini CLI usage has no recorded model: its model is a 
 _LABELS = {c.key: c.label for c in USAGE_COLUMNS}
 
 
-class GeminiCli:
+class GeminiCli(OneFileSessions):
     name = AGENT
     display = DISPLAY_NAME
     short = "Gemini"
@@ -59,39 +60,18 @@ class GeminiCli:
     def find_files(self, base: Path, unread: Unread) -> Iterator[Found]:
         return tree.find_files(base, unread)
 
-    def session_key(self, f: SourceFile) -> str:
-        return str(f.path)  # one chat file per session (a subagent's names its parent)
-
-    def read_order(self, f: SourceFile) -> str:
-        return ""  # chat files share no messages once a resumed .json gives way to its .jsonl
-
     def read_session(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session:
         from daily_report.sources.gemini.session import read_gemini_session
 
         return read_gemini_session(files[0])
-
-    def read_stats(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session:
-        """The full read: its scrubbing is not where its time goes."""
-        return self.read_session(files, claimed)
 
     def read_usage(self, f: SourceFile) -> FileUsage:
         from daily_report.sources.gemini.usage import read_gemini_usage
 
         return read_gemini_usage(f)
 
-    def read_usage_rows(self, f: SourceFile) -> UsageRows:
-        from daily_report.sources.types import rows_of
-
-        return rows_of(self.read_usage(f))
-
     def preload(self) -> None:
         import daily_report.sources.gemini.usage  # noqa: F401  (once in the parent, not in each forked worker)
-
-    def dedup(self, events: list[Any]) -> list[Any]:
-        """One count per message id (``gemini:<id>``), whichever file holds it."""
-        from daily_report.usage.rules import first_copy_per_key
-
-        return first_copy_per_key(events)
 
     def priced_tokens(self, events: Sequence[EventLike]) -> list[Tokens]:
         """Already the pricing partition: uncached input (+ tool), cache reads, output with thoughts."""
