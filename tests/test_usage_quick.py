@@ -289,3 +289,17 @@ def test_tables_run_without_typer_and_print_what_the_typer_command_prints(
             assert cli.run() is True
             assert capsys.readouterr().out == expected
     assert usage_fast.answer(["usage", "--config", str(cfg), *DAY]) is False  # the memo answers JSON only
+
+
+def test_the_warm_memo_key_follows_every_agents_default_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a config the default roots are the agents' homes that exist: a new ~/.gemini must miss the memo."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
+    monkeypatch.delenv("DAILY_REPORT_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".claude").mkdir()
+    before = quick.context_key(None, None)
+    (tmp_path / ".gemini").mkdir()
+    assert quick.context_key(None, None) != before

@@ -83,8 +83,11 @@ def context_key(config_option: str | None, tz_option: str | None) -> str:
     else:
         import socket
 
+        import daily_report.sources.agents as agents  # the adapters are light: no reader loads here
+
         home = Path.home()
-        found = [(home / d).is_dir() for d in (".config/claude/projects", ".claude", ".codex")]
+        roots = [str(r) for a in agents.AGENTS for group in a.default_roots(home, os.environ) for r in group]
+        found = [(r, Path(r).is_dir()) for r in roots]
         parts += [None, socket.gethostname(), found]  # the default roots are the ones that exist
     return _digest(parts)
 
