@@ -33,7 +33,7 @@ def test_the_demo_prints_few_lines_and_no_cost_table_for_replay(tmp_path: Path) 
     lines = result.output.splitlines()
     assert "est. cost" not in result.output and "estimate: replay" not in result.output
     replay = [line for line in lines if line.startswith("replay: ")]
-    assert len(replay) == 1 and "46 requests, answers from " in replay[0]
+    assert len(replay) == 1 and "14 requests, answers from " in replay[0]  # 8 chunks' bundled requests
     calls = [line for line in lines if line.startswith("calls ")]
     assert 1 <= len(calls) <= 11 and calls[-1].startswith("calls 46/46")
 

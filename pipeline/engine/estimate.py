@@ -30,6 +30,14 @@ TYPICAL_OUTPUT: dict[str, int] = {name: cls.typical_output for name, cls in STAG
 DEFAULT_OUTPUT = 700
 
 
+def typical_output(request: LLMRequest) -> int:
+    """Output tokens of a typical answer to ``request``: its stage's, or for a bundled request the sum of
+    the stages it asks for."""
+    if request.tool_names:
+        return sum(TYPICAL_OUTPUT.get(name, DEFAULT_OUTPUT) for name in request.tool_names)
+    return TYPICAL_OUTPUT.get(request.stage, DEFAULT_OUTPUT)
+
+
 def min_cacheable(provider: str, model: str) -> int:
     """The smallest prefix (model tokens) the provider caches for ``model`` (its ``SPEC``; 1,024 otherwise)."""
     spec = PROVIDERS.get(provider)
@@ -132,7 +140,14 @@ def _split_tokens(request: LLMRequest) -> tuple[int, int]:
     one schema per request that schema precedes the prompt and differs by stage, so it sits in the rest.
 
     Each part is counted on its own and remembered: the tools, the system text and a chunk's transcript are
-    the same over the five requests of a chunk (and the tools and system over the whole run)."""
+    the same over the five requests of a chunk (and the tools and system over the whole run).
+
+    A bundled request's prefix is the tools and the system text (every stage's instructions), the same
+    for every chunk; its transcript is sent once, so it sits in the rest."""
+    if request.tool_names:
+        prefix = _count(_tools_json(request.tools or [])) + _count(request.system)
+        rest = sum(_count(b.text) for b in request.blocks)
+        return estimate_model_tokens(prefix, request.model), estimate_model_tokens(rest, request.model)
     last_cached = max((i for i, b in enumerate(request.blocks) if b.cache), default=-1)
     prefix = _count(request.system) + sum(_count(b.text) for b in request.blocks[: last_cached + 1])
     rest = sum(_count(b.text) for b in request.blocks[last_cached + 1 :])
@@ -168,8 +183,14 @@ def _tools_json(tools: Sequence[ToolSpec]) -> str:
 PrefixId = tuple[str | None, int | None, str | None]
 
 
-def _chunk_id(request: LLMRequest) -> PrefixId:
-    """What identifies a request's cacheable prefix: its chunk, plus its schema when that comes first."""
+BUNDLE_PREFIX: PrefixId = ("(bundled requests)", None, None)
+
+
+def _chunk_id(request: LLMRequest) -> PrefixId | None:
+    """What identifies a request's cacheable prefix: its chunk, plus its schema when that comes first; the
+    one prefix of every bundled request of the run (None: a bundled request sent alone has no breakpoint)."""
+    if request.tool_names:
+        return BUNDLE_PREFIX if request.system_cache else None
     return request.session_id, request.chunk_index, None if request.tools else request.schema_name
 
 
@@ -196,13 +217,7 @@ class Estimator:
                 row.cached += 1
                 continue
             prefix, rest = _split_tokens(req)
-            self._add(
-                row,
-                prefix=prefix,
-                rest=rest,
-                output=TYPICAL_OUTPUT.get(req.stage, DEFAULT_OUTPUT),
-                cid=_chunk_id(req),
-            )
+            self._add(row, prefix=prefix, rest=rest, output=typical_output(req), cid=_chunk_id(req))
 
     def add_day_stage(self, name: str, *, calls: int, input_tokens: int) -> None:
         """A day stage that cannot be planned yet: its size from the expected size of its inputs."""
@@ -267,6 +282,6 @@ def request_cost(request: LLMRequest, *, overrides: Mapping[str, Any] | None = N
         provider=request.provider,
         model=request.model,
         input_tokens=prefix + rest,
-        output_tokens=TYPICAL_OUTPUT.get(request.stage, DEFAULT_OUTPUT),
+        output_tokens=typical_output(request),
         overrides=overrides,
     )
