@@ -147,3 +147,14 @@ def expand(units: Iterable[Unit]) -> list[Planned]:
     for u in units:
         out += list(u.members) if isinstance(u, BundledPlanned) else [u]
     return out
+
+
+def requests_to_send(
+    bundler: Bundler | None, planned: Sequence[Planned], cached: set[str]
+) -> tuple[list[LLMRequest], int]:
+    """The requests the executor sends for the unanswered ``planned`` (in order), and how many stage
+    answers the bundled ones carry beyond one each (the progress counts answers)."""
+    todo = [p for p in planned if p.key not in cached]
+    units: list[Unit] = list(todo) if bundler is None else bundler.units(todo)
+    extra = sum(len(u.members) - 1 for u in units if isinstance(u, BundledPlanned))
+    return [u.request for u in units], extra

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from daily_report.core import log
 from daily_report.core.errors import BudgetExceededError
-from daily_report.engine.bundle import make_bundler
+from daily_report.engine.bundle import make_bundler, requests_to_send
 from daily_report.engine.estimate import Estimate, Estimator, expected_day_input
 from daily_report.engine.execute import Budget, Executor, LLMSender, progress_counter
 from daily_report.engine.plan import (
@@ -209,13 +209,9 @@ def estimate_run(run: RunState, chunk_planned: Sequence[Planned], *, cached: set
         overrides=run.config.prices or None,
     )
     ordered = _chunk_major(chunk_planned)
-    if run.bundler is None:
-        est.add_requests([p.request for p in ordered], cached=cached)
-    else:  # what the executor sends: the cached answers, then the units (bundled as it bundles them)
-        est.add_requests([p.request for p in ordered if p.key in cached], cached=cached)
-        units = run.bundler.units(ordered, send={p.key for p in ordered} - cached)
-        est.add_requests([u.request for u in units], cached=set())
-        run.bundled_answers = sum(len(u.members) - 1 for u in units if hasattr(u, "members"))
+    est.add_requests([p.request for p in ordered if p.key in cached], cached=cached)
+    sent, run.bundled_answers = requests_to_send(run.bundler, ordered, cached)  # as the executor sends
+    est.add_requests(sent, cached=set())
     from daily_report.text.tokens import estimate_model_tokens
 
     session_scoped = {s.name for s in run.session_stages}
