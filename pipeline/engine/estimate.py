@@ -6,7 +6,9 @@ tokens are a typical figure per stage. Prompt caching is modelled as providers r
 tools ("tools" mode) the first stage sent over a chunk writes the tools + transcript prefix (Anthropic:
 cache-write price; OpenAI: plain input) and the later stages read it (cache-read price); with one schema per
 request ("native", "tool") the schema precedes the prompt, so only a request with the same schema over the
-same chunk could read it. Requests already in the cache are free. Batch halves the price.
+same chunk could read it. A bundled request (a chunk's stages in one answer) caches its tools + system prefix,
+the same for every chunk, when the run sends more than one; its output is the sum of its stages'. Requests
+already in the cache are free. Batch halves the price.
 """
 
 from __future__ import annotations

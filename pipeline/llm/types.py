@@ -9,6 +9,11 @@ With ``tools`` set (the default "tools" structured mode for chunk stages) every 
 the same tools and asks for its own (``tool_name``). ``system`` is instructions only, never transcript
 text: the transcript is the user turn's first block and carries the cache breakpoint, so the prefix
 providers cache (tools, system, transcript) is identical over the chunk's five requests.
+
+A bundled request (``tool_names`` set; ``engine/bundle.py``) asks for several of those tools at once, each
+called once: its system text holds every chunk stage's instructions (the same for every chunk; with
+``system_cache`` a breakpoint after it), its blocks the transcript and what depends on the chunk.
+``member_keys`` names the single-stage request each tool call answers (its answer's cache key).
 """
 
 from __future__ import annotations

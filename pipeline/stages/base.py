@@ -2,9 +2,11 @@
 (``prompts/<stage>/vN.md``), one schema (``schemas/<stage>.py``), one registry line.
 
 Three scopes (``scope``; the registry lists them in dependency order):
-- ``ChunkStage``: one request per chunk; the transcript is the first, cached block of the user turn (the
+- ``ChunkStage``: one answer per chunk; the transcript is the first, cached block of the user turn (the
   system role holds instructions only) and the stage's instructions come after it, so every chunk stage
-  over one chunk shares the same prefix. ``merge``
+  over one chunk shares the same prefix. Instructions that render no chunk variable (prompts v3) can also
+  go, with the other stages', into the system text of one bundled request per chunk (``engine/bundle.py``);
+  the chunk note after the transcript says which part it is. ``merge``
   turns the chunk outputs of one session into session-level items with provenance.
 - ``SessionStage``: at most one request per session, over the chunk answers of a session of several
   chunks (the reduce); it returns the session-level results that replace the heuristic merges.

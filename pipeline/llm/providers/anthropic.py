@@ -6,7 +6,8 @@ Modes (``llm.structured``): "tools" (default): a request that carries ``tools`` 
 of them and asks for its own by name with ``tool_choice`` "any" (the same on every request: a changed
 tool_choice would drop the cached messages); ``system`` holds the instructions only and the transcript is
 the user turn's first block, carrying the cache breakpoint, so stages 2-5 read tools + system + transcript
-from the prompt cache. A request without tools (day stages) uses native output. "native": every request has its own ``output_config`` schema: constrained decoding per
+from the prompt cache. A bundled request (``tool_names``) asks for several tools in one answer (parallel
+tool use) and caches tools + system. A request without tools (day stages) uses native output. "native": every request has its own ``output_config`` schema: constrained decoding per
 stage, but the schema precedes the prompt, so stages do not share a cached prefix. "tool": one forced
 tool per request (proxies, Bedrock), the same trade as native.
 """

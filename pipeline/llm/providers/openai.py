@@ -3,8 +3,9 @@ through ``base_url``: fields such servers omit are never required.
 
 A request with ``tools`` (chunk stages, "tools" mode) offers the same strict function tools on every
 request over a chunk and forces its own; the system message holds the instructions only and the user
-message starts with the transcript, so the cached prefix (tools, system, transcript) is shared. A request
-without tools gets its own strict json_schema response format.
+message starts with the transcript, so the cached prefix (tools, system, transcript) is shared. A bundled
+request (``tool_names``) asks for several tools at once (tool_choice "required", parallel tool calls). A
+request without tools gets its own strict json_schema response format.
 """
 
 from __future__ import annotations
