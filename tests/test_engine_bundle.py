@@ -115,6 +115,9 @@ def test_a_run_sends_one_request_per_chunk_and_a_second_run_sends_nothing(
     chunk_requests = [s for s in sent if len(s) > 1]
     assert len(chunk_requests) == CHUNKS and all(s == chunk_stages() for s in chunk_requests)
     assert estimate["requests"] == len(sent)  # the estimate counts what the executor sends
+    if provider == "anthropic":  # the first bundled request wrote tools + system; the other four read them
+        reads = [u.get("cache_read_input_tokens", 0) for u in stub.usages]
+        assert sum(1 for r in reads if r > 0) == CHUNKS - 1
 
     # every split answer is in the cache under its single-stage key
     _, planned = _chunk_planned(config)
@@ -265,3 +268,23 @@ def test_an_invalid_tool_call_is_left_out_of_the_split() -> None:
     parts = share_usage(Usage(input_tokens=10, output_tokens=7), [1, 2, 3])
     assert sorted(p.input_tokens for p in parts) == [3, 3, 4]  # evenly, the remainder to one
     assert sum(p.output_tokens for p in parts) == 7
+
+
+def test_bundled_requests_sharing_a_cached_prefix_wait_for_the_first(
+    tmp_path: Path, stub: StubLLMServer
+) -> None:
+    from daily_report.engine.execute import _waves
+
+    run, planned = _chunk_planned(make_day(tmp_path, provider="anthropic", base_url=stub.url))
+    units = run.bundler.units(planned)
+    (first, rest), *others = _waves(units)
+    assert others == [] and first is units[0] and rest == units[1:]  # it writes the prefix; they read it
+    single = run.bundler.units(
+        planned,
+        send={
+            p.key
+            for p in planned
+            if p.request.session_id == first.request.session_id and p.request.chunk_index == 0
+        },
+    )
+    assert [(w[0], w[1]) for w in _waves(single)] == [(single[0], [])]

@@ -332,7 +332,9 @@ def _unique(planned: Iterable[Planned]) -> list[Planned]:
 
 
 def _waves(units: list[Unit]) -> list[tuple[Unit, list[Unit]]]:
-    """Group requests by chunk: (the first of a chunk, the ones that wait for it). Day requests go alone."""
+    """Group requests by chunk: (the first of a chunk, the ones that wait for it). Day requests go alone.
+    Bundled requests that share a cached system prefix across chunks wait for the first of them, which
+    writes that prefix to the provider's prompt cache (sent at once, each would write it)."""
     groups: dict[tuple[str, int], list[Unit]] = {}
     singles: list[tuple[Unit, list[Unit]]] = []
     for u in units:
@@ -341,7 +343,14 @@ def _waves(units: list[Unit]) -> list[tuple[Unit, list[Unit]]]:
             singles.append((u, []))
         else:
             groups.setdefault((r.session_id, r.chunk_index), []).append(u)
-    return [(g[0], g[1:]) for g in groups.values()] + singles
+    waves = [(g[0], g[1:]) for g in groups.values()]
+    shared = [i for i, (first, _) in enumerate(waves) if first.request.system_cache]
+    if len(shared) > 1:
+        lead, later = shared[0], set(shared[1:])
+        followers = [u for i in shared[1:] for u in (waves[i][0], *waves[i][1])]
+        waves = [(f, [*rest, *followers]) if i == lead else (f, rest) for i, (f, rest) in enumerate(waves)]
+        waves = [w for i, w in enumerate(waves) if i not in later]
+    return waves + singles
 
 
 def progress_counter(total: int) -> Callable[[Outcome], None]:

@@ -198,7 +198,9 @@ def _shared_tools_body(request: LLMRequest) -> dict[str, Any]:
 def _bundle_body(request: LLMRequest) -> dict[str, Any]:
     """A bundled request: the same tools and system text on every chunk (automatic prefix caching), the
     user message (transcript, this chunk's note and the tools to call); tool_choice "required" with
-    parallel tool calls: one call of each listed tool in one answer."""
+    parallel tool calls: one call of each listed tool in one answer. (With parallel calls OpenAI does not
+    guarantee the strict schemas: every call is validated, and a stage whose call does not fit is asked
+    alone.)"""
     return {
         "model": request.model,
         "messages": [
