@@ -102,7 +102,7 @@ class Bundler:
         names = [p.request.stage for p in members]
         return LLMRequest(
             stage=BUNDLE_STAGE,
-            prompt_version=",".join(f"{p.request.stage}:{p.request.prompt_version}" for p in members),
+            prompt_version=_versions(members),
             provider=first.provider,
             model=first.model,
             system=self.system,
@@ -125,6 +125,14 @@ class Bundler:
             sample=first.sample,
             member_keys={p.request.stage: p.key for p in members},
         )
+
+
+def _versions(members: Sequence[Planned]) -> str:
+    """The stages' prompt version when they share one ("v3"), else each named ("facts:v3,tasks:v4")."""
+    versions = [p.request.prompt_version for p in members]
+    if len(set(versions)) == 1:
+        return versions[0]
+    return ",".join(f"{p.request.stage}:{p.request.prompt_version}" for p in members)
 
 
 def make_bundler(
