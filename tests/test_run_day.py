@@ -295,6 +295,22 @@ def test_a_one_session_project_gets_its_entry_from_its_facts_without_a_request(
     assert again.count("projects") == 1  # beta now (alpha's answer is cached)
 
 
+def test_a_one_session_day_plans_no_projects_request(tmp_path: Path, stub: StubLLMServer, keys: None) -> None:
+    config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
+    one = ("--session", "bbbbbbbb")
+    dry = invoke(*run_args(config, *one, "--dry-run", "--json"))
+    assert dry.exit_code == 0, dry.output
+    planned = {s["stage"]: s["requests"] for s in json.loads(dry.output[dry.output.index("{") :])["stages"]}
+    assert "projects" not in planned and planned["overview"] == 1 and planned["facts"] >= 1
+    assert invoke(*run_args(config, *one)).exit_code == 0
+    assert "projects" not in [_stage_of(r.body) for r in stub.message_requests()]
+    data = report_json(tmp_path, "session-bbbbbbbb")
+    [session] = data["sessions"]
+    [entry] = data["projects"]
+    assert entry["project"] == "beta" and entry["status"] == session["status"]
+    assert entry["sessions"] == [session["session_id"]] and data["missing_stages"] == []
+
+
 def _stage_of(body: dict[str, Any]) -> str:
     """Which stage a stub request came from: the forced tool, else the schema's title names the output model."""
     schema = (body.get("output_config") or {}).get("format", {}).get("schema") or {}

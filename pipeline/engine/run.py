@@ -359,7 +359,8 @@ def _run_day_stages(run: RunState) -> None:
             log.progress("stage_waiting", stage=stage.name, waiting_for=waiting)
             continue
         planned = plan_day_stage(stage, day_inputs(run), prompts=run.prompts, target=run.target)
-        _execute(run, planned)
+        if planned:  # a stage may build its result without a request (a one-session project)
+            _execute(run, planned)
         if any(run.outcomes[p.key].status == "pending" for p in planned):
             run.blocked.add(stage.name)
             continue
