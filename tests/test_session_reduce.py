@@ -173,5 +173,5 @@ def test_the_dry_run_estimate_counts_the_reduce_without_a_key(
     session, total = rows["session"], result.estimate.total()
     assert session.requests == 1 and session.cost_usd is not None and total.cost_usd is not None
     # the reduce of the day's one 3-chunk session: a small share of the day (the target with the
-    # editor: 15% together)
-    assert 0 < session.cost_usd < total.cost_usd * Decimal("0.10")
+    # editor: 15% together; its share grew from under 10% when the chunk stages went into one request each)
+    assert 0 < session.cost_usd < total.cost_usd * Decimal("0.15")
