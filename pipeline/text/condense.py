@@ -45,7 +45,7 @@ from datetime import UTC, datetime, tzinfo
 from daily_report.schemas.transcript import Session, ToolCall, Turn
 from daily_report.text.redact import Redactor
 from daily_report.text.tokens import count_tokens, get_encoding, truncate_tokens
-from daily_report.text.tool_calls import clean_text, format_call
+from daily_report.text.tool_calls import MIN_CUT_CHARS, clean_text, format_call
 
 GAP_HINT_SECONDS = 10 * 60
 TURN_CUT_MARKER = "[… turn cut: {n} tokens omitted …]"
@@ -106,7 +106,8 @@ def cut_lines(text: str, *, head: int, tail: int, line_chars: int) -> str:
 
 
 def _cap_line(line: str, limit: int) -> str:
-    if len(line) <= limit:
+    """``line`` with its middle cut when it runs past ``limit`` by at least ``MIN_CUT_CHARS``."""
+    if len(line) - limit < MIN_CUT_CHARS:
         return line
     keep = limit - limit // 4
     return f"{line[:keep]}[… {len(line) - limit} chars …]{line[len(line) - limit // 4 :]}"

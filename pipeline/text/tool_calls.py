@@ -47,10 +47,15 @@ def _same(text: str) -> str:
     return text
 
 
+MIN_CUT_CHARS = 40  # a cut shorter than this saves less than it costs: the marker, and words lost mid-way
+
+
 def _cut(text: str, limit: int) -> str:
     """``text`` capped at about ``limit`` chars with the count of what was left out; a placeholder the cap
     would split is kept whole (the cap runs after redaction, so only placeholders can be split, never
     secrets)."""
+    if len(text) - limit < MIN_CUT_CHARS:
+        return text
     end = safe_cut(text, limit)
     return text if end >= len(text) else f"{text[:end]}…(+{len(text) - end} chars)"
 
