@@ -47,8 +47,10 @@ def test_the_issue_budget_and_the_references() -> None:
 
 def test_prompt_wording_for_human_ai_severity_and_status() -> None:
     human_ai = load_prompt("human_ai").text
-    assert "an empty topic list is the right answer" in human_ai
-    assert "not a place for the AI's solo decisions" in human_ai
+    # the references contrast the two sides also where the human gave only the goal and the AI chose alone;
+    # topics with a human contribution come first, routine steps are not topics
+    assert "First the topics where the human contributed beyond the goal" in human_ai
+    assert "Gave only the goal" in human_ai and "Routine steps" in human_ai
     for stage in ("issues", "human_ai"):
         text = load_prompt(stage).text
         assert "blocked or endangered the day's main goal" in text and "exposed a secret" in text
