@@ -39,9 +39,9 @@ from daily_report.sources.jsonl import has_problems
 from daily_report.sources.reader import warn_skipped
 from daily_report.sources.types import ReadResult, SourceFile
 from daily_report.sources.unreadable import os_error_reason
-from daily_report.usage.events import TS_INDEX, Ev, from_event
+from daily_report.usage.events import TS_INDEX, Ev
 from daily_report.usage.index import code_hash, wal_mode
-from daily_report.usage.session_facts import SessionFacts, facts_of
+from daily_report.usage.session_facts import SessionFacts
 
 FORMAT = "session-stats-1"
 _PKG = Path(__file__).resolve().parent.parent
@@ -219,8 +219,7 @@ def _read_entry(files: Sequence[SourceFile], shared: dict[str, str]) -> Entry:
     claims = _Claims(shared)
     agent = agents.agent_named(files[0].agent)
     s = agent.read_stats(files, claims)
-    events = agent.dedup([from_event(e) for e in s.usage if e.model != "<synthetic>"])
-    return Entry(facts_of(s), events, list(s.skipped), len(s.turns) + len(s.usage), claims.seen, claims.added)
+    return Entry(s.facts, agent.dedup(s.events), s.skipped, s.weight, claims.seen, claims.added)
 
 
 def _entries(
