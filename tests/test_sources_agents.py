@@ -115,7 +115,9 @@ class FakeCli:
             skipped=[SkippedLines(path=str(f.path))],
         )
 
-    def read_stats(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> StatsRead:
+    def read_stats(
+        self, files: Sequence[SourceFile], claimed: dict[str, str], resume: bytes | None = None
+    ) -> StatsRead:
         return stats_of(self.read_session(files, claimed))
 
     def read_usage(self, f: SourceFile) -> FileUsage:

@@ -26,8 +26,10 @@ class OneFileSessions:
     def read_session(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session:
         raise NotImplementedError
 
-    def read_stats(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> StatsRead:
-        """The full read: its scrubbing is not where its time goes."""
+    def read_stats(
+        self, files: Sequence[SourceFile], claimed: dict[str, str], resume: bytes | None = None
+    ) -> StatsRead:
+        """The full read (its scrubbing is not where its time goes), never continued: ``resume`` is ignored."""
         from daily_report.usage.session_facts import stats_of
 
         return stats_of(self.read_session(files, claimed))

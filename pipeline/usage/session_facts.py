@@ -60,12 +60,14 @@ def facts_of(s: Session) -> SessionFacts:
 class StatsRead(NamedTuple):
     """A session as the session-stats index takes it from an adapter's ``read_stats``: its facts, its usage
     (not deduped, no ``<synthetic>`` line), the files' skipped lines and its weight (turns + usage events:
-    of two copies of a session on one device, the heavier is kept)."""
+    of two copies of a session on one device, the heavier is kept) and, when the adapter can go on from
+    there once a file grew, its state to do so (``resume``, opaque to the index)."""
 
     facts: SessionFacts
     events: list[Ev]
     skipped: list[SkippedLines]
     weight: int
+    resume: bytes | None = None
 
 
 def stats_of(s: Session) -> StatsRead:

@@ -77,13 +77,16 @@ class ClaudeCode:
 
         return read_claude_session(files, claimed=claimed)
 
-    def read_stats(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> StatsRead:
+    def read_stats(
+        self, files: Sequence[SourceFile], claimed: dict[str, str], resume: bytes | None = None
+    ) -> StatsRead:
         """The stats scan (``stats.scan_claude_stats``: no turns built, tool results mostly left undecoded);
         a session with a line it cannot take is read in full, its tool results unscrubbed (no figure reads
-        their text beyond what scrubbing leaves alone: ``content._result_piece``)."""
+        their text beyond what scrubbing leaves alone: ``content._result_piece``). ``resume``: the state
+        a read of the same session left (``StatsRead.resume``): grown files are read from where it stopped."""
         from daily_report.sources.claude.stats import stats_read
 
-        return stats_read(files, claimed)
+        return stats_read(files, claimed, resume)
 
     def read_usage(self, f: SourceFile) -> FileUsage:
         from daily_report.sources.claude.usage import read_claude_usage

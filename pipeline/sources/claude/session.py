@@ -85,19 +85,7 @@ class SessionState:
     claimed: dict[str, str] = field(default_factory=dict)
 
     def note_meta(self, rec: Any, *, sidechain: bool) -> None:
-        """cwd, branch and version of a line (``rec``: a dict, or the stats scan's typed line: ``get``)."""
-        cwd = rec.get("cwd")
-        if isinstance(cwd, str) and cwd:
-            if cwd not in self.cwds:
-                self.cwds.append(cwd)
-            if self.main_cwd is None and not sidechain:
-                self.main_cwd = cwd
-        branch = rec.get("gitBranch")
-        if self.branch is None and isinstance(branch, str) and branch:
-            self.branch = branch
-        version = rec.get("version")
-        if isinstance(version, str):
-            self.version = version
+        note_meta(self, rec, sidechain=sidechain)
 
     def note_usage(self, ev: UsageEvent | None) -> None:
         if ev is None:
@@ -105,6 +93,23 @@ class SessionState:
         self.usage.append(ev)
         if ev.model not in self.models and ev.model != SYNTHETIC:
             self.models.append(ev.model)
+
+
+def note_meta(into: Any, rec: Any, *, sidechain: bool) -> None:
+    """A line's cwd, branch and version into ``into`` (its ``cwds``, ``main_cwd``, ``branch``, ``version``):
+    ``rec`` is the line as a dict, or the stats scan's typed line (its ``get``)."""
+    cwd = rec.get("cwd")
+    if isinstance(cwd, str) and cwd:
+        if cwd not in into.cwds:
+            into.cwds.append(cwd)
+        if into.main_cwd is None and not sidechain:
+            into.main_cwd = cwd
+    branch = rec.get("gitBranch")
+    if into.branch is None and isinstance(branch, str) and branch:
+        into.branch = branch
+    version = rec.get("version")
+    if isinstance(version, str):
+        into.version = version
 
 
 class _FileReader:

@@ -2,134 +2,76 @@
 
 ``session.read_claude_session`` builds every turn (pydantic objects, cleaned text, tool results) and the
 session-stats index then keeps a handful of counts. This scan walks the same lines in the same order with
-the same rules, but decodes with msgspec only the fields a figure depends on (``_Line``): message contents
-stay raw bytes until a rule needs them, a tool result's text is decoded only when it may hold what a figure
-reads (``_plain_result``: an error tag, an exit code, an agent id), and each
-stream (the main conversation, an inline sidechain, a subagent file) is kept as counts (``_Stream``).
+the same rules, but reads only the fields a figure depends on (``stats_lines``) and keeps each stream (the
+main conversation, an inline sidechain, a subagent file) as counts (``_Stream``). The rules are shared, not
+copied: what a user line holds is ``content.user_pieces`` (or ``result_head`` for results whose text no
+figure reads), a call's error is ``turns.result_is_error``, titles, cwd and the sidechain prompt come from
+``session``. A line the typed decode cannot take raises ``Unsupported``: the session is then read in full.
 
-The rules themselves are shared, not copied: what a user line holds is ``content.user_pieces``, a call's
-error is ``turns.result_is_error``, titles, cwd and the sidechain prompt come from ``session``. A line the
-typed decode cannot take (a field of another type, JSON msgspec refuses) raises ``Unsupported``: the
-adapter then reads the session in full, so the figures are the same for every file.
+An appended file is read from where the last read stopped: the state after each file (``_FileState``: its
+counts, uuids, usage rows, where its last complete line ended and a hash of the 4 KB before it) is kept,
+and the session's figures are always finished from those states (``_finish``). Continuing is refused, and
+the session read afresh, when a file shrank or changed before that offset, ended in a line still being
+written, the files are not the same list, the session id came from the lines, or a new line repeats a uuid
+of a file read after it (the full read would have given that line to the earlier file).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-import orjson
 from daily_report.schemas.transcript import SkippedLines
 from daily_report.sources.claude import session_id_for
-from daily_report.sources.claude.content import (
-    ResultPiece,
-    UserPiece,
-    result_head,
-    results_unscrubbed,
-    user_pieces,
-)
+from daily_report.sources.claude.content import UserPiece, results_unscrubbed, user_pieces
 from daily_report.sources.claude.session import (
     KNOWN_SYSTEM,
     KNOWN_TYPES,
-    SessionState,
     agent_id_from_name,
     meta_tool_use_id,
+    note_meta,
     pick_title,
     project_dir,
     prompt_text,
     read_claude_session,
     title_of,
 )
+from daily_report.sources.claude.stats_lines import (
+    ASSISTANT_CONTENT,
+    Block,
+    Line,
+    Unsupported,
+    decode,
+    lines,
+    loads,
+    plain_results,
+    user_record,
+)
 from daily_report.sources.claude.turns import AGENT_TOOLS, exit_code_of, result_is_error
 from daily_report.sources.claude.usage import fallback_time
-from daily_report.sources.claude.usage_line import SYNTHETIC, AssistantLine, Message, Row, line_row
-from daily_report.sources.jsonl import clean_line_count, has_problems, iter_blocks, note_unknown, parse_line
+from daily_report.sources.claude.usage_line import SYNTHETIC, Row, line_row
+from daily_report.sources.jsonl import has_problems, note_unknown
 from daily_report.sources.text import has_text, parse_ts
 from daily_report.sources.types import SourceFile
 
 if TYPE_CHECKING:
     from daily_report.usage.session_facts import StatsRead
 
-_NULL = msgspec.Raw(b"null")
-# A tool result's text can decide a figure only through these (``content._result_piece``, ``turns``):
-# without any of them in its raw bytes (no escape, no reminder block to strip) it is not decoded.
-# A result text starting with one of these might start with "Exit code" once cleaned (E itself; a blank,
-# an escape, a reminder tag, a non-ASCII blank; the empty string is a text that starts with nothing).
-_UNSAFE_START = frozenset([b"E", b" ", b"\\", b"<", b'"', b""] + [bytes([c]) for c in range(0x80, 0x100)])
-Unexpected = (msgspec.DecodeError, UnicodeDecodeError, RecursionError, orjson.JSONDecodeError)
-
-
-class Unsupported(Exception):
-    """A line the scan cannot prove it reads as the full reader does: the caller reads the session in full."""
-
-
-class _ToolUseResult(msgspec.Struct, gc=False):
-    agentId: Any = None  # the rest of a result's copy (stdout, file text) is skipped unread
-
-
-class _Content(Message, gc=False):
-    content: msgspec.Raw = _NULL
-
-
-class _Line(AssistantLine, gc=False):
-    """The fields of a line that some figure depends on; the rest is skipped unread."""
-
-    message: _Content | None = None
-    parentUuid: str | None = None  # the transcript's camelCase keys
-    agentId: str | None = None
-    cwd: str | None = None
-    gitBranch: str | None = None
-    version: str | None = None
-    isMeta: bool | None = None
-    isCompactSummary: bool | None = None
-    subtype: str | None = None
-    summary: str | None = None
-    leafUuid: str | None = None
-    customTitle: str | None = None
-    aiTitle: str | None = None
-    title: str | None = None
-    toolUseResult: _ToolUseResult | str | list[msgspec.Raw] | int | float | bool | None = None
-
-    def get(self, key: str) -> Any:
-        """As ``dict.get`` on the line (``SessionState.note_meta`` and ``title_of`` read lines that way)."""
-        return getattr(self, key, None)
-
-
-class _Block(msgspec.Struct, gc=False):
-    type: str | None = None
-    text: str | None = None
-    thinking: str | None = None
-    id: str | None = None
-    name: str | None = None
-    input: msgspec.Raw = _NULL
-
-
-class _UserBlock(msgspec.Struct, gc=False):
-    type: str | None = None
-    text: str | None = None
-    tool_use_id: Any = None
-    is_error: Any = None
-    content: msgspec.Raw = _NULL
-
-
-_LINE = msgspec.json.Decoder(_Line)
-_ASSISTANT_CONTENT = msgspec.json.Decoder(str | list[_Block] | None)
-_USER_CONTENT = msgspec.json.Decoder(str | list[_UserBlock] | None)
+_CHECK_BYTES = 4096  # the bytes before a file's offset that must be unchanged for it to be continued
 
 
 @dataclass
 class _Call:
-    """One tool call as its figures need it: the agent-call prompt (to fold an inline sidechain), whether
-    it failed, and the folded subagent's (calls, errors)."""
+    """One tool call as its figures need it: is it an agent call (and its prompt), did it fail."""
 
     agent_tool: bool
     prompt: str | None
     is_error: bool = False
-    nested: tuple[int, int] = (0, 0)
 
 
 @dataclass
@@ -144,8 +86,8 @@ class _Stream:
     last_assistant: bool = False
     last_msg: str | None = None
     calls: list[_Call] = field(default_factory=list)
-    by_id: dict[str, _Call] = field(default_factory=dict)
-    by_agent: dict[str, _Call] = field(default_factory=dict)
+    by_id: dict[str, int] = field(default_factory=dict)  # indexes into calls
+    by_agent: dict[str, int] = field(default_factory=dict)
     early: dict[str, tuple[bool, str | None]] = field(default_factory=dict)
 
     def turn(self, ts: datetime | None, *, assistant: bool = False) -> None:
@@ -156,12 +98,12 @@ class _Stream:
             self.times.add(ts)
         self.last_assistant = assistant
 
-    def assistant(self, line: _Line, ts: datetime | None) -> None:
+    def assistant(self, line: Line, ts: datetime | None) -> None:
         message = line.message
         if message is None:
             return
-        content = _decode(_ASSISTANT_CONTENT, message.content)
-        blocks = content if isinstance(content, list) else [_Block(type="text", text=content)]
+        content = decode(ASSISTANT_CONTENT, message.content)
+        blocks = content if isinstance(content, list) else [Block(type="text", text=content)]
         if message.model == SYNTHETIC or line.isApiErrorMessage:
             self.turn(ts)
             self.last_msg = None
@@ -181,35 +123,34 @@ class _Stream:
             self.last_msg = mid
         self.last_msg = mid
 
-    def _tool_use(self, b: _Block, ts: datetime | None) -> None:
+    def _tool_use(self, b: Block, ts: datetime | None) -> None:
         name = b.name or "unknown"
         prompt = None
         if name in AGENT_TOOLS:
-            args = _loads(b.input)
+            args = loads(b.input)
             value = args.get("prompt") if isinstance(args, dict) else None
             prompt = value if isinstance(value, str) else None
-        call = _Call(agent_tool=name in AGENT_TOOLS, prompt=prompt)
         self.turn(ts)
-        self.calls.append(call)
+        self.calls.append(_Call(agent_tool=name in AGENT_TOOLS, prompt=prompt))
         if b.id:
-            self.by_id[b.id] = call
+            self.by_id[b.id] = len(self.calls) - 1
             early = self.early.pop(b.id, None)
             if early is not None:
-                self._fill(call, *early)
+                self._fill(len(self.calls) - 1, *early)
 
-    def user(self, line: _Line, ts: datetime | None, *, agent_ids: bool) -> None:
-        results = _plain_results(line, agent_ids=agent_ids)
+    def user(self, line: Line, ts: datetime | None, *, agent_ids: bool) -> None:
+        results = plain_results(line, agent_ids=agent_ids)
         if results is not None:
             pieces: list[UserPiece] = []
         else:
-            pieces, results = user_pieces(_user_record(line, agent_ids=agent_ids))
+            pieces, results = user_pieces(user_record(line, agent_ids=agent_ids))
         for r in results:
             flags = (result_is_error(r, exit_code_of(r)), r.agent_id)
-            call = self.by_id.get(r.tool_use_id)
-            if call is None:
+            i = self.by_id.get(r.tool_use_id)
+            if i is None:
                 self.early[r.tool_use_id] = flags
             else:
-                self._fill(call, *flags)
+                self._fill(i, *flags)
         for p in pieces:
             self.turn(ts)
             self.humans += p.role == "human"
@@ -219,105 +160,10 @@ class _Stream:
         self.turn(ts)
         self.last_msg = None
 
-    def _fill(self, call: _Call, is_error: bool, agent_id: str | None) -> None:
-        call.is_error = is_error
+    def _fill(self, i: int, is_error: bool, agent_id: str | None) -> None:
+        self.calls[i].is_error = is_error
         if agent_id:
-            self.by_agent[agent_id] = call
-
-    def figures(self) -> tuple[int, int]:
-        """(calls, errors) of this stream and what is folded under its calls."""
-        calls, errors = len(self.calls), 0
-        for c in self.calls:
-            errors += c.is_error
-            calls, errors = calls + c.nested[0], errors + c.nested[1]
-        return calls, errors
-
-
-def _decode(decoder: msgspec.json.Decoder[Any], raw: msgspec.Raw) -> Any:
-    try:
-        return decoder.decode(raw)
-    except Unexpected as e:
-        raise Unsupported(str(e)) from e
-
-
-def _loads(raw: msgspec.Raw | bytes) -> Any:
-    try:
-        return orjson.loads(raw if isinstance(raw, bytes) else bytes(raw))
-    except orjson.JSONDecodeError as e:  # msgspec took what orjson refuses (e.g. 1e999): read in full
-        raise Unsupported(str(e)) from e
-
-
-def _plain_results(line: _Line, *, agent_ids: bool) -> list[ResultPiece] | None:
-    """The results of a line that holds only tool results, none of whose text a figure can depend on (the
-    usual user line): their pieces without decoding their text; else None."""
-    message = line.message
-    if line.isCompactSummary or line.isMeta or message is None or memoryview(message.content)[:2] != b"[{":
-        return None
-    try:
-        content = _USER_CONTENT.decode(message.content)
-    except Unexpected:
-        return None
-    if not isinstance(content, list) or not content:
-        return None
-    if any(
-        b.type != "tool_result" or not _plain_result(bytes(b.content), agent_ids=agent_ids) for b in content
-    ):
-        return None
-    tur = line.toolUseResult
-    head = {"agentId": tur.agentId} if isinstance(tur, _ToolUseResult) else None
-    return [result_head(b.tool_use_id, b.is_error, head) for b in content]
-
-
-def _user_record(line: _Line, *, agent_ids: bool) -> dict[str, Any]:
-    """The user line as ``user_pieces`` reads it, with a tool result's text left out when no figure can
-    depend on it (``_plain_result``; ``agent_ids``: the session has subagent files, which the agent id in
-    a result's text may match to their call)."""
-    rec: dict[str, Any] = {"isCompactSummary": line.isCompactSummary, "isMeta": line.isMeta}
-    message = line.message
-    if line.isCompactSummary or line.isMeta or message is None:
-        return rec  # the summary is one piece whatever its text; a meta line is none
-    rec["message"] = {"content": _user_content(message.content, agent_ids=agent_ids)}
-    tur = line.toolUseResult
-    if isinstance(tur, _ToolUseResult):
-        rec["toolUseResult"] = {"agentId": tur.agentId}
-    return rec
-
-
-def _user_content(raw: msgspec.Raw, *, agent_ids: bool) -> Any:
-    try:
-        content = _USER_CONTENT.decode(raw)
-    except Unexpected:
-        return _loads(raw)
-    if not isinstance(content, list):
-        return content
-    out: list[dict[str, Any]] = []
-    for b in content:
-        if b.type == "tool_result":
-            block = {"type": "tool_result", "tool_use_id": b.tool_use_id, "is_error": b.is_error}
-            data = bytes(b.content)
-            if not _plain_result(data, agent_ids=agent_ids):
-                block["content"] = _loads(data)
-            out.append(block)
-        elif b.type == "text":
-            out.append({"type": "text", "text": b.text})
-        elif b.type == "image":  # its placeholder's length is in the prompt's text: the full decode
-            return _loads(raw)
-    return out
-
-
-def _plain_result(data: bytes, *, agent_ids: bool) -> bool:
-    """No figure can depend on this tool result's text (``content._result_piece``, ``turns.exit_code_of``):
-    no ``<tool_use_error>`` tag, no ``agentId``, and nothing that could start its text with ``Exit code``
-    once reminders, ANSI escapes and blanks are taken off (a text starting with a letter other than E, a
-    digit or common punctuation; a list of blocks without ``Exit code`` in it).
-
-    Assumed, as Claude Code (JSON.stringify) writes: those words are not spelled with \\u escapes, and no
-    reminder block or ANSI escape sits inside one of them."""
-    if b"<tool_use_error>" in data or (agent_ids and b"agentId" in data):
-        return False
-    if data[:1] == b'"':
-        return data[1:2] not in _UNSAFE_START
-    return data[:1] != b"[" or b"Exit code" not in data
+            self.by_agent[agent_id] = i
 
 
 @dataclass
@@ -329,64 +175,108 @@ class _Group:
 
 
 @dataclass
-class _FileScan:
-    """One file's lines into the session state and its streams (``session._FileReader``)."""
+class _FileState:
+    """One file as read so far: what the session takes from it, and where to go on from."""
 
-    f: SourceFile
-    state: SessionState
-    main: _Stream
-    groups: list[_Group] = field(default_factory=list)
-    group_of: dict[str, _Group] = field(default_factory=dict)
-    agent_ids: bool = False
-    agent_id: str | None = None
+    path: str
+    kind: str
+    size: int
+    mtime_ns: int
+    stream: _Stream
+    offset: int = 0  # after the last complete line read
+    lineno: int = 0
+    check: str = ""  # hash of the _CHECK_BYTES before offset; "" when the file cannot be continued
+    skipped: dict[str, Any] = field(default_factory=dict)
+    cwds: list[str] = field(default_factory=list)
+    main_cwd: str | None = None
+    branch: str | None = None
+    version: str | None = None
+    models: list[str] = field(default_factory=list)
+    titles: list[tuple[str, str | None]] = field(default_factory=list)
+    custom_title: str | None = None
+    uuids: list[str] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)  # ``_compact`` of each usage row
     last_ts: datetime | None = None
-    last_meta: tuple[Any, ...] = ()
-    rows: list[Row] = field(default_factory=list)
+    agent_id: str | None = None
+    groups: list[_Group] = field(default_factory=list)
+    group_of: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Resume:
+    session_id: str
+    files: list[_FileState]
+
+
+@dataclass
+class _Session:
+    """What the files of one session share while they are read."""
+
+    session_id: str
+    claimed: dict[str, str]
+    uuids: set[str] = field(default_factory=set)
+    later: set[str] = field(default_factory=set)  # uuids of files after the one being continued
+
+
+class _CannotContinue(Exception):
+    """The kept state cannot be continued: the session is read afresh."""
+
+
+class _FileScan:
+    """One file's lines into its state (``session._FileReader``)."""
+
+    def __init__(self, f: SourceFile, fs: _FileState, session: _Session, *, agent_ids: bool) -> None:
+        self.f, self.fs, self.session, self.agent_ids = f, fs, session, agent_ids
+        self.subagent = f.kind == "subagent"
+        self.last_meta: tuple[Any, ...] = ()
 
     def run(self) -> None:
-        skipped = SkippedLines(path=str(self.f.path))
-        for line in _lines(self.f.path, skipped):
+        fs = self.fs
+        skipped = SkippedLines.model_validate(fs.skipped) if fs.skipped else SkippedLines(path=fs.path)
+        at = [fs.offset, fs.lineno, 0]
+        for line in lines(self.f.path, skipped, at):
             self.line(line, skipped)
-        self.state.skipped.append(skipped)
+        fs.offset, fs.lineno, fs.skipped = at[0], at[1], skipped.model_dump()
+        fs.check = (
+            ""
+            if at[2] or skipped.unreadable or self.f.path.suffix != ".jsonl"
+            else _check(self.f.path, at[0])
+        )
 
-    def line(self, x: _Line, skipped: SkippedLines) -> None:
+    def line(self, x: Line, skipped: SkippedLines) -> None:
+        fs, session = self.fs, self.session
         ts = parse_ts(x.timestamp)
         if ts is not None:
-            self.last_ts = ts
+            fs.last_ts = ts
         kind = x.type
         if kind is None or kind not in KNOWN_TYPES:
             note_unknown(skipped, kind if kind is not None else "<no type>")
             return
-        state, uuid = self.state, x.uuid
-        if uuid is not None and state.claimed.get(uuid, state.session_id) != state.session_id:
+        uuid, sid = x.uuid, session.session_id
+        if uuid is not None and session.claimed.get(uuid, sid) != sid:
             return  # a resumed session's copy of another session's line
-        subagent = self.f.kind == "subagent"
         if kind == "assistant":
-            when = ts or self.last_ts or fallback_time(self.f)
-            row = line_row(
-                x,
-                ts=when,
-                session_id=state.session_id,
-                device=self.f.device,
-                path=str(self.f.path),
-                sidechain=subagent,
-            )
+            when = ts or fs.last_ts or fallback_time(self.f)
+            row = line_row(x, ts=when, session_id=sid, device="", path="", sidechain=self.subagent)
             if row is not None:
-                self.rows.append(row)
-                if row[1] not in state.models and row[1] != SYNTHETIC:
-                    state.models.append(row[1])
-        if not state.session_id and x.sessionId is not None:
-            state.session_id = x.sessionId
-        if self.agent_id is None and x.agentId is not None:
-            self.agent_id = x.agentId
+                fs.rows.append(_compact(row))
+                if row[1] not in fs.models and row[1] != SYNTHETIC:
+                    fs.models.append(row[1])
+        if not sid and x.sessionId is not None:
+            session.session_id = x.sessionId
+        if fs.agent_id is None and x.agentId is not None:
+            fs.agent_id = x.agentId
         if uuid is not None:
-            if uuid in state.uuids:
+            if uuid in session.uuids:
+                if uuid in session.later:
+                    raise _CannotContinue(uuid)  # read in full, this line would have been this file's
                 return
-            state.uuids.add(uuid)
+            session.uuids.add(uuid)
+            fs.uuids.append(uuid)
         if kind in ("user", "assistant", "system"):
-            meta = (x.cwd, x.gitBranch, x.version, subagent or bool(x.isSidechain))
+            meta = (x.cwd, x.gitBranch, x.version, self.subagent or bool(x.isSidechain))
             if meta != self.last_meta:  # the same again changes nothing: most lines repeat them
-                state.note_meta(x, sidechain=meta[3])
+                note_meta(fs, x, sidechain=meta[3])
                 self.last_meta = meta
         if kind == "user":
             self._stream_for(x).user(x, ts, agent_ids=self.agent_ids)
@@ -395,63 +285,69 @@ class _FileScan:
         elif kind == "system":
             sub = x.subtype
             if sub == "api_error":
-                self.main.event(ts)
+                fs.stream.event(ts)
             elif sub is None or (sub != "compact_boundary" and sub not in KNOWN_SYSTEM):
                 note_unknown(skipped, f"system/{sub}")
         elif kind == "summary":
             if x.summary is not None:
-                state.titles.append((x.summary, x.leafUuid if x.leafUuid is not None else ""))
+                fs.titles.append((x.summary, x.leafUuid if x.leafUuid is not None else ""))
         elif kind in ("custom-title", "ai-title"):
             title = title_of(x)
             if title:
-                state.titles.append((title, None))
+                fs.titles.append((title, None))
                 if kind == "custom-title":
-                    state.custom_title = title
+                    fs.custom_title = title
 
-    def _stream_for(self, x: _Line) -> _Stream:
-        if self.f.kind == "subagent" or not x.isSidechain:
-            return self.main
+    def _stream_for(self, x: Line) -> _Stream:
+        fs = self.fs
+        if self.subagent or not x.isSidechain:
+            return fs.stream
         parent = x.parentUuid
-        group = self.group_of.get(parent) if parent is not None else None
-        if group is None:
-            content = _loads(x.message.content) if x.message is not None else None
-            group = _Group(_Stream(), prompt_text({"message": {"content": content}}))
-            self.groups.append(group)
+        i = fs.group_of.get(parent) if parent is not None else None
+        if i is None:
+            content = loads(x.message.content) if x.message is not None else None
+            fs.groups.append(_Group(_Stream(), prompt_text({"message": {"content": content}})))
+            i = len(fs.groups) - 1
         if x.uuid is not None:
-            self.group_of[x.uuid] = group
-        return group.stream
+            fs.group_of[x.uuid] = i
+        return fs.groups[i].stream
 
 
-def _lines(path: Path, skipped: SkippedLines) -> Iterator[_Line]:
-    """Every line that is a JSON object, typed: a block of clean lines in one decode, else line by line;
-    the rest counted as ``jsonl.iter_records`` counts it. A JSON object the typed decode refuses raises
-    ``Unsupported``."""
-    lineno = 0
-    for block, complete in iter_blocks(path, skipped=skipped):
-        n = clean_line_count(block) if complete else None
-        if n is not None:
-            try:
-                lines = _LINE.decode_lines(block)
-            except Unexpected:
-                lines = []
-            if len(lines) == n:
-                lineno += n
-                yield from lines
-                continue
-        parts = block.split(b"\n")
-        if complete:
-            parts.pop()  # after the last newline
-        for i, raw in enumerate(parts):
-            lineno += 1
-            body = raw.rstrip(b"\r\n")
-            if not body.strip():
-                continue
-            try:
-                yield _LINE.decode(body)
-            except Unexpected:
-                partial = not complete and i == len(parts) - 1
-                if parse_line(body, lineno=lineno, partial=partial, skipped=skipped) is not None:
-                    raise Unsupported(f"line {lineno} of {path}") from None
+def _compact(row: Row) -> tuple[Any, ...]:
+    """A usage row without what every row of the file shares (agent, device, path, the Codex fields) and
+    its session id: the session's once known (the full read fills it in the rows read before that)."""
+    return (row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[10], row[11])
+
+
+def _row(c: tuple[Any, ...], f: SourceFile, sid: str) -> Row:
+    model, ts, inp, out, w5, w1, read, key, side = c
+    return (
+        "claude_code",
+        model,
+        ts,
+        inp,
+        out,
+        w5,
+        w1,
+        read,
+        0,
+        0,
+        key,
+        side,
+        False,
+        sid,
+        f.device,
+        str(f.path),
+    )
+
+
+def _check(path: Path, offset: int) -> str:
+    try:
+        with path.open("rb") as fh:
+            fh.seek(max(0, offset - _CHECK_BYTES))
+            return hashlib.sha1(fh.read(min(offset, _CHECK_BYTES))).hexdigest()
+    except OSError:
+        return ""
 
 
 @dataclass
@@ -470,106 +366,168 @@ class ClaudeStats:
     rows: list[Row]
     skipped: list[SkippedLines]
     weight: int
+    resume: bytes
 
 
-def scan_claude_stats(files: Sequence[SourceFile], claimed: dict[str, str]) -> ClaudeStats:
-    """``read_claude_session`` reduced to the figures (same order, same claims); raises ``Unsupported``."""
-    with results_unscrubbed():  # for the results whose text is decoded (``_plain_result``)
-        return _scan(files, claimed)
+def scan_claude_stats(
+    files: Sequence[SourceFile], claimed: dict[str, str], resume: bytes | None = None
+) -> ClaudeStats:
+    """``read_claude_session`` reduced to the figures (same order, same claims), continuing the files of
+    ``resume`` (a ``ClaudeStats.resume`` of the same session) when it can; raises ``Unsupported``."""
+    with results_unscrubbed():  # for the results whose text is decoded (``stats_lines._plain_result``)
+        if resume is not None:
+            try:
+                return _continued(files, claimed, resume)
+            except (_CannotContinue, msgspec.DecodeError):
+                pass
+        return _fresh(files, claimed)
 
 
-def _scan(files: Sequence[SourceFile], claimed: dict[str, str]) -> ClaudeStats:
-    main_file = next((f for f in files if f.kind == "main"), None)
-    first = main_file or files[0]
-    state = SessionState(session_id=session_id_for(first), device=first.device, claimed=claimed)
-    main = _Stream(keep_times=True)
-    rows: list[Row] = []
-    taken: list[_Call] = []
-    extra = [0, 0, 0, 0]  # calls, errors and turns of subagents folded as turns of their own; subagent calls
+def _fresh(files: Sequence[SourceFile], claimed: dict[str, str]) -> ClaudeStats:
+    first = next((f for f in files if f.kind == "main"), files[0])
+    session = _Session(session_id_for(first), claimed)
+    ordered = _read_order(files)
+    subagents = any(f.kind == "subagent" for f in files)
+    states: list[_FileState] = []
+    for f in ordered:
+        if f.kind == "subagent" and not session.session_id:
+            session.session_id = f.parent_session_id or ""
+        fs = _FileState(str(f.path), f.kind, f.size, f.mtime_ns, _Stream(keep_times=f.kind == "main"))
+        _FileScan(f, fs, session, agent_ids=subagents and f.kind == "main").run()
+        states.append(fs)
+    return _finish(ordered, session, states, continuable=bool(session_id_for(first)))
 
-    def fold(stream: _Stream, call: _Call | None) -> None:
+
+def _continued(files: Sequence[SourceFile], claimed: dict[str, str], resume: bytes) -> ClaudeStats:
+    old = msgspec.msgpack.decode(resume, type=_Resume)
+    ordered = _read_order(files)
+    first = next((f for f in files if f.kind == "main"), files[0])
+    if not session_id_for(first) or [(s.path, s.kind) for s in old.files] != [
+        (str(f.path), f.kind) for f in ordered
+    ]:
+        raise _CannotContinue("not the same files")
+    grown = []
+    for i, (fs, f) in enumerate(zip(old.files, ordered, strict=True)):
+        if (f.size, f.mtime_ns) == (fs.size, fs.mtime_ns):
+            continue
+        if not fs.check or f.size <= fs.size or _check(f.path, fs.offset) != fs.check:
+            raise _CannotContinue(fs.path)
+        grown.append(i)
+    session = _Session(old.session_id, claimed, {u for fs in old.files for u in fs.uuids})
+    subagents = any(f.kind == "subagent" for f in files)
+    for i in grown:
+        fs, f = old.files[i], ordered[i]
+        session.later = {u for later in old.files[i + 1 :] for u in later.uuids}
+        fs.size, fs.mtime_ns = f.size, f.mtime_ns
+        _FileScan(f, fs, session, agent_ids=subagents and f.kind == "main").run()
+    return _finish(ordered, session, old.files, continuable=True)
+
+
+def _read_order(files: Sequence[SourceFile]) -> list[SourceFile]:
+    """The main file first, then the subagent files in their order (``read_claude_session``)."""
+    main = [f for f in files if f.kind == "main"][:1]
+    return main + [f for f in files if f.kind == "subagent"]
+
+
+def _finish(
+    ordered: list[SourceFile], session: _Session, states: list[_FileState], *, continuable: bool
+) -> ClaudeStats:
+    """The session's figures from its files' states (``read_claude_session``'s folding and ``_session``)."""
+    has_main = ordered[0].kind == "main"
+    main = states[0].stream if has_main else _Stream(keep_times=True)
+    times = set(main.times)
+    nested: dict[int, tuple[int, int]] = {}  # main call index -> the (calls, errors) folded under it
+    extra = [0, 0, 0, 0]  # calls, errors, turns of subagents folded as a turn of their own; subagent calls
+
+    def fold(stream: _Stream, call: int | None) -> None:
         """``session._fold``: a sidechain's or subagent's figures under the call that started it."""
         if not stream.turns:
             return
-        nested = stream.figures()
-        extra[3] += nested[0]
-        if call is None or any(c is call for c in taken):  # a tool turn of its own
-            extra[0], extra[1], extra[2] = extra[0] + 1 + nested[0], extra[1] + nested[1], extra[2] + 1
+        calls = len(stream.calls)
+        errors = sum(c.is_error for c in stream.calls)
+        extra[3] += calls
+        if call is None or call in nested:  # a tool turn of its own
+            extra[0], extra[1], extra[2] = extra[0] + 1 + calls, extra[1] + errors, extra[2] + 1
             if stream.first_time is not None:
-                main.times.add(stream.first_time)
+                times.add(stream.first_time)
             return
-        taken.append(call)
-        call.nested = nested
+        nested[call] = (calls, errors)
 
-    if main_file is not None:
-        scan = _FileScan(main_file, state, main, agent_ids=any(f.kind == "subagent" for f in files))
-        scan.run()
-        rows += scan.rows
-        for group in scan.groups:
-            fold(group.stream, _task_call_for_prompt(main, group.prompt, taken))
-    for f in files:
+    if has_main:
+        for group in states[0].groups:
+            fold(group.stream, _task_call_for_prompt(main, group.prompt, nested))
+    for f, fs in zip(ordered, states, strict=True):
         if f.kind != "subagent":
             continue
-        stream = _Stream()
-        if not state.session_id:
-            state.session_id = f.parent_session_id or ""
-        scan = _FileScan(f, state, stream)
-        scan.run()
-        rows += scan.rows
-        agent_id = agent_id_from_name(f.path) or scan.agent_id
+        agent_id = agent_id_from_name(f.path) or fs.agent_id
         if agent_id and agent_id.startswith("acompact"):
             continue  # the compaction call: its usage counts, not its turns
         tool_use_id = meta_tool_use_id(f.path)
         call = main.by_id.get(tool_use_id) if tool_use_id else None
-        fold(stream, call if call is not None or not agent_id else main.by_agent.get(agent_id))
-    calls, errors = main.figures()
-    for uuid in state.uuids:
-        claimed.setdefault(uuid, state.session_id)
-    sid = state.session_id
-    rows = [r if r[13] else (*r[:13], sid, *r[14:]) for r in rows]
-    cwd = state.main_cwd or (state.cwds[0] if state.cwds else None)
+        fold(fs.stream, call if call is not None or not agent_id else main.by_agent.get(agent_id))
+    sid = session.session_id
+    for uuid in session.uuids:
+        session.claimed.setdefault(uuid, sid)
+    rows = [_row(c, f, sid) for f, fs in zip(ordered, states, strict=True) for c in fs.rows]
+    merged = _FileState("", "", 0, 0, main)
+    for fs in states:
+        merged.cwds += [c for c in fs.cwds if c not in merged.cwds]
+        merged.main_cwd = merged.main_cwd or fs.main_cwd
+        merged.branch = merged.branch or fs.branch
+        merged.version = fs.version or merged.version
+        merged.models += [m for m in fs.models if m not in merged.models]
+        merged.titles += fs.titles
+        merged.custom_title = fs.custom_title or merged.custom_title
+    cwd = merged.main_cwd or (merged.cwds[0] if merged.cwds else None)
+    skipped = [SkippedLines.model_validate(fs.skipped) for fs in states]
+    calls = len(main.calls) + sum(n[0] for n in nested.values())
+    errors = sum(c.is_error for c in main.calls) + sum(n[1] for n in nested.values())
     return ClaudeStats(
         session_id=sid,
-        project=(Path(cwd).name if cwd else project_dir(first)) or "unknown",
-        title=pick_title(state.custom_title, state.titles, state.uuids),
+        project=(Path(cwd).name if cwd else project_dir(ordered[0])) or "unknown",
+        title=pick_title(merged.custom_title, merged.titles, session.uuids),
         human_prompts=main.humans,
         tool_calls=calls + extra[0],
         subagent_tool_calls=extra[3],
         tool_errors=errors + extra[1],
-        models=state.models,
-        times=sorted(main.times | {r[2] for r in rows}),
+        models=merged.models,
+        times=sorted(times | {r[2] for r in rows}),
         rows=rows,
-        skipped=[s for s in state.skipped if has_problems(s)],
+        skipped=[s for s in skipped if has_problems(s)],
         weight=main.turns + extra[2] + len(rows),
+        resume=msgspec.msgpack.encode(_Resume(sid, states)) if continuable else b"",
     )
 
 
-def _task_call_for_prompt(main: _Stream, prompt: str, taken: list[_Call]) -> _Call | None:
+def _task_call_for_prompt(main: _Stream, prompt: str, taken: dict[int, Any]) -> int | None:
     """``TurnBuilder.task_call_for_prompt``: the untaken agent call with this prompt, else the last one."""
-    candidates = [c for c in main.calls if c.agent_tool and not any(c is t for t in taken)]
-    for call in candidates:
-        if call.prompt is not None and call.prompt.strip() == prompt:
-            return call
+    candidates = [i for i, c in enumerate(main.calls) if c.agent_tool and i not in taken]
+    for i in candidates:
+        wanted = main.calls[i].prompt
+        if wanted is not None and wanted.strip() == prompt:
+            return i
     return candidates[-1] if candidates else None
 
 
-def stats_read(files: Sequence[SourceFile], claimed: dict[str, str]) -> StatsRead:
+def stats_read(
+    files: Sequence[SourceFile], claimed: dict[str, str], resume: bytes | None = None
+) -> StatsRead:
     """The session's stats by the scan, else (``Unsupported``) by the full read, tool results unscrubbed."""
     from daily_report.usage.session_facts import stats_of
 
     try:
-        return scanned(files, claimed)
+        return scanned(files, claimed, resume)
     except Unsupported:
         with results_unscrubbed():
             return stats_of(read_claude_session(files, claimed=claimed))
 
 
-def scanned(files: Sequence[SourceFile], claimed: dict[str, str]) -> StatsRead:
+def scanned(files: Sequence[SourceFile], claimed: dict[str, str], resume: bytes | None = None) -> StatsRead:
     """``scan_claude_stats`` as the index takes it; raises ``Unsupported``."""
     from daily_report.usage.events import Ev
     from daily_report.usage.session_facts import SessionFacts, StatsRead
 
-    s = scan_claude_stats(files, claimed)
+    s = scan_claude_stats(files, claimed, resume)
     first = next((f for f in files if f.kind == "main"), files[0])
     facts = SessionFacts(
         agent="claude_code",
@@ -584,4 +542,4 @@ def scanned(files: Sequence[SourceFile], claimed: dict[str, str]) -> StatsRead:
         models=s.models,
         times=s.times,
     )
-    return StatsRead(facts, [Ev._make(r) for r in s.rows], s.skipped, s.weight)
+    return StatsRead(facts, [Ev._make(r) for r in s.rows], s.skipped, s.weight, s.resume or None)
