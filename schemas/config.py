@@ -145,6 +145,11 @@ class ReportConfig(BaseModel):
     min_scale: float = Field(
         default=0.6, gt=0.0, le=1.0, description="Caps shrink with fewer sessions down to this factor."
     )
+    ask_single_session_projects: bool = Field(
+        default=False,
+        description="Send a `projects` request for a project with one session on the day too; by default its "
+        "entry is that session's title, status and summary (a request would only restate them).",
+    )
 
     def caps(self, sessions: int) -> dict[str, int]:
         """Section -> cap for a day of ``sessions`` sessions."""

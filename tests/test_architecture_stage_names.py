@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from daily_report.core.errors import ConfigError
 from daily_report.engine.editor import section_feeds
-from daily_report.engine.estimate import TYPICAL_OUTPUT
+from daily_report.engine.estimate import OUTPUT_SIZE
 from daily_report.eval.cases import CaseExpect, read_expect
 from daily_report.report.build import _missing
 from daily_report.report.sections import ITEM_SECTIONS, SECTIONS, item_fields, merge_rules
@@ -53,8 +53,8 @@ def test_the_counter_sees_a_stage_name_and_ignores_longer_words(tmp_path: Path) 
 def test_stage_order_and_kinds_come_from_the_registry() -> None:
     assert sorted(STAGES, key=stage_sort_key) == list(STAGES)
     assert stage_sort_key("retired_stage") == (len(STAGES), "retired_stage")
-    assert set(TYPICAL_OUTPUT) == set(STAGES)
-    assert all(TYPICAL_OUTPUT[name] == cls.typical_output for name, cls in STAGES.items())
+    assert set(OUTPUT_SIZE) == set(STAGES)
+    assert all(OUTPUT_SIZE[name] == cls.output_size for name, cls in STAGES.items())
     # a day with no results at all lacks every chunk and day stage, in registry order
     assert _missing({}, {}, []) == [s for s in STAGES if s in chunk_stages() + day_stages()]
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from daily_report.engine.estimate import (
-    TYPICAL_OUTPUT,
+    NOTES_PER_ANSWER,
+    OUTPUT_SIZE,
     Estimator,
-    expected_day_input,
+    expected_notes,
+    expected_output,
     min_cacheable,
     price_tokens,
+    read_tokens,
     request_cost,
 )
 from daily_report.llm.types import LLMRequest, TextBlock
@@ -50,7 +53,7 @@ def test_anthropic_first_stage_writes_the_prefix_and_later_stages_read_it() -> N
     assert tasks.cost_usd < facts.cost_usd + Decimal("0.01")
     total = result.total()
     assert total.requests == 3 and total.output_tokens == sum(
-        TYPICAL_OUTPUT[s] for s in ("facts", "tasks", "issues")
+        expected_output(_req(s)) for s in ("facts", "tasks", "issues")
     )
 
 
@@ -107,14 +110,29 @@ def test_unknown_model_price_is_none_not_zero() -> None:
 
 
 def test_day_stage_estimate_grows_with_its_inputs() -> None:
-    small = expected_day_input(("facts", "tasks"), chunks_per_session=[1], prompt_tokens=500)
-    large = expected_day_input(("facts", "tasks"), chunks_per_session=[3, 2], prompt_tokens=500)
-    assert small == 500 + TYPICAL_OUTPUT["facts"] + TYPICAL_OUTPUT["tasks"]
-    assert large == 500 + 5 * (TYPICAL_OUTPUT["facts"] + TYPICAL_OUTPUT["tasks"])
+    small = expected_notes(("facts", "tasks"), chunk_tokens=[[2_000]])
+    large = expected_notes(("facts", "tasks"), chunk_tokens=[[20_000, 20_000, 5_000], [2_000, 2_000]])
+    one = OUTPUT_SIZE["facts"].tokens(2_000) + OUTPUT_SIZE["tasks"].tokens(2_000)
+    assert small == round(one * NOTES_PER_ANSWER) and large > 5 * small  # five chunks, three of them long
     est = Estimator(provider="anthropic", model="claude-haiku-4-5")
-    est.add_day_stage("projects", calls=2, input_tokens=large)
-    (row,) = est.result(["projects"]).stages
-    assert row.requests == 2 and row.input_tokens >= large - 2 and row.cache_write_tokens == 0
+    est.add_day_stage("projects", calls=2, input_tokens=500 + large, read_tokens=large)
+    est.add_day_stage("session", calls=1, input_tokens=500 + large, read_tokens=large, max_tokens=1_000)
+    projects, session = est.result(["projects", "session"]).stages
+    assert projects.requests == 2 and projects.input_tokens >= large - 2 and projects.cache_write_tokens == 0
+    assert session.output_tokens == 1_000  # the reduce rewrites its notes: capped by max_tokens
+
+
+def test_output_grows_with_what_the_request_reads_and_is_capped() -> None:
+    short = _req("issues").model_copy(
+        update={"blocks": [TextBlock(text="[t0] human: hi", cache=True), TextBlock(text="Do issues.")]}
+    )
+    long = _req("issues")
+    assert read_tokens(short) < 20 < 2_000 < read_tokens(long)
+    assert expected_output(short) < expected_output(long)
+    # the instructions (the last block) are not what the answer reports on
+    assert read_tokens(long.model_copy(update={"blocks": long.blocks[:1]})) == 0
+    assert expected_output(long.model_copy(update={"max_tokens": 50})) == 50
+    assert request_cost(short) is not None and request_cost(long) > request_cost(short)  # type: ignore[operator]
 
 
 def test_a_prefix_below_the_models_floor_is_not_cached() -> None:

@@ -91,7 +91,7 @@ def cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "two-sessions",
         sessions={
             "aaaaaaaa-0000-4000-8000-00000000000a": ("alpha", 2),
-            "bbbbbbbb-0000-4000-8000-00000000000b": ("beta", 2),
+            "bbbbbbbb-0000-4000-8000-00000000000b": ("alpha", 2),  # one project of two sessions: one request
         },
         expect=EXPECT,
     )
@@ -148,7 +148,7 @@ def test_changed_tasks_prompt_resends_only_tasks_and_its_dependents(
     everything = sent_by_stage(stub)
     chunks = everything["facts"]
     assert chunks >= 2 and all(everything[s] == chunks for s in ("tasks", "issues", "human_ai", "takeaways"))
-    assert everything["projects"] == 2 and everything["overview"] == 1
+    assert everything["projects"] == 1 and everything["overview"] == 1
 
     again = runner.invoke(app, eval_args(stub, cases))
     assert again.exit_code == 0, again.output
@@ -169,7 +169,7 @@ def test_changed_tasks_prompt_resends_only_tasks_and_its_dependents(
     )
     assert result.exit_code == 1, result.output  # the changed answer loses a must_mention: a regression
     resent = sent_by_stage(stub, before)
-    assert resent == Counter({"tasks": chunks, "projects": 2, "overview": 1})
+    assert resent == Counter({"tasks": chunks, "projects": 1, "overview": 1})
     assert "tasks v2 → v3" in result.output
     doc = read_json(out)
     delta = next(d for d in doc["deltas"] if d["stage"] == "tasks")

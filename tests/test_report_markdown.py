@@ -217,3 +217,26 @@ def test_a_stage_that_failed_for_every_session_is_missing_not_partial() -> None:
     ok = make_report(results={**results(), "tasks": {}}, failures=[])
     assert "tasks" not in ok.missing_stages  # ran, found nothing: not a gap
     assert "No tasks recorded." in render_markdown(ok)
+
+
+def test_a_project_entry_that_restates_its_one_session_is_not_shown_twice() -> None:
+    from daily_report.report.html import render_html
+    from daily_report.schemas.report import ProjectEntry
+
+    first = make_report()
+    phoenix = next(s for s in first.sessions if s.session_id == S4)
+    built = ProjectEntry(  # what the projects stage builds for a one-session project
+        project=phoenix.project, headline=phoenix.title, status=phoenix.status, summary=phoenix.summary
+    )
+    asked = ProjectEntry(
+        project="Error Recovery Benchmark", headline="M14 running", status="done", summary="s"
+    )
+    days = day_results() | {"projects": [*day_results()["projects"], built, asked]}
+    r = make_report(day_results=days)
+    assert {p.project for p in r.projects} == {"MIHD", "Pi0.5 Phoenix", "Error Recovery Benchmark"}
+    sec = render_markdown(r).split("## Session Summaries")[1].split("## Token Usage")[0]
+    assert "_Cleaned up_ — two sessions" in sec and "_M14 running_ — s" in sec
+    title, summary = phoenix.title.strip(), phoenix.summary.strip()
+    assert f"_{title}_" not in sec and f"**{title}**" in sec and sec.count(summary) == 1
+    html = render_html(r)
+    assert "<em>M14 running</em>" in html and f"<em>{title}" not in html

@@ -266,10 +266,49 @@ def test_stage_session_resends_the_reduce_and_the_day_stages_only(
     result = invoke(*run_args(config, "--stage", "session"))
     assert result.exit_code == 0, result.output
     new = [_stage_of(r.body) for r in stub.message_requests()[before:]]
-    assert sorted(new) == ["overview", "projects", "projects", "session"]  # one session has 2 chunks
+    # one session has 2 chunks; beta, one session, gets its project entry from its facts
+    assert sorted(new) == ["overview", "projects", "session"]
     gen = report_json(tmp_path)["generation"]["by_stage"]
     assert gen["tasks"]["cache_hits"] == gen["tasks"]["calls"] > 0
     assert gen["session"]["cache_hits"] == 0 and gen["session"]["calls"] == 1
+
+
+def test_a_one_session_project_gets_its_entry_from_its_facts_without_a_request(
+    tmp_path: Path, stub: StubLLMServer, keys: None
+) -> None:
+    config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
+    assert invoke(*run_args(config)).exit_code == 0
+    asked = [json.dumps(r.body) for r in stub.message_requests() if _stage_of(r.body) == "projects"]
+    assert len(asked) == 1 and '<project name=\\"alpha\\"' in asked[0]  # alpha: two sessions
+    data = report_json(tmp_path)
+    projects = {p["project"]: p for p in data["projects"]}
+    beta = next(s for s in data["sessions"] if s["project"] == "beta")
+    assert set(projects) == {"alpha", "beta"}
+    assert projects["beta"]["status"] == beta["status"] and projects["beta"]["headline"] == beta["title"]
+    assert projects["beta"]["sessions"] == [beta["session_id"]] and projects["beta"]["devices"] == ["laptop"]
+    assert "projects" not in data.get("missing_stages", [])
+    # the switch asks for every project again
+    config.write_text(config.read_text() + "\n[report]\nask_single_session_projects = true\n")
+    before = len(stub.message_requests())
+    assert invoke(*run_args(config)).exit_code == 0
+    again = [_stage_of(r.body) for r in stub.message_requests()[before:]]
+    assert again.count("projects") == 1  # beta now (alpha's answer is cached)
+
+
+def test_a_one_session_day_plans_no_projects_request(tmp_path: Path, stub: StubLLMServer, keys: None) -> None:
+    config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
+    one = ("--session", "bbbbbbbb")
+    dry = invoke(*run_args(config, *one, "--dry-run", "--json"))
+    assert dry.exit_code == 0, dry.output
+    planned = {s["stage"]: s["requests"] for s in json.loads(dry.output[dry.output.index("{") :])["stages"]}
+    assert "projects" not in planned and planned["overview"] == 1 and planned["facts"] >= 1
+    assert invoke(*run_args(config, *one)).exit_code == 0
+    assert "projects" not in [_stage_of(r.body) for r in stub.message_requests()]
+    data = report_json(tmp_path, "session-bbbbbbbb")
+    [session] = data["sessions"]
+    [entry] = data["projects"]
+    assert entry["project"] == "beta" and entry["status"] == session["status"]
+    assert entry["sessions"] == [session["session_id"]] and data["missing_stages"] == []
 
 
 def _stage_of(body: dict[str, Any]) -> str:
@@ -422,10 +461,10 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_carries_on(
     with sqlite3.connect(tmp_path / "cache.sqlite3") as db:
         kept = db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
     sent_before = len(stub.message_requests())
-    assert 7 <= kept < 29 and sent_before == kept
+    assert 7 <= kept < 28 and sent_before == kept
     monkeypatch.setattr(engine, "progress_counter", real_counter)
     second = invoke(*run_args(config))
     assert second.exit_code == 0, second.output
-    # 25 chunk requests, 1 session reduce, 2 projects, 1 overview
-    assert len(stub.message_requests()) - sent_before == 29 - kept
+    # 25 chunk requests, 1 session reduce, 1 project (alpha; beta is built from its facts), 1 overview
+    assert len(stub.message_requests()) - sent_before == 28 - kept
     assert report_json(tmp_path)["generation"]["cache_hits"] == kept

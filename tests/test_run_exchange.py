@@ -70,8 +70,8 @@ def test_export_then_import_finishes_the_day_without_a_call(tmp_path: Path, prov
             assert result.exit_code == 0, result.output
         assert stub.requests == []
         # chunk stages first (5 stages x 5 chunks), then the reduce of the one session of several chunks,
-        # then projects (2 projects), then overview
-        assert pending_per_round == [25, 1, 2, 1]
+        # then projects (alpha's two sessions; beta's one is built from its facts), then overview
+        assert pending_per_round == [25, 1, 1, 1]
         assert stages_per_round == [
             ["facts", "human_ai", "issues", "takeaways", "tasks"],
             ["session"],

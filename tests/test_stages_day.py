@@ -102,7 +102,7 @@ def _day(**kw: Any) -> Any:
 
 
 def test_projects_plan_one_call_per_project_with_its_own_sessions() -> None:
-    day = _day()
+    day = _day(ask_single_session_projects=True)
     calls = ProjectsStage().plan(day, load_prompt("projects"), system_prompt().text)
     assert [c.label for c in calls] == ["projects/MIHD", "projects/phoenix"]
     mihd, phoenix = (c.blocks[0].text for c in calls)
@@ -120,7 +120,7 @@ def test_projects_plan_one_call_per_project_with_its_own_sessions() -> None:
 
 
 def test_projects_merge_fills_sessions_devices_agents_minutes() -> None:
-    day = _day()
+    day = _day(ask_single_session_projects=True)
     calls = ProjectsStage().plan(day, load_prompt("projects"), system_prompt().text)
     answer = ProjectSummary(
         project="mihd (renamed by model)", headline="h", status="in_progress", summary="s"
@@ -138,14 +138,17 @@ def test_projects_merge_fills_sessions_devices_agents_minutes() -> None:
 
 
 def test_overview_plan_groups_by_device_with_project_state() -> None:
-    day = _day()
+    day = _day(ask_single_session_projects=True)
     proj = ProjectsStage()
     calls = proj.plan(day, load_prompt("projects"), system_prompt().text)
     summaries = [
         ProjectSummary(project="", headline=f"headline {i}", status="in_progress", summary=f"sum {i}")
         for i in range(2)
     ]
-    day = _day(day_results={"projects": proj.merge(day, list(zip(calls, summaries, strict=True)))})
+    day = _day(
+        day_results={"projects": proj.merge(day, list(zip(calls, summaries, strict=True)))},
+        ask_single_session_projects=True,
+    )
     [call] = OverviewStage().plan(day, load_prompt("overview"), system_prompt().text)
     assert call.label == "overview/day" and call.blocks[0].cache
     text = call.blocks[0].text
@@ -154,6 +157,30 @@ def test_overview_plan_groups_by_device_with_project_state() -> None:
     assert "Phoenix data pipeline" in tianhe and "MIHD batch experiments" in tianhe
     assert "Pi0.5 OOM on A800" in tianhe and "headline 1" in tianhe and "headline 0" in dcc
     assert "dcc, tianhe" in call.blocks[1].text
+
+
+def test_a_one_session_project_gets_no_request_and_its_entry_from_the_facts() -> None:
+    day = _day()  # MIHD: two sessions; phoenix: one
+    stage = ProjectsStage()
+    calls = stage.plan(day, load_prompt("projects"), system_prompt().text)
+    assert [c.label for c in calls] == ["projects/MIHD"]  # a project of two sessions still gets one
+    answer = ProjectSummary(project="MIHD", headline="h", status="in_progress", summary="s")
+    mihd, phoenix = stage.merge(day, [(calls[0], answer)])
+    assert (mihd.project, mihd.headline, mihd.status) == ("MIHD", "h", "in_progress")
+    assert phoenix.project == "phoenix" and phoenix.status == "blocked"  # the session's facts
+    assert phoenix.headline == "Phoenix data pipeline (18.4 GB)" and phoenix.summary == "Pi0.5 OOM."
+    assert phoenix.sessions == ["b1"] and phoenix.agents == ["codex"] and phoenix.minutes == 30.0
+    # a day of one session: nothing to send, the entry is still there
+    one = make_day([day.sessions[1]], {"facts": dict(day.results["facts"])})
+    assert stage.plan(one, load_prompt("projects"), system_prompt().text) == []
+    [entry] = stage.merge(one, [])
+    assert entry.project == "phoenix" and entry.status == "blocked"
+    # without facts to build from, the project is asked
+    bare = make_day([day.sessions[1]], {"facts": {}})
+    assert [c.label for c in stage.plan(bare, load_prompt("projects"), system_prompt().text)] == [
+        "projects/phoenix"
+    ]
+    assert stage.merge(bare, []) == []
 
 
 def test_overview_merge_one_entry_per_device() -> None:

@@ -2,7 +2,8 @@
 
 Input tokens are o200k counts of everything a request carries (system, blocks, output schema or the shared
 tools' schemas) scaled by the model family's factor (``daily_report.text.tokens.estimate_model_tokens``). Output
-tokens are a typical figure per stage. Prompt caching is modelled as providers render requests: with shared
+tokens grow with what a request reads: each stage's fitted ``OutputSize`` (a base plus so much per 1,000 tokens of
+its transcript or notes, capped by the request's ``max_tokens``). Prompt caching is modelled as providers render requests: with shared
 tools ("tools" mode) the first stage sent over a chunk writes the tools + transcript prefix (Anthropic:
 cache-write price; OpenAI: plain input) and the later stages read it (cache-read price); with one schema per
 request ("native", "tool") the schema precedes the prompt, so only a request with the same schema over the
@@ -21,13 +22,29 @@ from typing import Any
 from daily_report.llm.costing import call_cost
 from daily_report.llm.factory import PROVIDERS
 from daily_report.llm.types import LLMRequest, ToolSpec, Usage
+from daily_report.stages.base import OutputSize
 from daily_report.stages.registry import STAGES
 from daily_report.text.tokens import count_tokens, estimate_model_tokens
 
-# Typical output tokens of one answer, as each stage declares it (``typical_output``); a name the registry does
-# not know (an old plan's) gets DEFAULT_OUTPUT.
-TYPICAL_OUTPUT: dict[str, int] = {name: cls.typical_output for name, cls in STAGES.items()}
-DEFAULT_OUTPUT = 700
+# The size of one answer as each stage declares it (``output_size``); a name the registry does not know (an old
+# plan's) gets DEFAULT_OUTPUT.
+OUTPUT_SIZE: dict[str, OutputSize] = {name: cls.output_size for name, cls in STAGES.items()}
+DEFAULT_OUTPUT = OutputSize(base=300)
+
+
+def output_size(stage: str) -> OutputSize:
+    return OUTPUT_SIZE.get(stage, DEFAULT_OUTPUT)
+
+
+def read_tokens(request: LLMRequest) -> int:
+    """o200k tokens of what the request reads: its blocks before the last one (the stage's instructions)."""
+    return sum(_count(b.text) for b in request.blocks[:-1])
+
+
+def expected_output(request: LLMRequest) -> int:
+    """The answer's expected model tokens: the stage's fitted size over what it reads, at most ``max_tokens``."""
+    tokens = estimate_model_tokens(output_size(request.stage).tokens(read_tokens(request)), request.model)
+    return min(tokens, request.max_tokens)
 
 
 def min_cacheable(provider: str, model: str) -> int:
@@ -196,21 +213,20 @@ class Estimator:
                 row.cached += 1
                 continue
             prefix, rest = _split_tokens(req)
-            self._add(
-                row,
-                prefix=prefix,
-                rest=rest,
-                output=TYPICAL_OUTPUT.get(req.stage, DEFAULT_OUTPUT),
-                cid=_chunk_id(req),
-            )
+            self._add(row, prefix=prefix, rest=rest, output=expected_output(req), cid=_chunk_id(req))
 
-    def add_day_stage(self, name: str, *, calls: int, input_tokens: int) -> None:
-        """A day stage that cannot be planned yet: its size from the expected size of its inputs."""
+    def add_day_stage(
+        self, name: str, *, calls: int, input_tokens: int, read_tokens: int = 0, max_tokens: int = 4096
+    ) -> None:
+        """A day stage that cannot be planned yet: its size from the expected size of its inputs
+        (``input_tokens`` in model tokens; ``read_tokens``, the notes part of it, in o200k tokens)."""
         row = self.stage(name)
         row.requests += calls
         per_call = max(input_tokens // max(calls, 1), 1)
+        read = output_size(name).tokens(read_tokens // max(calls, 1))
+        output = min(estimate_model_tokens(read, self.model), max_tokens)
         for _ in range(calls):
-            self._add(row, prefix=0, rest=per_call, output=TYPICAL_OUTPUT.get(name, DEFAULT_OUTPUT), cid=None)
+            self._add(row, prefix=0, rest=per_call, output=output, cid=None)
 
     def _add(
         self,
@@ -251,22 +267,32 @@ class Estimator:
         return Estimate(provider=self.provider, model=self.model, batch=self.batch, stages=stages)
 
 
-def expected_day_input(deps: Sequence[str], *, chunks_per_session: Sequence[int], prompt_tokens: int) -> int:
-    """Input of a day stage: its prompt plus the merged results it reads (typical output per chunk)."""
-    total = prompt_tokens
+# The notes a session or day stage reads are compact lines of the answers it depends on, not their JSON: over the
+# four such requests of the answer-by-hand rounds (a reduce, a project, an overview; 2 rounds) the notes were 0.54-0.72
+# of the answers' tokens.
+NOTES_PER_ANSWER = 0.6
+
+
+def expected_notes(deps: Sequence[str], *, chunk_tokens: Sequence[Sequence[int]]) -> int:
+    """What a session or day stage reads (o200k): notes of the expected answers of the stages it depends on, one
+    per chunk (``chunk_tokens``: each session's chunks' transcript tokens) or, for a day stage, one."""
+    total = 0
     for dep in deps:
-        per_chunk = TYPICAL_OUTPUT.get(dep, DEFAULT_OUTPUT)
-        total += per_chunk if dep in ("projects", "overview") else per_chunk * sum(chunks_per_session)
-    return total
+        size = output_size(dep)
+        if dep in ("projects", "overview"):
+            total += size.tokens(0)
+        else:
+            total += sum(size.tokens(n) for chunks in chunk_tokens for n in chunks)
+    return round(total * NOTES_PER_ANSWER)
 
 
 def request_cost(request: LLMRequest, *, overrides: Mapping[str, Any] | None = None) -> Decimal | None:
-    """A cautious estimate of one request's price: the whole prompt at the input price, typical output."""
+    """A cautious estimate of one request's price: the whole prompt at the input price, the expected output."""
     prefix, rest = _split_tokens(request)
     return price_tokens(
         provider=request.provider,
         model=request.model,
         input_tokens=prefix + rest,
-        output_tokens=TYPICAL_OUTPUT.get(request.stage, DEFAULT_OUTPUT),
+        output_tokens=expected_output(request),
         overrides=overrides,
     )

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from daily_report.core import log
 from daily_report.core.errors import BudgetExceededError
-from daily_report.engine.estimate import Estimate, Estimator, expected_day_input
+from daily_report.engine.estimate import Estimate, Estimator, expected_notes
 from daily_report.engine.execute import Budget, Executor, LLMSender, progress_counter
 from daily_report.engine.plan import (
     Planned,
@@ -210,18 +210,27 @@ def estimate_run(run: RunState, chunk_planned: Sequence[Planned], *, cached: set
     for stage in [*run.session_stages, *run.day_stages]:
         if memo is None:  # no sessions
             continue
-        per_session = [len(s.chunks) for s in run.day.sessions]
+        chunk_tokens = [[c.tokens for c in s.chunks] for s in run.day.sessions]
         if stage.scope == "session":  # one request per session of several chunks, over its chunk answers
-            per_session = [n for n in per_session if n > 1]
-        calls = len(per_session) if stage.scope == "session" else _day_calls(stage.name, run)
+            chunk_tokens = [t for t in chunk_tokens if len(t) > 1]
+        if stage.name == "projects":  # the sessions of the projects that get a request
+            asked = _asked_projects(run)
+            chunk_tokens = [
+                [c.tokens for c in s.chunks] for s in run.day.sessions if s.session.project in asked
+            ]
+        calls = len(chunk_tokens) if stage.scope == "session" else _day_calls(stage.name, run)
         if not calls:
             continue
         prompt_tokens = memo.count_tokens(run.prompts.system + run.prompts.by_stage[stage.name].text)
         deps = [d for d in stage.depends_on if d not in session_scoped]  # a reduce replaces, adds nothing
         prompts = prompt_tokens * (calls if stage.scope == "session" else 1)
-        tokens = expected_day_input(deps, chunks_per_session=per_session, prompt_tokens=prompts)
+        notes = expected_notes(deps, chunk_tokens=chunk_tokens)
         est.add_day_stage(
-            stage.name, calls=calls, input_tokens=estimate_model_tokens(tokens, run.target.model)
+            stage.name,
+            calls=calls,
+            input_tokens=estimate_model_tokens(prompts + notes, run.target.model),
+            read_tokens=notes,
+            max_tokens=run.config.llm.max_output_tokens,
         )
     if memo is not None:
         memo.close()
@@ -238,8 +247,15 @@ def _chunk_major(planned: Sequence[Planned]) -> list[Planned]:
 
 def _day_calls(stage: str, run: RunState) -> int:
     if stage == "projects":
-        return len({s.session.project for s in run.day.sessions})
+        return len(_asked_projects(run))
     return 1
+
+
+def _asked_projects(run: RunState) -> set[str]:
+    from daily_report.stages.projects import asked_projects
+
+    infos = [s.info for s in run.day.sessions]
+    return asked_projects(infos, ask_single_session=run.config.report.ask_single_session_projects)
 
 
 def _check_budget(run: RunState, estimate: Estimate) -> None:
@@ -343,7 +359,8 @@ def _run_day_stages(run: RunState) -> None:
             log.progress("stage_waiting", stage=stage.name, waiting_for=waiting)
             continue
         planned = plan_day_stage(stage, day_inputs(run), prompts=run.prompts, target=run.target)
-        _execute(run, planned)
+        if planned:  # a stage may build its result without a request (a one-session project)
+            _execute(run, planned)
         if any(run.outcomes[p.key].status == "pending" for p in planned):
             run.blocked.add(stage.name)
             continue
@@ -352,8 +369,9 @@ def _run_day_stages(run: RunState) -> None:
             for p in planned
             if run.outcomes[p.key].response is not None
         ]
-        if outputs:
-            run.day_results[stage.name] = stage.merge(day_inputs(run), outputs)
+        merged = stage.merge(day_inputs(run), outputs)  # also what a stage builds without a request
+        if outputs or merged:
+            run.day_results[stage.name] = merged
 
 
 # ---------------------------------------------------------------- finishing

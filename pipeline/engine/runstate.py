@@ -146,6 +146,7 @@ def day_inputs(run: RunState) -> DayInputs:
         results=run.results,
         day_results=run.day_results,
         timezone=run.day.timezone,
+        ask_single_session_projects=run.config.report.ask_single_session_projects,
     )
 
 

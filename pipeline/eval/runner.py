@@ -173,9 +173,24 @@ def stage_output(done: CaseRun, stage: str) -> StageOutput:
         output = outcome.response.output if outcome.response is not None else None
         error = None if output is not None else (outcome.error or outcome.status)
         answers.append(Answer(label=request.label, output=output, error=error))
-    answers.sort(key=lambda a: a.label)
     merged = done.run.results.get(stage) if cls.scope != "day" else done.run.day_results.get(stage)
+    answers += _built_without_request(stage, cls.output_model, merged, {a.label for a in answers})
+    answers.sort(key=lambda a: a.label)
     return StageOutput(stage=stage, output_model=cls.output_model, answers=answers, merged=merged)
+
+
+def _built_without_request(stage: str, model: type[Any], merged: Any, asked: set[str]) -> list[Answer]:
+    """The entries a day stage built without a request (a one-session project's, from its session's facts),
+    scored as its answers are: the report shows them in the same place."""
+    if stage != "projects" or not isinstance(merged, list):
+        return []
+    out = []
+    for entry in merged:
+        data = entry.model_dump(mode="json") if hasattr(entry, "model_dump") else dict(entry)
+        if f"{stage}/{data.get('project')}" not in asked:
+            fields = {k: data[k] for k in model.model_fields if k in data}
+            out.append(Answer(label=f"{stage}/{data.get('project')} (from its session)", output=fields))
+    return out
 
 
 def applies(done: CaseRun, stage: str) -> bool:
@@ -194,7 +209,7 @@ def score_case_stage(done: CaseRun, stage: str) -> Row:
     output = stage_output(done, stage)
     expect = done.case.expect.for_stage(stage)
     row = Row(
-        case=done.case.name, stage=stage, scores=score_stage(output, expect), requests=len(output.answers)
+        case=done.case.name, stage=stage, scores=score_stage(output, expect), requests=len(_asked(output))
     )
     failed = [a for a in output.answers if a.output is None]
     if not output.answers:
@@ -204,6 +219,10 @@ def score_case_stage(done: CaseRun, stage: str) -> Row:
         row.error = f"{len(failed)} of {len(output.answers)} requests failed: {failed[0].error}"
     _add_usage(row, done, stage)
     return row
+
+
+def _asked(output: StageOutput) -> list[Answer]:
+    return [a for a in output.answers if not a.label.endswith(" (from its session)")]
 
 
 def _add_usage(row: Row, done: CaseRun, stage: str) -> None:

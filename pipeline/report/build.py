@@ -108,6 +108,19 @@ def group_by_project(sessions: Iterable[SessionSummary]) -> list[tuple[str, list
     return list(groups.items())
 
 
+def project_lines(r: DailyReport) -> dict[str, ProjectEntry]:
+    """The project entries the Sessions section shows above their sessions: not one that only restates its
+    single session's title and summary (a one-session project's entry is built from them)."""
+    by_project = dict(group_by_project(r.sessions))
+    out = {}
+    for p in r.projects:
+        mine = by_project.get(p.project, [])
+        if len(mine) == 1 and (p.headline, p.summary) == (mine[0].title, mine[0].summary):
+            continue
+        out[p.project] = p
+    return out
+
+
 def _apply_facts(
     sessions: list[SessionSummary], facts: Mapping[str, Any], failures: list[Failure]
 ) -> list[SessionSummary]:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import daily_report.sources.agents as agents
 from daily_report.report import charts, footer
-from daily_report.report.build import group_by_project
+from daily_report.report.build import group_by_project, project_lines
 from daily_report.report.code_spans import code_html, code_plain
 from daily_report.report.fmt import (
     STATUS_LABEL,
@@ -134,7 +134,7 @@ def _context(r: DailyReport) -> dict[str, Any]:
         "agent_cost": r.token_usage.total_cost_usd,
         "missing": lambda stage: footer.section_missing(r, stage),
         "sections": [_shown(r, s) for s in SECTIONS],
-        "projects": {p.project: p for p in r.projects},
+        "projects": project_lines(r),
         "groups": group_by_project(r.sessions),
         "session_time": lambda s: session_time(s, tz, r.date),
         "usage_views": usage_views(r.token_usage),

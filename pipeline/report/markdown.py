@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from daily_report.report import footer
-from daily_report.report.build import group_by_project
+from daily_report.report.build import group_by_project, project_lines
 from daily_report.report.code_spans import code_markdown, escape_backticks, split_code
 from daily_report.report.fmt import (
     NO_STATUS_TEXT,
@@ -188,7 +188,7 @@ def _sessions(r: DailyReport, s: ReportSection) -> list[str]:
     out = [f"## {s.title}", "", *_note(r, s.stage)]
     if not r.sessions:
         return [*out, "No sessions on this day.", ""]
-    headlines = {p.project: p for p in r.projects}
+    headlines = project_lines(r)
     for project, sessions in group_by_project(r.sessions):
         out += [f"### {inline(project)}", ""]
         if (p := headlines.get(project)) is not None:

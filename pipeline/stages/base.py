@@ -75,6 +75,22 @@ def load_prompt(stage: str, version: str | None = None, prompts_dir: Path | None
 
 
 @dataclass(frozen=True)
+class OutputSize:
+    """The expected output tokens (o200k) of one answer: ``base`` plus ``per_1k`` for each 1,000 tokens of what
+    the request reads (its blocks before the instructions: a chunk's transcript, a session's chunk notes, a
+    day's session notes). The request's ``max_tokens`` caps it. Each stage's figures are a least-squares fit
+    on real answers (bench/README.md, "Output estimate"): a flat figure per stage over-estimated the output
+    of a small chunk two to three times.
+    """
+
+    base: float
+    per_1k: float = 0.0
+
+    def tokens(self, read_tokens: int) -> int:
+        return max(round(self.base + self.per_1k * read_tokens / 1000), 1)
+
+
+@dataclass(frozen=True)
 class PlannedCall:
     """One request a stage needs, before the provider and model are applied by the engine."""
 
@@ -117,14 +133,14 @@ class DayInputs:
     results: Mapping[str, Mapping[str, Any]]  # stage -> session_id -> merged session-level result
     day_results: Mapping[str, Any] = field(default_factory=dict)  # day stage -> its merged result
     timezone: str | None = None  # IANA zone for local times in day-stage text; None: times shown as given
+    ask_single_session_projects: bool = False  # config report.ask_single_session_projects
 
 
 class ChunkStage:
     name: ClassVar[str]
     output_model: ClassVar[type[BaseModel]]
-    # Output tokens of a typical answer, for the cost estimate (the reference answers of the fixture day run
-    # 300-1,200; the session reduce of its 3-chunk session ~2,000).
-    typical_output: ClassVar[int] = 700
+    # The expected size of an answer, for the cost estimate: each stage declares its fitted figures.
+    output_size: ClassVar[OutputSize] = OutputSize(base=300)
     scope: ClassVar[str] = "chunk"
     depends_on: ClassVar[tuple[str, ...]] = ()
     # The report sections the merged session result feeds: (DailyReport field, attribute of the merged
@@ -174,7 +190,7 @@ class SessionParts:
 class SessionStage:
     name: ClassVar[str]
     output_model: ClassVar[type[BaseModel]]
-    typical_output: ClassVar[int] = 700
+    output_size: ClassVar[OutputSize] = OutputSize(base=300)
     scope: ClassVar[str] = "session"
     depends_on: ClassVar[tuple[str, ...]] = ()
 
@@ -192,7 +208,7 @@ class SessionStage:
 class DayStage:
     name: ClassVar[str]
     output_model: ClassVar[type[BaseModel]]
-    typical_output: ClassVar[int] = 700
+    output_size: ClassVar[OutputSize] = OutputSize(base=300)
     scope: ClassVar[str] = "day"
     depends_on: ClassVar[tuple[str, ...]] = ()
 

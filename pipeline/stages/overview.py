@@ -13,6 +13,7 @@ from daily_report.stages.base import (
     LANG_NAMES,
     DayInputs,
     DayStage,
+    OutputSize,
     PlannedCall,
     Prompt,
     SessionInfo,
@@ -47,12 +48,18 @@ def device_notes(device: str, day: DayInputs) -> str:
         entry = projects.get(project)
         state = f' status="{escape_attr(entry.status)}"' if entry else ""
         lines.append(f'<project name="{escape_attr(project)}"{state}>')
-        if entry is not None:  # model-written: our tags inside it are neutralized
+        if entry is not None and not _restates_its_session(entry, infos, day):  # model-written: neutralized
             lines += [neutralize_tags(f"headline: {entry.headline}\nproject summary: {entry.summary}")]
         lines += [session_notes(i, day, max_tasks=MAX_TASKS_PER_SESSION) for i in here]
         lines.append("</project>")
     lines.append("</device>")
     return "\n".join(lines)
+
+
+def _restates_its_session(entry: ProjectEntry, infos: Sequence[SessionInfo], day: DayInputs) -> bool:
+    """A one-session project's entry built from its facts: the session's notes below already say it."""
+    facts = session_facts(day, infos[0].session_id) if len(infos) == 1 else None
+    return facts is not None and (entry.headline, entry.summary) == (facts.title, facts.summary)
 
 
 def _fallback(device: str, infos: Sequence[SessionInfo], day: DayInputs) -> DeviceOverview:
@@ -68,7 +75,8 @@ def _fallback(device: str, infos: Sequence[SessionInfo], day: DayInputs) -> Devi
 
 class OverviewStage(DayStage):
     name: ClassVar[str] = "overview"
-    typical_output: ClassVar[int] = 1000
+    # Fitted output size (bench/README.md): word-budgeted bullets, the mean of 2 answers (error 10 tokens).
+    output_size: ClassVar[OutputSize] = OutputSize(base=657)
     output_model: ClassVar[type[BaseModel]] = OverviewOutput
     depends_on: ClassVar[tuple[str, ...]] = ("projects", "facts", "tasks", "issues", "session")
 

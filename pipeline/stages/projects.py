@@ -1,5 +1,8 @@
 """Stage `projects` (day): one request per project over its sessions' facts, tasks and issues.
 
+A project with one session on the day gets no request (unless ``report.ask_single_session_projects``): its entry
+is that session's title, status and summary, which a request would only restate.
+
 Also home of the compact session notes the day stages read (no transcript text: only merged results).
 """
 
@@ -20,6 +23,7 @@ from daily_report.stages.base import (
     LANG_NAMES,
     DayInputs,
     DayStage,
+    OutputSize,
     PlannedCall,
     Prompt,
     SessionInfo,
@@ -149,18 +153,58 @@ def _agents(infos: Sequence[SessionInfo]) -> list[Agent]:
     return sorted({i.agent for i in infos if i.agent in valid})
 
 
+def asks_request(infos: Sequence[SessionInfo], *, ask_single_session: bool) -> bool:
+    """Whether a project of these sessions is summarized by a request (before facts are known)."""
+    return ask_single_session or len(infos) > 1
+
+
+def asked_projects(infos: Sequence[SessionInfo], *, ask_single_session: bool) -> set[str]:
+    """The projects that get a request (the estimate's count, before any facts exist)."""
+    by_project: dict[str, list[SessionInfo]] = {}
+    for info in infos:
+        by_project.setdefault(info.project, []).append(info)
+    return {p for p, mine in by_project.items() if asks_request(mine, ask_single_session=ask_single_session)}
+
+
+def from_session(project: str, infos: Sequence[SessionInfo], day: DayInputs) -> ProjectEntry | None:
+    """The entry of a project of one session, from that session's merged facts; None when the project needs a
+    request (several sessions, the switch on, or no facts to build from)."""
+    if asks_request(infos, ask_single_session=day.ask_single_session_projects):
+        return None
+    facts = session_facts(day, infos[0].session_id)
+    if facts is None:
+        return None
+    summary = ProjectSummary(
+        project=project, headline=facts.title, status=facts.status, summary=facts.summary
+    )
+    return _entry(project, summary, infos)
+
+
+def _entry(project: str, summary: ProjectSummary, infos: Sequence[SessionInfo]) -> ProjectEntry:
+    return ProjectEntry(
+        **(summary.model_dump() | {"project": project}),
+        sessions=[i.session_id for i in infos],
+        devices=sorted({i.device for i in infos}),
+        agents=_agents(infos),
+        minutes=round(sum(session_minutes(i) for i in infos), 1),
+    )
+
+
 # ---------------------------------------------------------------- the stage
 
 
 class ProjectsStage(DayStage):
     name: ClassVar[str] = "projects"
-    typical_output: ClassVar[int] = 700
+    # Fitted output size (bench/README.md): one budgeted summary, the mean of 2 answers (error 8 tokens).
+    output_size: ClassVar[OutputSize] = OutputSize(base=223)
     output_model: ClassVar[type[BaseModel]] = ProjectSummary
     depends_on: ClassVar[tuple[str, ...]] = ("facts", "tasks", "issues", "session")
 
     def plan(self, day: DayInputs, prompt: Prompt, system: str) -> list[PlannedCall]:
         calls = []
         for project, infos in sessions_by_project(day).items():
+            if from_session(project, infos, day) is not None:
+                continue
             devices = sorted({i.device for i in infos})
             notes = "\n".join(session_notes(i, day) for i in infos)
             block = (
@@ -186,21 +230,16 @@ class ProjectsStage(DayStage):
         return calls
 
     def merge(self, day: DayInputs, outputs: Sequence[tuple[PlannedCall, BaseModel]]) -> list[ProjectEntry]:
-        """One ProjectEntry per answered project, with its sessions, devices, agents and minutes."""
+        """One ProjectEntry per answered project and per project built from its session, with its sessions,
+        devices, agents and minutes."""
         groups = sessions_by_project(day)
         entries = []
         for call, output in outputs:
             project = call.label.split("/", 1)[1]
-            summary = as_model(ProjectSummary, output)
-            infos = groups.get(project, [])
-            entries.append(
-                ProjectEntry(
-                    **(summary.model_dump() | {"project": project}),
-                    sessions=[i.session_id for i in infos],
-                    devices=sorted({i.device for i in infos}),
-                    agents=_agents(infos),
-                    minutes=round(sum(session_minutes(i) for i in infos), 1),
-                )
-            )
+            entries.append(_entry(project, as_model(ProjectSummary, output), groups.get(project, [])))
+        answered = {e.project for e in entries}
+        for project, infos in groups.items():
+            if project not in answered and (entry := from_session(project, infos, day)) is not None:
+                entries.append(entry)
         order = list(groups)
         return sorted(entries, key=lambda e: order.index(e.project) if e.project in order else len(order))
