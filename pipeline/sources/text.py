@@ -78,7 +78,8 @@ def clean(text: str) -> str:
 def has_text(text: str) -> bool:
     """``clean(text).strip()`` is not empty, without scrubbing: a scrubbed run becomes a placeholder, so
     scrubbing never empties a text (the stats scan asks this of every assistant text)."""
-    return bool(strip_ansi(strip_reminders(text)).strip())
+    kept = strip_ansi(strip_reminders(text))
+    return bool(kept) and not kept.isspace()  # ``strip()`` without the copy
 
 
 def image_block_placeholder(block: dict[str, Any]) -> str:

@@ -112,11 +112,12 @@ class _Stream:
         for b in blocks:
             kind = b.type
             if kind == "text" and b.text is not None:
+                if self.last_assistant and mid is not None and self.last_msg == mid:
+                    continue  # joined to the turn before, blank or not (and the message id is noted)
                 if not has_text(b.text):
                     continue  # as ``_assistant_block``: the message id is not noted for a blank text
-                if not (self.last_assistant and mid is not None and self.last_msg == mid):
-                    self.turn(ts, assistant=True)
-            elif kind == "thinking" and b.thinking is not None and b.thinking.strip():
+                self.turn(ts, assistant=True)
+            elif kind == "thinking" and b.thinking and not b.thinking.isspace():  # ``strip()``, no copy
                 self.turn(ts)
             elif kind in ("tool_use", "server_tool_use"):
                 self._tool_use(b, ts)
