@@ -331,15 +331,21 @@ def _read_ahead(
 
 def _guess_chunk(chunk: list[tuple[list[SourceFile], str]], path: Path) -> list[bytes | None]:
     out: list[bytes | None] = []
-    with SessionIndex(path) as idx:
-        for files, ident in chunk:
-            try:
-                entry, state = _read_entry(files, {})
-            except OSError:
-                out.append(None)  # read again in the parent, which reports it
-                continue
-            out.append(entry.encode())
-            idx.put_resume(ident, entry.seen, state)
+    states: list[tuple[str, dict[str, str | None], bytes | None]] = []
+    for files, ident in chunk:
+        try:
+            entry, state = _read_entry(files, {})
+        except OSError:
+            out.append(None)  # read again in the parent, which reports it
+            continue
+        out.append(entry.encode())
+        states.append((ident, entry.seen, state))
+    try:
+        with SessionIndex(path) as idx:
+            for ident, seen, state in states:
+                idx.put_resume(ident, seen, state)
+    except sqlite3.Error:
+        pass  # derived data: a grown file is then read afresh
     return out
 
 
