@@ -62,6 +62,7 @@ from daily_report.sources.types import SourceFile
 if TYPE_CHECKING:
     from daily_report.usage.session_facts import StatsRead
 
+_CONVERSATION = frozenset({"user", "assistant", "system"})
 _CHECK_BYTES = 4096  # the bytes before a file's offset that must be unchanged for it to be continued
 
 
@@ -146,7 +147,7 @@ class _Stream:
         else:
             pieces, results = user_pieces(user_record(line, agent_ids=agent_ids))
         for r in results:
-            flags = (result_is_error(r, exit_code_of(r)), r.agent_id)
+            flags = (result_is_error(r, exit_code_of(r) if r.text else None), r.agent_id)
             i = self.by_id.get(r.tool_use_id)
             if i is None:
                 self.early[r.tool_use_id] = flags
@@ -274,21 +275,19 @@ class _FileScan:
                 return
             session.uuids.add(uuid)
             fs.uuids.append(uuid)
-        if kind in ("user", "assistant", "system"):
+        if kind in _CONVERSATION:
             meta = (x.cwd, x.gitBranch, x.version, self.subagent or bool(x.isSidechain))
             if meta != self.last_meta:  # the same again changes nothing: most lines repeat them
                 note_meta(fs, x, sidechain=meta[3])
                 self.last_meta = meta
-        if kind == "user":
-            self._stream_for(x).user(x, ts, agent_ids=self.agent_ids)
-        elif kind == "assistant":
-            self._stream_for(x).assistant(x, ts)
-        elif kind == "system":
-            sub = x.subtype
-            if sub == "api_error":
-                fs.stream.event(ts)
-            elif sub is None or (sub != "compact_boundary" and sub not in KNOWN_SYSTEM):
-                note_unknown(skipped, f"system/{sub}")
+            if kind == "system":
+                self._system(x, ts, skipped)
+                return
+            stream = fs.stream if self.subagent or not x.isSidechain else self._group_for(x)
+            if kind == "assistant":
+                stream.assistant(x, ts)
+            else:
+                stream.user(x, ts, agent_ids=self.agent_ids)
         elif kind == "summary":
             if x.summary is not None:
                 fs.titles.append((x.summary, x.leafUuid if x.leafUuid is not None else ""))
@@ -299,10 +298,16 @@ class _FileScan:
                 if kind == "custom-title":
                     fs.custom_title = title
 
-    def _stream_for(self, x: Line) -> _Stream:
+    def _system(self, x: Line, ts: datetime | None, skipped: SkippedLines) -> None:
+        sub = x.subtype
+        if sub == "api_error":
+            self.fs.stream.event(ts)
+        elif sub is None or (sub != "compact_boundary" and sub not in KNOWN_SYSTEM):
+            note_unknown(skipped, f"system/{sub}")
+
+    def _group_for(self, x: Line) -> _Stream:
+        """An inline sidechain line's conversation (``session._FileReader._builder_for``)."""
         fs = self.fs
-        if self.subagent or not x.isSidechain:
-            return fs.stream
         parent = x.parentUuid
         i = fs.group_of.get(parent) if parent is not None else None
         if i is None:
