@@ -8,8 +8,10 @@ under their parent's calls), and a session's lines depend on the sessions read b
 also keeps every ``claimed`` lookup it made and the answer it got; an entry is used only when its files
 are unchanged AND every one of those lookups gives the same answer now, and then its own claims are
 replayed. That is exact for any agent (the readers see ``claimed`` only through ``get``/``setdefault``),
-so no agent is named here. A changed (e.g. appended) session is read again in full: the readers build
-turns over whole files and cannot resume at an offset.
+so no agent is named here. A changed (e.g. appended) session is given back to its adapter with the state
+its last read left (``StatsRead.resume``, kept per session in ``session_resume`` with that read's lookups,
+which must still answer the same): an adapter that can goes on from where it stopped (Claude Code reads
+only the new lines), the others read the session again.
 
 Sessions are read (or looked up) one at a time and only their facts are kept, so memory holds one
 session's turns at a time, not the day's. The stats never go through the condenser or redaction.

@@ -3,7 +3,7 @@
 ``session.read_claude_session`` builds every turn (pydantic objects, cleaned text, tool results) and the
 session-stats index then keeps a handful of counts. This scan walks the same lines in the same order with
 the same rules, but reads only the fields a figure depends on (``stats_lines``) and keeps each stream (the
-main conversation, an inline sidechain, a subagent file) as counts (``_Stream``). The rules are shared, not
+main conversation, an inline sidechain, a subagent file) as counts (``Stream``). The rules are shared, not
 copied: what a user line holds is ``content.user_pieces`` (or ``result_head`` for results whose text no
 figure reads), a call's error is ``turns.result_is_error``, titles, cwd and the sidechain prompt come from
 ``session``. A line the typed decode cannot take raises ``Unsupported``: the session is then read in full.
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from daily_report.schemas.transcript import SkippedLines
 from daily_report.sources.claude import session_id_for
-from daily_report.sources.claude.content import UserPiece, results_unscrubbed, user_pieces
+from daily_report.sources.claude.content import results_unscrubbed
 from daily_report.sources.claude.session import (
     KNOWN_SYSTEM,
     KNOWN_TYPES,
@@ -42,21 +42,16 @@ from daily_report.sources.claude.session import (
     title_of,
 )
 from daily_report.sources.claude.stats_lines import (
-    ASSISTANT_CONTENT,
-    Block,
     Line,
     Unsupported,
-    decode,
     lines,
     loads,
-    plain_results,
-    user_record,
 )
-from daily_report.sources.claude.turns import AGENT_TOOLS, exit_code_of, result_is_error
+from daily_report.sources.claude.stats_streams import Group, Stream, task_call_for_prompt
 from daily_report.sources.claude.usage import fallback_time
 from daily_report.sources.claude.usage_line import SYNTHETIC, Row, line_row
 from daily_report.sources.jsonl import has_problems, note_unknown
-from daily_report.sources.text import has_text, parse_ts
+from daily_report.sources.text import parse_ts
 from daily_report.sources.types import SourceFile
 
 if TYPE_CHECKING:
@@ -67,116 +62,6 @@ _CHECK_BYTES = 4096  # the bytes before a file's offset that must be unchanged f
 
 
 @dataclass
-class _Call:
-    """One tool call as its figures need it: is it an agent call (and its prompt), did it fail."""
-
-    agent_tool: bool
-    prompt: str | None
-    is_error: bool = False
-
-
-@dataclass
-class _Stream:
-    """A ``turns.TurnBuilder`` reduced to counts: turns, human prompts, calls and their results."""
-
-    keep_times: bool = False
-    turns: int = 0
-    humans: int = 0
-    first_time: datetime | None = None
-    times: set[datetime] = field(default_factory=set)
-    last_assistant: bool = False
-    last_msg: str | None = None
-    calls: list[_Call] = field(default_factory=list)
-    by_id: dict[str, int] = field(default_factory=dict)  # indexes into calls
-    by_agent: dict[str, int] = field(default_factory=dict)
-    early: dict[str, tuple[bool, str | None]] = field(default_factory=dict)
-
-    def turn(self, ts: datetime | None, *, assistant: bool = False) -> None:
-        if not self.turns:
-            self.first_time = ts
-        self.turns += 1
-        if ts is not None and self.keep_times:
-            self.times.add(ts)
-        self.last_assistant = assistant
-
-    def assistant(self, line: Line, ts: datetime | None) -> None:
-        message = line.message
-        if message is None:
-            return
-        content = decode(ASSISTANT_CONTENT, message.content)
-        blocks = content if isinstance(content, list) else [Block(type="text", text=content)]
-        if message.model == SYNTHETIC or line.isApiErrorMessage:
-            self.turn(ts)
-            self.last_msg = None
-            return
-        mid = message.id
-        for b in blocks:
-            kind = b.type
-            if kind == "text" and b.text is not None:
-                if self.last_assistant and mid is not None and self.last_msg == mid:
-                    continue  # joined to the turn before, blank or not (and the message id is noted)
-                if not has_text(b.text):
-                    continue  # as ``_assistant_block``: the message id is not noted for a blank text
-                self.turn(ts, assistant=True)
-            elif kind == "thinking" and b.thinking and not b.thinking.isspace():  # ``strip()``, no copy
-                self.turn(ts)
-            elif kind in ("tool_use", "server_tool_use"):
-                self._tool_use(b, ts)
-            self.last_msg = mid
-        self.last_msg = mid
-
-    def _tool_use(self, b: Block, ts: datetime | None) -> None:
-        name = b.name or "unknown"
-        prompt = None
-        if name in AGENT_TOOLS:
-            args = loads(b.input)
-            value = args.get("prompt") if isinstance(args, dict) else None
-            prompt = value if isinstance(value, str) else None
-        self.turn(ts)
-        self.calls.append(_Call(agent_tool=name in AGENT_TOOLS, prompt=prompt))
-        if b.id:
-            self.by_id[b.id] = len(self.calls) - 1
-            early = self.early.pop(b.id, None)
-            if early is not None:
-                self._fill(len(self.calls) - 1, *early)
-
-    def user(self, line: Line, ts: datetime | None, *, agent_ids: bool) -> None:
-        results = plain_results(line, agent_ids=agent_ids)
-        if results is not None:
-            pieces: list[UserPiece] = []
-        else:
-            pieces, results = user_pieces(user_record(line, agent_ids=agent_ids))
-        for r in results:
-            flags = (result_is_error(r, exit_code_of(r) if r.text else None), r.agent_id)
-            i = self.by_id.get(r.tool_use_id)
-            if i is None:
-                self.early[r.tool_use_id] = flags
-            else:
-                self._fill(i, *flags)
-        for p in pieces:
-            self.turn(ts)
-            self.humans += p.role == "human"
-        self.last_msg = None
-
-    def event(self, ts: datetime | None) -> None:
-        self.turn(ts)
-        self.last_msg = None
-
-    def _fill(self, i: int, is_error: bool, agent_id: str | None) -> None:
-        self.calls[i].is_error = is_error
-        if agent_id:
-            self.by_agent[agent_id] = i
-
-
-@dataclass
-class _Group:
-    """One inline sidechain conversation of a main file (``session._Group``)."""
-
-    stream: _Stream
-    prompt: str
-
-
-@dataclass
 class _FileState:
     """One file as read so far: what the session takes from it, and where to go on from."""
 
@@ -184,7 +69,7 @@ class _FileState:
     kind: str
     size: int
     mtime_ns: int
-    stream: _Stream
+    stream: Stream
     offset: int = 0  # after the last complete line read
     lineno: int = 0
     check: str = ""  # hash of the _CHECK_BYTES before offset; "" when the file cannot be continued
@@ -200,7 +85,7 @@ class _FileState:
     rows: list[tuple[Any, ...]] = field(default_factory=list)  # ``_compact`` of each usage row
     last_ts: datetime | None = None
     agent_id: str | None = None
-    groups: list[_Group] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
     group_of: dict[str, int] = field(default_factory=dict)
 
 
@@ -305,14 +190,14 @@ class _FileScan:
         elif sub is None or (sub != "compact_boundary" and sub not in KNOWN_SYSTEM):
             note_unknown(skipped, f"system/{sub}")
 
-    def _group_for(self, x: Line) -> _Stream:
+    def _group_for(self, x: Line) -> Stream:
         """An inline sidechain line's conversation (``session._FileReader._builder_for``)."""
         fs = self.fs
         parent = x.parentUuid
         i = fs.group_of.get(parent) if parent is not None else None
         if i is None:
             content = loads(x.message.content) if x.message is not None else None
-            fs.groups.append(_Group(_Stream(), prompt_text({"message": {"content": content}})))
+            fs.groups.append(Group(Stream(), prompt_text({"message": {"content": content}})))
             i = len(fs.groups) - 1
         if x.uuid is not None:
             fs.group_of[x.uuid] = i
@@ -398,7 +283,7 @@ def _fresh(files: Sequence[SourceFile], claimed: dict[str, str]) -> ClaudeStats:
     for f in ordered:
         if f.kind == "subagent" and not session.session_id:
             session.session_id = f.parent_session_id or ""
-        fs = _FileState(str(f.path), f.kind, f.size, f.mtime_ns, _Stream(keep_times=f.kind == "main"))
+        fs = _FileState(str(f.path), f.kind, f.size, f.mtime_ns, Stream(keep_times=f.kind == "main"))
         _FileScan(f, fs, session, agent_ids=subagents and f.kind == "main").run()
         states.append(fs)
     return _finish(ordered, session, states, continuable=bool(session_id_for(first)))
@@ -440,12 +325,12 @@ def _finish(
 ) -> ClaudeStats:
     """The session's figures from its files' states (``read_claude_session``'s folding and ``_session``)."""
     has_main = ordered[0].kind == "main"
-    main = states[0].stream if has_main else _Stream(keep_times=True)
+    main = states[0].stream if has_main else Stream(keep_times=True)
     times = set(main.times)
     nested: dict[int, tuple[int, int]] = {}  # main call index -> the (calls, errors) folded under it
     extra = [0, 0, 0, 0]  # calls, errors, turns of subagents folded as a turn of their own; subagent calls
 
-    def fold(stream: _Stream, call: int | None) -> None:
+    def fold(stream: Stream, call: int | None) -> None:
         """``session._fold``: a sidechain's or subagent's figures under the call that started it."""
         if not stream.turns:
             return
@@ -461,7 +346,7 @@ def _finish(
 
     if has_main:
         for group in states[0].groups:
-            fold(group.stream, _task_call_for_prompt(main, group.prompt, nested))
+            fold(group.stream, task_call_for_prompt(main, group.prompt, nested))
     for f, fs in zip(ordered, states, strict=True):
         if f.kind != "subagent":
             continue
@@ -503,16 +388,6 @@ def _finish(
         weight=main.turns + extra[2] + len(rows),
         resume=msgspec.msgpack.encode(_Resume(sid, states)) if continuable else b"",
     )
-
-
-def _task_call_for_prompt(main: _Stream, prompt: str, taken: dict[int, Any]) -> int | None:
-    """``TurnBuilder.task_call_for_prompt``: the untaken agent call with this prompt, else the last one."""
-    candidates = [i for i, c in enumerate(main.calls) if c.agent_tool and i not in taken]
-    for i in candidates:
-        wanted = main.calls[i].prompt
-        if wanted is not None and wanted.strip() == prompt:
-            return i
-    return candidates[-1] if candidates else None
 
 
 def stats_read(
