@@ -3,7 +3,7 @@
 ``session.read_claude_session`` builds every turn (pydantic objects, cleaned text, tool results) and the
 session-stats index then keeps a handful of counts. This scan walks the same lines in the same order with
 the same rules, but reads only the fields a figure depends on (``stats_lines``) and keeps each stream (the
-main conversation, an inline sidechain, a subagent file) as counts (``Stream``). The rules are shared, not
+main conversation, an inline sidechain, a subagent file) as counts (``stats_streams``). The rules are shared, not
 copied: what a user line holds is ``content.user_pieces`` (or ``result_head`` for results whose text no
 figure reads), a call's error is ``turns.result_is_error``, titles, cwd and the sidechain prompt come from
 ``session``. A line the typed decode cannot take raises ``Unsupported``: the session is then read in full.
