@@ -207,6 +207,21 @@ def example_for(schema: dict[str, Any], root: dict[str, Any] | None = None, name
 
 
 _ASKED_TOOL = re.compile(r"calling the `([\w-]+)` tool")
+_ASKED_TOOLS = re.compile(r"Call each of these tools once[^:]*: ([^\n]*)")
+
+
+def asked_tools(body: dict[str, Any]) -> list[str]:
+    """The tools a bundled request asks for, each once (its last line names them), as a model would read
+    it; [] for any other request."""
+    if not body.get("tools"):
+        return []
+    found = _ASKED_TOOLS.findall("\n".join(text for text, _ in prompt_blocks(body)))
+    return re.findall(r"`([\w-]+)`", found[-1]) if found else []
+
+
+def for_tool(body: dict[str, Any], name: str) -> dict[str, Any]:
+    """``body`` as if it forced the tool ``name``: what one tool call of a bundled answer is drawn from."""
+    return {**body, "tool_choice": {"type": "tool", "name": name}}
 
 
 def forced_tool(body: dict[str, Any]) -> str | None:

@@ -26,7 +26,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.stub_llm_routes import (
+    asked_tools,
     example_for,
+    for_tool,
     forced_tool,
     prompt_blocks,
     route,
@@ -113,6 +115,7 @@ class StubLLMServer:
         self.omit_usage = False
         self.omit_usage_details = False
         self.batch_errors: set[str] = set()
+        self.skip_tools: set[str] = set()  # tools a bundled answer leaves out (as a model might)
         # pacing: every message/completion takes latency_s; past max_in_flight at once, a 429 with
         # retry-after (seconds) answers at once; in_flight / peak_in_flight / refused count them
         self.latency_s = 0.0
@@ -173,12 +176,12 @@ class StubLLMServer:
     # -- answers and usage
     def output_for(self, body: dict[str, Any]) -> dict[str, Any]:
         text = "\n".join(t for t, _ in prompt_blocks(body))
+        schema = schema_of(body) or {}
         for substring, output in self.registered:
-            if substring in text:
+            if substring in text and _fits(output, schema):
                 return output
         if self.answer_fn is not None:
             return self.answer_fn(body)
-        schema = schema_of(body)
         return example_for(schema) if schema else {"text": "hello"}
 
     def anthropic_usage(self, body: dict[str, Any], output_text: str) -> dict[str, Any]:
@@ -230,9 +233,29 @@ class StubLLMServer:
             usage["completion_tokens_details"] = {"reasoning_tokens": 0}
         return usage
 
+    def calls_for(self, body: dict[str, Any], fault: Fault | None) -> list[tuple[str, str]]:
+        """(tool name, arguments) of a bundled answer: one call per asked tool, minus ``skip_tools``; a
+        fault spoils the first call only."""
+        tools = [t for t in asked_tools(body) if t not in self.skip_tools]
+        return [
+            (t, self.answer_text(for_tool(body, t), fault if i == 0 else None)) for i, t in enumerate(tools)
+        ]
+
     def message(self, body: dict[str, Any], text: str) -> dict[str, Any]:
         forced = (body.get("tool_choice") or {}).get("type") in ("tool", "any")
-        if forced:
+        if forced and asked_tools(body):
+            calls = json.loads(text)
+            content = [
+                {
+                    "type": "tool_use",
+                    "id": f"toolu_{next(self._ids)}",
+                    "name": name,
+                    "input": json.loads(args),
+                }
+                for name, args in calls
+            ]
+            text = "".join(args for _, args in calls)
+        elif forced:
             content = [
                 {
                     "type": "tool_use",
@@ -255,9 +278,27 @@ class StubLLMServer:
         }
 
     def completion(self, body: dict[str, Any], text: str) -> dict[str, Any]:
-        forced = forced_tool(body) if (body.get("tool_choice") or {}).get("type") == "function" else None
+        choice = body.get("tool_choice")
+        forced = forced_tool(body) if isinstance(choice, dict) and choice.get("type") == "function" else None
         message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
-        if forced is not None:
+        if body.get("tool_choice") == "required" and asked_tools(body):
+            calls = json.loads(text)
+            message = {
+                "role": "assistant",
+                "content": None,
+                "refusal": None,
+                "tool_calls": [
+                    {
+                        "id": f"call_{next(self._ids)}",
+                        "type": "function",
+                        "function": {"name": n, "arguments": a},
+                    }
+                    for n, a in calls
+                ],
+            }
+            text = "".join(a for _, a in calls)
+            forced = "(several)"
+        elif forced is not None:
             call: dict[str, Any] = {"id": f"call_{next(self._ids)}", "type": "function"}
             call["function"] = {"name": forced, "arguments": text}
             message = {"role": "assistant", "content": None, "refusal": None, "tool_calls": [call]}
@@ -279,6 +320,9 @@ class StubLLMServer:
         return out
 
     def answer_text(self, body: dict[str, Any], fault: Fault | None) -> str:
+        choice = body.get("tool_choice")
+        if asked_tools(body) and not (isinstance(choice, dict) and choice.get("name")):
+            return json.dumps(self.calls_for(body, fault))  # a bundled answer: [[tool, arguments], ...]
         if fault is not None and fault.kind == "invalid":
             schema = schema_of(body) or {}
             return json.dumps({k: {"wrong": "type"} for k in (schema.get("properties") or {"x": 1})})
@@ -333,6 +377,12 @@ class StubLLMServer:
 
     def file(self, file_id: str) -> bytes | None:
         return self._files.get(file_id)
+
+
+def _fits(output: dict[str, Any], schema: dict[str, Any]) -> bool:
+    """A registered output answers a tool only when its keys are that tool's (a bundle asks for several)."""
+    props = schema.get("properties")
+    return not props or set(output) <= set(props)
 
 
 def _common_prefix(a: str, b: str) -> int:

@@ -14,7 +14,7 @@ from daily_report.eval.cases import CaseExpect, read_expect
 from daily_report.report.build import _missing
 from daily_report.report.sections import ITEM_SECTIONS, SECTIONS, item_fields, merge_rules
 from daily_report.schemas.report import DailyReport, DayItems
-from daily_report.stages.registry import STAGES, chunk_stages, day_stages, stage_sort_key
+from daily_report.stages.registry import BUNDLE_STAGE, STAGES, chunk_stages, day_stages, stage_sort_key
 from pydantic import ValidationError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,7 +52,9 @@ def test_the_counter_sees_a_stage_name_and_ignores_longer_words(tmp_path: Path) 
 
 def test_stage_order_and_kinds_come_from_the_registry() -> None:
     assert sorted(STAGES, key=stage_sort_key) == list(STAGES)
-    assert stage_sort_key("retired_stage") == (len(STAGES), "retired_stage")
+    # bundled chunk requests ("chunk") sort right after the chunk stages; unknown names after everything
+    assert stage_sort_key("retired_stage") == (len(STAGES) + 1, "retired_stage")
+    assert stage_sort_key(BUNDLE_STAGE) == (len(chunk_stages()), BUNDLE_STAGE)
     assert set(OUTPUT_SIZE) == set(STAGES)
     assert all(OUTPUT_SIZE[name] == cls.output_size for name, cls in STAGES.items())
     # a day with no results at all lacks every chunk and day stage, in registry order

@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 from daily_report.cli.app import app
 from daily_report.core.paths import PROMPTS_DIR
+from daily_report.stages.base import prompt_versions
 from typer.testing import CliRunner
 
+from tests.stub_llm_routes import asked_tools
 from tests.stub_llm_server import Fault, StubLLMServer, schema_of
 from tests.test_run_day import write_session
 
@@ -36,6 +38,9 @@ SCHEMA_STAGE = {
     "JudgeVerdict": "judge",
 }
 MARKER = "EVAL-TEST-MARKER-V2"
+TASKS_V = prompt_versions("tasks")[-1]  # the shipped version; the changed copy adds the next one
+NEXT_V = f"v{int(TASKS_V[1:]) + 1}"
+FACTS_V = prompt_versions("facts")[-1]
 CHANGED_TASKS = {
     "tasks": [
         {
@@ -116,18 +121,22 @@ def eval_args(stub: StubLLMServer, cases: Path, *more: str) -> list[str]:
 def sent_by_stage(stub: StubLLMServer, since: int = 0) -> Counter[str]:
     got: Counter[str] = Counter()
     for r in stub.message_requests()[since:]:
+        if tools := asked_tools(r.body):  # a bundled request: each stage it asks for
+            got.update(tools)
+            continue
         schema = schema_of(r.body) or {}
         got[SCHEMA_STAGE.get(str(schema.get("title")), str(schema.get("title")))] += 1
     return got
 
 
 def changed_prompts(tmp_path: Path) -> Path:
-    """A copy of the repo's prompts with a tasks/v3.md that carries a marker the stub answers differently."""
-    copy = tmp_path / "prompts-v3"
+    """A copy of the repo's prompts with a next tasks version that carries a marker the stub answers
+    differently."""
+    copy = tmp_path / "prompts-next"
     shutil.copytree(PROMPTS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    v2 = (copy / "tasks" / "v2.md").read_text(encoding="utf-8")
-    (copy / "tasks" / "v3.md").write_text(
-        v2 + f"\nAlways think of {MARKER} before answering.\n", encoding="utf-8"
+    shipped = (copy / "tasks" / f"{TASKS_V}.md").read_text(encoding="utf-8")
+    (copy / "tasks" / f"{NEXT_V}.md").write_text(
+        shipped + f"\nAlways think of {MARKER} before answering.\n", encoding="utf-8"
     )
     return copy
 
@@ -170,7 +179,7 @@ def test_changed_tasks_prompt_resends_only_tasks_and_its_dependents(
     assert result.exit_code == 1, result.output  # the changed answer loses a must_mention: a regression
     resent = sent_by_stage(stub, before)
     assert resent == Counter({"tasks": chunks, "projects": 1, "overview": 1})
-    assert "tasks v2 → v3" in result.output
+    assert f"tasks {TASKS_V} → {NEXT_V}" in result.output
     doc = read_json(out)
     delta = next(d for d in doc["deltas"] if d["stage"] == "tasks")
     assert delta["baseline"] == 1.0 and delta["current"] < 1.0 and delta["delta"] < -0.05
@@ -178,8 +187,8 @@ def test_changed_tasks_prompt_resends_only_tasks_and_its_dependents(
     tasks_row = next(r for r in doc["current"]["rows"] if r["stage"] == "tasks")
     mention = next(s for s in tasks_row["scores"] if s["name"] == "must_mention")
     assert "missing 'example title'" in mention["reason"]
-    assert doc["current"]["prompts"]["tasks"]["version"] == "v3"
-    assert doc["baseline"]["prompts"]["tasks"]["version"] == "v2"
+    assert doc["current"]["prompts"]["tasks"]["version"] == NEXT_V
+    assert doc["baseline"]["prompts"]["tasks"]["version"] == TASKS_V
 
 
 def test_equal_versions_with_different_text_show_a_hash(
@@ -187,14 +196,14 @@ def test_equal_versions_with_different_text_show_a_hash(
 ) -> None:
     copy = tmp_path / "prompts-edited"
     shutil.copytree(PROMPTS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    path = copy / "facts" / "v2.md"
+    path = copy / "facts" / f"{FACTS_V}.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nBe brief.\n", encoding="utf-8")
     result = runner.invoke(
         app,
         eval_args(stub, cases, "--stage", "facts", "--prompts", str(copy), "--baseline", str(PROMPTS_DIR)),
     )
     assert result.exit_code == 0, result.output
-    assert "facts v2 (" in result.output and ") → v2 (" in result.output
+    assert f"facts {FACTS_V} (" in result.output and f") → {FACTS_V} (" in result.output
     assert "system v1" not in result.output
     system = copy / "system" / "v1.md"
     system.write_text(system.read_text(encoding="utf-8") + "\nBe exact.\n", encoding="utf-8")
@@ -261,7 +270,7 @@ def test_accept_then_compare_with_the_stored_baseline(
     assert stored.is_file() and stored.parent.parent == Path(os.environ["DAILY_REPORT_CACHE_DIR"])
     second = runner.invoke(app, eval_args(stub, cases, "--stage", "tasks"))
     assert second.exit_code == 0, second.output
-    assert "tasks v2: 1.00 → 1.00 (+0.00), 0 regressed" in second.output
+    assert f"tasks {TASKS_V}: 1.00 → 1.00 (+0.00), 0 regressed" in second.output
 
 
 def test_repeat_resends_every_request_and_shows_the_spread(

@@ -168,7 +168,9 @@ def test_a_run_against_a_capped_stub_adapts_and_loses_nothing(
     with StubLLMServer() as stub:
         stub.max_in_flight, stub.retry_after, stub.latency_s = 3, "0.05", 0.05
         config = make_day(tmp_path, provider="anthropic", base_url=stub.url)
-        text = config.read_text().replace("concurrency = 4", "concurrency = 2\nmax_concurrency = 12")
+        # one request per stage and chunk ("native": no bundled requests), so there is work to pace
+        more = 'concurrency = 2\nmax_concurrency = 12\nstructured = "native"'
+        text = config.read_text().replace("concurrency = 4", more)
         config.write_text(text)
         log.set_progress_sink(lambda event, fields: None)
         try:

@@ -28,14 +28,14 @@ def test_range_run_plans_every_day_shows_one_estimate_then_writes_each_active_da
     args = ["run", "--since", "2026-03-15", "--until", "2026-03-18", "--config", str(DEMO_CONFIG)]
     dry = invoke(*args, "--out", str(out), "--dry-run")
     assert dry.exit_code == 0, dry.output
-    assert dry.output.count("replay: 50 requests") == 1 and "dry run: nothing was sent" in dry.output
+    assert dry.output.count("replay: 14 requests") == 1 and "dry run: nothing was sent" in dry.output
     assert not out.exists()
     result = invoke(*args, "--out", str(out))
     text = result.output
     assert result.exit_code == 1, text  # 2026-03-18 has no replay answers: its requests failed
     assert "2 of 4 days from 2026-03-15 to 2026-03-18 have sessions: 2026-03-17, 2026-03-18" in text
-    assert text.count("replay: 50 requests") == 1  # one estimate for the whole range ...
-    assert text.index("replay: 50 requests") < text.index("day 1/2: 2026-03-17 (6 sessions)")  # ... first
+    assert text.count("replay: 14 requests") == 1  # one estimate for the whole range ...
+    assert text.index("replay: 14 requests") < text.index("day 1/2: 2026-03-17 (6 sessions)")  # ... first
     assert text.index("day 1/2: 2026-03-17") < text.index("day 2/2: 2026-03-18 (1 session)")
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["2026-03-17", "2026-03-18"]
     for day in ("2026-03-17", "2026-03-18"):

@@ -158,7 +158,7 @@ def test_two_runs_at_once_send_each_request_about_once(tmp_path: Path) -> None:
         assert c1 == 0 and c2 == 0, t1 + t2
         both = len(stub.message_requests()) - before
     print(f"two runs at once: {both} requests, one run alone: {single}")
-    assert single > 10
+    assert single >= 8  # 5 bundled chunk requests, the reduce, 1 project, the overview
     assert both <= 1.1 * single, (both, single)
     assert (tmp_path / "shared" / "reports" / DAY / "report.json").is_file()
     assert _claims(tmp_path / "shared" / "cache.sqlite3") == 0  # every claim was given back

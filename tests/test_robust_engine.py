@@ -90,5 +90,13 @@ def test_the_configured_retry_bounds_apply(tmp_path: Path) -> None:
         stub.add_fault(Fault.server_error(500))
         result = invoke(*run_args(config, "--session", "cccccccc"))
     assert result.exit_code == 1, result.output  # the default policy (6 attempts) would have retried
-    (failure,) = report_json(tmp_path, "session-cccccccc")["failures"]
-    assert failure["attempts"] == 1 and "500" in failure["error"]
+    failures = report_json(tmp_path, "session-cccccccc")["failures"]
+    # the one chunk's stages went as one bundled request: each of its five stages failed with it
+    assert len(failures) == 5 and {f["stage"] for f in failures} == {
+        "facts",
+        "tasks",
+        "issues",
+        "human_ai",
+        "takeaways",
+    }
+    assert all(f["attempts"] == 1 and "500" in f["error"] for f in failures)

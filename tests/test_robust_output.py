@@ -33,8 +33,9 @@ def test_the_demo_prints_few_lines_and_no_cost_table_for_replay(tmp_path: Path) 
     lines = result.output.splitlines()
     assert "est. cost" not in result.output and "estimate: replay" not in result.output
     replay = [line for line in lines if line.startswith("replay: ")]
-    # 40 chunk requests, the reduce, 2 projects (the two one-session projects need none), the overview
-    assert len(replay) == 1 and "44 requests, answers from " in replay[0]
+    # 8 chunks' bundled requests (40 answers), the reduce, 2 projects (the two one-session projects need
+    # none), the overview
+    assert len(replay) == 1 and "12 requests, answers from " in replay[0]
     calls = [line for line in lines if line.startswith("calls ")]
     assert 1 <= len(calls) <= 11 and calls[-1].startswith("calls 44/44")
 

@@ -45,7 +45,9 @@ def test_batch_sends_chunk_stages_as_one_batch_and_day_stages_live(tmp_path: Pat
         assert len(live) == 3
     data = report_json(tmp_path)
     gen = data["generation"]
-    assert gen["by_stage"]["facts"]["calls"] == 5 and gen["by_stage"]["overview"]["calls"] == 1
+    # one bundled request per chunk carried the five chunk stages
+    assert gen["by_stage"]["chunk"]["calls"] == 5 and gen["by_stage"]["overview"]["calls"] == 1
+    assert data["tasks"] and data["issues"]  # their answers came split out of the bundled ones
     assert data["failures"] == [] and len(data["sessions"]) == 3
     assert "(batch: half price)" in result.output
 

@@ -44,10 +44,13 @@ def test_cost_prints_the_ledger_per_stage_and_model(tmp_path: Path) -> None:
     assert as_json.exit_code == 0, as_json.output
     rows = json.loads(as_json.stdout)["rows"]
     by_stage = {r["stage"]: r for r in rows}
-    assert set(by_stage) == {*STAGES, "total"}
+    assert set(by_stage) == {*STAGES, "chunk", "total"}
     total = by_stage["total"]
-    # two runs: the first sent every call, the second hit the cache for every one of them
-    assert total["calls"] == total["cache_hits"] == gen["cache_hits"] > 0
+    # two runs: the first sent 8 requests (5 chunks' bundled requests, the reduce, 1 project, the
+    # overview), the second hit the cache for each of the 28 stage answers they gave
+    assert by_stage["chunk"]["calls"] == 5 and by_stage["chunk"]["cache_hits"] == 0
+    assert by_stage["tasks"]["calls"] == 0 and by_stage["tasks"]["cache_hits"] == 5
+    assert total["calls"] == 8 and total["cache_hits"] == gen["cache_hits"] == 28
     assert total["cost_usd"] is not None and total["cost_usd"] > 0
     assert abs(sum(r["cost_usd"] for r in rows if r["stage"] != "total") - total["cost_usd"]) < 1e-9
     assert json.loads(invoke("cost", "--date", "2026-01-01", "--config", str(config), "--json").stdout)[

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.stub_llm_routes import asked_tools
 from tests.stub_llm_server import StubLLMServer
 from tests.test_run_day import DAY, _stage_of, invoke, make_day, report_json, run_args
 
@@ -34,10 +35,11 @@ def answer_file(stub: StubLLMServer, exported: Path, target: Path, *, provider: 
 
 
 def _stages(exported: Path, provider: str) -> list[str]:
-    """The stages of the exported requests (from their forced tool or output schema)."""
+    """The stages of the exported requests (from their forced tool or output schema; a bundled request's
+    are the tools it asks for)."""
     key = "params" if provider == "anthropic" else "body"
     lines = [json.loads(x) for x in exported.read_text(encoding="utf-8").splitlines()]
-    return sorted({_stage_of(line[key]) for line in lines})
+    return sorted({s for line in lines for s in (asked_tools(line[key]) or [_stage_of(line[key])])})
 
 
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])
@@ -54,7 +56,7 @@ def test_export_then_import_finishes_the_day_without_a_call(tmp_path: Path, prov
             assert rounds < 5, "the day did not finish in 5 export/import rounds"
             stages_per_round.append(_stages(exported, provider))
             n = answer_file(stub, exported, tmp_path / f"results-{rounds}.jsonl", provider=provider)
-            assert n > 0 and f"{n} requests pending" in result.output
+            assert n > 0 and f"wrote {n} unanswered requests" in result.output
             pending_per_round.append(n)
             rounds += 1
             exported = tmp_path / f"requests-{rounds}.jsonl"
@@ -69,9 +71,10 @@ def test_export_then_import_finishes_the_day_without_a_call(tmp_path: Path, prov
             )
             assert result.exit_code == 0, result.output
         assert stub.requests == []
-        # chunk stages first (5 stages x 5 chunks), then the reduce of the one session of several chunks,
-        # then projects (alpha's two sessions; beta's one is built from its facts), then overview
-        assert pending_per_round == [25, 1, 1, 1]
+        # chunk stages first (5 chunks: one bundled request each, for the 5 stages), then the reduce of the
+        # one session of several chunks, then projects (alpha's two sessions; beta's one is built from its
+        # facts), then overview
+        assert pending_per_round == [5, 1, 1, 1]
         assert stages_per_round == [
             ["facts", "human_ai", "issues", "takeaways", "tasks"],
             ["session"],
@@ -92,7 +95,9 @@ def test_export_writes_no_report_and_names_the_pending_count(tmp_path: Path) -> 
     result = invoke(*run_args(config, "--export-requests", str(exported)))
     assert result.exit_code == 0, result.output
     lines = [json.loads(x) for x in exported.read_text().splitlines()]
-    assert len(lines) == 25 and all(set(x) == {"custom_id", "params"} for x in lines)
+    assert len(lines) == 5 and all(set(x) == {"custom_id", "params"} for x in lines)  # one per chunk
+    assert all(len(asked_tools(x["params"])) == 5 for x in lines)
+    assert "wrote 5 unanswered requests (25 stage answers)" in result.output
     assert "25 requests pending" in result.output
     assert not (tmp_path / "reports" / DAY).exists()
     # no secret or key needed, nothing sent: the export is the whole output

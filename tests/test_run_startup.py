@@ -43,7 +43,7 @@ def test_dry_run_json_prints_the_estimate_and_its_totals(tmp_path) -> None:  # t
     assert got.exit_code == 0, got.output
     data = json.loads(got.stdout)
     stages, totals = data["stages"], data["totals"]
-    assert [s["stage"] for s in stages][:2] == ["facts", "tasks"]
+    assert [s["stage"] for s in stages][:2] == ["chunk", "session"]  # chunk stages: one request per chunk
     for key in ("requests", "input_tokens", "cache_write_tokens", "cache_read_tokens", "output_tokens"):
         assert totals[key] == sum(s[key] for s in stages)
     assert totals["input_tokens"] >= totals["cache_write_tokens"] + totals["cache_read_tokens"] > 0

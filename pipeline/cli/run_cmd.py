@@ -47,7 +47,9 @@ def print_summary(result: Any) -> None:
     if result.imported:
         out.print(f"imported {result.imported} answers")
     if result.exported is not None:
-        out.print(f"wrote {result.pending} unanswered requests to {result.exported}")
+        lines = result.exported_lines
+        answers = f" ({result.pending} stage answers)" if lines != result.pending else ""
+        out.print(f"wrote {lines} unanswered requests{answers} to {result.exported}")
     if result.halted:
         out.print(
             Text(

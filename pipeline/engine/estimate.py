@@ -7,7 +7,9 @@ its transcript or notes, capped by the request's ``max_tokens``). Prompt caching
 tools ("tools" mode) the first stage sent over a chunk writes the tools + transcript prefix (Anthropic:
 cache-write price; OpenAI: plain input) and the later stages read it (cache-read price); with one schema per
 request ("native", "tool") the schema precedes the prompt, so only a request with the same schema over the
-same chunk could read it. Requests already in the cache are free. Batch halves the price.
+same chunk could read it. A bundled request (a chunk's stages in one answer) caches its tools + system prefix,
+the same for every chunk, when the run sends more than one; its output is the sum of its stages'. Requests
+already in the cache are free. Batch halves the price.
 """
 
 from __future__ import annotations
@@ -42,8 +44,11 @@ def read_tokens(request: LLMRequest) -> int:
 
 
 def expected_output(request: LLMRequest) -> int:
-    """The answer's expected model tokens: the stage's fitted size over what it reads, at most ``max_tokens``."""
-    tokens = estimate_model_tokens(output_size(request.stage).tokens(read_tokens(request)), request.model)
+    """The answer's expected model tokens: the stage's fitted size over what it reads, at most ``max_tokens``
+    (a bundled request: the sum over the stages it asks for, each reading the same transcript)."""
+    read = read_tokens(request)
+    stages = request.tool_names or [request.stage]
+    tokens = sum(estimate_model_tokens(output_size(s).tokens(read), request.model) for s in stages)
     return min(tokens, request.max_tokens)
 
 
@@ -149,7 +154,14 @@ def _split_tokens(request: LLMRequest) -> tuple[int, int]:
     one schema per request that schema precedes the prompt and differs by stage, so it sits in the rest.
 
     Each part is counted on its own and remembered: the tools, the system text and a chunk's transcript are
-    the same over the five requests of a chunk (and the tools and system over the whole run)."""
+    the same over the five requests of a chunk (and the tools and system over the whole run).
+
+    A bundled request's prefix is the tools and the system text (every stage's instructions), the same
+    for every chunk; its transcript is sent once, so it sits in the rest."""
+    if request.tool_names:
+        prefix = _count(_tools_json(request.tools or [])) + _count(request.system)
+        rest = sum(_count(b.text) for b in request.blocks)
+        return estimate_model_tokens(prefix, request.model), estimate_model_tokens(rest, request.model)
     last_cached = max((i for i, b in enumerate(request.blocks) if b.cache), default=-1)
     prefix = _count(request.system) + sum(_count(b.text) for b in request.blocks[: last_cached + 1])
     rest = sum(_count(b.text) for b in request.blocks[last_cached + 1 :])
@@ -185,8 +197,14 @@ def _tools_json(tools: Sequence[ToolSpec]) -> str:
 PrefixId = tuple[str | None, int | None, str | None]
 
 
-def _chunk_id(request: LLMRequest) -> PrefixId:
-    """What identifies a request's cacheable prefix: its chunk, plus its schema when that comes first."""
+BUNDLE_PREFIX: PrefixId = ("(bundled requests)", None, None)
+
+
+def _chunk_id(request: LLMRequest) -> PrefixId | None:
+    """What identifies a request's cacheable prefix: its chunk, plus its schema when that comes first; the
+    one prefix of every bundled request of the run (None: a bundled request sent alone has no breakpoint)."""
+    if request.tool_names:
+        return BUNDLE_PREFIX if request.system_cache else None
     return request.session_id, request.chunk_index, None if request.tools else request.schema_name
 
 

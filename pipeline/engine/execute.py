@@ -18,13 +18,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from daily_report.core import log
 from daily_report.core.errors import MissingKeyError
+from daily_report.engine.bundle import BundledPlanned, Bundler, Unit
 from daily_report.engine.plan import Planned
+from daily_report.engine.sender import LLMSender, Sender
 from daily_report.llm.pacing import AdaptiveLimit
 from daily_report.llm.types import LLMResponse
 
 if TYPE_CHECKING:
     from daily_report.llm.breaker import CircuitBreaker
 
+__all__ = ["Abandoned", "Budget", "Executor", "LLMSender", "Outcome", "Sender", "progress_counter"]
 Status = Literal["ok", "cached", "failed", "pending", "busy"]  # busy: another run is fetching it
 CLAIM_POLL_S = 0.5
 BUDGET_REACHED = "budget reached"
@@ -87,38 +90,6 @@ class Budget:
             self._actual_done += cost
 
 
-class Sender:
-    """What the executor needs from the LLM layer: a cache, a ledger, a provider call."""
-
-    def cached(self, planned: Planned) -> LLMResponse | None:
-        raise NotImplementedError
-
-    def send(self, planned: Planned) -> LLMResponse:
-        raise NotImplementedError
-
-    def store(self, planned: Planned, response: LLMResponse) -> None:
-        raise NotImplementedError
-
-    def record_hit(self, planned: Planned, response: LLMResponse) -> None:
-        raise NotImplementedError
-
-    def record_skip(self, planned: Planned, error: str) -> None:
-        raise NotImplementedError
-
-    def cost_estimate(self, planned: Planned) -> Decimal:
-        raise NotImplementedError
-
-    def bind_stop(self, stop: threading.Event) -> None:
-        """The executor's stop event (set on Ctrl-C): a sender's retries and re-asks check it."""
-
-    def claim_request(self, planned: Planned) -> bool:
-        """Take the request for this run; False while another run is fetching it."""
-        return True
-
-    def release_request(self, planned: Planned) -> None:
-        """Give the claim back (answered or failed)."""
-
-
 @dataclass
 class Executor:
     """Sends what the cache cannot answer. ``concurrency`` requests start at once; with a sender that takes
@@ -132,6 +103,7 @@ class Executor:
     budget: Budget | None = None
     on_outcome: Callable[[Outcome], None] | None = None
     breaker: CircuitBreaker | None = None  # open: nothing more is sent, the rest stays pending
+    bundler: Bundler | None = None  # groups a chunk's unanswered stages into one request
     _stop: threading.Event = field(default_factory=threading.Event)
     limit: AdaptiveLimit | None = field(default=None, init=False)
 
@@ -166,7 +138,8 @@ class Executor:
             else:
                 to_send.append(p)
         if to_send:
-            outcomes.update(self._send_all(to_send))
+            units: list[Unit] = list(to_send) if self.bundler is None else self.bundler.units(to_send)
+            outcomes.update(self._send_all(units))
         return outcomes
 
     def _done(self, outcome: Outcome) -> Outcome:
@@ -174,26 +147,27 @@ class Executor:
             self.on_outcome(outcome)
         return outcome
 
-    def _send_all(self, planned: list[Planned]) -> dict[str, Outcome]:
-        waves = _waves(planned)
+    def _send_all(self, units: list[Unit]) -> dict[str, Outcome]:
+        waves = _waves(units)
         out: dict[str, Outcome] = {}
         workers = self.limit.ceiling if self.limit is not None else self.concurrency
         pool = ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="llm")
-        running: dict[Future[Outcome], list[Planned]] = {}
+        running: dict[Future[Sent], list[Unit]] = {}
         try:
             for first, rest in waves:
-                running[pool.submit(self._one, first)] = rest
+                running[pool.submit(self._unit, first)] = rest
             while running:
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for fut in finished:
                     rest = running.pop(fut)
-                    outcome = fut.result()
-                    if outcome.status == "busy":  # behind the work queued so far, then look again
-                        running[pool.submit(self._later, outcome.planned)] = rest
+                    sent = fut.result()
+                    if sent.busy is not None:  # behind the work queued so far, then look again
+                        running[pool.submit(self._later, sent.busy)] = rest
                         continue
-                    out[outcome.planned.key] = self._done(outcome)
-                    for p in rest:
-                        running[pool.submit(self._one, p)] = []
+                    for outcome in sent.outcomes:
+                        out[outcome.planned.key] = self._done(outcome)
+                    for p in [*sent.alone, *rest]:
+                        running[pool.submit(self._unit, p)] = []
         except KeyboardInterrupt:
             self._stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
@@ -206,7 +180,7 @@ class Executor:
         pool.shutdown(wait=True)
         return out
 
-    def _drain(self, futures: list[Future[Outcome]]) -> None:
+    def _drain(self, futures: list[Future[Sent]]) -> None:
         """After Ctrl-C: wait for the requests already in flight (their answers are paid for; the stop
         event keeps them from retrying or re-asking). A second Ctrl-C raises Abandoned at once."""
         busy = [f for f in futures if f.running()]
@@ -218,9 +192,67 @@ class Executor:
         except KeyboardInterrupt:
             raise Abandoned from None
 
-    def _later(self, p: Planned) -> Outcome:
+    def _later(self, u: Unit) -> Sent:
         self._stop.wait(CLAIM_POLL_S)
-        return self._one(p)
+        return self._unit(u)
+
+    def _unit(self, u: Unit) -> Sent:
+        if isinstance(u, BundledPlanned):
+            return self._bundle(u)
+        outcome = self._one(u)
+        return Sent(busy=u) if outcome.status == "busy" else Sent(outcomes=[outcome])
+
+    def _bundle(self, u: BundledPlanned) -> Sent:
+        """Send a bundled request; its stages with no valid answer are sent alone afterwards (``alone``)."""
+        if self.halted:
+            return Sent(outcomes=[Outcome(p, "pending", error=self.halted) for p in u.members])
+        if self._stop.is_set():
+            return Sent(outcomes=[Outcome(p, "failed", error="interrupted") for p in u.members])
+        claim = getattr(self.sender, "claim_request", None)
+        if claim is not None and not claim(u):
+            return Sent(busy=u)
+        try:
+            if claim is not None and any(self.sender.cached(p) is not None for p in u.members):
+                return Sent(alone=list(u.members))  # another run answered some meanwhile: ask the rest alone
+            return self._send_bundle(u)
+        finally:
+            if claim is not None:
+                self.sender.release_request(u)
+
+    def _send_bundle(self, u: BundledPlanned) -> Sent:
+        estimate = held = Decimal(0)
+        if self.budget is not None:
+            estimate = self.sender.cost_estimate(u)
+            reserved = self.budget.reserve(estimate)
+            if reserved is None:
+                return Sent(alone=list(u.members))  # smaller requests may still fit, each is checked
+            held = reserved
+        try:
+            split = self.sender.send_bundle(u)
+        except MissingKeyError:
+            self._stop.set()
+            raise
+        except Exception as exc:
+            if self.budget is not None:
+                self.budget.settle(estimate=Decimal(0), reserved=held, actual=_failed_cost(u, exc))
+            if self.halted:
+                return Sent(outcomes=[Outcome(p, "pending", error=self.halted) for p in u.members])
+            # after the transport retries: every stage of it failed, as one request would (a later run
+            # sends them again); asking each alone would only multiply the load on a failing endpoint
+            error, attempts = f"{type(exc).__name__}: {exc}"[:600], _attempts(exc)
+            return Sent(outcomes=[Outcome(p, "failed", error=error, attempts=attempts) for p in u.members])
+        outcomes, alone = [], []
+        for p in u.members:
+            response = split.answers.get(p.key)
+            if response is None:
+                alone.append(p)
+                continue
+            self.sender.store(p, response)
+            outcomes.append(Outcome(p, "ok", response=response, attempts=1))
+        if self.budget is not None:
+            actual = sum((o.response.cost_usd or Decimal(0) for o in outcomes if o.response), Decimal(0))
+            self.budget.settle(estimate=estimate, reserved=held, actual=actual)
+        return Sent(outcomes=outcomes, alone=alone)
 
     def _one(self, p: Planned) -> Outcome:
         if self.halted:
@@ -267,7 +299,16 @@ class Executor:
         return Outcome(p, "ok", response=response, attempts=response.attempts)
 
 
-def _failed_cost(p: Planned, exc: BaseException) -> Decimal:
+@dataclass
+class Sent:
+    """What one unit's worker did: outcomes, the stages to send alone now, or the unit to retry later."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    alone: list[Planned] = field(default_factory=list)
+    busy: Unit | None = None
+
+
+def _failed_cost(p: Unit, exc: BaseException) -> Decimal:
     """What a failed call spent (invalid answers are billed); an unknown price counts as nothing."""
     from daily_report.llm.costing import call_cost
 
@@ -290,17 +331,26 @@ def _unique(planned: Iterable[Planned]) -> list[Planned]:
     return list(seen.values())
 
 
-def _waves(planned: list[Planned]) -> list[tuple[Planned, list[Planned]]]:
-    """Group requests by chunk: (the first of a chunk, the ones that wait for it). Day requests go alone."""
-    groups: dict[tuple[str, int], list[Planned]] = {}
-    singles: list[tuple[Planned, list[Planned]]] = []
-    for p in planned:
-        r = p.request
+def _waves(units: list[Unit]) -> list[tuple[Unit, list[Unit]]]:
+    """Group requests by chunk: (the first of a chunk, the ones that wait for it). Day requests go alone.
+    Bundled requests that share a cached system prefix across chunks wait for the first of them, which
+    writes that prefix to the provider's prompt cache (sent at once, each would write it)."""
+    groups: dict[tuple[str, int], list[Unit]] = {}
+    singles: list[tuple[Unit, list[Unit]]] = []
+    for u in units:
+        r = u.request
         if r.session_id is None or r.chunk_index is None:
-            singles.append((p, []))
+            singles.append((u, []))
         else:
-            groups.setdefault((r.session_id, r.chunk_index), []).append(p)
-    return [(g[0], g[1:]) for g in groups.values()] + singles
+            groups.setdefault((r.session_id, r.chunk_index), []).append(u)
+    waves = [(g[0], g[1:]) for g in groups.values()]
+    shared = [i for i, (first, _) in enumerate(waves) if first.request.system_cache]
+    if len(shared) > 1:
+        lead, later = shared[0], set(shared[1:])
+        followers = [u for i in shared[1:] for u in (waves[i][0], *waves[i][1])]
+        waves = [(f, [*rest, *followers]) if i == lead else (f, rest) for i, (f, rest) in enumerate(waves)]
+        waves = [w for i, w in enumerate(waves) if i not in later]
+    return waves + singles
 
 
 def progress_counter(total: int) -> Callable[[Outcome], None]:
@@ -329,106 +379,3 @@ def progress_counter(total: int) -> Callable[[Outcome], None]:
             )
 
     return hook
-
-
-@dataclass
-class LLMSender(Sender):
-    """The real thing: the SQLite cache, the ledger and ``call_structured`` over a provider."""
-
-    cache: Any
-    ledger: Any
-    provider: Any
-    run_id: str
-    date: str
-    reasks: int = 2
-    store_answers: bool = True
-    price_overrides: Any = None
-    policy: Any = None
-    fresh: set[str] = field(default_factory=set)  # answered this run by a batch or an import: ledgered there
-    redactor: Any = None  # an AnswerRedactor: every answer, sent or cached, passes it (None: built-in rules)
-    stop: threading.Event | None = None  # the executor's: set on Ctrl-C, checked before every attempt
-    limit: AdaptiveLimit | None = None  # the executor's: bounds the attempts in flight
-    claims: Any = None  # ``llm.claims.Claims`` over the cache: another run's request is not sent twice
-
-    def bind_stop(self, stop: threading.Event) -> None:
-        self.stop = stop
-
-    def claim_request(self, planned: Planned) -> bool:
-        return self.claims is None or bool(self.claims.claim(planned.key))
-
-    def release_request(self, planned: Planned) -> None:
-        if self.claims is not None:
-            self.claims.release(planned.key)
-
-    def bind_limit(self, limit: AdaptiveLimit) -> None:
-        """The executor's adaptive limit: every transport attempt takes one of its slots. (A sender
-        without this method gets a fixed pool of ``concurrency`` workers.)"""
-        self.limit = limit
-
-    def _policy(self) -> Any:
-        import dataclasses
-
-        from daily_report.llm.retry import RetryPolicy
-
-        policy = self.policy or RetryPolicy()
-        return dataclasses.replace(policy, stop=self.stop or policy.stop, gate=self.limit or policy.gate)
-
-    def _redactor(self) -> Any:
-        from daily_report.llm.answer_redaction import default_answer_redactor
-
-        return self.redactor if self.redactor is not None else default_answer_redactor()
-
-    def cached(self, planned: Planned) -> LLMResponse | None:
-        resp: LLMResponse | None = self.cache.get(planned.key)
-        return None if resp is None else self._redactor().response(resp)  # stored before answers were
-
-    def send(self, planned: Planned) -> LLMResponse:
-        from daily_report.llm.structured import call_structured
-
-        def on_attempt(attempt: Any) -> None:
-            self.ledger.record_attempt(attempt, run_id=self.run_id, date=self.date)
-
-        return call_structured(
-            self.provider,
-            planned.request,
-            planned.output_model,
-            reasks=self.reasks,
-            on_attempt=on_attempt,
-            policy=self._policy(),
-            price_overrides=self.price_overrides,
-            redactor=self._redactor(),
-        )
-
-    def store(self, planned: Planned, response: LLMResponse) -> None:
-        if self.store_answers:
-            self.cache.put(planned.key, planned.request, response)
-
-    def record_hit(self, planned: Planned, response: LLMResponse) -> None:
-        if planned.key in self.fresh:
-            return
-        self.ledger.record(
-            run_id=self.run_id,
-            request=planned.request,
-            response=response,
-            attempt=0,
-            cache_hit=True,
-            latency_s=0.0,
-            date=self.date,
-        )
-
-    def record_skip(self, planned: Planned, error: str) -> None:
-        self.ledger.record(
-            run_id=self.run_id,
-            request=planned.request,
-            error=error,
-            attempt=0,
-            cache_hit=False,
-            latency_s=0.0,
-            date=self.date,
-        )
-
-    def cost_estimate(self, planned: Planned) -> Decimal:
-        from daily_report.engine.estimate import request_cost
-
-        cost = request_cost(planned.request, overrides=self.price_overrides)
-        return cost if cost is not None else Decimal(0)

@@ -314,9 +314,9 @@ def to_request(call: PlannedCall, *, prompt: Prompt, target: LLMTarget) -> LLMRe
 
 
 def tool_specs(tools: Sequence[tuple[str, type[BaseModel]]]) -> list[ToolSpec]:
-    """(name, output model) pairs -> ToolSpecs with the models' JSON schemas (the same schema a single-schema
-    request carries; each provider applies its own strict transform, deterministically). Built once per
-    tool list (frozen ToolSpecs, shared by every request of the run)."""
+    """(name, output model) pairs -> ToolSpecs with the models' JSON schemas, compacted (``bare_schema``:
+    the stage prompts say what every field holds; each provider applies its own strict transform,
+    deterministically). Built once per tool list (frozen ToolSpecs, shared by every request of the run)."""
     return list(_tool_specs(tuple(tools)))
 
 
@@ -326,10 +326,32 @@ def _tool_specs(tools: tuple[tuple[str, type[BaseModel]], ...]) -> tuple[ToolSpe
         ToolSpec(
             name=name,
             description=f"Record the {name} of the transcript as a {model.__name__}.",
-            input_schema=json_schema(model),
+            input_schema=bare_schema(json_schema(model)),
         )
         for name, model in tools
     )
+
+
+_ANNOTATIONS = frozenset({"title", "description"})
+
+
+def bare_schema(schema: Any, *, root: bool = True) -> Any:
+    """A JSON schema without its annotations (field titles and descriptions; the root title stays): the
+    shared tools precede every chunk-stage request, and their descriptions only repeated, shorter, what
+    the stage instructions say of each field (word budgets, enum meanings). Names and types stay."""
+    if isinstance(schema, list):
+        return [bare_schema(s, root=False) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            out[key] = {name: bare_schema(sub, root=False) for name, sub in value.items()}
+        elif key in _ANNOTATIONS and not (root and key == "title"):
+            continue
+        else:
+            out[key] = bare_schema(value, root=False)
+    return out
 
 
 def json_schema(model: type[BaseModel]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from daily_report.core import log
 from daily_report.core.errors import BudgetExceededError
+from daily_report.engine.bundle import make_bundler, requests_to_send
 from daily_report.engine.estimate import Estimate, Estimator, expected_notes
 from daily_report.engine.execute import Budget, Executor, LLMSender, progress_counter
 from daily_report.engine.plan import (
@@ -44,6 +45,7 @@ from daily_report.engine.runstate import (
 from daily_report.llm.factory import provider_spec
 from daily_report.schemas.config import Config
 from daily_report.schemas.transcript import UnreadFile
+from daily_report.stages.registry import BUNDLE_STAGE, stage_sort_key
 from daily_report.text.prepared import PreparedMemo
 
 if TYPE_CHECKING:  # the report schemas load when a report is built, not for a dry run
@@ -68,6 +70,7 @@ class RunResult:
     halted: str | None = None  # the endpoint went down: sending stopped, the rest is pending
     batch_running: bool = False
     exported: Path | None = None
+    exported_lines: int = 0  # requests written (a bundled one answers several pending stage requests)
     imported: int = 0
     report: DailyReport | None = None
     paths: dict[str, Path] = field(default_factory=dict)
@@ -98,6 +101,9 @@ def prepare_run(opts: RunOptions, config: Config | None = None) -> RunState:
         opts, config, day, target, prompts, stages, refresh, run_id=uuid.uuid4().hex, provider=provider
     )
     state.answer_redactor = AnswerRedactor(day.redactor or Redactor.from_config(config.redaction))
+    state.bundler = make_bundler(
+        [s.name for s in state.chunk_stages], prompts, target, lang=day.lang, refresh=refresh
+    )
     return state
 
 
@@ -150,7 +156,7 @@ def _run_with_cache(run: RunState, cache: Any) -> RunResult:
         return result
     _check_budget(run, estimate)
     run.ledger = Ledger.beside(cache, price_overrides=run.config.prices or None, kind=opts.ledger_kind)
-    run.executor = _executor(run, cache, run.ledger, total=_expected_calls(estimate))
+    run.executor = _executor(run, cache, run.ledger, total=_expected_calls(estimate) + run.bundled_answers)
     _execute(run, chunk_planned, batch=opts.batch and not opts.offline)
     merge_chunk_stages(run, chunk_planned)
     run_session_stages(run, _execute)
@@ -202,7 +208,10 @@ def estimate_run(run: RunState, chunk_planned: Sequence[Planned], *, cached: set
         batch=run.opts.batch,
         overrides=run.config.prices or None,
     )
-    est.add_requests([p.request for p in _chunk_major(chunk_planned)], cached=cached)
+    ordered = _chunk_major(chunk_planned)
+    est.add_requests([p.request for p in ordered if p.key in cached], cached=cached)
+    sent, run.bundled_answers = requests_to_send(run.bundler, ordered, cached)  # as the executor sends
+    est.add_requests(sent, cached=set())
     from daily_report.text.tokens import estimate_model_tokens
 
     session_scoped = {s.name for s in run.session_stages}
@@ -234,7 +243,7 @@ def estimate_run(run: RunState, chunk_planned: Sequence[Planned], *, cached: set
         )
     if memo is not None:
         memo.close()
-    return est.result([s.name for s in run.stages])
+    return est.result(sorted([BUNDLE_STAGE, *(s.name for s in run.stages)], key=stage_sort_key))
 
 
 def _chunk_major(planned: Sequence[Planned]) -> list[Planned]:
@@ -318,6 +327,7 @@ def _executor(run: RunState, cache: Any, ledger: Any, *, total: int) -> Executor
         budget=Budget(limit=limit) if limit is not None else None,
         on_outcome=progress_counter(total),
         breaker=breaker,
+        bundler=run.bundler,
     )
 
 
@@ -335,12 +345,14 @@ def _execute(run: RunState, planned: Sequence[Planned], *, batch: bool = False) 
         "redactor": run.answer_redactor,
     }
     if run.opts.import_results is not None:
-        got = import_answers(run.opts.import_results, planned, **where)
+        got = import_answers(run.opts.import_results, planned, bundler=run.bundler, **where)
         run.imported += len(got)
         run.fresh |= got
     hold: set[str] = set()
     if batch:
-        got, hold = run_batch(planned, provider=run.provider, resubmit=run.opts.batch_resubmit, **where)
+        got, hold = run_batch(
+            planned, provider=run.provider, resubmit=run.opts.batch_resubmit, bundler=run.bundler, **where
+        )
         run.fresh |= got
         run.batch_running = run.batch_running or bool(hold)
     run.outcomes.update(run.executor.run(planned, hold=frozenset(hold)))
@@ -399,7 +411,9 @@ def _finish(run: RunState, result: RunResult, ledger: Any) -> RunResult:
     if run.opts.export_requests is not None:
         from daily_report.engine.batch import export_pending
 
-        export_pending(run.opts.export_requests, pending, provider=run.provider, cache=run.cache)
+        result.exported_lines = export_pending(
+            run.opts.export_requests, pending, provider=run.provider, cache=run.cache, bundler=run.bundler
+        )
         result.exported = run.opts.export_requests
     if pending:
         log.progress("pending", pending=len(pending), blocked=sorted(run.blocked))

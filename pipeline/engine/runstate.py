@@ -87,6 +87,8 @@ class RunState:
     day_results: dict[str, Any] = field(default_factory=dict)
     blocked: set[str] = field(default_factory=set)
     answer_redactor: Any = None  # redacts every model answer; its counts join the report's (engine)
+    bundler: Any = None  # engine.bundle.Bundler: a chunk's unanswered stages go as one request (None: never)
+    bundled_answers: int = 0  # stage answers the estimate counts inside bundled requests, beyond one each
 
     @property
     def chunk_stages(self) -> list[Any]:

@@ -15,7 +15,7 @@ import threading
 from typing import Any
 
 import orjson
-from daily_report.llm.base import RawAnswer
+from daily_report.llm.base import RawAnswer, ToolCall
 from daily_report.llm.types import LLMResponse
 from daily_report.text.redact import Redactor
 
@@ -40,9 +40,18 @@ class AnswerRedactor:
             arguments = text if call.arguments == answer.text else self.text(call.arguments)
             if arguments != call.arguments:
                 call = dataclasses.replace(call, arguments=arguments)
-        if text == answer.text and call is answer.tool_call:
+        calls = tuple(self._call(c, answer, text, call) for c in answer.tool_calls)
+        same_calls = all(a is b for a, b in zip(calls, answer.tool_calls, strict=True))
+        if text == answer.text and call is answer.tool_call and same_calls:
             return answer
-        return dataclasses.replace(answer, text=text, tool_call=call)
+        return dataclasses.replace(answer, text=text, tool_call=call, tool_calls=calls)
+
+    def _call(self, c: ToolCall, answer: RawAnswer, text: str, first: ToolCall | None) -> ToolCall:
+        """One call of a bundled answer, redacted (the first one is the text, already redacted)."""
+        if answer.tool_call is not None and c == answer.tool_call and first is not None:
+            return first
+        arguments = self.text(c.arguments)
+        return c if arguments == c.arguments else dataclasses.replace(c, arguments=arguments)
 
     def text(self, text: str) -> str:
         """A JSON answer with every string redacted (re-serialized only when something changed), else the

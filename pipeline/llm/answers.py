@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from daily_report.llm.answer_redaction import AnswerRedactor, default_answer_redactor
 from daily_report.llm.base import RawAnswer
+from daily_report.llm.bundled import Bundle, split_answer
 from daily_report.llm.cache import Cache
 from daily_report.llm.costing import call_cost
 from daily_report.llm.ledger import Ledger
@@ -18,6 +19,8 @@ from pydantic import BaseModel, ValidationError
 
 PlannedPair = tuple[LLMRequest, type[BaseModel]]
 """A planned request and the pydantic model its answer must validate against."""
+Planned = PlannedPair | Bundle
+"""What a batch or result line answers: one stage's request, or a bundled request of several stages."""
 
 CUSTOM_ID_PREFIX = "req_"
 
@@ -27,9 +30,20 @@ def custom_id_for(request: LLMRequest) -> str:
     return CUSTOM_ID_PREFIX + request.key()[:48]
 
 
-def by_custom_id(pairs: Iterable[PlannedPair]) -> dict[str, PlannedPair]:
-    """Index planned requests by the custom_id their batch line carries."""
-    return {custom_id_for(req): (req, model) for req, model in pairs}
+def by_custom_id(pairs: Iterable[Planned]) -> dict[str, Planned]:
+    """Index planned requests (single-stage pairs or bundles) by the custom_id their batch line carries."""
+    return {custom_id_for(request_of(p)): p for p in pairs}
+
+
+def request_of(planned: Planned) -> LLMRequest:
+    return planned.request if isinstance(planned, Bundle) else planned[0]
+
+
+def answered(cache: Cache, planned: Planned) -> bool:
+    """True when the cache holds the answer (for a bundle: every stage's answer)."""
+    if isinstance(planned, Bundle):
+        return all(cache.has(req.key()) for req, _ in planned.members)
+    return cache.has(planned[0].key())
 
 
 @dataclass
@@ -55,8 +69,11 @@ class Sink:
     redactor: AnswerRedactor | None = None  # None: the built-in rules
 
 
-def accept(sink: Sink, pair: PlannedPair, *, answer: RawAnswer | str, tally: AnswerTally) -> bool:
-    """Validate one answer against its request's model and store it. True when stored."""
+def accept(sink: Sink, pair: Planned, *, answer: RawAnswer | str, tally: AnswerTally) -> bool:
+    """Validate one answer against its request's model and store it. True when stored (for a bundle:
+    when any stage's answer was stored; the others stay unanswered and are asked alone)."""
+    if isinstance(pair, Bundle):
+        return accept_bundle(sink, pair, answer=answer, tally=tally)
     request, model = pair
     label = request.label or request.key()[:12]
     redactor = sink.redactor or default_answer_redactor()
@@ -92,6 +109,29 @@ def accept(sink: Sink, pair: PlannedPair, *, answer: RawAnswer | str, tally: Ans
     _record(sink, request, response=response)
     tally.stored += 1
     return True
+
+
+def accept_bundle(sink: Sink, bundle: Bundle, *, answer: RawAnswer | str, tally: AnswerTally) -> bool:
+    """Split a bundled answer: each valid tool call stored under its stage's key; one ledger row with the
+    request's real usage."""
+    request = bundle.request
+    label = request.label or request.key()[:12]
+    redactor = sink.redactor or default_answer_redactor()
+    answer = redactor.text(answer) if isinstance(answer, str) else redactor.raw(answer)
+    if isinstance(answer, str):
+        tally.errored.append(f"{label}: {answer}")
+        _record(sink, request, error=answer)
+        return False
+    split = split_answer(bundle, answer, batch=sink.batch, overrides=_overrides(sink))
+    for member, _model in bundle.members:
+        response = split.answers.get(member.key())
+        if response is not None:
+            sink.cache.put(member.key(), member, response)
+    tally.stored += len(split.answers)
+    tally.invalid += [f"{label}: {problem}" for problem in split.problems.values()]
+    error = None if split.answers else f"invalid output: {split.summary()}"
+    _record(sink, request, error=error, answer=answer)
+    return bool(split.answers)
 
 
 def _record(

@@ -33,6 +33,7 @@ class RawAnswer:
     latency_s: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
     tool_call: ToolCall | None = None
+    tool_calls: tuple[ToolCall, ...] = ()  # every tool call of the answer, in order (a bundled request's)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 from daily_report.core import log
 from daily_report.core.errors import LLMError
 from daily_report.llm.answer_redaction import AnswerRedactor
-from daily_report.llm.answers import AnswerTally, PlannedPair, Sink, accept, custom_id_for
+from daily_report.llm.answers import AnswerTally, Planned, Sink, accept, answered, custom_id_for
 from daily_report.llm.base import BatchStatus, Provider
 from daily_report.llm.cache import Cache
 from daily_report.llm.ledger import Ledger
@@ -186,7 +186,7 @@ def poll_batches(
     provider: Provider,
     *,
     cache: Cache,
-    requests_by_custom_id: Mapping[str, PlannedPair],
+    requests_by_custom_id: Mapping[str, Planned],
     ledger: Ledger | None = None,
     run_id: str = "",
     date: str | None = None,
@@ -243,7 +243,7 @@ def _collect(
     batch_id: str,
     lines: list[dict[str, Any]],
     *,
-    planned: Mapping[str, PlannedPair],
+    planned: Mapping[str, Planned],
     sink: Sink,
     summary: BatchSummary,
 ) -> None:
@@ -260,7 +260,7 @@ def _collect(
             tally.unknown.append(custom_id)
         elif pair is None:
             unplanned += 1
-        elif not cache.has(pair[0].key()):
+        elif not answered(cache, pair):
             accept(sink, pair, answer=answer, tally=tally)
     summary.stored += tally.stored
     summary.invalid += tally.invalid

@@ -19,7 +19,7 @@ import orjson
 from daily_report.core import log
 from daily_report.core.errors import ConfigError
 from daily_report.llm.answer_redaction import AnswerRedactor
-from daily_report.llm.answers import AnswerTally, PlannedPair, Sink, accept, custom_id_for
+from daily_report.llm.answers import AnswerTally, Planned, Sink, accept, answered, custom_id_for
 from daily_report.llm.base import Provider, RawAnswer
 from daily_report.llm.cache import Cache
 from daily_report.llm.ledger import Ledger
@@ -74,7 +74,7 @@ def import_results(
     path: Path | str,
     *,
     cache: Cache,
-    requests_by_custom_id: Mapping[str, PlannedPair],
+    requests_by_custom_id: Mapping[str, Planned],
     ledger: Ledger | None = None,
     run_id: str = "",
     date: str | None = None,
@@ -99,7 +99,7 @@ def import_results(
         pair = requests_by_custom_id.get(custom_id)
         if pair is None:
             tally.unknown.append(custom_id)
-        elif cache.has(pair[0].key()):
+        elif answered(cache, pair):
             summary.already_cached += 1
         else:
             accept(sink, pair, answer=answer, tally=tally)

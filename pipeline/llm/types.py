@@ -9,6 +9,11 @@ With ``tools`` set (the default "tools" structured mode for chunk stages) every 
 the same tools and asks for its own (``tool_name``). ``system`` is instructions only, never transcript
 text: the transcript is the user turn's first block and carries the cache breakpoint, so the prefix
 providers cache (tools, system, transcript) is identical over the chunk's five requests.
+
+A bundled request (``tool_names`` set; ``engine/bundle.py``) asks for several of those tools at once, each
+called once: its system text holds every chunk stage's instructions (the same for every chunk; with
+``system_cache`` a breakpoint after it), its blocks the transcript and what depends on the chunk.
+``member_keys`` names the single-stage request each tool call answers (its answer's cache key).
 """
 
 from __future__ import annotations
@@ -59,6 +64,13 @@ class LLMRequest(BaseModel):
         description="Shared tools of the chunk stages (identical over a chunk's requests); None: one schema.",
     )
     tool_name: str | None = Field(default=None, description="The tool this request forces (one of tools).")
+    tool_names: list[str] | None = Field(
+        default=None,
+        description="A bundled request: the tools the model calls, each once (several stages in one answer).",
+    )
+    system_cache: bool = Field(
+        default=False, description="A cache breakpoint after the system text (a prefix reused in this run)."
+    )
     endpoint: str = Field(
         default="",
         description="The normalized base_url of an explicit endpoint; empty for the provider's default API.",
@@ -71,6 +83,11 @@ class LLMRequest(BaseModel):
         default="", description="Human-readable id: 'tasks/<session>/chunk-2', 'overview/day'."
     )
     sample: int = Field(default=0, description="Repeat number for eval --repeat; 0 for normal runs.")
+    member_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="A bundled request: the single-stage request key of each tool it asks for (its answer's "
+        "cache key), by tool name.",
+    )
 
     def key(self) -> str:
         """sha256 of the canonical JSON of everything that decides the answer."""
@@ -90,6 +107,9 @@ class LLMRequest(BaseModel):
         if self.tools is not None:  # only when set: keys of requests without tools are unchanged
             payload["tools"] = [t.model_dump() for t in self.tools]
             payload["tool_name"] = self.tool_name
+        if self.tool_names is not None:  # only when set: keys of single-stage requests are unchanged
+            payload["tool_names"] = self.tool_names
+            payload["system_cache"] = self.system_cache
         if self.endpoint:  # only when set: keys of default-endpoint requests are unchanged
             payload["endpoint"] = self.endpoint
         return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()

@@ -2,9 +2,11 @@
 (``prompts/<stage>/vN.md``), one schema (``schemas/<stage>.py``), one registry line.
 
 Three scopes (``scope``; the registry lists them in dependency order):
-- ``ChunkStage``: one request per chunk; the transcript is the first, cached block of the user turn (the
+- ``ChunkStage``: one answer per chunk; the transcript is the first, cached block of the user turn (the
   system role holds instructions only) and the stage's instructions come after it, so every chunk stage
-  over one chunk shares the same prefix. ``merge``
+  over one chunk shares the same prefix. Instructions that render no chunk variable (prompts v3) can also
+  go, with the other stages', into the system text of one bundled request per chunk (``engine/bundle.py``);
+  the chunk note after the transcript says which part it is. ``merge``
   turns the chunk outputs of one session into session-level items with provenance.
 - ``SessionStage``: at most one request per session, over the chunk answers of a session of several
   chunks (the reduce); it returns the session-level results that replace the heuristic merges.
@@ -37,6 +39,13 @@ def _template(text: str) -> Template:
     return _jinja.from_string(text)
 
 
+@lru_cache(maxsize=256)
+def _variables(text: str) -> frozenset[str]:
+    from jinja2 import meta
+
+    return frozenset(meta.find_undeclared_variables(_jinja.parse(text)))
+
+
 LANG_NAMES = {"en": "English", "zh": "Simplified Chinese (简体中文)"}
 
 
@@ -51,6 +60,12 @@ class Prompt:
 
     def render(self, **variables: Any) -> str:
         return _template(self.text).render(**variables)
+
+    @property
+    def uses_chunk(self) -> bool:
+        """True for a prompt that renders the chunk (older versions): its text differs from chunk to chunk,
+        so it cannot sit in a prefix shared by every chunk (no bundled requests)."""
+        return "chunk" in _variables(self.text)
 
 
 def prompt_versions(stage: str, prompts_dir: Path | None = None) -> list[str]:
@@ -104,6 +119,10 @@ class PlannedCall:
     device: str | None = None
     tools: tuple[tuple[str, type[BaseModel]], ...] = ()  # (tool name, output model): shared by chunk stages
     tool_name: str | None = None  # the tool this call forces (one of ``tools``)
+    # A chunk stage whose prompt does not render the chunk: its instructions (the same for every chunk) and
+    # what is said of this chunk after the transcript; a bundled request puts the first in its system text.
+    instructions: str | None = None
+    chunk_note: str = ""
 
 
 @dataclass
@@ -148,15 +167,21 @@ class ChunkStage:
     report_sections: ClassVar[tuple[tuple[str, str | None], ...]] = ()
 
     def plan(self, chunk: Chunk, prompt: Prompt, system: str, lang: str) -> PlannedCall:
-        """Transcript first (cached block), then this stage's instructions."""
+        """Transcript first (cached block), then this stage's instructions (and, when they do not name the
+        chunk themselves, the chunk note)."""
+        text = prompt.render(lang=lang, lang_name=LANG_NAMES.get(lang, lang), chunk=chunk)
+        own = not prompt.uses_chunk
+        note = chunk_note(chunk) if own else ""
         return PlannedCall(
             stage=self.name,
             label=f"{self.name}/{chunk.session_id}/chunk-{chunk.index}",
             system=system,
             blocks=(
                 TextBlock(text=transcript_block(chunk), cache=True),
-                TextBlock(text=prompt.render(lang=lang, lang_name=LANG_NAMES.get(lang, lang), chunk=chunk)),
+                TextBlock(text=f"{text.rstrip()}\n\n{note}" if own else text),
             ),
+            instructions=text.strip() if own else None,
+            chunk_note=note,
             output_model=self.output_model,
             session_id=chunk.session_id,
             chunk_index=chunk.index,
@@ -238,6 +263,14 @@ def escape_attr(value: object) -> str:
         return text
     text = text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
     return " ".join(text.splitlines())
+
+
+def chunk_note(chunk: Chunk) -> str:
+    """What the instructions say of this chunk, after the transcript (the only chunk-dependent words)."""
+    part = f"This is part {chunk.index + 1} of {chunk.count} of the session, turns t{chunk.turn_start}–t{chunk.turn_end}"
+    if chunk.index > 0:
+        return f"{part}: a later part (see `<earlier_parts>`)."
+    return f"{part}."
 
 
 def transcript_block(chunk: Chunk) -> str:

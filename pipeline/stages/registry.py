@@ -40,9 +40,15 @@ def get_stage(name: str) -> StageClass:
         raise ConfigError(f"unknown stage {name!r}: choose one of {', '.join(STAGES)}") from None
 
 
+BUNDLE_STAGE = "chunk"
+"""What the ledger and the estimate call a request that carries several chunk stages at once (its answers
+are stored as the stages' own)."""
+
+
 def stage_sort_key(stage: str) -> tuple[int, str]:
-    """Registry (dependency) order; a name not in the registry (an old ledger's) after them, by name."""
-    order = list(STAGES)
+    """Registry (dependency) order, bundled chunk requests right after the chunk stages; a name not in the
+    registry (an old ledger's) after them, by name."""
+    order = chunk_stages() + [BUNDLE_STAGE] + [n for n in STAGES if n not in chunk_stages()]
     return (order.index(stage) if stage in order else len(order), stage)
 
 

@@ -6,7 +6,8 @@ Modes (``llm.structured``): "tools" (default): a request that carries ``tools`` 
 of them and asks for its own by name with ``tool_choice`` "any" (the same on every request: a changed
 tool_choice would drop the cached messages); ``system`` holds the instructions only and the transcript is
 the user turn's first block, carrying the cache breakpoint, so stages 2-5 read tools + system + transcript
-from the prompt cache. A request without tools (day stages) uses native output. "native": every request has its own ``output_config`` schema: constrained decoding per
+from the prompt cache. A bundled request (``tool_names``) asks for several tools in one answer (parallel
+tool use) and caches tools + system. A request without tools (day stages) uses native output. "native": every request has its own ``output_config`` schema: constrained decoding per
 stage, but the schema precedes the prompt, so stages do not share a cached prefix. "tool": one forced
 tool per request (proxies, Bedrock), the same trade as native.
 """
@@ -104,7 +105,9 @@ class AnthropicProvider:
 
     def params(self, request: LLMRequest, extra_messages: list[dict[str, Any]]) -> dict[str, Any]:
         """The Messages API body for ``request`` (also one batch line's ``params``)."""
-        if request.tools and request.tool_name:
+        if request.tools and request.tool_names:
+            body = _bundle_body(request, strict=self.strict_tools)
+        elif request.tools and request.tool_name:
             body = _shared_tools_body(request, strict=self.strict_tools)
         else:
             body = {
@@ -197,7 +200,38 @@ def _shared_tools_body(request: LLMRequest, *, strict: bool) -> dict[str, Any]:
     content = [_text_block(b.text, i == len(cached) - 1) for i, b in enumerate(cached)]
     content += [_text_block(b.text, False) for b in rest]
     content.append(_text_block(tool_request_text(request.tool_name or ""), False))
-    tools = [
+    return {
+        "model": request.model,
+        "max_tokens": request.max_tokens,
+        "system": request.system,
+        "messages": [{"role": "user", "content": content}],
+        "tools": _tools(request, strict=strict),
+        "tool_choice": {"type": "any"},
+    }
+
+
+def _bundle_body(request: LLMRequest, *, strict: bool) -> dict[str, Any]:
+    """A bundled request: the tools, then the system text (instructions of every stage; a breakpoint
+    after it when the run reuses it), then the user turn (transcript, this chunk's note and the tools to
+    call). ``tool_choice`` "any" with parallel tool use left on: the model calls each listed tool once."""
+    system: str | list[dict[str, Any]] = request.system
+    if request.system_cache:
+        system = [_text_block(request.system, True)]
+    cached, rest = split_blocks(request)
+    content = [_text_block(b.text, i == len(cached) - 1) for i, b in enumerate(cached)]
+    content += [_text_block(b.text, False) for b in rest]
+    return {
+        "model": request.model,
+        "max_tokens": request.max_tokens,
+        "system": system,
+        "messages": [{"role": "user", "content": content}],
+        "tools": _tools(request, strict=strict),
+        "tool_choice": {"type": "any", "disable_parallel_tool_use": False},
+    }
+
+
+def _tools(request: LLMRequest, *, strict: bool) -> list[dict[str, Any]]:
+    return [
         {
             "name": t.name,
             "description": t.description,
@@ -206,14 +240,6 @@ def _shared_tools_body(request: LLMRequest, *, strict: bool) -> dict[str, Any]:
         }
         for t in request.tools or []
     ]
-    return {
-        "model": request.model,
-        "max_tokens": request.max_tokens,
-        "system": request.system,
-        "messages": [{"role": "user", "content": content}],
-        "tools": tools,
-        "tool_choice": {"type": "any"},
-    }
 
 
 def _tool_input(arguments: str) -> Any:
@@ -232,18 +258,23 @@ def _text_block(text: str, cache: bool) -> dict[str, Any]:
 
 
 def answer_from_message(message: dict[str, Any], *, latency_s: float = 0.0) -> RawAnswer:
-    """A Messages API response (as a dict) -> RawAnswer; a tool_use input becomes its JSON text."""
+    """A Messages API response (as a dict) -> RawAnswer; the first tool_use input becomes its JSON text,
+    every tool_use is in ``tool_calls`` (a bundled request gets several)."""
     parts: list[str] = []
-    call: ToolCall | None = None
+    calls: list[ToolCall] = []
     for block in message.get("content") or []:
         if block.get("type") == "tool_use":
-            parts = [orjson.dumps(block.get("input") or {}).decode()]
-            call = ToolCall(
-                id=str(block.get("id") or ""), name=str(block.get("name") or ""), arguments=parts[0]
+            arguments = orjson.dumps(block.get("input") or {}).decode()
+            calls.append(
+                ToolCall(
+                    id=str(block.get("id") or ""), name=str(block.get("name") or ""), arguments=arguments
+                )
             )
-            break
-        if block.get("type") == "text":
+        elif block.get("type") == "text" and not calls:
             parts.append(block.get("text") or "")
+    call = calls[0] if calls else None
+    if call is not None:
+        parts = [call.arguments]
     notes = ("stopped at max_tokens",) if message.get("stop_reason") == "max_tokens" else ()
     return RawAnswer(
         text="".join(parts),
@@ -252,6 +283,7 @@ def answer_from_message(message: dict[str, Any], *, latency_s: float = 0.0) -> R
         latency_s=latency_s,
         notes=notes,
         tool_call=call,
+        tool_calls=tuple(calls),
     )
 
 

@@ -3,8 +3,9 @@ through ``base_url``: fields such servers omit are never required.
 
 A request with ``tools`` (chunk stages, "tools" mode) offers the same strict function tools on every
 request over a chunk and forces its own; the system message holds the instructions only and the user
-message starts with the transcript, so the cached prefix (tools, system, transcript) is shared. A request
-without tools gets its own strict json_schema response format.
+message starts with the transcript, so the cached prefix (tools, system, transcript) is shared. A bundled
+request (``tool_names``) asks for several tools at once (tool_choice "required", parallel tool calls). A
+request without tools gets its own strict json_schema response format.
 """
 
 from __future__ import annotations
@@ -85,7 +86,9 @@ class OpenAIProvider:
 
     def params(self, request: LLMRequest, extra_messages: list[dict[str, Any]]) -> dict[str, Any]:
         """The Chat Completions body for ``request`` (also one batch line's ``body``)."""
-        if request.tools and request.tool_name:
+        if request.tools and request.tool_names:
+            body = _bundle_body(request)
+        elif request.tools and request.tool_name:
             body = _shared_tools_body(request)
         else:
             body = {
@@ -107,7 +110,9 @@ class OpenAIProvider:
         body[self.token_param] = request.max_tokens
         if request.temperature is not None:
             body["temperature"] = request.temperature
-        cached = [b.text for b in request.blocks if b.cache]
+        cached = [b.text for b in request.blocks if b.cache] or (
+            [request.system] if request.system_cache else []
+        )
         if self.prompt_cache_key and cached:
             body["prompt_cache_key"] = "dr-" + hashlib.sha256(cached[0].encode()).hexdigest()[:40]
         return body
@@ -178,7 +183,38 @@ def _shared_tools_body(request: LLMRequest) -> dict[str, Any]:
     """Chunk-stage layout: the same strict function tools on every request over a chunk, the instructions
     as the system message, the blocks (transcript first) as the user message, its own tool forced.
     (A per-stage response_format would precede the prompt and break the shared prefix.)"""
-    tools = [
+    return {
+        "model": request.model,
+        "messages": [
+            {"role": "system", "content": request.system},
+            {"role": "user", "content": user_text(request)},
+        ],
+        "tools": _tools(request),
+        "tool_choice": {"type": "function", "function": {"name": request.tool_name}},
+        "parallel_tool_calls": False,
+    }
+
+
+def _bundle_body(request: LLMRequest) -> dict[str, Any]:
+    """A bundled request: the same tools and system text on every chunk (automatic prefix caching), the
+    user message (transcript, this chunk's note and the tools to call); tool_choice "required" with
+    parallel tool calls: one call of each listed tool in one answer. (With parallel calls OpenAI does not
+    guarantee the strict schemas: every call is validated, and a stage whose call does not fit is asked
+    alone.)"""
+    return {
+        "model": request.model,
+        "messages": [
+            {"role": "system", "content": request.system},
+            {"role": "user", "content": user_text(request)},
+        ],
+        "tools": _tools(request),
+        "tool_choice": "required",
+        "parallel_tool_calls": True,
+    }
+
+
+def _tools(request: LLMRequest) -> list[dict[str, Any]]:
+    return [
         {
             "type": "function",
             "function": {
@@ -190,35 +226,28 @@ def _shared_tools_body(request: LLMRequest) -> dict[str, Any]:
         }
         for t in request.tools or []
     ]
-    return {
-        "model": request.model,
-        "messages": [
-            {"role": "system", "content": request.system},
-            {"role": "user", "content": user_text(request)},
-        ],
-        "tools": tools,
-        "tool_choice": {"type": "function", "function": {"name": request.tool_name}},
-        "parallel_tool_calls": False,
-    }
 
 
-def _tool_call(message: dict[str, Any]) -> ToolCall | None:
-    calls = message.get("tool_calls") or []
-    if not calls:
-        return None
-    function = calls[0].get("function") or {}
-    return ToolCall(
-        id=str(calls[0].get("id") or ""),
-        name=str(function.get("name") or ""),
-        arguments=str(function.get("arguments") or ""),
-    )
+def _tool_calls(message: dict[str, Any]) -> list[ToolCall]:
+    out = []
+    for call in message.get("tool_calls") or []:
+        function = call.get("function") or {}
+        out.append(
+            ToolCall(
+                id=str(call.get("id") or ""),
+                name=str(function.get("name") or ""),
+                arguments=str(function.get("arguments") or ""),
+            )
+        )
+    return out
 
 
 def answer_from_completion(completion: dict[str, Any], *, latency_s: float = 0.0) -> RawAnswer:
     """A ChatCompletion (as a dict) -> RawAnswer. Missing usage -> zero usage and a note."""
     choices = completion.get("choices") or [{}]
     message = choices[0].get("message") or {}
-    call = _tool_call(message)
+    calls = _tool_calls(message)
+    call = calls[0] if calls else None
     text = call.arguments if call is not None else message.get("content") or ""
     notes: list[str] = []
     if message.get("refusal"):
@@ -236,6 +265,7 @@ def answer_from_completion(completion: dict[str, Any], *, latency_s: float = 0.0
         latency_s=latency_s,
         notes=tuple(notes),
         tool_call=call,
+        tool_calls=tuple(calls),
     )
 
 

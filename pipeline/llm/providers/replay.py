@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 from daily_report.core.errors import LLMError, ReplayMissError
 from daily_report.core.paths import FIXTURES_DIR
-from daily_report.llm.base import BatchStatus, RawAnswer
+from daily_report.llm.base import BatchStatus, RawAnswer, ToolCall
 from daily_report.llm.spec import ProviderSpec
 from daily_report.llm.types import LLMRequest, Usage
 
@@ -94,6 +94,8 @@ class ReplayProvider:
         return None
 
     def complete(self, request: LLMRequest, extra_messages: list[dict[str, Any]]) -> RawAnswer:
+        if request.tool_names:
+            return self._bundled(request)
         start = time.perf_counter()
         for path in self.paths_for(request):
             if path.is_file():
@@ -107,10 +109,50 @@ class ReplayProvider:
         why = self._why_not_by_subject(request) or f"no {request.replay_id()}.json"
         raise ReplayMissError(f"no replay answer: {why}")
 
+    def _bundled(self, request: LLMRequest) -> RawAnswer:
+        """A bundled request: one tool call per listed stage that has an answer (by that stage's own key,
+        else by subject); a stage without one is left out, so it is asked alone and misses there."""
+        start = time.perf_counter()
+        calls: list[ToolCall] = []
+        for n, tool in enumerate(request.tool_names or []):
+            member = request.model_copy(
+                update={"stage": tool, "tool_names": None, "label": f"{tool}/{request.session_id}"}
+            )
+            paths = [self.replay_dir / "by-key" / f"{request.member_keys.get(tool, '')}.json"]
+            if self._why_not_by_subject(member) is None:
+                paths.append(self._by_subject(member))
+            found = next((p for p in paths if p.is_file()), None)
+            if found is not None:
+                text = found.read_text(encoding="utf-8")
+                calls.append(ToolCall(id=f"replay_{n}", name=tool, arguments=text))
+        if not calls:
+            why = self._why_not_by_subject(request) or "no answer for any of its stages"
+            raise ReplayMissError(f"no replay answer: {why}")
+        prompt = request.system + "".join(b.text for b in request.blocks)
+        out = "".join(c.arguments for c in calls)
+        usage = Usage(input_tokens=_count(prompt), output_tokens=_count(out))
+        return RawAnswer(
+            text=calls[0].arguments,
+            usage=usage,
+            model=request.model,
+            latency_s=time.perf_counter() - start,
+            tool_call=calls[0],
+            tool_calls=tuple(calls),
+        )
+
     def batch_request(self, request: LLMRequest, custom_id: str) -> dict[str, Any]:
         return {"custom_id": custom_id, "replay_id": request.replay_id(), "key": request.key()}
 
     def parse_batch_line(self, line: dict[str, Any]) -> tuple[str, RawAnswer | str]:
+        outputs = line.get("outputs")  # a bundled request's answer: {tool name: output}
+        if isinstance(outputs, dict) and outputs:
+            calls = tuple(
+                ToolCall(id=f"replay_{n}", name=str(name), arguments=orjson.dumps(value).decode())
+                for n, (name, value) in enumerate(outputs.items())
+            )
+            return str(line["custom_id"]), RawAnswer(
+                text=calls[0].arguments, usage=Usage(), model=self.model, tool_call=calls[0], tool_calls=calls
+            )
         output = line.get("output")
         if output is None:
             return str(line.get("custom_id", "")), str(line.get("error", "no output"))
