@@ -27,6 +27,7 @@ from daily_report.sources.walk import Found, Unread, readable_dir, walk
 from daily_report.usage.dedup import dedup_events
 from daily_report.usage.events import EventLike
 from daily_report.usage.rules import first_copy_per_key
+from daily_report.usage.session_facts import StatsRead, stats_of
 from typer.testing import CliRunner
 
 from tests.report_data import make_report
@@ -114,8 +115,10 @@ class FakeCli:
             skipped=[SkippedLines(path=str(f.path))],
         )
 
-    def read_stats(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session:
-        return self.read_session(files, claimed)
+    def read_stats(
+        self, files: Sequence[SourceFile], claimed: dict[str, str], resume: bytes | None = None
+    ) -> StatsRead:
+        return stats_of(self.read_session(files, claimed))
 
     def read_usage(self, f: SourceFile) -> FileUsage:
         data = orjson.loads(f.path.read_bytes())

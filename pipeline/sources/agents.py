@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from daily_report.sources.types import FileUsage, SourceFile, UsageRows
     from daily_report.sources.walk import Found, Unread
     from daily_report.usage.events import EventLike
+    from daily_report.usage.session_facts import StatsRead
 
 
 class Agent(Protocol):
@@ -55,9 +56,12 @@ class Agent(Protocol):
     def session_key(self, f: SourceFile) -> str: ...
     def read_order(self, f: SourceFile) -> str: ...
     def read_session(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session: ...
-    def read_stats(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session:
-        """``read_session`` for the session's figures only (the session-stats index): text that no figure
-        depends on may be left unscrubbed; every figure ``usage.session_facts`` takes must be the same."""
+    def read_stats(
+        self, files: Sequence[SourceFile], claimed: dict[str, str], resume: bytes | None = None
+    ) -> StatsRead:
+        """``read_session`` reduced to the session's figures (the session-stats index): every figure, usage
+        event, skipped line and claim must be what ``stats_of(read_session(...))`` gives. ``resume`` is a
+        ``StatsRead.resume`` this adapter gave for the same session (its files may have grown since)."""
 
     def read_usage(self, f: SourceFile) -> FileUsage: ...
     def read_usage_rows(self, f: SourceFile) -> UsageRows: ...

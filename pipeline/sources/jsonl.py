@@ -108,12 +108,15 @@ BLOCK_SIZE = 1 << 24
 
 
 def iter_blocks(
-    path: Path, *, size: int | None = None, skipped: SkippedLines | None = None
+    path: Path, *, size: int | None = None, skipped: SkippedLines | None = None, start: int = 0
 ) -> Iterator[tuple[bytes, bool]]:
     """The file in large blocks of whole lines: (block, is_complete). Only a last block that does not
-    end with a newline (a line still being written) has is_complete False."""
+    end with a newline (a line still being written) has is_complete False. ``start``: the offset of a
+    line start to read from (a file read before up to there)."""
     carry = b""
     with open_binary(path, skipped) as f:
+        if start:
+            f.seek(start)
         while True:
             chunk = f.read(size or BLOCK_SIZE)
             if not chunk:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from daily_report.schemas.transcript import Session
     from daily_report.sources.types import FileUsage, SourceFile, UsageRows
+    from daily_report.usage.session_facts import StatsRead
 
 
 class OneFileSessions:
@@ -25,9 +26,13 @@ class OneFileSessions:
     def read_session(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session:
         raise NotImplementedError
 
-    def read_stats(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session:
-        """The full read: its scrubbing is not where its time goes."""
-        return self.read_session(files, claimed)
+    def read_stats(
+        self, files: Sequence[SourceFile], claimed: dict[str, str], resume: bytes | None = None
+    ) -> StatsRead:
+        """The full read (its scrubbing is not where its time goes), never continued: ``resume`` is ignored."""
+        from daily_report.usage.session_facts import stats_of
+
+        return stats_of(self.read_session(files, claimed))
 
     def read_usage(self, f: SourceFile) -> FileUsage:
         raise NotImplementedError

@@ -75,6 +75,13 @@ def clean(text: str) -> str:
     return scrub_base64(strip_ansi(strip_reminders(text)))
 
 
+def has_text(text: str) -> bool:
+    """``clean(text).strip()`` is not empty, without scrubbing: a scrubbed run becomes a placeholder, so
+    scrubbing never empties a text (the stats scan asks this of every assistant text)."""
+    kept = strip_ansi(strip_reminders(text))
+    return bool(kept) and not kept.isspace()  # ``strip()`` without the copy
+
+
 def image_block_placeholder(block: dict[str, Any]) -> str:
     """A Claude ``image`` block (or Codex ``input_image``) as a placeholder, never the data."""
     source = block.get("source")

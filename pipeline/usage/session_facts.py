@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from daily_report.schemas.transcript import Session, Turn
+from daily_report.schemas.transcript import Session, SkippedLines, Turn
+from daily_report.usage.events import Ev, from_event
 
 
 def tool_counts(turns: list[Turn], *, nested: bool = False) -> tuple[int, int, int]:
@@ -54,3 +55,22 @@ def facts_of(s: Session) -> SessionFacts:
         models=list(s.models),
         times=sorted(set(s.active_times())),
     )
+
+
+class StatsRead(NamedTuple):
+    """A session as the session-stats index takes it from an adapter's ``read_stats``: its facts, its usage
+    (not deduped, no ``<synthetic>`` line), the files' skipped lines and its weight (turns + usage events:
+    of two copies of a session on one device, the heavier is kept) and, when the adapter can go on from
+    there once a file grew, its state to do so (``resume``, opaque to the index)."""
+
+    facts: SessionFacts
+    events: list[Ev]
+    skipped: list[SkippedLines]
+    weight: int
+    resume: bytes | None = None
+
+
+def stats_of(s: Session) -> StatsRead:
+    """The stats of a session read in full."""
+    events = [from_event(e) for e in s.usage if e.model != "<synthetic>"]
+    return StatsRead(facts_of(s), events, list(s.skipped), len(s.turns) + len(s.usage))

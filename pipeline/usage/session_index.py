@@ -8,8 +8,10 @@ under their parent's calls), and a session's lines depend on the sessions read b
 also keeps every ``claimed`` lookup it made and the answer it got; an entry is used only when its files
 are unchanged AND every one of those lookups gives the same answer now, and then its own claims are
 replayed. That is exact for any agent (the readers see ``claimed`` only through ``get``/``setdefault``),
-so no agent is named here. A changed (e.g. appended) session is read again in full: the readers build
-turns over whole files and cannot resume at an offset.
+so no agent is named here. A changed (e.g. appended) session is given back to its adapter with the state
+its last read left (``StatsRead.resume``, kept per session in ``session_resume`` with that read's lookups,
+which must still answer the same): an adapter that can goes on from where it stopped (Claude Code reads
+only the new lines), the others read the session again.
 
 Sessions are read (or looked up) one at a time and only their facts are kept, so memory holds one
 session's turns at a time, not the day's. The stats never go through the condenser or redaction.
@@ -39,9 +41,9 @@ from daily_report.sources.jsonl import has_problems
 from daily_report.sources.reader import warn_skipped
 from daily_report.sources.types import ReadResult, SourceFile
 from daily_report.sources.unreadable import os_error_reason
-from daily_report.usage.events import TS_INDEX, Ev, from_event
+from daily_report.usage.events import TS_INDEX, Ev
 from daily_report.usage.index import code_hash, wal_mode
-from daily_report.usage.session_facts import SessionFacts, facts_of
+from daily_report.usage.session_facts import SessionFacts
 
 FORMAT = "session-stats-1"
 _PKG = Path(__file__).resolve().parent.parent
@@ -161,6 +163,7 @@ class SessionIndex:
             self.db = self._open()
         self.pending: list[tuple[str, float, bytes]] = []
         self.used: list[str] = []
+        self.resumes: list[tuple[str, float, bytes, bytes]] = []
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
@@ -169,6 +172,10 @@ class SessionIndex:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS session_stats (key TEXT PRIMARY KEY, used REAL, data BLOB NOT NULL)"
+            )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS session_resume"
+                " (ident TEXT PRIMARY KEY, used REAL, seen BLOB NOT NULL, state BLOB NOT NULL)"
             )
         except sqlite3.DatabaseError:
             db.close()
@@ -189,6 +196,20 @@ class SessionIndex:
         parts = [_version()] + [f"{f.device}\0{f.agent}\0{f.path}\0{f.size}\0{f.mtime_ns}" for f in files]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
+    @staticmethod
+    def ident(key: Key) -> str:
+        """A session's name across its files' sizes: where its resume state is kept."""
+        return hashlib.sha256("\0".join([_version(), *key]).encode()).hexdigest()
+
+    def resume_for(self, ident: str) -> tuple[dict[str, str | None], bytes] | None:
+        """The claims lookups and the adapter's state of the session's last read, if kept."""
+        row = self.db.execute("SELECT seen, state FROM session_resume WHERE ident = ?", (ident,)).fetchone()
+        return None if row is None else (orjson.loads(row[0]), bytes(row[1]))
+
+    def put_resume(self, ident: str, seen: dict[str, str | None], state: bytes | None) -> None:
+        if state is not None:
+            self.resumes.append((ident, time.time(), orjson.dumps(seen), state))
+
     def get(self, key: str) -> Entry | None:
         row = self.db.execute("SELECT data FROM session_stats WHERE key = ?", (key,)).fetchone()
         if row is None:
@@ -204,23 +225,32 @@ class SessionIndex:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.executemany("INSERT OR REPLACE INTO session_stats VALUES (?, ?, ?)", self.pending)
+            self.db.executemany("INSERT OR REPLACE INTO session_resume VALUES (?, ?, ?, ?)", self.resumes)
             self.db.executemany(
                 "UPDATE session_stats SET used = ? WHERE key = ?", [(now, k) for k in self.used]
             )
             self.db.execute("DELETE FROM session_stats WHERE used < ?", (now - _KEEP_DAYS * 86400,))
+            self.db.execute("DELETE FROM session_resume WHERE used < ?", (now - _KEEP_DAYS * 86400,))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
-        self.pending, self.used = [], []
+        self.pending, self.used, self.resumes = [], [], []
 
 
-def _read_entry(files: Sequence[SourceFile], shared: dict[str, str]) -> Entry:
+def _read_entry(
+    files: Sequence[SourceFile],
+    shared: dict[str, str],
+    resume: tuple[dict[str, str | None], bytes] | None = None,
+) -> tuple[Entry, bytes | None]:
+    """The session read (or, from ``resume``, its grown files read on), and the state to go on from."""
     claims = _Claims(shared)
+    if resume is not None:
+        claims.seen.update(resume[0])  # the lookups of the lines read before, whose answers still hold
     agent = agents.agent_named(files[0].agent)
-    s = agent.read_stats(files, claims)
-    events = agent.dedup([from_event(e) for e in s.usage if e.model != "<synthetic>"])
-    return Entry(facts_of(s), events, list(s.skipped), len(s.turns) + len(s.usage), claims.seen, claims.added)
+    s = agent.read_stats(files, claims, resume[1] if resume is not None else None)
+    entry = Entry(s.facts, agent.dedup(s.events), s.skipped, s.weight, claims.seen, claims.added)
+    return entry, s.resume
 
 
 def _entries(
@@ -236,13 +266,16 @@ def _entries(
 
     ikeys = {key: idx.key(groups[key]) for key in order}
     stored = {key: idx.get(ikeys[key]) for key in order}
-    missing = [k for k in order if stored[k] is None]
+    idents = {key: idx.ident(key) for key in order if stored[key] is None}
+    resumes = {key: r for key, ident in idents.items() if (r := idx.resume_for(ident)) is not None}
+    missing = [k for k in order if stored[k] is None and k not in resumes]  # a grown session: read on here
     ordered: list[Key] = []
 
     def meanwhile() -> None:  # while the workers read: the reading order (each main file's last line)
         ordered.extend(sorted(order, key=lambda k: (agents.rank(k[1]), k[0], when(k))))
 
-    guessed = dict(zip(missing, _read_ahead([groups[k] for k in missing], meanwhile), strict=False))
+    todo = [(groups[k], idents[k]) for k in missing]
+    guessed = dict(zip(missing, _read_ahead(todo, meanwhile, idx.path), strict=False))
     for key in ordered:
         shared = claimed.setdefault(key[0], {})
         files = groups[key]
@@ -251,36 +284,46 @@ def _entries(
             blob = guessed[key]
             if blob is not None:
                 entry = Entry.decode(blob)
-                if entry.still_valid(shared):
+                if entry.still_valid(shared):  # (its resume state was kept by the worker)
                     idx.pending.append((ikeys[key], time.time(), blob))
         if entry is not None and entry.still_valid(shared):
             for k, v in entry.added.items():
                 shared.setdefault(k, v)
         else:
+            resume = resumes.get(key)
+            if resume is not None and not all(shared.get(k) == v for k, v in resume[0].items()):
+                resume = None  # what an earlier session claims changed: read afresh
             try:
-                entry = _read_entry(files, shared)
+                entry, state = _read_entry(files, shared, resume)
             except OSError as e:
                 unread[key] = os_error_reason(e)
                 continue
             idx.put(ikeys[key], entry)
+            idx.put_resume(idents.get(key) or idx.ident(key), entry.seen, state)
         yield key, entry
 
 
-def _read_ahead(todo: list[list[SourceFile]], meanwhile: Callable[[], None]) -> list[bytes | None]:
-    """The sessions missing from the index, read in worker processes, each as if no other session had
-    claimed a line (``[]`` when too few bytes to be worth a pool; ``meanwhile`` runs here once the workers
-    have their work). A guess stands only if none of its lookups is claimed when its turn comes (a
-    resumed session's copies usually are: it is read again then)."""
+def _read_ahead(
+    todo: list[tuple[list[SourceFile], str]], meanwhile: Callable[[], None], path: Path
+) -> list[bytes | None]:
+    """The sessions missing from the index (files, resume ident), read in worker processes, each as if no
+    other session had claimed a line (``[]`` when too few bytes to be worth a pool; ``meanwhile`` runs
+    here once the workers have their work). A guess stands only if none of its lookups is claimed when
+    its turn comes (a resumed session's copies usually are: it is read again then). The workers keep the
+    resume states in the index themselves (written again by the parent for a session it reads again):
+    they are as large as the entries, and would only pass through the parent."""
     from daily_report.usage.load import POOL_MIN_BYTES, chunks_by_bytes
 
     n = min(os.cpu_count() or 1, 8)
-    sizes = [sum(f.size for f in files) for files in todo]
+    sizes = [sum(f.size for f in files) for files, _ in todo]
     if n < 2 or len(todo) < 4 or sum(sizes) < POOL_MIN_BYTES:
         meanwhile()
         return []
     out: list[bytes | None] = [None] * len(todo)
     with ProcessPoolExecutor(max_workers=n) as pool:
-        futures = {pool.submit(_guess_chunk, [todo[i] for i in c]): c for c in chunks_by_bytes(sizes, n)}
+        futures = {
+            pool.submit(_guess_chunk, [todo[i] for i in c], path): c for c in chunks_by_bytes(sizes, n)
+        }
         meanwhile()
         for fut in as_completed(futures):
             for i, blob in zip(futures[fut], fut.result(), strict=True):
@@ -288,13 +331,23 @@ def _read_ahead(todo: list[list[SourceFile]], meanwhile: Callable[[], None]) -> 
     return out
 
 
-def _guess_chunk(chunk: list[list[SourceFile]]) -> list[bytes | None]:
+def _guess_chunk(chunk: list[tuple[list[SourceFile], str]], path: Path) -> list[bytes | None]:
     out: list[bytes | None] = []
-    for files in chunk:
+    states: list[tuple[str, dict[str, str | None], bytes | None]] = []
+    for files, ident in chunk:
         try:
-            out.append(_read_entry(files, {}).encode())
+            entry, state = _read_entry(files, {})
         except OSError:
             out.append(None)  # read again in the parent, which reports it
+            continue
+        out.append(entry.encode())
+        states.append((ident, entry.seen, state))
+    try:
+        with SessionIndex(path) as idx:
+            for ident, seen, state in states:
+                idx.put_resume(ident, seen, state)
+    except sqlite3.Error:
+        pass  # derived data: a grown file is then read afresh
     return out
 
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from daily_report.sources.types import FileUsage, SourceFile, UsageRows
     from daily_report.sources.walk import Found, Unread
     from daily_report.usage.events import EventLike
+    from daily_report.usage.session_facts import StatsRead
 
 SUBAGENT_NOTE = (
     "Claude subagent output tokens are a lower bound: subagent transcripts never get their final usage "
@@ -76,14 +77,16 @@ class ClaudeCode:
 
         return read_claude_session(files, claimed=claimed)
 
-    def read_stats(self, files: Sequence[SourceFile], claimed: dict[str, str]) -> Session:
-        """Tool results unscrubbed: scrubbing their base64 is ~30% of a full read, and no figure reads them
-        (``content._result_piece`` says why)."""
-        from daily_report.sources.claude.content import results_unscrubbed
-        from daily_report.sources.claude.session import read_claude_session
+    def read_stats(
+        self, files: Sequence[SourceFile], claimed: dict[str, str], resume: bytes | None = None
+    ) -> StatsRead:
+        """The stats scan (``stats.scan_claude_stats``: no turns built, tool results mostly left undecoded);
+        a session with a line it cannot take is read in full, its tool results unscrubbed (no figure reads
+        their text beyond what scrubbing leaves alone: ``content._result_piece``). ``resume``: the state
+        a read of the same session left (``StatsRead.resume``): grown files are read from where it stopped."""
+        from daily_report.sources.claude.stats import stats_read
 
-        with results_unscrubbed():
-            return read_claude_session(files, claimed=claimed)
+        return stats_read(files, claimed, resume)
 
     def read_usage(self, f: SourceFile) -> FileUsage:
         from daily_report.sources.claude.usage import read_claude_usage

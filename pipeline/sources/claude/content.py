@@ -143,12 +143,10 @@ def _result_piece(block: dict[str, Any], rec: dict[str, Any]) -> ResultPiece:
     ``Exit code`` at the start; only the agent id (searched in the last 300 characters, which scrubbing
     moves) is then looked for in the scrubbed text."""
     text, tagged = _tagged_text(block)
-    is_error = tagged or bool(block.get("is_error"))
-    agent_id = None
-    tur = rec.get("toolUseResult")
-    if isinstance(tur, dict) and isinstance(tur.get("agentId"), str):
-        agent_id = tur["agentId"]
-    elif "agentId: " in text:
+    piece = result_head(block.get("tool_use_id"), block.get("is_error"), rec.get("toolUseResult"))
+    piece.text = text
+    piece.is_error = tagged or piece.is_error
+    if piece.agent_id is None and "agentId: " in text:
         scrubbed = text
         if not _SCRUB_RESULTS.get():
             token = _SCRUB_RESULTS.set(True)
@@ -157,8 +155,16 @@ def _result_piece(block: dict[str, Any], rec: dict[str, Any]) -> ResultPiece:
             finally:
                 _SCRUB_RESULTS.reset(token)
         if (m := _AGENT_ID_RE.search(scrubbed[-300:])) is not None:
-            agent_id = m.group(1)
-    return ResultPiece(str(block.get("tool_use_id") or ""), text, is_error, agent_id)
+            piece.agent_id = m.group(1)
+    return piece
+
+
+def result_head(tool_use_id: Any, is_error: Any, tool_use_result: Any) -> ResultPiece:
+    """A result's piece from what lies outside its text (its id, its ``is_error``, the agent id of the line's
+    ``toolUseResult``): ``_result_piece`` completes it from the text; the stats scan takes it as it is for
+    a text it knows holds no ``<tool_use_error>`` tag, no exit code and no agent id."""
+    agent = tool_use_result.get("agentId") if isinstance(tool_use_result, dict) else None
+    return ResultPiece(str(tool_use_id or ""), "", bool(is_error), agent if isinstance(agent, str) else None)
 
 
 def _tagged_text(block: dict[str, Any]) -> tuple[str, bool]:

@@ -55,7 +55,7 @@ KNOWN_SYSTEM = frozenset(
         "away_summary",
     }
 )
-_TITLE_KEYS = ("customTitle", "aiTitle", "title", "summary")
+TITLE_KEYS = ("customTitle", "aiTitle", "title", "summary")
 
 
 @dataclass
@@ -67,7 +67,7 @@ class _Group:
 
 
 @dataclass
-class _State:
+class SessionState:
     session_id: str
     device: str
     usage: list[UsageEvent] = field(default_factory=list)
@@ -84,18 +84,8 @@ class _State:
     skipped: list[SkippedLines] = field(default_factory=list)
     claimed: dict[str, str] = field(default_factory=dict)
 
-    def note_meta(self, rec: dict[str, Any], *, sidechain: bool) -> None:
-        cwd = rec.get("cwd")
-        if isinstance(cwd, str) and cwd:
-            if cwd not in self.cwds:
-                self.cwds.append(cwd)
-            if self.main_cwd is None and not sidechain:
-                self.main_cwd = cwd
-        branch = rec.get("gitBranch")
-        if self.branch is None and isinstance(branch, str) and branch:
-            self.branch = branch
-        if isinstance(rec.get("version"), str):
-            self.version = rec["version"]
+    def note_meta(self, rec: Any, *, sidechain: bool) -> None:
+        note_meta(self, rec, sidechain=sidechain)
 
     def note_usage(self, ev: UsageEvent | None) -> None:
         if ev is None:
@@ -105,10 +95,27 @@ class _State:
             self.models.append(ev.model)
 
 
+def note_meta(into: Any, rec: Any, *, sidechain: bool) -> None:
+    """A line's cwd, branch and version into ``into`` (its ``cwds``, ``main_cwd``, ``branch``, ``version``):
+    ``rec`` is the line as a dict, or the stats scan's typed line (its ``get``)."""
+    cwd = rec.get("cwd")
+    if isinstance(cwd, str) and cwd:
+        if cwd not in into.cwds:
+            into.cwds.append(cwd)
+        if into.main_cwd is None and not sidechain:
+            into.main_cwd = cwd
+    branch = rec.get("gitBranch")
+    if into.branch is None and isinstance(branch, str) and branch:
+        into.branch = branch
+    version = rec.get("version")
+    if isinstance(version, str):
+        into.version = version
+
+
 class _FileReader:
     """Walks one file's lines into the session state and a turn builder."""
 
-    def __init__(self, f: SourceFile, state: _State, builder: TurnBuilder) -> None:
+    def __init__(self, f: SourceFile, state: SessionState, builder: TurnBuilder) -> None:
         self.f = f
         self.state = state
         self.main = builder
@@ -173,9 +180,7 @@ class _FileReader:
                 leaf = rec.get("leafUuid")
                 self.state.titles.append((rec["summary"], leaf if isinstance(leaf, str) else ""))
         elif kind in ("custom-title", "ai-title"):
-            title = next(
-                (rec[k] for k in _TITLE_KEYS if isinstance(rec.get(k), str) and rec[k].strip()), None
-            )
+            title = title_of(rec)
             if title:
                 self.state.titles.append((title, None))
                 if kind == "custom-title":
@@ -200,14 +205,14 @@ class _FileReader:
         parent = rec.get("parentUuid")
         group = self._group_of.get(parent) if isinstance(parent, str) else None
         if group is None:
-            group = _Group(TurnBuilder(sidechain=True), prompt=_prompt_text(rec))
+            group = _Group(TurnBuilder(sidechain=True), prompt=prompt_text(rec))
             self.groups.append(group)
         if isinstance(rec.get("uuid"), str):
             self._group_of[rec["uuid"]] = group
         return group.builder
 
 
-def _prompt_text(rec: dict[str, Any]) -> str:
+def prompt_text(rec: dict[str, Any]) -> str:
     message = rec.get("message")
     content = message.get("content") if isinstance(message, dict) else None
     if isinstance(content, str):
@@ -227,7 +232,7 @@ def read_claude_session(files: Sequence[SourceFile], *, claimed: dict[str, str] 
     """
     main_file = next((f for f in files if f.kind == "main"), None)
     first = main_file or files[0]
-    state = _State(session_id=session_id_for(first), device=first.device, claimed=claimed or {})
+    state = SessionState(session_id=session_id_for(first), device=first.device, claimed=claimed or {})
     main = TurnBuilder()
     taken: set[int] = set()
     if main_file is not None:
@@ -250,16 +255,16 @@ def read_claude_session(files: Sequence[SourceFile], *, claimed: dict[str, str] 
     return _session(state, main, files, first)
 
 
-def _read_subagent(f: SourceFile, state: _State, main: TurnBuilder, taken: set[int]) -> None:
+def _read_subagent(f: SourceFile, state: SessionState, main: TurnBuilder, taken: set[int]) -> None:
     builder = TurnBuilder(sidechain=True)
     reader = _FileReader(f, state, builder)
     if not state.session_id:
         state.session_id = f.parent_session_id or ""
     reader.run()
-    agent_id = _agent_id_from_name(f.path) or reader.agent_id
+    agent_id = agent_id_from_name(f.path) or reader.agent_id
     if agent_id and agent_id.startswith("acompact"):
         return  # the compaction call: its usage counts, its summary is the isCompactSummary line
-    call = main.agent_call_for(agent_id=agent_id, tool_use_id=_meta_tool_use_id(f.path))
+    call = main.agent_call_for(agent_id=agent_id, tool_use_id=meta_tool_use_id(f.path))
     _fold(main, builder, agent_id=agent_id, call=call, taken=taken)
 
 
@@ -287,12 +292,12 @@ def _fold(
     call.subagent_turns = renumber(sub.turns)
 
 
-def _agent_id_from_name(path: Path) -> str | None:
+def agent_id_from_name(path: Path) -> str | None:
     name = path.name.split(".", 1)[0]
     return name[len("agent-") :] if name.startswith("agent-") else None
 
 
-def _meta_tool_use_id(path: Path) -> str | None:
+def meta_tool_use_id(path: Path) -> str | None:
     meta = path.with_name(path.name.split(".", 1)[0] + ".meta.json")
     try:
         data = orjson.loads(meta.read_bytes())
@@ -302,12 +307,23 @@ def _meta_tool_use_id(path: Path) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _session(state: _State, main: TurnBuilder, files: Sequence[SourceFile], first: SourceFile) -> Session:
+def title_of(rec: Any) -> str | None:
+    """A custom-title / ai-title line's title: the first of ``TITLE_KEYS`` that is a non-blank string
+    (``rec``: the line as a dict, or any object whose ``get`` answers the same)."""
+    return next((v for k in TITLE_KEYS if isinstance(v := rec.get(k), str) and v.strip()), None)
+
+
+def pick_title(custom: str | None, titles: list[tuple[str, str | None]], uuids: set[str]) -> str | None:
+    """The custom title, else the last summary whose leaf line is this session's (or that names none)."""
+    return custom or next((t for t, leaf in reversed(titles) if leaf is None or leaf in uuids), None)
+
+
+def _session(
+    state: SessionState, main: TurnBuilder, files: Sequence[SourceFile], first: SourceFile
+) -> Session:
     cwd = state.main_cwd or (state.cwds[0] if state.cwds else None)
-    project = Path(cwd).name if cwd else _project_dir(first)
-    title = state.custom_title or next(
-        (t for t, leaf in reversed(state.titles) if leaf is None or leaf in state.uuids), None
-    )
+    project = Path(cwd).name if cwd else project_dir(first)
+    title = pick_title(state.custom_title, state.titles, state.uuids)
     for ev in state.usage:
         ev.session_id = ev.session_id or state.session_id
     return Session(
@@ -334,7 +350,7 @@ def _session(state: _State, main: TurnBuilder, files: Sequence[SourceFile], firs
     )
 
 
-def _project_dir(f: SourceFile) -> str:
+def project_dir(f: SourceFile) -> str:
     """Fallback for files without cwd: the encoded directory name under projects/."""
     parts = f.path.parts
     if "projects" in parts:

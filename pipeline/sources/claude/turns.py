@@ -115,12 +115,9 @@ class TurnBuilder:
 
     def _fill(self, call: ToolCall, r: ResultPiece, ts: datetime | None) -> None:
         call.result = r.text.rstrip()
-        call.is_error = r.is_error
         call.result_timestamp = ts
-        m = _EXIT_RE.match(r.text)
-        if m:
-            call.exit_code = int(m.group(1))
-            call.is_error = call.is_error or call.exit_code != 0
+        call.exit_code = exit_code_of(r)
+        call.is_error = result_is_error(r, call.exit_code)
         if r.agent_id:
             call.subagent_id = r.agent_id
             self.agent_calls[r.agent_id] = call
@@ -145,6 +142,18 @@ class TurnBuilder:
             if isinstance(wanted, str) and wanted.strip() == prompt:
                 return call
         return candidates[-1] if candidates else None
+
+
+def exit_code_of(r: ResultPiece) -> int | None:
+    """The ``Exit code N`` a result starts with (Bash), or None."""
+    m = _EXIT_RE.match(r.text)
+    return int(m.group(1)) if m else None
+
+
+def result_is_error(r: ResultPiece, exit_code: int | None) -> bool:
+    """A call is an error when its result says so (``is_error``, a ``<tool_use_error>`` tag) or it exited
+    non-zero; the one rule for the full read and the stats scan."""
+    return r.is_error or (exit_code is not None and exit_code != 0)
 
 
 def renumber(turns: list[Turn]) -> list[Turn]:

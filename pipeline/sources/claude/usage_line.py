@@ -32,7 +32,7 @@ class _CacheCreation(msgspec.Struct, gc=False):
     ephemeral_1h_input_tokens: Count = 0
 
 
-class _Usage(msgspec.Struct, gc=False):
+class Usage(msgspec.Struct, gc=False):
     input_tokens: Count = 0
     output_tokens: Count = 0
     cache_creation_input_tokens: Count = 0
@@ -40,17 +40,17 @@ class _Usage(msgspec.Struct, gc=False):
     cache_creation: _CacheCreation | None = None
 
 
-class _Message(msgspec.Struct, gc=False):
+class Message(msgspec.Struct, gc=False):
     id: str | None = None
     model: str | None = None
-    usage: _Usage | None = None
+    usage: Usage | None = None
 
 
 class AssistantLine(msgspec.Struct, gc=False):
     """The fields of a top-level line that decide its usage row (others are skipped unread)."""
 
     type: str | None = None
-    message: _Message | None = None
+    message: Message | None = None
     requestId: str | None = None  # the transcript's camelCase keys
     uuid: str | None = None
     timestamp: str | None = None
