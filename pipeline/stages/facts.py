@@ -41,7 +41,7 @@ def pick_title(titles: Sequence[str]) -> str:
 class FactsStage(ChunkStage):
     name: ClassVar[str] = "facts"
     # Fitted output size (bench/README.md): mean error 17 tokens (10%).
-    output_size: ClassVar[OutputSize] = OutputSize(base=152, per_1k=2.75)
+    output_size: ClassVar[OutputSize] = OutputSize(base=144, per_1k=2.78)
     output_model: ClassVar[type[BaseModel]] = SessionFacts
 
     def merge(self, session: SessionInfo, outputs: Sequence[tuple[Chunk, BaseModel]]) -> SessionFacts | None:

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 class HumanAIStage(ChunkStage):
     name: ClassVar[str] = "human_ai"
     # Fitted output size (bench/README.md): mean error 111 tokens (37%).
-    output_size: ClassVar[OutputSize] = OutputSize(base=255, per_1k=5.2)
+    output_size: ClassVar[OutputSize] = OutputSize(base=123, per_1k=37.5)
     output_model: ClassVar[type[BaseModel]] = HumanAIOutput
     report_sections: ClassVar[tuple[tuple[str, str | None], ...]] = (
         ("human_vs_ai", "topics"),

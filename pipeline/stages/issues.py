@@ -55,7 +55,7 @@ def combine_issues(earlier: ReportIssue, later: ReportIssue) -> ReportIssue:
 class IssuesStage(ChunkStage):
     name: ClassVar[str] = "issues"
     # Fitted output size (bench/README.md): mean error 141 tokens (26%).
-    output_size: ClassVar[OutputSize] = OutputSize(base=260, per_1k=30.3)
+    output_size: ClassVar[OutputSize] = OutputSize(base=166, per_1k=28.8)
     output_model: ClassVar[type[BaseModel]] = IssuesOutput
     report_sections: ClassVar[tuple[tuple[str, str | None], ...]] = (("issues", None),)
 

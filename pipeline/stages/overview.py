@@ -76,7 +76,7 @@ def _fallback(device: str, infos: Sequence[SessionInfo], day: DayInputs) -> Devi
 class OverviewStage(DayStage):
     name: ClassVar[str] = "overview"
     # Fitted output size (bench/README.md): word-budgeted bullets, the mean of 2 answers (error 10 tokens).
-    output_size: ClassVar[OutputSize] = OutputSize(base=657)
+    output_size: ClassVar[OutputSize] = OutputSize(base=355, per_1k=93.6)
     output_model: ClassVar[type[BaseModel]] = OverviewOutput
     depends_on: ClassVar[tuple[str, ...]] = ("projects", "facts", "tasks", "issues", "session")
 

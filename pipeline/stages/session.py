@@ -71,7 +71,7 @@ class SessionReduceStage(SessionStage):
     name: ClassVar[str] = "session"
     # Fitted output size (bench/README.md): it rewrites the chunk notes it reads, 0.87x their size
     # (2 answers, mean error 23 tokens).
-    output_size: ClassVar[OutputSize] = OutputSize(base=0, per_1k=875)
+    output_size: ClassVar[OutputSize] = OutputSize(base=781, per_1k=565)
     output_model: ClassVar[type[BaseModel]] = SessionReduceOutput
     depends_on: ClassVar[tuple[str, ...]] = ("facts", "tasks", "issues", "human_ai", "takeaways")
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 class TakeawaysStage(ChunkStage):
     name: ClassVar[str] = "takeaways"
     # Fitted output size (bench/README.md): mean error 48 tokens (19%).
-    output_size: ClassVar[OutputSize] = OutputSize(base=185, per_1k=7.0)
+    output_size: ClassVar[OutputSize] = OutputSize(base=114, per_1k=9.0)
     output_model: ClassVar[type[BaseModel]] = TakeawaysOutput
     report_sections: ClassVar[tuple[tuple[str, str | None], ...]] = (("takeaways", None),)
 

@@ -45,7 +45,7 @@ def combine_tasks(earlier: ReportTask, later: ReportTask) -> ReportTask:
 class TasksStage(ChunkStage):
     name: ClassVar[str] = "tasks"
     # Fitted output size (bench/README.md): mean error 75 tokens (20%).
-    output_size: ClassVar[OutputSize] = OutputSize(base=291, per_1k=9.3)
+    output_size: ClassVar[OutputSize] = OutputSize(base=185, per_1k=12.8)
     output_model: ClassVar[type[BaseModel]] = TasksOutput
     report_sections: ClassVar[tuple[tuple[str, str | None], ...]] = (("tasks", None),)
 
