@@ -76,32 +76,29 @@ def accept(sink: Sink, pair: Planned, *, answer: RawAnswer | str, tally: AnswerT
         return accept_bundle(sink, pair, answer=answer, tally=tally)
     request, model = pair
     label = request.label or request.key()[:12]
-    redactor = sink.redactor or default_answer_redactor()
-    answer = redactor.text(answer) if isinstance(answer, str) else redactor.raw(answer)
-    if isinstance(answer, str):
-        tally.errored.append(f"{label}: {answer}")
-        _record(sink, request, error=answer)
+    raw = _cleaned(sink, request, answer, tally=tally, label=label)
+    if raw is None:
         return False
     try:
-        check_tool(request, answer)
-        parsed = parse_output(answer.text, model)
+        check_tool(request, raw)
+        parsed = parse_output(raw.text, model)
     except (ValueError, ValidationError) as exc:
         errors = describe_errors(exc)
         tally.invalid.append(f"{label}: {errors}")
-        _record(sink, request, error=f"invalid output: {errors}", answer=answer)
+        _record(sink, request, error=f"invalid output: {errors}", answer=raw)
         return False
     cost = call_cost(
         provider=request.provider,
-        model=answer.model or request.model,
-        usage=answer.usage,
+        model=raw.model or request.model,
+        usage=raw.usage,
         batch=sink.batch,
         overrides=_overrides(sink),
     )
     response = LLMResponse(
         output=parsed.model_dump(mode="json"),
-        raw_text=answer.text,
-        usage=answer.usage,
-        model=answer.model or request.model,
+        raw_text=raw.text,
+        usage=raw.usage,
+        model=raw.model or request.model,
         cost_usd=cost,
         batch=sink.batch,
     )
@@ -116,13 +113,10 @@ def accept_bundle(sink: Sink, bundle: Bundle, *, answer: RawAnswer | str, tally:
     request's real usage."""
     request = bundle.request
     label = request.label or request.key()[:12]
-    redactor = sink.redactor or default_answer_redactor()
-    answer = redactor.text(answer) if isinstance(answer, str) else redactor.raw(answer)
-    if isinstance(answer, str):
-        tally.errored.append(f"{label}: {answer}")
-        _record(sink, request, error=answer)
+    raw = _cleaned(sink, request, answer, tally=tally, label=label)
+    if raw is None:
         return False
-    split = split_answer(bundle, answer, batch=sink.batch, overrides=_overrides(sink))
+    split = split_answer(bundle, raw, batch=sink.batch, overrides=_overrides(sink))
     for member, _model in bundle.members:
         response = split.answers.get(member.key())
         if response is not None:
@@ -130,8 +124,21 @@ def accept_bundle(sink: Sink, bundle: Bundle, *, answer: RawAnswer | str, tally:
     tally.stored += len(split.answers)
     tally.invalid += [f"{label}: {problem}" for problem in split.problems.values()]
     error = None if split.answers else f"invalid output: {split.summary()}"
-    _record(sink, request, error=error, answer=answer)
+    _record(sink, request, error=error, answer=raw)
     return bool(split.answers)
+
+
+def _cleaned(
+    sink: Sink, request: LLMRequest, answer: RawAnswer | str, *, tally: AnswerTally, label: str
+) -> RawAnswer | None:
+    """The answer redacted before anything stores it; an error string is tallied and recorded (None)."""
+    redactor = sink.redactor or default_answer_redactor()
+    if isinstance(answer, str):
+        error = redactor.text(answer)
+        tally.errored.append(f"{label}: {error}")
+        _record(sink, request, error=error)
+        return None
+    return redactor.raw(answer)
 
 
 def _record(

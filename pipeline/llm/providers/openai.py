@@ -183,16 +183,8 @@ def _shared_tools_body(request: LLMRequest) -> dict[str, Any]:
     """Chunk-stage layout: the same strict function tools on every request over a chunk, the instructions
     as the system message, the blocks (transcript first) as the user message, its own tool forced.
     (A per-stage response_format would precede the prompt and break the shared prefix.)"""
-    return {
-        "model": request.model,
-        "messages": [
-            {"role": "system", "content": request.system},
-            {"role": "user", "content": user_text(request)},
-        ],
-        "tools": _tools(request),
-        "tool_choice": {"type": "function", "function": {"name": request.tool_name}},
-        "parallel_tool_calls": False,
-    }
+    forced = {"type": "function", "function": {"name": request.tool_name}}
+    return _tools_body(request, tool_choice=forced, parallel=False)
 
 
 def _bundle_body(request: LLMRequest) -> dict[str, Any]:
@@ -201,6 +193,12 @@ def _bundle_body(request: LLMRequest) -> dict[str, Any]:
     parallel tool calls: one call of each listed tool in one answer. (With parallel calls OpenAI does not
     guarantee the strict schemas: every call is validated, and a stage whose call does not fit is asked
     alone.)"""
+    return _tools_body(request, tool_choice="required", parallel=True)
+
+
+def _tools_body(request: LLMRequest, *, tool_choice: Any, parallel: bool) -> dict[str, Any]:
+    """The layout every request with the shared tools has: system instructions, then the user turn (transcript
+    first), then the tools; only the tool choice differs."""
     return {
         "model": request.model,
         "messages": [
@@ -208,8 +206,8 @@ def _bundle_body(request: LLMRequest) -> dict[str, Any]:
             {"role": "user", "content": user_text(request)},
         ],
         "tools": _tools(request),
-        "tool_choice": "required",
-        "parallel_tool_calls": True,
+        "tool_choice": tool_choice,
+        "parallel_tool_calls": parallel,
     }
 
 
