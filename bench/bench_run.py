@@ -34,7 +34,13 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from gen_run_day import DAY, generate
 
-CLI = [sys.executable, "-m", "pipeline"]
+
+def cli(env: dict[str, str]) -> list[str]:
+    """The installed package runs as ``daily_report``; a ``--before`` copy from before the one-import-name
+    layout (its ``pipeline/`` on PYTHONPATH) runs as ``pipeline``."""
+    before = env.get("PYTHONPATH")
+    module = "pipeline" if before and not (Path(before) / "pipeline" / "core").is_dir() else "daily_report"
+    return [sys.executable, "-m", module]
 
 
 def timed(args: list[str], *, env: dict[str, str]) -> tuple[float, float]:
@@ -43,7 +49,7 @@ def timed(args: list[str], *, env: dict[str, str]) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     where = Path(args[args.index("--config") + 1]).parent
-    proc = subprocess.run(CLI + args, env=env, capture_output=True, text=True, cwd=where)
+    proc = subprocess.run(cli(env) + args, env=env, capture_output=True, text=True, cwd=where)
     took = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
