@@ -7,6 +7,7 @@ written (``truncated_tail``), not an error. ``.zst`` files are decompressed on t
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -102,6 +103,20 @@ def note_invalid_usage(skipped: SkippedLines, rec: dict[str, Any]) -> None:
 
 def note_unknown(skipped: SkippedLines, kind: str) -> None:
     skipped.unknown_types[kind] = skipped.unknown_types.get(kind, 0) + 1
+
+
+CHECK_BYTES = 4096  # the bytes before a grown file's offset that must be unchanged for it to be read on
+
+
+def bytes_check(path: Path, offset: int) -> str:
+    """A hash of the ``CHECK_BYTES`` before ``offset``: a file read up to ``offset`` and grown since is
+    read on from there only if this is unchanged (else it was rewritten: read afresh); "" if unreadable."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(max(0, offset - CHECK_BYTES))
+            return hashlib.sha1(fh.read(min(offset, CHECK_BYTES))).hexdigest()
+    except OSError:
+        return ""
 
 
 BLOCK_SIZE = 1 << 24

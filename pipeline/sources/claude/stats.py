@@ -18,7 +18,6 @@ of a file read after it (the full read would have given that line to the earlier
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,7 +49,7 @@ from daily_report.sources.claude.stats_lines import (
 from daily_report.sources.claude.stats_streams import Group, Stream, task_call_for_prompt
 from daily_report.sources.claude.usage import fallback_time
 from daily_report.sources.claude.usage_line import SYNTHETIC, Row, line_row
-from daily_report.sources.jsonl import has_problems, note_unknown
+from daily_report.sources.jsonl import bytes_check, has_problems, note_unknown
 from daily_report.sources.text import parse_ts
 from daily_report.sources.types import SourceFile
 
@@ -58,7 +57,6 @@ if TYPE_CHECKING:
     from daily_report.usage.session_facts import StatsRead
 
 _CONVERSATION = frozenset({"user", "assistant", "system"})
-_CHECK_BYTES = 4096  # the bytes before a file's offset that must be unchanged for it to be continued
 
 
 @dataclass
@@ -72,7 +70,7 @@ class _FileState:
     stream: Stream
     offset: int = 0  # after the last complete line read
     lineno: int = 0
-    check: str = ""  # hash of the _CHECK_BYTES before offset; "" when the file cannot be continued
+    check: str = ""  # ``jsonl.bytes_check`` of the bytes before offset; "" when the file cannot be continued
     skipped: dict[str, Any] = field(default_factory=dict)
     cwds: list[str] = field(default_factory=list)
     main_cwd: str | None = None
@@ -127,7 +125,7 @@ class _FileScan:
         fs.check = (
             ""
             if at[2] or skipped.unreadable or self.f.path.suffix != ".jsonl"
-            else _check(self.f.path, at[0])
+            else bytes_check(self.f.path, at[0])
         )
 
     def line(self, x: Line, skipped: SkippedLines) -> None:
@@ -232,15 +230,6 @@ def _row(c: tuple[Any, ...], f: SourceFile, sid: str) -> Row:
     )
 
 
-def _check(path: Path, offset: int) -> str:
-    try:
-        with path.open("rb") as fh:
-            fh.seek(max(0, offset - _CHECK_BYTES))
-            return hashlib.sha1(fh.read(min(offset, _CHECK_BYTES))).hexdigest()
-    except OSError:
-        return ""
-
-
 @dataclass
 class ClaudeStats:
     """What the session-stats index takes from a session (see ``usage.session_facts.StatsRead``)."""
@@ -301,7 +290,7 @@ def _continued(files: Sequence[SourceFile], claimed: dict[str, str], resume: byt
     for i, (fs, f) in enumerate(zip(old.files, ordered, strict=True)):
         if (f.size, f.mtime_ns) == (fs.size, fs.mtime_ns):
             continue
-        if not fs.check or f.size <= fs.size or _check(f.path, fs.offset) != fs.check:
+        if not fs.check or f.size <= fs.size or bytes_check(f.path, fs.offset) != fs.check:
             raise _CannotContinue(fs.path)
         grown.append(i)
     session = _Session(old.session_id, claimed, {u for fs in old.files for u in fs.uuids})

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from daily_report.sources.types import FileUsage, SourceFile
     from daily_report.sources.walk import Found, Unread
     from daily_report.usage.events import EventLike
+    from daily_report.usage.session_facts import StatsRead
 
 APPROXIMATE_NOTE = "Some Codex usage predates any turn_context: its model is a guess (approximate)."
 
@@ -60,6 +61,14 @@ class Codex(OneFileSessions):
         from daily_report.sources.codex.session import read_codex_session
 
         return read_codex_session(files[0])
+
+    def read_stats(
+        self, files: Sequence[SourceFile], claimed: dict[str, str], resume: bytes | None = None
+    ) -> StatsRead:
+        """The figures without the turns; a grown rollout is read on from where ``resume`` stopped."""
+        from daily_report.sources.codex.stats import read_codex_stats
+
+        return read_codex_stats(files[0], resume)
 
     def read_usage(self, f: SourceFile) -> FileUsage:
         from daily_report.sources.codex.session import read_codex_usage

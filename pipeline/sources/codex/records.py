@@ -15,8 +15,9 @@ from typing import Any
 
 import orjson
 from daily_report.schemas.transcript import SkippedLines
-from daily_report.sources.jsonl import iter_raw_lines, note_malformed, note_unknown, parse_line, shape_ok
+from daily_report.sources.jsonl import note_malformed, note_unknown, open_binary, parse_line, shape_ok
 from daily_report.sources.text import parse_ts
+from daily_report.sources.unreadable import SNIFF_BYTES
 
 KINDS = frozenset({"session_meta", "response_item", "turn_context", "event_msg", "compacted"})
 ITEM_TYPES = frozenset(
@@ -79,26 +80,42 @@ class Record:
     approx_ts: bool = False
 
 
-def iter_codex(path: Path, skipped: SkippedLines, *, only: tuple[bytes, ...] = ()) -> Iterator[Record]:
+@dataclass
+class Position:
+    """Where a read of a JSONL rollout stands, so that a grown file can be read on from there: after the
+    last complete line (byte offset, line number), whether an object was parsed yet (only the first can be
+    a legacy header), the last timestamp (a line without one takes it) and whether the read ended in a
+    line still being written (``cut``: the file cannot be continued)."""
+
+    offset: int = 0
+    lineno: int = 0
+    first: bool = True
+    last_ts: datetime | None = None
+    cut: bool = False
+
+
+def iter_codex(
+    path: Path, skipped: SkippedLines, *, only: tuple[bytes, ...] = (), at: Position | None = None
+) -> Iterator[Record]:
     """Every record of a rollout (any shape), with a timestamp falling back to the previous line's.
 
     ``only``: parse just the lines holding one of these byte strings (plus the first line); the others are
-    not parsed, only judged by their shape (``jsonl.shape_ok``).
+    not parsed, only judged by their shape (``jsonl.shape_ok``). ``at``: a JSONL file is read from there
+    and ``at`` follows the read (a ``.json`` file is always read whole).
     """
-    source = _json_file(path, skipped) if path.name.endswith(".json") else _jsonl(path, skipped, only)
-    last: datetime | None = None
+    at = at or Position()
+    source = _json_file(path, skipped) if path.name.endswith(".json") else _jsonl(path, skipped, only, at)
     for rec in source:
         if rec.ts is None:
-            rec.ts, rec.approx_ts = last, True
+            rec.ts, rec.approx_ts = at.last_ts, True
         else:
-            last = rec.ts
+            at.last_ts = rec.ts
         yield rec
 
 
-def _jsonl(path: Path, skipped: SkippedLines, only: tuple[bytes, ...]) -> Iterator[Record]:
-    first = True
-    for lineno, raw, partial in iter_raw_lines(path, skipped):
-        if only and not first and not any(m in raw for m in only):
+def _jsonl(path: Path, skipped: SkippedLines, only: tuple[bytes, ...], at: Position) -> Iterator[Record]:
+    for lineno, raw, partial in _raw_lines(path, skipped, at):
+        if only and not at.first and not any(m in raw for m in only):
             if not shape_ok(raw):  # not parsed: judged by its shape only
                 if partial:
                     skipped.truncated_tail = True
@@ -108,10 +125,39 @@ def _jsonl(path: Path, skipped: SkippedLines, only: tuple[bytes, ...]) -> Iterat
         obj = parse_line(raw, lineno=lineno, partial=partial, skipped=skipped)
         if obj is None:
             continue
-        rec = normalize(obj, lineno=lineno, first=first, skipped=skipped)
-        first = False
+        rec = normalize(obj, lineno=lineno, first=at.first, skipped=skipped)
+        at.first = False
         if rec is not None:
             yield rec
+
+
+def _raw_lines(path: Path, skipped: SkippedLines, at: Position) -> Iterator[tuple[int, bytes, bool]]:
+    """``jsonl.iter_raw_lines`` from ``at`` on, moving ``at`` past each complete line."""
+    for line in file_lines(path, skipped, at.offset):
+        lineno = at.lineno + 1
+        complete = line.endswith(b"\n")
+        body = line.rstrip(b"\r\n")
+        if complete:
+            at.offset, at.lineno = at.offset + len(line), lineno
+        elif body.strip():
+            at.cut = True
+        if body.strip():
+            yield lineno, body, not complete
+
+
+def file_lines(path: Path, skipped: SkippedLines, start: int) -> Iterator[bytes]:
+    """The lines of a rollout from the line starting at ``start``, newlines kept: every byte a read takes
+    from the file after its first 64 KB passes here. From beyond the 64 KB that ``open_binary`` sniffs for
+    a binary file, the file is opened plainly (those bytes were sniffed by the read that got there)."""
+    if start < SNIFF_BYTES:
+        f = open_binary(path, skipped)
+        if start:
+            f.seek(start)
+    else:
+        f = path.open("rb", buffering=1 << 20)
+        f.seek(start)
+    with f:
+        yield from f
 
 
 def normalize(obj: dict[str, Any], *, lineno: int, first: bool, skipped: SkippedLines) -> Record | None:

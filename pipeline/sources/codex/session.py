@@ -7,8 +7,10 @@ user messages. Assistant text and reasoning appear twice (event and response ite
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,7 +50,7 @@ class _Builder:
         self.turns: list[Turn] = []
         self.calls: dict[str, ToolCall] = {}
         self.early: dict[str, Record] = {}
-        self.pending: dict[tuple[str, str], Counter[str]] = {}
+        self.pending: dict[tuple[str, str], Counter[bytes]] = {}  # texts by their hash
         self.legacy_prompts: list[Turn] = []
         self.recent_images: list[str] = []
         self.saw_user_event = False
@@ -145,12 +147,15 @@ class _Builder:
         """Show text that Codex writes twice (event + response item) once."""
         if not text:
             return
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         other = "item" if source == "event" else "event"
         theirs = self.pending.setdefault((role, other), Counter())
-        if theirs[text] > 0:
-            theirs[text] -= 1
+        if theirs[key] > 0:
+            theirs[key] -= 1
+            if not theirs[key]:
+                del theirs[key]
             return
-        self.pending.setdefault((role, source), Counter())[text] += 1
+        self.pending.setdefault((role, source), Counter())[key] += 1
         self.turn(rec, role=role, text=text)
 
     def _item(self, rec: Record) -> None:
@@ -185,7 +190,11 @@ class _Builder:
                 c for c in p.get("content") or [] if isinstance(c, dict) and c.get("type") == "input_image"
             ]
             self.recent_images = [image_block_placeholder(c) for c in images]
-            self.legacy_prompts.append(self.turn(rec, role="human", text=text, images=len(images)))
+            self.legacy_prompt(rec, text, len(images))
+
+    def legacy_prompt(self, rec: Record, text: str, images: int) -> None:
+        """A prompt from a response item: dropped at the end if the file has ``user_message`` events."""
+        self.legacy_prompts.append(self.turn(rec, role="human", text=text, images=images))
 
     def _call(self, rec: Record, p: dict[str, Any]) -> None:
         kind = p.get("type")
@@ -231,14 +240,10 @@ class _Builder:
             self.turns = [t for t in self.turns if id(t) not in drop]
         for i, t in enumerate(self.turns):
             t.index = i
-        sid = self.usage.session_id or _file_id(self.f.path)
+        sid = self.session_id()
         for ev in self.usage.events:
             ev.session_id = sid
-        for ev in self.usage.events:
-            if ev.model not in self.models and not ev.model_approximate:
-                self.models.append(ev.model)
-        if not self.models and self.usage.events:
-            self.models.append(self.usage.events[0].model)
+        self.models = final_models(self.models, ((e.model, e.model_approximate) for e in self.usage.events))
         git = self.meta.get("git")
         cwd = self.cwds[0] if self.cwds else None
         return Session(
@@ -246,7 +251,7 @@ class _Builder:
             agent="codex",
             device=self.f.device,
             user=self.f.user,
-            project=Path(cwd).name if cwd else "unknown",
+            project=project_of(self.cwds),
             cwd=cwd,
             cwds=self.cwds,
             branch=git.get("branch")
@@ -264,6 +269,27 @@ class _Builder:
             interruptions=self.interruptions,
             skipped=[skipped] if has_problems(skipped) else [],
         )
+
+    def session_id(self) -> str:
+        return self.usage.session_id or _file_id(self.f.path)
+
+
+def final_models(models: list[str], events: Iterable[tuple[str, bool]]) -> list[str]:
+    """The models of the turn contexts, then those of the usage events (model, approximate) not guessed;
+    the first event's guess when there is nothing else."""
+    out = list(models)
+    first: str | None = None
+    for model, approximate in events:
+        first = model if first is None else first
+        if model not in out and not approximate:
+            out.append(model)
+    if not out and first is not None:
+        out.append(first)
+    return out
+
+
+def project_of(cwds: list[str]) -> str:
+    return Path(cwds[0]).name if cwds else "unknown"
 
 
 def _content_text(content: Any) -> str:

@@ -13,7 +13,7 @@ to the fork second, so both variants fall inside the prefix.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from daily_report.schemas.transcript import UsageEvent
 from daily_report.sources.text import parse_ts
@@ -144,3 +144,31 @@ class CodexUsage:
         )
         self.events.append(ev)
         return ev
+
+    def state(self) -> UsageState:
+        """What the rows after these depend on (not the events): to go on with a grown file."""
+        return UsageState(
+            self.session_id,
+            self.parent_session_id,
+            self.model,
+            self.invalid,
+            self._prev,
+            self._in_prefix,
+            self._fork_second,
+            self._seen_meta,
+        )
+
+    def restore(self, state: UsageState) -> None:
+        self.session_id, self.parent_session_id, self.model, self.invalid = state[:4]
+        self._prev, self._in_prefix, self._fork_second, self._seen_meta = state[4:]
+
+
+class UsageState(NamedTuple):
+    session_id: str
+    parent_session_id: str | None
+    model: str | None
+    invalid: int
+    prev: Tokens | None
+    in_prefix: bool
+    fork_second: datetime | None
+    seen_meta: bool
