@@ -297,7 +297,7 @@ def expected_notes(deps: Sequence[str], *, chunk_tokens: Sequence[Sequence[int]]
     total = 0
     for dep in deps:
         size = output_size(dep)
-        if dep in ("projects", "overview"):
+        if dep in STAGES and STAGES[dep].scope == "day":  # one answer for the day, not one per chunk
             total += size.tokens(0)
         else:
             total += sum(size.tokens(n) for chunks in chunk_tokens for n in chunks)

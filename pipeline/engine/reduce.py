@@ -14,7 +14,7 @@ from typing import Any
 
 from daily_report.core import log
 from daily_report.engine.plan import Planned, to_request
-from daily_report.engine.runstate import RunState
+from daily_report.engine.runstate import RunState, waits
 from daily_report.stages.base import SessionParts
 
 Execute = Callable[[RunState, Sequence[Planned]], None]
@@ -52,10 +52,7 @@ def run_session_stages(run: RunState, execute: Execute) -> None:
     for stage in run.session_stages:
         if not run.day.sessions:
             continue
-        waiting = [d for d in stage.depends_on if d in run.blocked]
-        if waiting:
-            run.blocked.add(stage.name)
-            log.progress("stage_waiting", stage=stage.name, waiting_for=waiting)
+        if waits(run, stage):
             continue
         planned = plan_session_stage(stage, run)
         if planned:

@@ -41,6 +41,7 @@ from daily_report.engine.runstate import (
     load_run_config,
     merge_chunk_stages,
     select_stages,
+    waits,
 )
 from daily_report.llm.factory import provider_spec
 from daily_report.schemas.config import Config
@@ -365,10 +366,7 @@ def _run_day_stages(run: RunState) -> None:
     for stage in run.day_stages:
         if not run.day.sessions:
             continue
-        waiting = [d for d in stage.depends_on if d in run.blocked]
-        if waiting:
-            run.blocked.add(stage.name)
-            log.progress("stage_waiting", stage=stage.name, waiting_for=waiting)
+        if waits(run, stage):
             continue
         planned = plan_day_stage(stage, day_inputs(run), prompts=run.prompts, target=run.target)
         if planned:  # a stage may build its result without a request (a one-session project)

@@ -103,6 +103,15 @@ class RunState:
         return [s for s in self.stages if s.scope == "day"]
 
 
+def waits(run: RunState, stage: Any) -> bool:
+    """True (and the stage is blocked too) when a stage it reads is still waiting for answers."""
+    waiting = [d for d in stage.depends_on if d in run.blocked]
+    if waiting:
+        run.blocked.add(stage.name)
+        log.progress("stage_waiting", stage=stage.name, waiting_for=waiting)
+    return bool(waiting)
+
+
 def load_run_config(opts: RunOptions) -> Config:
     if opts.config is not None:
         return opts.config
